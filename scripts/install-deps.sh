@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages syndicate needs to build, test and run.
+# Idempotent: packages already present are skipped; when nothing is missing,
+# nothing is downloaded. Runs as root, or through sudo when it is available.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  g++ cmake ninja-build ccache pkg-config git
+  # RPC and serialization
+  libgrpc++-dev libgrpc-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
+  grpc-proto
+  # storage
+  librocksdb-dev
+  # content hashes, page-token MACs and (later) Ed25519 signatures
+  libsodium-dev
+  # errors, strings, time
+  libabsl-dev
+  # command-line parsing for syndicated and syndicate
+  libcli11-dev
+  # tests
+  libgtest-dev libgmock-dev
+  # the demo and tests talk to the server with these
+  procps
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+sudo_cmd=()
+if ((EUID != 0)); then
+  if command -v sudo >/dev/null; then
+    sudo_cmd=(sudo)
+  else
+    echo "install-deps: missing ${missing[*]}; run as root or install sudo" >&2
+    exit 1
+  fi
+fi
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update
+"${sudo_cmd[@]}" apt-get install -y --no-install-recommends "${missing[@]}"

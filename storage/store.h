@@ -1,0 +1,152 @@
+// The RocksDB store: sources, articles with every version, the list indexes and the
+// change feed, each in its own column family. This class owns the key layout and the
+// atomicity of every change; nothing outside storage/ knows a key's bytes.
+//
+// Durability: every change is one rocksdb::WriteBatch, written with WAL sync unless
+// StoreOptions::sync_writes is false, so an acknowledged change survives kill -9 and
+// power loss.
+//
+// Errors from RocksDB map to absl codes as: NotFound → NOT_FOUND, Corruption → DATA_LOSS,
+// Busy / TryAgain → ABORTED, IOError → UNAVAILABLE, anything else → INTERNAL.
+#ifndef SYNDICATE_STORAGE_STORE_H_
+#define SYNDICATE_STORAGE_STORE_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "storage/records.pb.h"
+#include "syndication/v1/article.pb.h"
+#include "syndication/v1/source.pb.h"
+
+namespace syndicate::storage {
+
+struct StoreOptions {
+  // fsync the write-ahead log before a write returns. Default: true.
+  bool sync_writes = true;
+};
+
+enum class PublishOutcome {
+  kCreated,    // version 1 was stored
+  kUpdated,    // version + 1 was stored
+  kUnchanged,  // same content_hash as the latest version; nothing was written
+};
+
+struct PublishResult {
+  PublishOutcome outcome = PublishOutcome::kUnchanged;
+  // The latest stored version after the call, every output-only field set.
+  syndication::v1::Article article;
+  // Feed sequence of the event this publish appended; 0 when kUnchanged.
+  uint64_t sequence = 0;
+};
+
+// Where a list page ends: the list time and id of its last article. The next page
+// starts strictly after it in list order.
+struct ListPosition {
+  absl::Time list_time;
+  std::string article_id;
+};
+
+struct ListQuery {
+  // Only these sources; empty means every source.
+  std::vector<std::string> source_ids;
+  // Only list times at or after start_time, and before end_time, when set.
+  std::optional<absl::Time> start_time;
+  std::optional<absl::Time> end_time;
+  // Start strictly after this position; unset starts at the newest.
+  std::optional<ListPosition> after;
+  // Most articles to return; must be positive.
+  int limit = 50;
+};
+
+// Thread-safe. Writes are serialized inside the store; reads run concurrently with them.
+class Store {
+ public:
+  // Opens the store in directory `path`, creating it and every column family if missing.
+  // Restores the feed head and epoch. Errors: UNAVAILABLE when the directory cannot be
+  // used (e.g. locked by another process), DATA_LOSS on corruption.
+  static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& path,
+                                                     const StoreOptions& options = {});
+
+  // Flushes memtables and closes the database.
+  ~Store();
+
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // Flushes memtables to SST files (the WAL already holds every acknowledged write).
+  absl::Status Flush();
+
+  // --- Sources -------------------------------------------------------------------------
+
+  // Stores `source` under source.id, replacing any stored one. Sets create_time (kept from
+  // the stored source when there is one, else `now`) and update_time = `now`.
+  // Returns the stored Source. The caller validates the content.
+  absl::StatusOr<syndication::v1::Source> UpsertSource(syndication::v1::Source source,
+                                                       absl::Time now);
+
+  // NOT_FOUND when no source has that id.
+  absl::StatusOr<syndication::v1::Source> GetSource(std::string_view id) const;
+
+  // Up to `limit` sources with id > after_id (all when after_id is empty), in id order.
+  absl::StatusOr<std::vector<syndication::v1::Source>> ListSources(std::string_view after_id,
+                                                                  int limit) const;
+
+  // --- Articles ------------------------------------------------------------------------
+
+  // Stores a new version of the story identified by (article.source_id, article.external_id),
+  // or nothing when its content_hash equals the latest version's.
+  //
+  // The caller has validated the article and set content_hash. The store assigns id (a new
+  // random id for a new story, else the existing one), version (latest + 1), first_created
+  // (kept, else `now`) and version_created = `now`. In one WriteBatch it writes the latest
+  // article, the version record, the by_external_id entry, the list index entries (moving
+  // them when the list time changed), the feed event (PUBLISHED for version 1, else
+  // UPDATED; CORRECTED is reserved for a later change) and the feed head.
+  absl::StatusOr<PublishResult> PublishArticle(syndication::v1::Article article,
+                                               absl::Time now);
+
+  // The latest version (version == 0) or the given version of a story.
+  // NOT_FOUND when there is no such story or version.
+  absl::StatusOr<syndication::v1::Article> GetArticle(std::string_view id,
+                                                      int64_t version = 0) const;
+
+  // Latest versions, newest list time first, ties by id ascending; at most query.limit.
+  // Multiple source_ids are merged into one order.
+  absl::StatusOr<std::vector<syndication::v1::Article>> ListArticles(
+      const ListQuery& query) const;
+
+  // --- Feed ----------------------------------------------------------------------------
+
+  // Sequence of the last event appended; 0 when the feed is empty.
+  uint64_t FeedHead() const;
+
+  // Identifies this feed's history: 16 lowercase hex digits, random, created with the store.
+  std::string FeedEpoch() const;
+
+  // Up to `limit` events with sequence > after_sequence, in sequence order.
+  absl::StatusOr<std::vector<FeedRecord>> ReadFeed(uint64_t after_sequence, int limit) const;
+
+  // --- Secrets -------------------------------------------------------------------------
+
+  // A random secret of `size_bytes` bytes stored under `name`, created on first use and the
+  // same for the life of the store (e.g. the key that authenticates page tokens).
+  absl::StatusOr<std::string> GetOrCreateSecret(std::string_view name, size_t size_bytes);
+
+ private:
+  class Impl;
+  explicit Store(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// The time a story is listed by: published_at, or first_created when published_at is unset.
+absl::Time ListTime(const syndication::v1::Article& article);
+
+}  // namespace syndicate::storage
+
+#endif  // SYNDICATE_STORAGE_STORE_H_
