@@ -24,11 +24,18 @@
 #include "syndication/v1/article.pb.h"
 #include "syndication/v1/source.pb.h"
 
+namespace rocksdb {
+class Env;
+}  // namespace rocksdb
+
 namespace syndicate::storage {
 
 struct StoreOptions {
   // fsync the write-ahead log before a write returns. Default: true.
   bool sync_writes = true;
+  // The RocksDB environment to run on; tests pass a wrapper that injects faults.
+  // Not owned; must outlive the Store. Default: nullptr (rocksdb::Env::Default()).
+  rocksdb::Env* env = nullptr;
 };
 
 enum class PublishOutcome {
