@@ -1,0 +1,317 @@
+// syndicate: the command-line client of syndicated. See README.md ("The syndicate CLI").
+//
+// Exit codes: 0 success, 1 an error reported by the server or found in the input
+// (including an import where some files failed), 2 a usage error.
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "CLI/CLI.hpp"
+#include "absl/status/status.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "client/client.h"
+#include "client/json.h"
+#include "ingest/text_importer.h"
+
+namespace {
+
+using syndicate::client::Client;
+
+constexpr int kExitOk = 0;
+constexpr int kExitError = 1;
+constexpr int kExitUsage = 2;
+
+int Report(const absl::Status& status) {
+  std::cerr << "syndicate: " << absl::StatusCodeToString(status.code()) << ": "
+            << status.message() << "\n";
+  return kExitError;
+}
+
+int Usage(absl::string_view message) {
+  std::cerr << "syndicate: " << message << "\n";
+  return kExitUsage;
+}
+
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot be read"));
+  std::stringstream content;
+  content << in.rdbuf();
+  return content.str();
+}
+
+// Options of the import and convert commands that shape the scraped-text importer.
+struct ImportFlags {
+  std::string format = "text";
+  std::string external_id;
+  std::string original_url;
+  std::string url;
+  std::vector<std::string> files;
+};
+
+absl::Status CheckFormat(const std::string& format) {
+  if (format != "text") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--format: \"", format, "\" is not supported; this version reads text"));
+  }
+  return absl::OkStatus();
+}
+
+// Runs the importer on one file; prints its warnings to stderr, prefixed by the file name.
+absl::StatusOr<syndication::v1::Article> ImportFile(const std::string& path,
+                                                     const ImportFlags& flags,
+                                                     const syndication::v1::Source* source) {
+  absl::StatusOr<std::string> text = ReadFile(path);
+  if (!text.ok()) return text.status();
+  syndicate::ingest::TextImportOptions options;
+  options.source = source;
+  options.external_id = flags.external_id;
+  options.original_url = flags.original_url;
+  options.origin = flags.url.empty() ? path : flags.url;
+  auto result = syndicate::ingest::ParseScrapedText(*text, options);
+  if (!result.ok()) {
+    return absl::Status(result.status().code(),
+                        absl::StrCat(path, ": ", result.status().message()));
+  }
+  for (const std::string& warning : result->warnings) {
+    std::cerr << "syndicate: warning: " << path << ": " << warning << "\n";
+  }
+  return std::move(result->article);
+}
+
+const char* OutcomeWord(syndication::v1::PublishArticleResponse::Outcome outcome) {
+  switch (outcome) {
+    case syndication::v1::PublishArticleResponse::OUTCOME_CREATED:
+      return "created";
+    case syndication::v1::PublishArticleResponse::OUTCOME_UPDATED:
+      return "updated";
+    case syndication::v1::PublishArticleResponse::OUTCOME_UNCHANGED:
+      return "unchanged";
+    default:
+      return "unknown";
+  }
+}
+
+// One line per story, for people: id, version, list time, credit line, headline.
+void PrintBrief(const syndication::v1::ListArticlesResponse& page) {
+  for (const syndication::v1::Article& article : page.articles()) {
+    const auto& when = article.has_published_at() ? article.published_at()
+                                                  : article.first_created();
+    std::cout << article.id() << "  v" << article.version() << "  "
+              << absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromUnixSeconds(when.seconds()),
+                                  absl::UTCTimeZone())
+              << "  [" << article.attribution().credit_line() << "]  " << article.headline()
+              << "\n";
+  }
+  if (!page.next_page_token().empty()) {
+    std::cout << "next page: --page-token=" << page.next_page_token() << "\n";
+  }
+}
+
+absl::StatusOr<std::unique_ptr<Client>> Connect(const std::string& server) {
+  syndicate::client::ClientOptions options;
+  options.server = server;
+  return Client::Create(options);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"syndicate: publish stories to syndicated and read them back"};
+  app.require_subcommand(1);
+  std::string server = "127.0.0.1:50051";
+  app.add_option("--server", server, "HOST:PORT of syndicated")
+      ->envname("SYNDICATE_SERVER")
+      ->capture_default_str();
+
+  // source put | get | list
+  CLI::App* source_cmd = app.add_subcommand("source", "Manage sources");
+  source_cmd->require_subcommand(1);
+  std::string source_file;
+  CLI::App* source_put = source_cmd->add_subcommand("put", "Create or replace a source");
+  source_put->add_option("FILE", source_file, "A Source as protobuf JSON")->required();
+  std::string source_id;
+  CLI::App* source_get = source_cmd->add_subcommand("get", "Print a source as JSON");
+  source_get->add_option("ID", source_id, "Source id")->required();
+  CLI::App* source_list = source_cmd->add_subcommand("list", "Print a page of sources as JSON");
+  int source_page_size = 0;
+  std::string source_page_token;
+  source_list->add_option("--page-size", source_page_size, "Sources per page (0: 50)");
+  source_list->add_option("--page-token", source_page_token, "next_page_token of a prior page");
+
+  // publish
+  std::string article_file;
+  CLI::App* publish = app.add_subcommand("publish", "Publish an Article given as protobuf JSON");
+  publish->add_option("FILE", article_file, "An Article as protobuf JSON")->required();
+
+  // import / convert
+  ImportFlags import_flags;
+  std::string import_source;
+  CLI::App* import_cmd = app.add_subcommand("import", "Import saved pages into a source");
+  import_cmd->add_option("--source", import_source, "Source id to import into")->required();
+  import_cmd->add_option("--format", import_flags.format, "Input format")
+      ->capture_default_str();
+  import_cmd->add_option("--external-id", import_flags.external_id,
+                         "The publisher's id of the story (one FILE only)");
+  import_cmd->add_option("--original-url", import_flags.original_url,
+                         "Canonical URL of the original story (one FILE only)");
+  import_cmd->add_option("--url", import_flags.url,
+                         "URL the page was saved from, recorded in provenance (one FILE only)");
+  import_cmd->add_option("FILE", import_flags.files, "Saved pages")->required();
+
+  ImportFlags convert_flags;
+  std::string convert_source_file;
+  CLI::App* convert = app.add_subcommand(
+      "convert", "Print a saved page as an Article in JSON (offline, no server)");
+  convert->add_option("--format", convert_flags.format, "Input format")->capture_default_str();
+  convert->add_option("--source-file", convert_source_file,
+                      "A Source as protobuf JSON whose id and publisher_aliases to apply");
+  convert->add_option("--external-id", convert_flags.external_id, "The publisher's id");
+  convert->add_option("--original-url", convert_flags.original_url, "Canonical URL");
+  convert->add_option("--url", convert_flags.url, "URL the page was saved from");
+  std::string convert_file;
+  convert->add_option("FILE", convert_file, "A saved page")->required();
+
+  // get / list
+  std::string get_id;
+  int64_t get_version = 0;
+  CLI::App* get = app.add_subcommand("get", "Print a story as JSON");
+  get->add_option("ID", get_id, "Article id")->required();
+  get->add_option("--version", get_version, "Version to get (0: the latest)");
+  CLI::App* list = app.add_subcommand("list", "Print a page of stories as JSON, newest first");
+  std::vector<std::string> list_sources;
+  int list_page_size = 0;
+  std::string list_page_token;
+  bool list_brief = false;
+  list->add_option("--source", list_sources, "Only this source (repeatable)");
+  list->add_flag("--brief", list_brief,
+                 "One line per story: id, version, list time, credit line and headline");
+  list->add_option("--page-size", list_page_size, "Stories per page (0: 50, at most 500)");
+  list->add_option("--page-token", list_page_token, "next_page_token of a prior page");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? kExitOk : kExitUsage;
+  }
+
+  if (*convert) {
+    if (absl::Status format = CheckFormat(convert_flags.format); !format.ok()) {
+      return Usage(format.message());
+    }
+    syndication::v1::Source source;
+    if (!convert_source_file.empty()) {
+      if (absl::Status read = syndicate::client::ReadJsonFile(convert_source_file, &source);
+          !read.ok()) {
+        return Report(read);
+      }
+    }
+    auto article = ImportFile(convert_file, convert_flags,
+                              convert_source_file.empty() ? nullptr : &source);
+    if (!article.ok()) return Report(article.status());
+    std::cout << syndicate::client::ToJson(*article, /*pretty=*/true) << "\n";
+    return kExitOk;
+  }
+
+  auto client = Connect(server);
+  if (!client.ok()) return Usage(client.status().message());
+
+  if (*source_put) {
+    syndication::v1::Source source;
+    if (absl::Status read = syndicate::client::ReadJsonFile(source_file, &source); !read.ok()) {
+      return Report(read);
+    }
+    auto stored = (*client)->UpsertSource(source);
+    if (!stored.ok()) return Report(stored.status());
+    std::cout << syndicate::client::ToJson(*stored, true) << "\n";
+    return kExitOk;
+  }
+  if (*source_get) {
+    auto stored = (*client)->GetSource(source_id);
+    if (!stored.ok()) return Report(stored.status());
+    std::cout << syndicate::client::ToJson(*stored, true) << "\n";
+    return kExitOk;
+  }
+  if (*source_list) {
+    syndication::v1::ListSourcesRequest request;
+    request.set_page_size(source_page_size);
+    request.set_page_token(source_page_token);
+    auto page = (*client)->ListSources(request);
+    if (!page.ok()) return Report(page.status());
+    std::cout << syndicate::client::ToJson(*page, true) << "\n";
+    return kExitOk;
+  }
+  if (*publish) {
+    syndication::v1::Article article;
+    if (absl::Status read = syndicate::client::ReadJsonFile(article_file, &article); !read.ok()) {
+      return Report(read);
+    }
+    auto published = (*client)->PublishArticle(article);
+    if (!published.ok()) return Report(published.status());
+    std::cout << syndicate::client::ToJson(*published, true) << "\n";
+    return kExitOk;
+  }
+  if (*import_cmd) {
+    if (absl::Status format = CheckFormat(import_flags.format); !format.ok()) {
+      return Usage(format.message());
+    }
+    const bool per_story_flag = !import_flags.external_id.empty() ||
+                                !import_flags.original_url.empty() || !import_flags.url.empty();
+    if (per_story_flag && import_flags.files.size() > 1) {
+      return Usage("--external-id, --original-url and --url describe one story: give one FILE");
+    }
+    auto source = (*client)->GetSource(import_source);
+    if (!source.ok()) return Report(source.status());
+    int failed = 0;
+    for (const std::string& path : import_flags.files) {
+      auto article = ImportFile(path, import_flags, &*source);
+      if (!article.ok()) {
+        Report(article.status());
+        ++failed;
+        continue;
+      }
+      auto published = (*client)->PublishArticle(*article);
+      if (!published.ok()) {
+        Report(absl::Status(published.status().code(),
+                            absl::StrCat(path, ": ", published.status().message())));
+        ++failed;
+        continue;
+      }
+      std::cout << OutcomeWord(published->outcome()) << " " << published->article().id()
+                << " v" << published->article().version() << " " << path << "\n";
+    }
+    if (failed > 0) {
+      std::cerr << "syndicate: " << failed << " of " << import_flags.files.size()
+                << " files failed to import\n";
+      return kExitError;
+    }
+    return kExitOk;
+  }
+  if (*get) {
+    auto article = (*client)->GetArticle(get_id, get_version);
+    if (!article.ok()) return Report(article.status());
+    std::cout << syndicate::client::ToJson(*article, true) << "\n";
+    return kExitOk;
+  }
+  if (*list) {
+    syndication::v1::ListArticlesRequest request;
+    request.set_page_size(list_page_size);
+    request.set_page_token(list_page_token);
+    for (const std::string& id : list_sources) request.add_source_ids(id);
+    auto page = (*client)->ListArticles(request);
+    if (!page.ok()) return Report(page.status());
+    if (list_brief) {
+      PrintBrief(*page);
+    } else {
+      std::cout << syndicate::client::ToJson(*page, true) << "\n";
+    }
+    return kExitOk;
+  }
+  return Usage("no command given; see --help");
+}

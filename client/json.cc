@@ -1,0 +1,43 @@
+#include "client/json.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/util/json_util.h"
+
+namespace syndicate::client {
+
+absl::Status ParseJson(absl::string_view json, absl::string_view origin,
+                       google::protobuf::Message* message) {
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;
+  const auto status = google::protobuf::util::JsonStringToMessage(
+      google::protobuf::StringPiece(json.data(), json.size()), message, options);
+  if (!status.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(origin, ": not a ", message->GetDescriptor()->name(), " in JSON: ",
+                     std::string(status.message())));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ReadJsonFile(const std::string& path, google::protobuf::Message* message) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot be read"));
+  std::stringstream content;
+  content << in.rdbuf();
+  return ParseJson(content.str(), path, message);
+}
+
+std::string ToJson(const google::protobuf::Message& message, bool pretty) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = pretty;
+  std::string json;
+  // Printing a valid message cannot fail: every field has a JSON mapping.
+  (void)google::protobuf::util::MessageToJsonString(message, &json, options);
+  while (!json.empty() && json.back() == '\n') json.pop_back();
+  return json;
+}
+
+}  // namespace syndicate::client

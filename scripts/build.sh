@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Configures and builds syndicate with CMake and Ninja. Used by demo.sh and test.sh.
+#
+#   scripts/build.sh [--sanitize] [TARGET...]
+#
+# Builds into build/ (RelWithDebInfo), or build-asan/ with --sanitize (AddressSanitizer and
+# UndefinedBehaviorSanitizer at -O1). Prints the build directory as its last line.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+build_dir=build
+cmake_args=(-G Ninja -DSYNDICATE_WERROR=ON)
+targets=()
+for arg in "$@"; do
+  case "$arg" in
+    --sanitize)
+      build_dir=build-asan
+      cmake_args+=(-DCMAKE_BUILD_TYPE=Debug -DSYNDICATE_SANITIZE=address,undefined
+                   -DCMAKE_CXX_FLAGS=-O1)
+      ;;
+    -*) echo "build.sh: unknown option $arg" >&2; exit 2 ;;
+    *) targets+=("$arg") ;;
+  esac
+done
+
+# Two jobs per core at most; the machine this runs on may be small.
+jobs=$(nproc 2>/dev/null || echo 2)
+
+if [[ ! -f "$build_dir/build.ninja" ]]; then
+  cmake -S . -B "$build_dir" "${cmake_args[@]}" >&2
+fi
+cmake --build "$build_dir" -j "$jobs" ${targets[@]+--target "${targets[@]}"} >&2
+echo "$build_dir"

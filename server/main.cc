@@ -1,0 +1,108 @@
+// syndicated: the syndication server. See README.md for flags and behaviour.
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <string>
+
+#include "CLI/CLI.hpp"
+#include "absl/strings/str_cat.h"
+#include "server/server.h"
+#include "server/syndication_core.h"
+#include "storage/store.h"
+
+namespace {
+
+// Writes `content` to `path` through a temporary file and a rename, so a reader never sees
+// a half-written file.
+bool WriteFileAtomically(const std::string& path, const std::string& content) {
+  const std::string temporary = path + ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::trunc);
+    out << content;
+    if (!out.flush()) return false;
+  }
+  std::error_code error;
+  std::filesystem::rename(temporary, path, error);
+  return !error;
+}
+
+int Fail(const std::string& message, int exit_code) {
+  std::cerr << "syndicated: " << message << "\n";
+  return exit_code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"syndicated: stores news stories and serves them to partners over gRPC"};
+  std::string listen;
+  std::string data_dir;
+  std::string ports_file;
+  bool sync_writes = true;
+  app.add_option("--listen", listen, "HOST:PORT to serve gRPC on; port 0 picks a free port")
+      ->required();
+  app.add_option("--data-dir", data_dir, "Directory of the RocksDB store (created if missing)")
+      ->required();
+  app.add_option("--ports-file", ports_file,
+                 "Also write the bound HOST:PORT to this file once serving");
+  app.add_option("--sync-writes", sync_writes,
+                 "fsync the write-ahead log before acknowledging a write")
+      ->default_val(true);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+
+  absl::StatusOr<std::pair<std::string, int>> host_port =
+      syndicate::server::SplitHostPort(listen, "--listen");
+  if (!host_port.ok()) return Fail(std::string(host_port.status().message()), 2);
+  // Authentication does not exist yet, so nothing but this machine may reach the API.
+  if (!syndicate::server::IsLoopbackHost(host_port->first)) {
+    return Fail(absl::StrCat("--listen: \"", listen,
+                             "\" is not a loopback address; this build has no authentication, "
+                             "so it serves 127.0.0.1, ::1 or localhost only"),
+                2);
+  }
+
+  // Block the shutdown signals in every thread (gRPC and RocksDB start theirs below), so
+  // that sigwait in this thread receives them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  syndicate::storage::StoreOptions store_options;
+  store_options.sync_writes = sync_writes;
+  auto store = syndicate::storage::Store::Open(data_dir, store_options);
+  if (!store.ok()) return Fail(store.status().ToString(), 1);
+  auto core = syndicate::server::SyndicationCore::Create(store->get());
+  if (!core.ok()) return Fail(core.status().ToString(), 1);
+  auto server = syndicate::server::Server::Start({.listen_address = listen}, core->get());
+  if (!server.ok()) return Fail(server.status().ToString(), 1);
+
+  // The ports file first, so that whoever sees the stdout line can also read the file.
+  if (!ports_file.empty() && !WriteFileAtomically(ports_file, (*server)->address() + "\n")) {
+    return Fail(absl::StrCat("--ports-file: cannot write \"", ports_file, "\""), 1);
+  }
+  std::cout << (*server)->address() << std::endl;
+  std::cerr << "syndicated: serving on " << (*server)->address() << ", data in " << data_dir
+            << std::endl;
+
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  std::cerr << "syndicated: " << (signal_number == SIGTERM ? "SIGTERM" : "SIGINT")
+            << ", shutting down" << std::endl;
+  (*server)->Shutdown(absl::Seconds(10));
+  server->reset();
+  core->reset();
+  if (absl::Status flushed = (*store)->Flush(); !flushed.ok()) {
+    return Fail(flushed.ToString(), 1);
+  }
+  store->reset();
+  std::cerr << "syndicated: stopped" << std::endl;
+  return 0;
+}

@@ -1,0 +1,83 @@
+#include "server/server.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/security/server_credentials.h>
+#include <grpcpp/server_builder.h>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
+namespace syndicate::server {
+
+absl::StatusOr<std::pair<std::string, int>> SplitHostPort(absl::string_view address,
+                                                           absl::string_view field_path) {
+  const auto bad = [&] {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field_path, ": \"", address, "\" is not HOST:PORT with PORT in 0-65535"));
+  };
+  const size_t colon = address.rfind(':');
+  if (colon == absl::string_view::npos || colon == 0) return bad();
+  absl::string_view host = address.substr(0, colon);
+  if (host.front() == '[') {
+    if (host.size() < 3 || host.back() != ']') return bad();
+    host = host.substr(1, host.size() - 2);
+  } else if (absl::StrContains(host, ':')) {
+    return bad();  // an IPv6 literal must be bracketed
+  }
+  int port = 0;
+  if (!absl::SimpleAtoi(address.substr(colon + 1), &port) || port < 0 || port > 65535) {
+    return bad();
+  }
+  return std::make_pair(std::string(host), port);
+}
+
+bool IsLoopbackHost(absl::string_view host) {
+  return host == "localhost" || host == "::1" || absl::StartsWith(host, "127.");
+}
+
+Server::Server(SyndicationCore* core) : publishing_(core), syndication_(core) {}
+
+absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options,
+                                                      SyndicationCore* core) {
+  absl::StatusOr<std::pair<std::string, int>> host_port =
+      SplitHostPort(options.listen_address, "listen");
+  if (!host_port.ok()) return host_port.status();
+
+  // Both are process-wide switches that must be set before the first ServerBuilder.
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+
+  std::unique_ptr<Server> server(new Server(core));
+  grpc::ServerBuilder builder;
+  int selected_port = 0;
+  builder.AddListeningPort(options.listen_address, grpc::InsecureServerCredentials(),
+                           &selected_port);
+  builder.RegisterService(&server->publishing_);
+  builder.RegisterService(&server->syndication_);
+  server->server_ = builder.BuildAndStart();
+  if (server->server_ == nullptr || selected_port == 0) {
+    return absl::UnavailableError(
+        absl::StrCat("listen: cannot serve on ", options.listen_address));
+  }
+  const std::string& host = host_port->first;
+  server->address_ = absl::StrContains(host, ':') ? absl::StrCat("[", host, "]:", selected_port)
+                                                   : absl::StrCat(host, ":", selected_port);
+  grpc::HealthCheckServiceInterface* health = server->server_->GetHealthCheckService();
+  health->SetServingStatus(kSyndicationServiceName, true);
+  health->SetServingStatus("syndication.v1.PublishingService", true);
+  return server;
+}
+
+Server::~Server() { Shutdown(absl::Seconds(5)); }
+
+void Server::Shutdown(absl::Duration grace) {
+  if (shut_down_ || server_ == nullptr) return;
+  shut_down_ = true;
+  server_->GetHealthCheckService()->Shutdown();
+  server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoNanoseconds(grace));
+  server_->Wait();
+}
+
+}  // namespace syndicate::server

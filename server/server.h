@@ -1,0 +1,65 @@
+// Runs the gRPC server: PublishingService and SyndicationService over one
+// SyndicationCore, plus grpc.health.v1 health checking and server reflection (so that
+// grpcurl works without the protos).
+#ifndef SYNDICATE_SERVER_SERVER_H_
+#define SYNDICATE_SERVER_SERVER_H_
+
+#include <memory>
+#include <string>
+
+#include <grpcpp/server.h>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "server/services.h"
+#include "server/syndication_core.h"
+
+namespace syndicate::server {
+
+struct ServerOptions {
+  // HOST:PORT to listen on, e.g. "127.0.0.1:0" (port 0 picks a free port) or "[::1]:7000".
+  std::string listen_address = "127.0.0.1:0";
+};
+
+// Name under which health checking reports the partner API (grpc.health.v1).
+inline constexpr char kSyndicationServiceName[] = "syndication.v1.SyndicationService";
+
+class Server {
+ public:
+  // Starts serving on options.listen_address; `core` is not owned and must outlive the
+  // Server. Returns UNAVAILABLE when the address cannot be bound, INVALID_ARGUMENT when it
+  // is not HOST:PORT.
+  static absl::StatusOr<std::unique_ptr<Server>> Start(const ServerOptions& options,
+                                                       SyndicationCore* core);
+
+  // Shuts down (with a 5 s grace) unless Shutdown was called.
+  ~Server();
+
+  // The bound address as HOST:PORT, with the port chosen when the request asked for 0.
+  const std::string& address() const { return address_; }
+
+  // Marks the services NOT_SERVING, stops accepting calls, lets calls in flight finish for
+  // up to `grace`, then cancels the rest. Idempotent.
+  void Shutdown(absl::Duration grace);
+
+ private:
+  Server(SyndicationCore* core);
+
+  PublishingHandler publishing_;
+  SyndicationHandler syndication_;
+  std::unique_ptr<grpc::Server> server_;
+  std::string address_;
+  bool shut_down_ = false;
+};
+
+// Splits "HOST:PORT" (HOST may be a bracketed IPv6 literal). INVALID_ARGUMENT naming
+// `field_path` when the shape is wrong or the port is not 0-65535.
+absl::StatusOr<std::pair<std::string, int>> SplitHostPort(absl::string_view address,
+                                                           absl::string_view field_path);
+
+// True for "localhost", 127.0.0.0/8 and ::1.
+bool IsLoopbackHost(absl::string_view host);
+
+}  // namespace syndicate::server
+
+#endif  // SYNDICATE_SERVER_SERVER_H_

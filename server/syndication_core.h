@@ -1,0 +1,93 @@
+// The domain layer: the syndication rules between the gRPC handlers and the store.
+// Validation, attribution defaults from the Source, content hashing, idempotent
+// publishing and AIP-158 pagination live here. No gRPC types: every method takes and
+// returns the API's protobuf messages and absl::Status, so it is testable without a
+// server.
+//
+// Error codes (each message names the request field and its problem):
+//   INVALID_ARGUMENT  the request is malformed (see each method).
+//   NOT_FOUND         the named source, story or version does not exist.
+//   UNAVAILABLE       the store could not be read or written; nothing was changed.
+//   DATA_LOSS         the store found corrupt data.
+#ifndef SYNDICATE_SERVER_SYNDICATION_CORE_H_
+#define SYNDICATE_SERVER_SYNDICATION_CORE_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "server/page_token.h"
+#include "storage/store.h"
+#include "syndication/v1/publishing_service.pb.h"
+#include "syndication/v1/syndication_service.pb.h"
+
+namespace syndicate::server {
+
+// Largest page_size honoured by the List methods (AIP-158); larger values are lowered to it.
+inline constexpr int kMaxPageSize = 500;
+// page_size used when the request leaves it 0.
+inline constexpr int kDefaultPageSize = 50;
+// Most ids one BatchGetArticles may ask for (AIP-231).
+inline constexpr int kMaxBatchGetIds = 100;
+
+// Returns "sha256:" and the 64 lowercase hex digits of the SHA-256 of `article`'s
+// deterministic serialization with its output-only fields (id, version, first_created,
+// version_created, content_hash) cleared.
+std::string ContentHash(const syndication::v1::Article& article);
+
+// Thread-safe: every method may be called concurrently.
+class SyndicationCore {
+ public:
+  // Returns the current time; tests substitute a fixed clock.
+  using Clock = std::function<absl::Time()>;
+
+  // `store` is not owned and must outlive the core. Reads the page-token key from the store.
+  static absl::StatusOr<std::unique_ptr<SyndicationCore>> Create(storage::Store* store,
+                                                                 Clock clock = absl::Now);
+
+  // PublishingService.UpsertSource. INVALID_ARGUMENT as ValidateSource describes.
+  absl::StatusOr<syndication::v1::Source> UpsertSource(
+      const syndication::v1::UpsertSourceRequest& request);
+
+  // PublishingService.PublishArticle: applies the Source's defaults, validates, hashes and
+  // stores. NOT_FOUND when article.source_id names no source; INVALID_ARGUMENT as
+  // ValidateArticle describes.
+  absl::StatusOr<syndication::v1::PublishArticleResponse> PublishArticle(
+      const syndication::v1::PublishArticleRequest& request);
+
+  // SyndicationService.GetArticle. INVALID_ARGUMENT for a malformed id or negative version.
+  absl::StatusOr<syndication::v1::Article> GetArticle(
+      const syndication::v1::GetArticleRequest& request) const;
+
+  // SyndicationService.BatchGetArticles. INVALID_ARGUMENT for no ids, more than
+  // kMaxBatchGetIds or a malformed id; NOT_FOUND names the first missing id.
+  absl::StatusOr<syndication::v1::BatchGetArticlesResponse> BatchGetArticles(
+      const syndication::v1::BatchGetArticlesRequest& request) const;
+
+  // SyndicationService.ListArticles. INVALID_ARGUMENT for a negative page_size, a malformed
+  // source id, start_time not before end_time, or a page_token that is altered, foreign or
+  // was issued for another filter.
+  absl::StatusOr<syndication::v1::ListArticlesResponse> ListArticles(
+      const syndication::v1::ListArticlesRequest& request) const;
+
+  // SyndicationService.GetSource. INVALID_ARGUMENT for a malformed id.
+  absl::StatusOr<syndication::v1::Source> GetSource(
+      const syndication::v1::GetSourceRequest& request) const;
+
+  // SyndicationService.ListSources. INVALID_ARGUMENT for a negative page_size or a bad token.
+  absl::StatusOr<syndication::v1::ListSourcesResponse> ListSources(
+      const syndication::v1::ListSourcesRequest& request) const;
+
+ private:
+  SyndicationCore(storage::Store* store, Clock clock, PageTokenCodec page_tokens);
+
+  storage::Store* const store_;
+  const Clock clock_;
+  const PageTokenCodec page_tokens_;
+};
+
+}  // namespace syndicate::server
+
+#endif  // SYNDICATE_SERVER_SYNDICATION_CORE_H_

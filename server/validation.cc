@@ -1,0 +1,249 @@
+#include "server/validation.h"
+
+#include <string>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "common/status_macros.h"
+
+namespace syndicate::server {
+namespace {
+
+using syndication::v1::Article;
+using syndication::v1::Source;
+
+// Seconds of 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z, the range that
+// google/protobuf/timestamp.proto allows.
+constexpr int64_t kMinTimestampSeconds = -62135596800;
+constexpr int64_t kMaxTimestampSeconds = 253402300799;
+
+// Quotes a caller's value for an error message, cut short so one bad field cannot make a
+// megabyte error.
+std::string Quote(absl::string_view value) {
+  constexpr size_t kMaxShown = 80;
+  if (value.size() <= kMaxShown) return absl::StrCat("\"", value, "\"");
+  size_t cut = kMaxShown;
+  while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xC0) == 0x80) --cut;
+  return absl::StrCat("\"", value.substr(0, cut), "…\"");
+}
+
+absl::Status Invalid(absl::string_view field_path, absl::string_view problem) {
+  return absl::InvalidArgumentError(absl::StrCat(field_path, ": ", problem));
+}
+
+std::string Path(absl::string_view parent, absl::string_view field) {
+  return absl::StrCat(parent, ".", field);
+}
+
+std::string Path(absl::string_view parent, absl::string_view field, int index) {
+  return absl::StrCat(parent, ".", field, "[", index, "]");
+}
+
+bool IsBlank(absl::string_view text) { return absl::StripAsciiWhitespace(text).empty(); }
+
+absl::Status Require(absl::string_view value, absl::string_view field_path) {
+  if (IsBlank(value)) return Invalid(field_path, "is required");
+  return absl::OkStatus();
+}
+
+bool HasControlOrSpace(absl::string_view text) {
+  for (char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u == 0x7F) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+absl::Status ValidateSourceId(absl::string_view id, absl::string_view field_path) {
+  if (id.empty()) return Invalid(field_path, "is required");
+  const bool well_formed = [&] {
+    if (id.size() > 63 || !absl::ascii_islower(id.front()) || id.back() == '-') return false;
+    for (char c : id) {
+      if (!absl::ascii_islower(c) && !absl::ascii_isdigit(c) && c != '-') return false;
+    }
+    return true;
+  }();
+  if (!well_formed) {
+    return Invalid(field_path,
+                   absl::StrCat(Quote(id),
+                                " is not a source id (1-63 of a-z, 0-9 and \"-\", starting with "
+                                "a letter, not ending with \"-\")"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateArticleId(absl::string_view id, absl::string_view field_path) {
+  if (id.empty()) return Invalid(field_path, "is required");
+  bool well_formed = id.size() == 32;
+  for (char c : id) {
+    well_formed = well_formed && (absl::ascii_isdigit(c) || (c >= 'a' && c <= 'f'));
+  }
+  if (!well_formed) {
+    return Invalid(field_path, absl::StrCat(Quote(id), " is not an article id (32 hex digits)"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateOptionalHttpUrl(absl::string_view url, absl::string_view field_path) {
+  if (url.empty()) return absl::OkStatus();
+  const auto bad = [&] {
+    return Invalid(field_path, absl::StrCat(Quote(url), " is not an absolute http(s) URL"));
+  };
+  if (HasControlOrSpace(url)) return bad();
+  absl::string_view rest = url;
+  if (absl::StartsWithIgnoreCase(rest, "https://")) {
+    rest.remove_prefix(8);
+  } else if (absl::StartsWithIgnoreCase(rest, "http://")) {
+    rest.remove_prefix(7);
+  } else {
+    return bad();
+  }
+  // RFC 3986 §3.2: the authority ends at the first "/", "?" or "#"; the host follows any
+  // "userinfo@" and precedes any ":port".
+  absl::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
+  if (const size_t at = authority.rfind('@'); at != absl::string_view::npos) {
+    authority.remove_prefix(at + 1);
+  }
+  if (authority.empty() || authority.front() == ':') return bad();
+  return absl::OkStatus();
+}
+
+absl::Status ValidateOptionalLanguageTag(absl::string_view tag, absl::string_view field_path) {
+  if (tag.empty()) return absl::OkStatus();
+  bool first = true;
+  for (absl::string_view subtag : absl::StrSplit(tag, '-')) {
+    bool ok = !subtag.empty() && subtag.size() <= 8;
+    for (char c : subtag) {
+      ok = ok && (absl::ascii_isalpha(c) || (!first && absl::ascii_isdigit(c)));
+    }
+    if (first) ok = ok && subtag.size() >= 2;
+    if (!ok) return Invalid(field_path, absl::StrCat(Quote(tag), " is not a BCP 47 language tag"));
+    first = false;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateOptionalTimestamp(const google::protobuf::Timestamp& ts, bool has_value,
+                                       absl::string_view field_path) {
+  if (!has_value) return absl::OkStatus();
+  if (ts.seconds() < kMinTimestampSeconds || ts.seconds() > kMaxTimestampSeconds) {
+    return Invalid(field_path, absl::StrCat("seconds ", ts.seconds(),
+                                            " is outside 0001-01-01 to 9999-12-31"));
+  }
+  if (ts.nanos() < 0 || ts.nanos() > 999'999'999) {
+    return Invalid(field_path, absl::StrCat("nanos ", ts.nanos(), " is outside [0, 999999999]"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateSource(const Source& source, absl::string_view field_path) {
+  SYNDICATE_RETURN_IF_ERROR(ValidateSourceId(source.id(), Path(field_path, "id")));
+  SYNDICATE_RETURN_IF_ERROR(Require(source.name(), Path(field_path, "name")));
+  SYNDICATE_RETURN_IF_ERROR(
+      ValidateOptionalHttpUrl(source.homepage_url(), Path(field_path, "homepage_url")));
+  SYNDICATE_RETURN_IF_ERROR(
+      ValidateOptionalHttpUrl(source.default_attribution().license_url(),
+                              Path(field_path, "default_attribution.license_url")));
+  absl::flat_hash_set<std::string> aliases;
+  for (int i = 0; i < source.publisher_aliases_size(); ++i) {
+    const auto& alias = source.publisher_aliases(i);
+    const std::string path = Path(field_path, "publisher_aliases", i);
+    SYNDICATE_RETURN_IF_ERROR(Require(alias.alias(), Path(path, "alias")));
+    SYNDICATE_RETURN_IF_ERROR(Require(alias.name(), Path(path, "name")));
+    const std::string key =
+        absl::AsciiStrToLower(absl::StripAsciiWhitespace(alias.alias()));
+    if (!aliases.insert(key).second) {
+      return Invalid(Path(path, "alias"),
+                     absl::StrCat(Quote(alias.alias()), " appears more than once"));
+    }
+  }
+  for (int i = 0; i < source.feed_urls_size(); ++i) {
+    SYNDICATE_RETURN_IF_ERROR(
+        ValidateOptionalHttpUrl(source.feed_urls(i), Path(field_path, "feed_urls", i)));
+    SYNDICATE_RETURN_IF_ERROR(Require(source.feed_urls(i), Path(field_path, "feed_urls", i)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateArticle(const Article& article, absl::string_view field_path) {
+  SYNDICATE_RETURN_IF_ERROR(ValidateSourceId(article.source_id(), Path(field_path, "source_id")));
+  const std::string external_id_path = Path(field_path, "external_id");
+  SYNDICATE_RETURN_IF_ERROR(Require(article.external_id(), external_id_path));
+  if (article.external_id().size() > kMaxExternalIdBytes) {
+    return Invalid(external_id_path, absl::StrCat("is ", article.external_id().size(),
+                                                  " bytes; at most ", kMaxExternalIdBytes,
+                                                  " are allowed"));
+  }
+  if (article.pubstatus() != syndication::v1::PUB_STATUS_USABLE) {
+    return Invalid(Path(field_path, "pubstatus"),
+                   "must be PUB_STATUS_USABLE (or unset) on publish; withdrawals are not "
+                   "published");
+  }
+  SYNDICATE_RETURN_IF_ERROR(Require(article.headline(), Path(field_path, "headline")));
+  if (IsBlank(article.body_text()) && IsBlank(article.body_html())) {
+    return Invalid(Path(field_path, "body_text"), "is required (or body_html)");
+  }
+  const std::string attribution = Path(field_path, "attribution");
+  SYNDICATE_RETURN_IF_ERROR(
+      Require(article.attribution().credit_line(), Path(attribution, "credit_line")));
+  SYNDICATE_RETURN_IF_ERROR(Require(article.attribution().original_publisher(),
+                                    Path(attribution, "original_publisher")));
+  SYNDICATE_RETURN_IF_ERROR(ValidateOptionalHttpUrl(article.attribution().original_url(),
+                                                    Path(attribution, "original_url")));
+  SYNDICATE_RETURN_IF_ERROR(ValidateOptionalHttpUrl(article.attribution().license_url(),
+                                                    Path(attribution, "license_url")));
+  SYNDICATE_RETURN_IF_ERROR(
+      ValidateOptionalLanguageTag(article.language(), Path(field_path, "language")));
+  SYNDICATE_RETURN_IF_ERROR(ValidateOptionalTimestamp(
+      article.published_at(), article.has_published_at(), Path(field_path, "published_at")));
+  SYNDICATE_RETURN_IF_ERROR(ValidateOptionalTimestamp(article.embargoed_until(),
+                                                      article.has_embargoed_until(),
+                                                      Path(field_path, "embargoed_until")));
+  SYNDICATE_RETURN_IF_ERROR(ValidateOptionalTimestamp(
+      article.expires_at(), article.has_expires_at(), Path(field_path, "expires_at")));
+  for (int i = 0; i < article.authors_size(); ++i) {
+    const std::string path = Path(field_path, "authors", i);
+    SYNDICATE_RETURN_IF_ERROR(Require(article.authors(i).name(), Path(path, "name")));
+    SYNDICATE_RETURN_IF_ERROR(ValidateOptionalHttpUrl(article.authors(i).uri(), Path(path, "uri")));
+  }
+  for (int i = 0; i < article.media_size(); ++i) {
+    const auto& media = article.media(i);
+    const std::string path = Path(field_path, "media", i);
+    SYNDICATE_RETURN_IF_ERROR(Require(media.uri(), Path(path, "uri")));
+    SYNDICATE_RETURN_IF_ERROR(ValidateOptionalHttpUrl(media.uri(), Path(path, "uri")));
+    for (int j = 0; j < media.renditions_size(); ++j) {
+      const std::string rendition = Path(path, "renditions", j);
+      SYNDICATE_RETURN_IF_ERROR(Require(media.renditions(j).uri(), Path(rendition, "uri")));
+      SYNDICATE_RETURN_IF_ERROR(
+          ValidateOptionalHttpUrl(media.renditions(j).uri(), Path(rendition, "uri")));
+      if (media.renditions(j).width() < 0 || media.renditions(j).height() < 0) {
+        return Invalid(rendition, "width and height must not be negative");
+      }
+    }
+  }
+  for (int i = 0; i < article.corrections_size(); ++i) {
+    const std::string path = Path(field_path, "corrections", i);
+    SYNDICATE_RETURN_IF_ERROR(Require(article.corrections(i).text(), Path(path, "text")));
+    SYNDICATE_RETURN_IF_ERROR(ValidateOptionalTimestamp(
+        article.corrections(i).time(), article.corrections(i).has_time(), Path(path, "time")));
+  }
+  for (int i = 0; i < article.provenance_size(); ++i) {
+    const auto& hop = article.provenance(i);
+    const std::string path = Path(field_path, "provenance", i);
+    SYNDICATE_RETURN_IF_ERROR(ValidateOptionalHttpUrl(hop.uri(), Path(path, "uri")));
+    SYNDICATE_RETURN_IF_ERROR(
+        ValidateOptionalTimestamp(hop.time(), hop.has_time(), Path(path, "time")));
+    if (absl::StrContains(hop.file_name(), '/')) {
+      return Invalid(Path(path, "file_name"),
+                     absl::StrCat(Quote(hop.file_name()), " must be a base name, without \"/\""));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace syndicate::server

@@ -1,0 +1,88 @@
+#include "server/wire.h"
+
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "common/utf8.h"
+#include "google/protobuf/unknown_field_set.h"
+
+namespace syndicate::server {
+namespace {
+
+using google::protobuf::Descriptor;
+using google::protobuf::FieldDescriptor;
+using google::protobuf::UnknownField;
+using google::protobuf::UnknownFieldSet;
+
+absl::Status CheckFields(const Descriptor& descriptor, absl::string_view bytes,
+                         const std::string& path) {
+  // UnknownFieldSet reads any well-formed message without a schema; the descriptor then
+  // says which length-delimited fields are strings and which are nested messages.
+  UnknownFieldSet fields;
+  if (!fields.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path.empty() ? "request" : path, ": is not a well-formed protobuf message"));
+  }
+  absl::flat_hash_map<int, int> occurrences;
+  for (int i = 0; i < fields.field_count(); ++i) {
+    const UnknownField& field = fields.field(i);
+    const FieldDescriptor* field_descriptor = descriptor.FindFieldByNumber(field.number());
+    if (field_descriptor == nullptr || field.type() != UnknownField::TYPE_LENGTH_DELIMITED) {
+      continue;
+    }
+    std::string field_path =
+        path.empty() ? field_descriptor->name() : absl::StrCat(path, ".", field_descriptor->name());
+    if (field_descriptor->is_repeated()) {
+      absl::StrAppend(&field_path, "[", occurrences[field.number()]++, "]");
+    }
+    if (field_descriptor->type() == FieldDescriptor::TYPE_STRING) {
+      if (!IsValidUtf8(field.length_delimited())) {
+        return absl::InvalidArgumentError(absl::StrCat(field_path, ": is not valid UTF-8"));
+      }
+    } else if (field_descriptor->type() == FieldDescriptor::TYPE_MESSAGE) {
+      SYNDICATE_RETURN_IF_ERROR(
+          CheckFields(*field_descriptor->message_type(), field.length_delimited(), field_path));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status CheckUtf8(const Descriptor& descriptor, absl::string_view bytes) {
+  return CheckFields(descriptor, bytes, "");
+}
+
+absl::Status DecodeRequest(const grpc::ByteBuffer& buffer, google::protobuf::Message* message) {
+  std::vector<grpc::Slice> slices;
+  if (!buffer.Dump(&slices).ok()) return absl::InvalidArgumentError("request: unreadable");
+  std::string bytes;
+  bytes.reserve(buffer.Length());
+  for (const grpc::Slice& slice : slices) {
+    bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  }
+  SYNDICATE_RETURN_IF_ERROR(CheckUtf8(*message->GetDescriptor(), bytes));
+  if (!message->ParseFromString(bytes)) {
+    return absl::InvalidArgumentError("request: is not a well-formed protobuf message");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status EncodeResponse(const google::protobuf::Message& message, grpc::ByteBuffer* buffer) {
+  std::string bytes;
+  if (!message.SerializeToString(&bytes)) {
+    return absl::InternalError("response: could not be serialized");
+  }
+  grpc::Slice slice(std::move(bytes));
+  *buffer = grpc::ByteBuffer(&slice, 1);
+  return absl::OkStatus();
+}
+
+grpc::Status ToGrpcStatus(const absl::Status& status) {
+  if (status.ok()) return grpc::Status::OK;
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
+}
+
+}  // namespace syndicate::server

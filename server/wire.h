@@ -1,0 +1,43 @@
+// The gRPC edge's codec: request bytes → message with every string checked for UTF-8,
+// message → response bytes, and absl::Status → grpc::Status.
+//
+// The unary methods are registered as raw (ByteBuffer) methods so that this code, not
+// the gRPC library, parses requests: proto3 rejects a string field holding invalid UTF-8
+// while parsing, and gRPC would answer INTERNAL before any handler runs. Here the same
+// input gets INVALID_ARGUMENT naming the field.
+#ifndef SYNDICATE_SERVER_WIRE_H_
+#define SYNDICATE_SERVER_WIRE_H_
+
+#include <string>
+#include "absl/strings/string_view.h"
+
+#include <grpcpp/support/byte_buffer.h>
+#include <grpcpp/support/status.h>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/message.h"
+
+namespace syndicate::server {
+
+// Checks every string field of the message `descriptor` describes, nested messages
+// included, in the serialized `bytes`. Returns INVALID_ARGUMENT
+// "<path>: is not valid UTF-8" for the first bad one, where path is the field's path in
+// the request, e.g. "article.authors[1].name"; INVALID_ARGUMENT when `bytes` is not a
+// well-formed message. OK otherwise.
+absl::Status CheckUtf8(const google::protobuf::Descriptor& descriptor, absl::string_view bytes);
+
+// Parses `buffer` into `message` after CheckUtf8. INVALID_ARGUMENT as CheckUtf8.
+absl::Status DecodeRequest(const grpc::ByteBuffer& buffer, google::protobuf::Message* message);
+
+// Serializes `message` into `buffer`. INTERNAL when the message cannot be serialized.
+absl::Status EncodeResponse(const google::protobuf::Message& message, grpc::ByteBuffer* buffer);
+
+// The one mapping from absl::Status to grpc::Status: same code (the two enums share their
+// numbers), same message.
+grpc::Status ToGrpcStatus(const absl::Status& status);
+
+}  // namespace syndicate::server
+
+#endif  // SYNDICATE_SERVER_WIRE_H_

@@ -1,0 +1,225 @@
+#include "server/validation.h"
+
+#include <functional>
+#include <string>
+
+#include "gtest/gtest.h"
+#include "tests/testing/fixtures.h"
+#include "tests/testing/status_matchers.h"
+
+namespace syndicate::server {
+namespace {
+
+using syndication::v1::Article;
+using syndication::v1::Source;
+using ::syndicate::testing::ExampleArticle;
+using ::syndicate::testing::ExampleSource;
+using ::syndicate::testing::IsOk;
+using ::syndicate::testing::StatusIs;
+
+struct ArticleCase {
+  std::string name;
+  std::function<void(Article*)> mutate;
+  std::string expected_message;
+};
+
+class ArticleValidationTest : public ::testing::TestWithParam<ArticleCase> {};
+
+TEST(ArticleValidation, ExampleIsValid) {
+  Article article = ExampleArticle("ferry-1");
+  article.set_pubstatus(syndication::v1::PUB_STATUS_USABLE);
+  EXPECT_THAT(ValidateArticle(article, "article"), IsOk());
+}
+
+TEST_P(ArticleValidationTest, NamesTheFieldAndTheProblem) {
+  Article article = ExampleArticle("ferry-1");
+  article.set_pubstatus(syndication::v1::PUB_STATUS_USABLE);
+  GetParam().mutate(&article);
+  EXPECT_THAT(ValidateArticle(article, "article"),
+              StatusIs(absl::StatusCode::kInvalidArgument, GetParam().expected_message));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Fields, ArticleValidationTest,
+    ::testing::Values(
+        ArticleCase{"MissingHeadline", [](Article* a) { a->clear_headline(); },
+                    "article.headline: is required"},
+        ArticleCase{"BlankHeadline", [](Article* a) { a->set_headline(" \t\n"); },
+                    "article.headline: is required"},
+        ArticleCase{"MissingBody",
+                    [](Article* a) {
+                      a->clear_body_text();
+                      a->clear_body_html();
+                    },
+                    "article.body_text: is required (or body_html)"},
+        ArticleCase{"MissingCreditLine",
+                    [](Article* a) { a->mutable_attribution()->clear_credit_line(); },
+                    "article.attribution.credit_line: is required"},
+        ArticleCase{"MissingOriginalPublisher",
+                    [](Article* a) { a->mutable_attribution()->clear_original_publisher(); },
+                    "article.attribution.original_publisher: is required"},
+        ArticleCase{"FtpOriginalUrl",
+                    [](Article* a) { a->mutable_attribution()->set_original_url("ftp://x"); },
+                    "article.attribution.original_url: \"ftp://x\" is not an absolute http(s) "
+                    "URL"},
+        ArticleCase{"RelativeOriginalUrl",
+                    [](Article* a) { a->mutable_attribution()->set_original_url("/news/1"); },
+                    "article.attribution.original_url: \"/news/1\" is not an absolute http(s) "
+                    "URL"},
+        ArticleCase{"UrlWithoutHost",
+                    [](Article* a) { a->mutable_attribution()->set_original_url("https:///x"); },
+                    "article.attribution.original_url: \"https:///x\" is not an absolute "
+                    "http(s) URL"},
+        ArticleCase{"UrlWithSpace",
+                    [](Article* a) {
+                      a->mutable_attribution()->set_original_url("https://a.example.org/a b");
+                    },
+                    "article.attribution.original_url: \"https://a.example.org/a b\" is not an "
+                    "absolute http(s) URL"},
+        ArticleCase{"LicenseUrl",
+                    [](Article* a) { a->mutable_attribution()->set_license_url("mailto:x@y"); },
+                    "article.attribution.license_url: \"mailto:x@y\" is not an absolute "
+                    "http(s) URL"},
+        ArticleCase{"AuthorUri",
+                    [](Article* a) { a->mutable_authors(0)->set_uri("javascript:alert(1)"); },
+                    "article.authors[0].uri: \"javascript:alert(1)\" is not an absolute "
+                    "http(s) URL"},
+        ArticleCase{"AuthorName", [](Article* a) { a->mutable_authors(0)->clear_name(); },
+                    "article.authors[0].name: is required"},
+        ArticleCase{"MediaUri",
+                    [](Article* a) {
+                      a->add_media()->set_uri("https://img.example.org/1.jpg");
+                      a->add_media()->set_uri("data:image/png;base64,AA");
+                    },
+                    "article.media[1].uri: \"data:image/png;base64,AA\" is not an absolute "
+                    "http(s) URL"},
+        ArticleCase{"RenditionUri",
+                    [](Article* a) {
+                      auto* media = a->add_media();
+                      media->set_uri("https://img.example.org/1.jpg");
+                      media->add_renditions()->set_uri("img/1-small.jpg");
+                    },
+                    "article.media[0].renditions[0].uri: \"img/1-small.jpg\" is not an "
+                    "absolute http(s) URL"},
+        ArticleCase{"ProvenanceUri",
+                    [](Article* a) { a->add_provenance()->set_uri("file:///etc/passwd"); },
+                    "article.provenance[0].uri: \"file:///etc/passwd\" is not an absolute "
+                    "http(s) URL"},
+        ArticleCase{"ProvenanceFileNameWithDirectory",
+                    [](Article* a) { a->add_provenance()->set_file_name("/home/x/story.txt"); },
+                    "article.provenance[0].file_name: \"/home/x/story.txt\" must be a base "
+                    "name, without \"/\""},
+        ArticleCase{"Language", [](Article* a) { a->set_language("english language"); },
+                    "article.language: \"english language\" is not a BCP 47 language tag"},
+        ArticleCase{"LanguageDigitsFirst", [](Article* a) { a->set_language("12-en"); },
+                    "article.language: \"12-en\" is not a BCP 47 language tag"},
+        ArticleCase{"MissingSourceId", [](Article* a) { a->clear_source_id(); },
+                    "article.source_id: is required"},
+        ArticleCase{"BadSourceId", [](Article* a) { a->set_source_id("Harbour Wire"); },
+                    "article.source_id: \"Harbour Wire\" is not a source id (1-63 of a-z, 0-9 "
+                    "and \"-\", starting with a letter, not ending with \"-\")"},
+        ArticleCase{"MissingExternalId", [](Article* a) { a->clear_external_id(); },
+                    "article.external_id: is required"},
+        ArticleCase{"LongExternalId",
+                    [](Article* a) { a->set_external_id(std::string(1025, 'x')); },
+                    "article.external_id: is 1025 bytes; at most 1024 are allowed"},
+        ArticleCase{"PublishedAtOutOfRange",
+                    [](Article* a) { a->mutable_published_at()->set_seconds(253402300800); },
+                    "article.published_at: seconds 253402300800 is outside 0001-01-01 to "
+                    "9999-12-31"},
+        ArticleCase{"NegativeNanos",
+                    [](Article* a) { a->mutable_embargoed_until()->set_nanos(-1); },
+                    "article.embargoed_until: nanos -1 is outside [0, 999999999]"},
+        ArticleCase{"Withheld",
+                    [](Article* a) { a->set_pubstatus(syndication::v1::PUB_STATUS_WITHHELD); },
+                    "article.pubstatus: must be PUB_STATUS_USABLE (or unset) on publish; "
+                    "withdrawals are not published"},
+        ArticleCase{"CorrectionText", [](Article* a) { a->add_corrections(); },
+                    "article.corrections[0].text: is required"}),
+    [](const ::testing::TestParamInfo<ArticleCase>& info) { return info.param.name; });
+
+TEST(ArticleValidation, AcceptsBodyHtmlAlone) {
+  Article article = ExampleArticle("ferry-1");
+  article.set_pubstatus(syndication::v1::PUB_STATUS_USABLE);
+  article.clear_body_text();
+  article.set_body_html("<p>The winter timetable starts on 1 December.</p>");
+  EXPECT_THAT(ValidateArticle(article, "article"), IsOk());
+}
+
+TEST(ArticleValidation, AcceptsUrlsThatAreAbsoluteHttp) {
+  for (const char* url : {"http://example.org", "HTTPS://Example.org/a?b=c#d",
+                          "https://user@example.org:8443/x", "https://[2001:db8::1]/x"}) {
+    EXPECT_THAT(ValidateOptionalHttpUrl(url, "u"), IsOk()) << url;
+  }
+  EXPECT_THAT(ValidateOptionalHttpUrl("https://:80/x", "u"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "u: \"https://:80/x\" is not an absolute http(s) URL"));
+}
+
+TEST(ArticleValidation, AcceptsCommonLanguageTags) {
+  for (const char* tag : {"en", "pt-BR", "zh-Hant-TW", "es-419", "sgn-ase"}) {
+    EXPECT_THAT(ValidateOptionalLanguageTag(tag, "language"), IsOk()) << tag;
+  }
+  EXPECT_THAT(ValidateOptionalLanguageTag("e", "language"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "language: \"e\" is not a BCP 47 language tag"));
+}
+
+TEST(ArticleValidation, LongValuesAreShortenedInTheMessage) {
+  const std::string url = "ftp://" + std::string(200, 'a');
+  EXPECT_THAT(ValidateOptionalHttpUrl(url, "u"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "u: \"ftp://" + std::string(74, 'a') +
+                           "…\" is not an absolute http(s) URL"));
+}
+
+TEST(SourceValidation, ExampleIsValid) {
+  EXPECT_THAT(ValidateSource(ExampleSource(), "source"), IsOk());
+}
+
+TEST(SourceValidation, NamesTheField) {
+  Source source = ExampleSource();
+  source.set_id("-bad");
+  EXPECT_THAT(ValidateSource(source, "source"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       ::testing::StartsWith("source.id: \"-bad\" is not a source id")));
+  source = ExampleSource();
+  source.set_id(std::string(64, 'a'));
+  EXPECT_THAT(ValidateSource(source, "source"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       ::testing::StartsWith("source.id: \"" + std::string(64, 'a'))));
+  source = ExampleSource();
+  source.clear_name();
+  EXPECT_THAT(ValidateSource(source, "source"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "source.name: is required"));
+  source = ExampleSource();
+  source.set_homepage_url("harbour.example.org");
+  EXPECT_THAT(ValidateSource(source, "source"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "source.homepage_url: \"harbour.example.org\" is not an absolute "
+                       "http(s) URL"));
+  source = ExampleSource();
+  source.add_feed_urls("gopher://harbour.example.org/feed");
+  EXPECT_THAT(ValidateSource(source, "source"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "source.feed_urls[0]: \"gopher://harbour.example.org/feed\" is not an "
+                       "absolute http(s) URL"));
+}
+
+TEST(SourceValidation, AliasesMustBeDistinctIgnoringCase) {
+  Source source = ExampleSource();
+  auto* duplicate = source.add_publisher_aliases();
+  duplicate->set_alias(" HARBOUR ");
+  duplicate->set_name("Another Gazette");
+  EXPECT_THAT(ValidateSource(source, "source"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "source.publisher_aliases[1].alias: \" HARBOUR \" appears more than once"));
+  source = ExampleSource();
+  source.add_publisher_aliases()->set_alias("gazette");
+  EXPECT_THAT(ValidateSource(source, "source"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "source.publisher_aliases[1].name: is required"));
+}
+
+}  // namespace
+}  // namespace syndicate::server
