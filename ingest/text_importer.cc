@@ -1,0 +1,1036 @@
+// The scraped-text importer works in four steps, each a small rule:
+//
+//  1. Lines. Split on "\n"; drop line-end whitespace (and the CR of CRLF). A line's
+//     "content" is the line without its leading whitespace and bullet (•, -, * …).
+//  2. Paragraphs. Blank lines separate paragraphs; a bulleted line starts a paragraph of
+//     its own (a list item), and the lines under it that carry no bullet continue it.
+//  3. Classes. Each paragraph is judged by its first line: a byline ("By A and B", a
+//     paragraph of one line), page furniture (an attribution, distributor or copyright
+//     line, or a phrase from the furniture tables below), or text.
+//  4. Places. The first text paragraph is the headline, or the section when it is
+//     section-shaped and a headline-shaped paragraph follows. The paragraph after the
+//     headline is the standfirst when more story follows and it opens with no dateline.
+//     The trailer begins at the first furniture paragraph after the story has begun;
+//     everything from there on is trailer. Story paragraphs are the text paragraphs
+//     between the headline and the trailer.
+//
+// Names (original publisher, distributor, copyright holder) are read from every line of
+// the trailer and of any furniture paragraph before it, then reconciled in one place
+// (ResolveAttribution) with a warning for each doubt.
+#include "ingest/text_importer.h"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
+#include "common/status_macros.h"
+#include "common/utf8.h"
+
+namespace syndicate::ingest {
+namespace {
+
+using ::syndication::v1::Article;
+using ::syndication::v1::ProvenanceHop;
+using ::syndication::v1::Source;
+
+// ---------------------------------------------------------------------------------------
+// Phrase tables. Phrases match ignoring ASCII case, and end at a word boundary.
+
+// Labels followed by the original publisher's name: "Source: X", "Source of information
+// and images “X”". The longest matching label wins. `bare` marks a word that also opens
+// ordinary sentences ("Source of the fire…", "Via Rail…"): without a colon or quotes it
+// counts only before a capitalized name on a line that does not end like a sentence.
+struct SourceLabel {
+  absl::string_view label;
+  bool bare;
+};
+constexpr auto kSourceLabels = std::to_array<SourceLabel>({
+    {"Source of information and images", false},
+    {"Source of information", false},
+    {"Source of the news", false},
+    {"Source of news", false},
+    {"Republished from", false},
+    {"Source", true},
+    {"Via", true},
+});
+
+// Sentences saying where the story first ran: "[This article [was]] originally appeared
+// on X", "Originally published by X", "First published in X". Optional opening, one verb
+// phrase, one preposition, then the name.
+constexpr auto kOriginOpenings =
+    std::to_array<absl::string_view>({"This article", "This story", "This report"});
+constexpr auto kOriginVerbs = std::to_array<absl::string_view>(
+    {"originally appeared", "originally published", "first appeared", "first published"});
+constexpr auto kOriginPrepositions =
+    std::to_array<absl::string_view>({"on", "in", "by", "at", "from"});
+
+// Trailer labels after which the republishing site names itself: "Discover more from
+// Elrisala", "For more: Elrisala website and …".
+constexpr auto kDistributorLabels =
+    std::to_array<absl::string_view>({"Discover more from", "For more from", "For more:"});
+// Words a site puts after its own name ("Elrisala website"); not part of the name.
+constexpr auto kSiteWords =
+    std::to_array<absl::string_view>({"website", "web site", "site", "page"});
+
+// Whole lines that are page furniture: navigation, sharing, comment and subscription
+// prompts. Compared ignoring case and trailing ":", ".", "…", "!".
+constexpr auto kFurnitureLines = std::to_array<absl::string_view>({
+    "Advertisement",
+    "Back to top",
+    "Back to top button",
+    "Cancel reply",
+    "Comments",
+    "Continue reading",
+    "Leave a comment",
+    "Like this",
+    "Loading",
+    "More stories",
+    "Most read",
+    "Read also",
+    "Read more",
+    "Recommended",
+    "Related",
+    "Related Articles",
+    "Related Posts",
+    "Related Stories",
+    "See also",
+    "Share",
+    "Share this",
+    "Share this article",
+    "Subscribe",
+    "Tags",
+    "Trending",
+    "You may also like",
+});
+
+// Line openings only page furniture uses; the rest of such a line varies.
+constexpr auto kFurniturePrefixes = std::to_array<absl::string_view>({
+    "All rights reserved",
+    "Click here to",
+    "Filed under",
+    "Follow us on",
+    "Leave a Reply",
+    "Read more:",
+    "Related:",
+    "Share on",
+    "Sign up for",
+    "Subscribe now",
+    "Subscribe to",
+    "Tags:",
+    "You can follow us",
+    "Your email address will not be published",
+});
+
+// Words that follow "By" in a sentence but never open a person's name ("By the end of
+// the day", "By train"), so such a line is not taken for a byline.
+constexpr auto kNotNameWords = std::to_array<absl::string_view>({
+    "a",     "an",   "all",   "any",   "contrast", "comparison", "default", "design",
+    "early", "far",  "late",  "law",   "mid",      "now",        "some",    "that",
+    "the",   "then", "this",  "these", "those",    "way",        "his",     "her",
+    "its",   "our",  "their", "train", "car",      "road",       "air",     "sea",
+});
+
+// Quotation marks removed around names: straight, curly, guillemets, low-9.
+constexpr auto kQuoteMarks =
+    std::to_array<absl::string_view>({"\"", "'", "\u201C", "\u201D", "\u2018", "\u2019", "\u00AB",
+                                      "\u00BB", "\u201E", "\u2039", "\u203A"});
+
+// List bullets a scraped line may open with. ASCII ones need a space after them so that
+// "-5C" or "*Note" stays text.
+constexpr auto kBullets = std::to_array<absl::string_view>(
+    {"\u2022", "\u00B7", "\u25AA", "\u25CF", "\u25E6", "\u2023", "-", "*"});
+
+// Separators after a dateline: "LONDON — ", "LONDON (Wire) – ", "LONDON - ".
+constexpr auto kDatelineDashes =
+    std::to_array<absl::string_view>({"\u2014", "\u2013", " -- ", " - "});
+
+// Limits that keep shape tests cheap on huge lines and keep sentences from passing as
+// names. Bytes of UTF-8.
+constexpr size_t kMaxHeadlineBytes = 1000;
+constexpr size_t kMaxSectionBytes = 40;
+constexpr size_t kMaxSectionWords = 3;
+constexpr size_t kMaxBylineBytes = 200;
+constexpr size_t kMaxNameBytes = 100;
+constexpr size_t kMaxNameWords = 8;
+constexpr size_t kMaxPersonNameWords = 5;
+constexpr size_t kMaxDatelineBytes = 80;
+constexpr size_t kMaxDatelineWords = 6;
+constexpr size_t kMaxCopyrightLineBytes = 200;
+constexpr size_t kMaxFurnitureLineBytes = 80;
+
+constexpr absl::string_view kImporterAgent = "syndicate import --format=text";
+
+// ---------------------------------------------------------------------------------------
+// Small text helpers. All work on UTF-8 bytes; only ASCII letters change case.
+
+constexpr absl::string_view kAsciiSpace = " \t\r\v\f";
+constexpr absl::string_view kNoBreakSpace = "\u00A0";
+
+absl::string_view TrimEnd(absl::string_view s) {
+  while (!s.empty()) {
+    if (kAsciiSpace.find(s.back()) != absl::string_view::npos) {
+      s.remove_suffix(1);
+    } else if (absl::EndsWith(s, kNoBreakSpace)) {
+      s.remove_suffix(kNoBreakSpace.size());
+    } else {
+      break;
+    }
+  }
+  return s;
+}
+
+absl::string_view TrimStart(absl::string_view s) {
+  while (!s.empty()) {
+    if (kAsciiSpace.find(s.front()) != absl::string_view::npos) {
+      s.remove_prefix(1);
+    } else if (absl::StartsWith(s, kNoBreakSpace)) {
+      s.remove_prefix(kNoBreakSpace.size());
+    } else {
+      break;
+    }
+  }
+  return s;
+}
+
+absl::string_view Trim(absl::string_view s) { return TrimStart(TrimEnd(s)); }
+
+bool IsAsciiLetter(char c) { return absl::ascii_isalpha(static_cast<unsigned char>(c)); }
+bool IsAsciiUpper(char c) { return absl::ascii_isupper(static_cast<unsigned char>(c)); }
+bool IsAsciiLower(char c) { return absl::ascii_islower(static_cast<unsigned char>(c)); }
+bool IsAsciiDigit(char c) { return absl::ascii_isdigit(static_cast<unsigned char>(c)); }
+bool IsNonAscii(char c) { return static_cast<unsigned char>(c) >= 0x80; }
+
+// If `s` starts with `phrase` (ignoring case) followed by a word boundary, removes both
+// and the spaces after them. A phrase ending in punctuation ("For more:") is its own
+// boundary.
+bool ConsumePhrase(absl::string_view& s, absl::string_view phrase) {
+  if (!absl::StartsWithIgnoreCase(s, phrase)) return false;
+  if (s.size() > phrase.size() && IsAsciiLetter(phrase.back())) {
+    const char next = s[phrase.size()];
+    if (IsAsciiLetter(next) || IsAsciiDigit(next)) return false;
+  }
+  s = TrimStart(s.substr(phrase.size()));
+  return true;
+}
+
+std::vector<absl::string_view> Words(absl::string_view s) {
+  return absl::StrSplit(s, ' ', absl::SkipEmpty());
+}
+
+absl::string_view StripQuotes(absl::string_view s) {
+  for (bool changed = true; changed;) {
+    changed = false;
+    s = Trim(s);
+    for (absl::string_view mark : kQuoteMarks) {
+      if (absl::StartsWith(s, mark)) {
+        s.remove_prefix(mark.size());
+        changed = true;
+      }
+      if (absl::EndsWith(s, mark)) {
+        s.remove_suffix(mark.size());
+        changed = true;
+      }
+    }
+  }
+  return s;
+}
+
+// The text of `s` up to (not including) the earliest of `ends`.
+absl::string_view CutAtFirst(absl::string_view s, std::initializer_list<absl::string_view> ends) {
+  size_t cut = s.size();
+  for (absl::string_view end : ends) {
+    cut = std::min(cut, s.find(end));
+  }
+  return s.substr(0, cut);
+}
+
+// True when `s` ends with ".", "?" or "!", looking through closing quotes.
+bool EndsLikeSentence(absl::string_view s) {
+  s = StripQuotes(s);
+  return !s.empty() && (s.back() == '.' || s.back() == '?' || s.back() == '!');
+}
+
+// If `s` opens with a quotation mark, the text up to the next quotation mark that ends a
+// word (so the apostrophe of "Lloyd’s" does not close ‘Lloyd’s List’).
+std::optional<absl::string_view> LeadingQuoted(absl::string_view s) {
+  for (absl::string_view open : kQuoteMarks) {
+    if (!absl::StartsWith(s, open)) continue;
+    const absl::string_view inner = s.substr(open.size());
+    for (size_t i = 0; i < inner.size(); ++i) {
+      for (absl::string_view close : kQuoteMarks) {
+        if (inner.substr(i, close.size()) != close) continue;
+        const size_t after = i + close.size();
+        if (after == inner.size() || !IsAsciiLetter(inner[after])) return inner.substr(0, i);
+      }
+    }
+    return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+// A name holds 1 to kMaxNameWords words with at least one letter and no sentence marks.
+bool IsPlausibleName(absl::string_view name) {
+  if (name.empty() || name.size() > kMaxNameBytes) return false;
+  if (name.find_first_of("?!;") != absl::string_view::npos) return false;
+  bool has_letter = false;
+  for (char c : name) has_letter = has_letter || IsAsciiLetter(c) || IsNonAscii(c);
+  const size_t words = Words(name).size();
+  return has_letter && words >= 1 && words <= kMaxNameWords;
+}
+
+bool LooksLikeDomain(absl::string_view name) {
+  const size_t dot = name.find('.');
+  return name.find(' ') == absl::string_view::npos && dot != absl::string_view::npos &&
+         dot + 1 < name.size() && IsAsciiLetter(name[dot + 1]);
+}
+
+// Removes quotes and trailing punctuation; a name written all in lower case ("independent",
+// "the daily example") gets capitals at word starts. Names with any capital letter, and
+// domain names, stay as written.
+std::string TidyName(absl::string_view name) {
+  name = StripQuotes(name);
+  while (!name.empty() && absl::string_view(".,:").find(name.back()) != absl::string_view::npos) {
+    name.remove_suffix(1);
+    name = StripQuotes(name);
+  }
+  std::string out(name);
+  bool has_upper = false;
+  for (char c : out) has_upper = has_upper || IsAsciiUpper(c);
+  if (!has_upper && !LooksLikeDomain(out)) {
+    bool word_start = true;
+    for (char& c : out) {
+      if (word_start && IsAsciiLower(c)) c = absl::ascii_toupper(static_cast<unsigned char>(c));
+      word_start = c == ' ' || c == '-';
+    }
+  }
+  return out;
+}
+
+// The form names are compared in: no quotes, single spaces, ASCII lower case.
+std::string MatchKey(absl::string_view name) {
+  return absl::AsciiStrToLower(absl::StrJoin(Words(StripQuotes(name)), " "));
+}
+
+bool IsHttpUrl(absl::string_view url) {
+  absl::string_view rest = url;
+  if (!ConsumePhrase(rest, "https://") && !ConsumePhrase(rest, "http://")) return false;
+  return !rest.empty() && rest.find_first_of(" \t\r\n") == absl::string_view::npos;
+}
+
+// ---------------------------------------------------------------------------------------
+// Line rules. Each takes a line's content (no leading whitespace, no bullet).
+
+// The publisher named after a label or inside an origin sentence. `bare`: see SourceLabel.
+std::optional<std::string> NameAfterLabel(absl::string_view rest, bool bare) {
+  const bool colon = absl::StartsWith(rest, ":");
+  if (colon) rest.remove_prefix(1);
+  rest = Trim(rest);
+  if (rest.empty()) return std::nullopt;
+  absl::string_view name;
+  if (std::optional<absl::string_view> quoted = LeadingQuoted(rest)) {
+    name = *quoted;
+  } else {
+    if (bare && !colon) {
+      const char first = rest.front();
+      if (!(IsAsciiUpper(first) || IsNonAscii(first)) || EndsLikeSentence(rest)) {
+        return std::nullopt;
+      }
+    }
+    name = CutAtFirst(rest, {", ", ". ", "; ", " | ", " - ", " \u2014 ", " \u2013 "});
+  }
+  name = StripQuotes(name);
+  if (absl::EndsWith(name, ".")) name.remove_suffix(1);
+  if (!IsPlausibleName(name)) return std::nullopt;
+  return TidyName(name);
+}
+
+struct PublisherLine {
+  std::string name;
+  // Matched only through a bare label (see SourceLabel): weak evidence of furniture.
+  bool bare = false;
+};
+
+std::optional<PublisherLine> ParsePublisherLine(absl::string_view content) {
+  // Labels: the longest one that matches.
+  const SourceLabel* best = nullptr;
+  absl::string_view best_rest;
+  for (const SourceLabel& label : kSourceLabels) {
+    absl::string_view rest = content;
+    if (ConsumePhrase(rest, label.label) &&
+        (best == nullptr || label.label.size() > best->label.size())) {
+      best = &label;
+      best_rest = rest;
+    }
+  }
+  if (best != nullptr) {
+    if (std::optional<std::string> name = NameAfterLabel(best_rest, best->bare)) {
+      return PublisherLine{*std::move(name), best->bare};
+    }
+  }
+  // Origin sentences.
+  absl::string_view rest = content;
+  for (absl::string_view opening : kOriginOpenings) {
+    if (ConsumePhrase(rest, opening)) {
+      ConsumePhrase(rest, "was");
+      break;
+    }
+  }
+  bool has_verb = false;
+  for (absl::string_view verb : kOriginVerbs) {
+    if (ConsumePhrase(rest, verb)) {
+      has_verb = true;
+      break;
+    }
+  }
+  if (!has_verb) return std::nullopt;
+  for (absl::string_view preposition : kOriginPrepositions) {
+    if (ConsumePhrase(rest, preposition)) {
+      if (std::optional<std::string> name = NameAfterLabel(rest, /*bare=*/false)) {
+        return PublisherLine{*std::move(name), false};
+      }
+      return std::nullopt;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> ParseDistributorLine(absl::string_view content) {
+  for (absl::string_view label : kDistributorLabels) {
+    absl::string_view rest = content;
+    if (!ConsumePhrase(rest, label)) continue;
+    if (absl::StartsWith(rest, ":")) rest = TrimStart(rest.substr(1));
+    absl::string_view name;
+    if (std::optional<absl::string_view> quoted = LeadingQuoted(rest)) {
+      name = *quoted;
+    } else {
+      name = Trim(CutAtFirst(
+          rest, {",", " and ", " on ", ". ", " | ", " - ", " \u2014 ", " \u2013 ", ":", "!"}));
+      for (absl::string_view word : kSiteWords) {
+        if (name.size() > word.size() && absl::EndsWithIgnoreCase(name, word) &&
+            name[name.size() - word.size() - 1] == ' ') {
+          name = TrimEnd(name.substr(0, name.size() - word.size()));
+          break;
+        }
+      }
+    }
+    name = StripQuotes(name);
+    if (absl::EndsWith(name, ".")) name.remove_suffix(1);
+    if (IsPlausibleName(name)) return TidyName(name);
+    return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+struct CopyrightLine {
+  std::string holder;
+  std::string notice;  // the line as written
+};
+
+// "Copyright X", "Copyright © 2026 X. All rights reserved.", "© 2025–2026 X", "(c) 2026 X".
+std::optional<CopyrightLine> ParseCopyrightLine(absl::string_view content) {
+  if (content.size() > kMaxCopyrightLineBytes) return std::nullopt;
+  absl::string_view rest = content;
+  bool marked = false;  // a © sign or a year: the line cannot be an ordinary sentence
+  if (!ConsumePhrase(rest, "Copyright")) {
+    if (!absl::StartsWith(rest, "\u00A9") && !absl::StartsWithIgnoreCase(rest, "(c)")) {
+      return std::nullopt;
+    }
+  }
+  for (bool progress = true; progress && !rest.empty();) {
+    progress = false;
+    for (absl::string_view sign :
+         {absl::string_view("\u00A9"), absl::string_view("(c)"), absl::string_view("(C)")}) {
+      if (absl::StartsWith(rest, sign)) {
+        rest = TrimStart(rest.substr(sign.size()));
+        marked = progress = true;
+      }
+    }
+    // Years and year ranges: "2026", "2025-2026", "2025–2026,".
+    size_t digits = 0;
+    while (digits < rest.size() && IsAsciiDigit(rest[digits])) ++digits;
+    if (digits == 4) {
+      rest = rest.substr(digits);
+      for (absl::string_view joiner :
+           {absl::string_view("-"), absl::string_view("\u2013"), absl::string_view(",")}) {
+        if (absl::StartsWith(rest, joiner)) rest.remove_prefix(joiner.size());
+      }
+      rest = TrimStart(rest);
+      marked = progress = true;
+    }
+  }
+  absl::string_view holder = CutAtFirst(rest, {". ", ",", " | ", " - ", " \u2014 "});
+  holder = Trim(holder);
+  constexpr absl::string_view kReserved = "All rights reserved";
+  if (absl::EndsWithIgnoreCase(holder, kReserved)) {
+    holder = TrimEnd(holder.substr(0, holder.size() - kReserved.size()));
+  }
+  if (absl::EndsWith(holder, ".")) holder.remove_suffix(1);
+  if (!marked) {
+    // Without a sign or year, "Copyright" must be followed by a capitalized name on a
+    // line that is not a sentence ("Copyright law changed." is story text).
+    if (holder.empty() || !(IsAsciiUpper(holder.front()) || IsNonAscii(holder.front())) ||
+        EndsLikeSentence(content)) {
+      return std::nullopt;
+    }
+  }
+  if (!IsPlausibleName(StripQuotes(holder))) return std::nullopt;
+  return CopyrightLine{TidyName(holder), std::string(Trim(content))};
+}
+
+bool IsFurniturePhrase(absl::string_view content) {
+  for (absl::string_view prefix : kFurniturePrefixes) {
+    absl::string_view rest = content;
+    if (ConsumePhrase(rest, prefix)) return true;
+  }
+  if (content.size() > kMaxFurnitureLineBytes) return false;
+  absl::string_view line = content;
+  for (bool changed = true; changed;) {
+    changed = false;
+    line = TrimEnd(line);
+    for (absl::string_view tail : {absl::string_view(":"), absl::string_view("."),
+                                   absl::string_view("!"), absl::string_view("\u2026")}) {
+      if (absl::EndsWith(line, tail)) {
+        line.remove_suffix(tail.size());
+        changed = true;
+      }
+    }
+  }
+  for (absl::string_view whole : kFurnitureLines) {
+    if (absl::EqualsIgnoreCase(line, whole)) return true;
+  }
+  return false;
+}
+
+// `s` split at " and " (any case) and " & ".
+std::vector<absl::string_view> SplitOnConjunctions(absl::string_view s) {
+  std::vector<absl::string_view> parts;
+  size_t start = 0;
+  for (size_t i = 0; i < s.size();) {
+    size_t length = 0;
+    if (absl::StartsWithIgnoreCase(s.substr(i), " and ")) length = 5;
+    if (absl::StartsWith(s.substr(i), " & ")) length = 3;
+    if (length == 0) {
+      ++i;
+      continue;
+    }
+    parts.push_back(s.substr(start, i - start));
+    i += length;
+    start = i;
+  }
+  parts.push_back(s.substr(start));
+  return parts;
+}
+
+// "By A", "By A and B", "By A, B and C", "By A, B, and C", "By A & B". Returns the names
+// as written.
+std::optional<std::vector<std::string>> ParseByline(absl::string_view content) {
+  if (content.size() > kMaxBylineBytes) return std::nullopt;
+  absl::string_view rest = content;
+  if (!ConsumePhrase(rest, "By") || rest.empty()) return std::nullopt;
+  if (absl::string_view(".?!:;,").find(rest.back()) != absl::string_view::npos) {
+    return std::nullopt;
+  }
+  std::vector<std::string> names;
+  for (absl::string_view piece : absl::StrSplit(rest, ',')) {
+    piece = Trim(piece);
+    ConsumePhrase(piece, "and");
+    ConsumePhrase(piece, "&");
+    for (absl::string_view name : SplitOnConjunctions(piece)) {
+      name = Trim(name);
+      if (name.empty()) continue;
+      const std::vector<absl::string_view> words = Words(name);
+      if (words.size() > kMaxPersonNameWords) return std::nullopt;
+      for (char c : name) {
+        if (IsAsciiDigit(c) ||
+            absl::string_view("?!;:()[]{}\"|/@").find(c) != absl::string_view::npos) {
+          return std::nullopt;
+        }
+      }
+      for (absl::string_view word : kNotNameWords) {
+        if (absl::EqualsIgnoreCase(words.front(), word)) return std::nullopt;
+      }
+      names.emplace_back(name);
+    }
+  }
+  if (names.empty()) return std::nullopt;
+  return names;
+}
+
+struct Dateline {
+  std::string place;   // "KYIV, Ukraine"; may be empty when only "(Wire) —" is printed
+  std::string agency;  // "Example Wire" from "(Example Wire)"; may be empty
+};
+
+// A place as datelines print it: its first word in capitals ("LONDON", "KYIV,"), every
+// word capitalized or a number ("WASHINGTON, D.C.", "LONDON, March 3").
+bool IsPlaceShaped(absl::string_view place) {
+  const std::vector<absl::string_view> words = Words(place);
+  if (words.empty() || words.size() > kMaxDatelineWords) return false;
+  if (place.find_first_of("?!;:\"()") != absl::string_view::npos) return false;
+  int upper = 0;
+  for (char c : words.front()) {
+    if (IsAsciiLower(c) || IsAsciiDigit(c)) return false;
+    if (IsAsciiUpper(c)) ++upper;
+  }
+  if (upper < 2) return false;
+  for (absl::string_view word : words) {
+    const char first = word.front();
+    if (!(IsAsciiUpper(first) || IsAsciiDigit(first) || IsNonAscii(first))) return false;
+  }
+  return true;
+}
+
+// "PLACE — …", "PLACE (Agency) — …", "(Agency) — …" at the start of a paragraph.
+std::optional<Dateline> ParseDateline(absl::string_view content) {
+  const absl::string_view head = content.substr(0, kMaxDatelineBytes + 8);
+  size_t at = absl::string_view::npos;
+  size_t dash_size = 0;
+  for (absl::string_view dash : kDatelineDashes) {
+    const size_t found = head.find(dash);
+    if (found < at) {
+      at = found;
+      dash_size = dash.size();
+    }
+  }
+  if (at == absl::string_view::npos) return std::nullopt;
+  if (Trim(content.substr(at + dash_size)).empty()) return std::nullopt;
+  absl::string_view prefix = Trim(content.substr(0, at));
+  if (prefix.empty() || prefix.size() > kMaxDatelineBytes) return std::nullopt;
+  Dateline dateline;
+  if (prefix.back() == ')') {
+    const size_t open = prefix.rfind('(');
+    if (open == absl::string_view::npos) return std::nullopt;
+    const absl::string_view agency = Trim(prefix.substr(open + 1, prefix.size() - open - 2));
+    if (!IsPlausibleName(agency)) return std::nullopt;
+    dateline.agency = TidyName(agency);
+    prefix = Trim(prefix.substr(0, open));
+  }
+  if (absl::EndsWith(prefix, ",")) prefix = TrimEnd(prefix.substr(0, prefix.size() - 1));
+  if (!prefix.empty()) {
+    if (!IsPlaceShaped(prefix)) return std::nullopt;
+    dateline.place = std::string(prefix);
+  }
+  return dateline;
+}
+
+// ---------------------------------------------------------------------------------------
+// Lines and paragraphs.
+
+struct Line {
+  absl::string_view raw;      // as written, without line-end whitespace
+  absl::string_view content;  // without leading whitespace and bullet
+  bool bulleted = false;
+};
+
+Line MakeLine(absl::string_view raw) {
+  Line line{raw, TrimStart(raw), false};
+  for (absl::string_view bullet : kBullets) {
+    if (!absl::StartsWith(line.content, bullet)) continue;
+    const absl::string_view after = line.content.substr(bullet.size());
+    const bool ascii = bullet.size() == 1;
+    if (after.empty() || !ascii || TrimStart(after).size() != after.size()) {
+      line.content = TrimStart(after);
+      line.bulleted = true;
+      break;
+    }
+  }
+  return line;
+}
+
+enum class Kind {
+  kText,
+  kByline,
+  kFurniture,
+};
+
+struct Paragraph {
+  std::vector<Line> lines;
+  Kind kind = Kind::kText;
+  // Furniture only through a bare label ("Via X"): the headline search reads it as text.
+  bool weak_furniture = false;
+  // A list item that follows the previous paragraph with no blank line between.
+  bool continues_block = false;
+  std::vector<std::string> byline_names;
+
+  absl::string_view FirstLine() const { return lines.front().content; }
+  // Lines joined by "\n", as written.
+  std::string Raw() const {
+    return absl::StrJoin(
+        lines, "\n", [](std::string* out, const Line& line) { absl::StrAppend(out, line.raw); });
+  }
+  // One-line fields (headline, section, standfirst): contents joined by a space.
+  std::string Joined() const {
+    return absl::StrJoin(lines, " ", [](std::string* out, const Line& line) {
+      absl::StrAppend(out, Trim(line.content));
+    });
+  }
+};
+
+std::vector<Paragraph> SplitParagraphs(absl::string_view text) {
+  std::vector<Paragraph> paragraphs;
+  bool open = false;
+  for (absl::string_view raw : absl::StrSplit(text, '\n')) {
+    const Line line = MakeLine(TrimEnd(raw));
+    if (line.content.empty()) {
+      open = false;
+      continue;
+    }
+    if (!open || line.bulleted) {
+      paragraphs.emplace_back();
+      paragraphs.back().continues_block = open;
+    }
+    paragraphs.back().lines.push_back(line);
+    open = true;
+  }
+  return paragraphs;
+}
+
+void Classify(Paragraph& paragraph) {
+  const absl::string_view first = paragraph.FirstLine();
+  if (paragraph.lines.size() == 1) {
+    if (std::optional<std::vector<std::string>> names = ParseByline(first)) {
+      paragraph.kind = Kind::kByline;
+      paragraph.byline_names = *std::move(names);
+      return;
+    }
+  }
+  const std::optional<PublisherLine> publisher = ParsePublisherLine(first);
+  const bool strong = (publisher.has_value() && !publisher->bare) ||
+                      ParseDistributorLine(first).has_value() ||
+                      ParseCopyrightLine(first).has_value() || IsFurniturePhrase(first);
+  if (strong || publisher.has_value()) {
+    paragraph.kind = Kind::kFurniture;
+    paragraph.weak_furniture = !strong;
+  }
+}
+
+// A section is one short line ("World", "Middle East") that does not end like a sentence.
+bool IsSectionShaped(const Paragraph& paragraph) {
+  if (paragraph.lines.size() != 1) return false;
+  const absl::string_view line = paragraph.FirstLine();
+  if (line.size() > kMaxSectionBytes) return false;
+  const size_t words = Words(line).size();
+  return words >= 1 && words <= kMaxSectionWords &&
+         absl::string_view(".?!:;,").find(line.back()) == absl::string_view::npos;
+}
+
+// A headline does not end with a full stop; a story paragraph does.
+bool IsHeadlineShaped(const Paragraph& paragraph) {
+  const absl::string_view last = paragraph.lines.back().content;
+  return StripQuotes(last).size() <= kMaxHeadlineBytes && !absl::EndsWith(StripQuotes(last), ".");
+}
+
+// Where the parts of a page are, as paragraph indexes; an absent part is
+// paragraphs.size().
+struct Layout {
+  size_t section = 0;
+  size_t headline = 0;
+  size_t trailer = 0;  // the first trailer paragraph; everything from it on is trailer
+};
+
+// Section and headline are positional: the first text paragraph, and the one after it when
+// the first is section-shaped and the second headline-shaped. Only clear furniture and
+// bylines are skipped to find them. The trailer begins at the first furniture paragraph
+// after the story has begun (or after the headline, when no story follows it).
+absl::StatusOr<Layout> FindLayout(std::vector<Paragraph>& paragraphs) {
+  const size_t count = paragraphs.size();
+  auto head_text = [&](size_t from) {
+    for (size_t i = from; i < count; ++i) {
+      const Paragraph& p = paragraphs[i];
+      if (p.kind == Kind::kText || (p.kind == Kind::kFurniture && p.weak_furniture)) return i;
+    }
+    return count;
+  };
+  const size_t first = head_text(0);
+  if (first == count) {
+    return absl::InvalidArgumentError(
+        "text: no headline (every paragraph is a byline or page furniture)");
+  }
+  const size_t next = head_text(first + 1);
+  Layout layout{count, first, count};
+  if (next < count && IsSectionShaped(paragraphs[first]) && IsHeadlineShaped(paragraphs[next])) {
+    layout.section = first;
+    layout.headline = next;
+  }
+  const size_t headline_bytes = paragraphs[layout.headline].Joined().size();
+  if (headline_bytes > kMaxHeadlineBytes) {
+    return absl::InvalidArgumentError(absl::StrCat("text: no headline (the first paragraph is ",
+                                                   headline_bytes,
+                                                   " bytes, longer than a "
+                                                   "headline's ",
+                                                   kMaxHeadlineBytes, ")"));
+  }
+  for (size_t i : {layout.section, layout.headline}) {
+    if (i < count) paragraphs[i].kind = Kind::kText;
+  }
+
+  size_t search_from = layout.headline + 1;
+  while (search_from < count && paragraphs[search_from].kind != Kind::kText) ++search_from;
+  if (search_from == count) search_from = layout.headline + 1;
+  for (size_t i = search_from; i < count && layout.trailer == count; ++i) {
+    if (paragraphs[i].kind == Kind::kFurniture) layout.trailer = i;
+  }
+  return layout;
+}
+
+// The story paragraphs as written, separated by a blank line; list items written without
+// blank lines between them stay that way.
+std::string BodyText(const std::vector<Paragraph>& paragraphs, const std::vector<size_t>& story) {
+  std::string body;
+  for (size_t k = 0; k < story.size(); ++k) {
+    const Paragraph& p = paragraphs[story[k]];
+    if (k > 0) body += p.continues_block && story[k - 1] + 1 == story[k] ? "\n" : "\n\n";
+    body += p.Raw();
+  }
+  return body;
+}
+
+// ---------------------------------------------------------------------------------------
+// Attribution.
+
+// What the page's lines say about who published what, in page order.
+struct Evidence {
+  std::vector<std::string> publishers;  // from attribution lines
+  std::vector<std::string> distributors;
+  std::vector<CopyrightLine> copyrights;
+  std::optional<Dateline> dateline;  // of the first story paragraph
+};
+
+void ReadNames(const Paragraph& paragraph, Evidence& evidence) {
+  for (const Line& line : paragraph.lines) {
+    if (std::optional<PublisherLine> publisher = ParsePublisherLine(line.content)) {
+      evidence.publishers.push_back(std::move(publisher->name));
+    } else if (std::optional<std::string> distributor = ParseDistributorLine(line.content)) {
+      evidence.distributors.push_back(*std::move(distributor));
+    } else if (std::optional<CopyrightLine> copyright = ParseCopyrightLine(line.content)) {
+      evidence.copyrights.push_back(*std::move(copyright));
+    }
+  }
+}
+
+// The Source's canonical name for `name` when one of its publisher_aliases matches.
+std::string Canonical(const std::string& name, const Source* source) {
+  if (source == nullptr) return name;
+  const std::string key = MatchKey(name);
+  for (const auto& alias : source->publisher_aliases()) {
+    if (!alias.name().empty() && MatchKey(alias.alias()) == key) return alias.name();
+  }
+  return name;
+}
+
+std::string Quoted(absl::string_view s) { return absl::StrCat("\"", s, "\""); }
+
+void ResolveAttribution(const Evidence& evidence, const Source* source, Article& article,
+                        std::vector<std::string>& warnings) {
+  auto& attribution = *article.mutable_attribution();
+
+  std::string distributor;
+  for (const std::string& name : evidence.distributors) {
+    if (distributor.empty()) {
+      distributor = name;
+    } else if (MatchKey(name) != MatchKey(distributor)) {
+      warnings.push_back(absl::StrCat("the trailer names two distributors: using ",
+                                      Quoted(distributor), ", ignoring ", Quoted(name)));
+    }
+  }
+
+  // A site's own notice ("© 2026 Elrisala. All rights reserved") is not the story's.
+  for (const CopyrightLine& copyright : evidence.copyrights) {
+    if (!distributor.empty() && MatchKey(copyright.holder) == MatchKey(distributor)) continue;
+    attribution.set_copyright_holder(copyright.holder);
+    attribution.set_copyright_notice(copyright.notice);
+    break;
+  }
+
+  std::string publisher;
+  const std::string dateline_agency =
+      evidence.dateline.has_value() && !evidence.dateline->agency.empty()
+          ? Canonical(evidence.dateline->agency, source)
+          : std::string();
+  if (!evidence.publishers.empty()) {
+    publisher = Canonical(evidence.publishers.front(), source);
+    for (const std::string& other : evidence.publishers) {
+      const std::string canonical = Canonical(other, source);
+      if (MatchKey(canonical) != MatchKey(publisher)) {
+        warnings.push_back(absl::StrCat("attribution lines disagree: using ", Quoted(publisher),
+                                        ", ignoring ", Quoted(canonical)));
+      }
+    }
+    if (!dateline_agency.empty() && MatchKey(dateline_agency) != MatchKey(publisher)) {
+      warnings.push_back(absl::StrCat("the dateline credits ", Quoted(dateline_agency),
+                                      " but the attribution line names ", Quoted(publisher),
+                                      ": using ", Quoted(publisher)));
+    }
+  } else if (!dateline_agency.empty()) {
+    publisher = dateline_agency;
+  } else if (!attribution.copyright_holder().empty()) {
+    publisher = Canonical(attribution.copyright_holder(), source);
+    warnings.emplace_back(
+        "no attribution line found: attribution.original_publisher taken from the copyright "
+        "line");
+  } else {
+    warnings.emplace_back("no attribution line found: attribution.original_publisher left empty");
+  }
+
+  if (distributor.empty()) {
+    warnings.emplace_back(
+        "no distributor named in the trailer: attribution.distributor left empty");
+  }
+  attribution.set_original_publisher(publisher);
+  attribution.set_distributor(distributor);
+  if (publisher.empty()) {
+    warnings.emplace_back("no original publisher: attribution.credit_line left empty");
+  } else if (distributor.empty()) {
+    attribution.set_credit_line(publisher);
+  } else {
+    attribution.set_credit_line(absl::StrCat(publisher, " via ", distributor));
+  }
+}
+
+// "text-" + the first 32 lowercase hex digits of SHA-256(distributor + "\n" + headline).
+std::string StableExternalId(absl::string_view distributor, absl::string_view headline) {
+  const std::string input = absl::StrCat(distributor, "\n", headline);
+  std::array<unsigned char, crypto_hash_sha256_BYTES> digest{};
+  crypto_hash_sha256(digest.data(), reinterpret_cast<const unsigned char*>(input.data()),
+                     input.size());
+  return absl::StrCat("text-", absl::BytesToHexString(absl::string_view(
+                                   reinterpret_cast<const char*>(digest.data()), 16)));
+}
+
+void AddProvenance(const TextImportOptions& options, Article& article) {
+  const auto& attribution = article.attribution();
+  if (!attribution.original_publisher().empty()) {
+    ProvenanceHop* hop = article.add_provenance();
+    hop->set_kind(ProvenanceHop::KIND_CREATED);
+    hop->set_agent(attribution.original_publisher());
+    hop->set_uri(attribution.original_url());
+  }
+  if (!attribution.distributor().empty()) {
+    ProvenanceHop* hop = article.add_provenance();
+    hop->set_kind(ProvenanceHop::KIND_REPUBLISHED);
+    hop->set_agent(attribution.distributor());
+  }
+  ProvenanceHop* hop = article.add_provenance();
+  hop->set_kind(ProvenanceHop::KIND_IMPORTED);
+  hop->set_agent(std::string(kImporterAgent));
+  if (IsHttpUrl(options.origin)) {
+    hop->set_uri(options.origin);
+  } else if (!options.origin.empty()) {
+    const size_t slash = options.origin.find_last_of('/');
+    hop->set_file_name(slash == std::string::npos ? options.origin
+                                                  : options.origin.substr(slash + 1));
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<ImportResult> ParseScrapedText(std::string_view input,
+                                              const TextImportOptions& options) {
+  // Debian's abseil has its own string_view type (ABSL_OPTION_USE_STD_STRING_VIEW 0).
+  absl::string_view text(input.data(), input.size());
+  if (text.empty()) return absl::InvalidArgumentError("text: empty");
+  if (!IsValidUtf8(input)) return absl::InvalidArgumentError("text: not valid UTF-8");
+  if (!options.original_url.empty() && !IsHttpUrl(options.original_url)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "options.original_url: ", Quoted(options.original_url), " is not an absolute http(s) URL"));
+  }
+  static const bool sodium_ready = sodium_init() >= 0;
+  if (!sodium_ready) return absl::InternalError("libsodium failed to initialize");
+  if (absl::StartsWith(text, "\uFEFF")) text.remove_prefix(3);  // byte order mark
+
+  std::vector<Paragraph> paragraphs = SplitParagraphs(text);
+  for (Paragraph& paragraph : paragraphs) Classify(paragraph);
+  SYNDICATE_ASSIGN_OR_RETURN(const Layout layout, FindLayout(paragraphs));
+  const size_t count = paragraphs.size();
+  const size_t headline = layout.headline;
+  const size_t trailer = layout.trailer;
+
+  ImportResult result;
+  Article& article = result.article;
+  std::vector<std::string>& warnings = result.warnings;
+  article.set_headline(paragraphs[headline].Joined());
+  if (layout.section < count) {
+    article.set_section(paragraphs[layout.section].Joined());
+  } else {
+    warnings.emplace_back("no section line found: section left empty");
+  }
+
+  Evidence evidence;
+  std::vector<size_t> story;
+  std::vector<const Paragraph*> bylines;
+  for (size_t i = 0; i < count; ++i) {
+    const Paragraph& p = paragraphs[i];
+    if (i >= trailer || p.kind == Kind::kFurniture) {
+      ReadNames(p, evidence);
+    } else if (p.kind == Kind::kByline) {
+      bylines.push_back(&p);
+    } else if (i > headline) {
+      story.push_back(i);
+    }
+  }
+
+  // The standfirst: the paragraph right after the headline (furniture aside), when more
+  // story follows and it does not open with a dateline.
+  size_t after_headline = headline + 1;
+  while (after_headline < trailer && paragraphs[after_headline].kind == Kind::kFurniture) {
+    ++after_headline;
+  }
+  if (story.size() >= 2 && story.front() == after_headline &&
+      !ParseDateline(paragraphs[after_headline].FirstLine()).has_value()) {
+    article.set_subheadline(paragraphs[after_headline].Joined());
+    story.erase(story.begin());
+  }
+
+  if (!bylines.empty()) {
+    article.set_byline(std::string(Trim(bylines.front()->FirstLine())));
+    for (const std::string& name : bylines.front()->byline_names) {
+      auto* author = article.add_authors();
+      author->set_name(name);
+      author->set_role("author");
+    }
+    for (size_t i = 1; i < bylines.size(); ++i) {
+      warnings.push_back(absl::StrCat("more than one byline: using ", Quoted(article.byline()),
+                                      ", ignoring ", Quoted(Trim(bylines[i]->FirstLine()))));
+    }
+  } else {
+    warnings.emplace_back("no byline found: byline and authors left empty");
+  }
+
+  if (story.empty()) {
+    warnings.emplace_back("no story paragraphs found: body_text left empty");
+  } else {
+    evidence.dateline = ParseDateline(paragraphs[story.front()].FirstLine());
+    if (evidence.dateline.has_value()) article.set_dateline(evidence.dateline->place);
+    article.set_body_text(BodyText(paragraphs, story));
+  }
+
+  article.mutable_attribution()->set_original_url(options.original_url);
+  ResolveAttribution(evidence, options.source, article, warnings);
+  warnings.emplace_back("no publication date read: published_at left unset");
+
+  if (options.source != nullptr) article.set_source_id(options.source->id());
+  article.set_external_id(
+      !options.external_id.empty()
+          ? options.external_id
+          : StableExternalId(article.attribution().distributor(), article.headline()));
+  AddProvenance(options, article);
+  return result;
+}
+
+}  // namespace syndicate::ingest

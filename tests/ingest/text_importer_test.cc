@@ -1,0 +1,924 @@
+#include "ingest/text_importer.h"
+
+#include <cstdint>
+#include <cstdlib>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
+
+namespace syndicate::ingest {
+namespace {
+
+using ::syndicate::testing::StatusIs;
+using ::syndication::v1::Article;
+using ::syndication::v1::ProvenanceHop;
+using ::syndication::v1::Source;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+constexpr char kNoDate[] = "no publication date read: published_at left unset";
+constexpr char kNoSection[] = "no section line found: section left empty";
+constexpr char kNoByline[] = "no byline found: byline and authors left empty";
+constexpr char kNoPublisher[] =
+    "no attribution line found: attribution.original_publisher left empty";
+constexpr char kPublisherFromCopyright[] =
+    "no attribution line found: attribution.original_publisher taken from the copyright line";
+constexpr char kNoDistributor[] =
+    "no distributor named in the trailer: attribution.distributor left empty";
+constexpr char kNoCreditLine[] = "no original publisher: attribution.credit_line left empty";
+constexpr char kNoStory[] = "no story paragraphs found: body_text left empty";
+
+std::optional<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+std::string SourceDir() {
+  const char* dir = std::getenv("SYNDICATE_SOURCE_DIR");
+  return dir == nullptr ? std::string() : std::string(dir);
+}
+
+// A project fixture from tests/ingest/testdata/. Fails the test when it is missing.
+std::string Fixture(const std::string& name) {
+  const std::string path = absl::StrCat(SourceDir(), "/tests/ingest/testdata/", name);
+  std::optional<std::string> text = ReadFile(path);
+  if (!text.has_value()) {
+    ADD_FAILURE() << "cannot read fixture " << path << " (is SYNDICATE_SOURCE_DIR set?)";
+    return std::string();
+  }
+  return *text;
+}
+
+// One line per hop, for exact comparison of the whole chain.
+std::vector<std::string> Hops(const Article& article) {
+  std::vector<std::string> hops;
+  for (const ProvenanceHop& hop : article.provenance()) {
+    hops.push_back(absl::StrCat(ProvenanceHop::Kind_Name(hop.kind()), " agent=", hop.agent(),
+                                " uri=", hop.uri(), " file_name=", hop.file_name()));
+  }
+  return hops;
+}
+
+std::vector<std::string> AuthorNames(const Article& article) {
+  std::vector<std::string> names;
+  for (const auto& author : article.authors()) {
+    EXPECT_EQ(author.role(), "author") << author.name();
+    EXPECT_EQ(author.uri(), "") << author.name();
+    names.push_back(author.name());
+  }
+  return names;
+}
+
+// Every field the importer may set. A field left out of an Expected is expected empty.
+struct Expected {
+  std::string section = {};
+  std::string headline = {};
+  std::string subheadline = {};
+  std::string byline = {};
+  std::vector<std::string> authors = {};
+  std::string dateline = {};
+  std::vector<std::string> paragraphs = {};
+  std::string original_publisher = {};
+  std::string distributor = {};
+  std::string credit_line = {};
+  std::string copyright_holder = {};
+  std::string copyright_notice = {};
+  std::string external_id = {};
+  std::vector<std::string> provenance = {};
+  std::vector<std::string> warnings = {};
+};
+
+void ExpectImport(const ImportResult& result, const Expected& expected) {
+  const Article& article = result.article;
+  EXPECT_EQ(article.section(), expected.section);
+  EXPECT_EQ(article.headline(), expected.headline);
+  EXPECT_EQ(article.subheadline(), expected.subheadline);
+  EXPECT_EQ(article.byline(), expected.byline);
+  EXPECT_EQ(AuthorNames(article), expected.authors);
+  EXPECT_EQ(article.dateline(), expected.dateline);
+  EXPECT_EQ(article.body_text(), absl::StrJoin(expected.paragraphs, "\n\n"));
+  EXPECT_EQ(article.attribution().original_publisher(), expected.original_publisher);
+  EXPECT_EQ(article.attribution().distributor(), expected.distributor);
+  EXPECT_EQ(article.attribution().credit_line(), expected.credit_line);
+  EXPECT_EQ(article.attribution().copyright_holder(), expected.copyright_holder);
+  EXPECT_EQ(article.attribution().copyright_notice(), expected.copyright_notice);
+  EXPECT_EQ(article.attribution().original_url(), "");
+  EXPECT_EQ(article.attribution().usage_terms(), "");
+  EXPECT_EQ(article.attribution().license_url(), "");
+  EXPECT_EQ(article.external_id(), expected.external_id);
+  EXPECT_EQ(article.source_id(), "");
+  EXPECT_FALSE(article.has_published_at());
+  EXPECT_EQ(article.language(), "");
+  EXPECT_EQ(article.body_html(), "");
+  EXPECT_EQ(Hops(article), expected.provenance);
+  EXPECT_EQ(result.warnings, expected.warnings);
+}
+
+absl::StatusOr<ImportResult> ParseFixture(const std::string& name) {
+  TextImportOptions options;
+  options.origin = absl::StrCat("tests/ingest/testdata/", name);
+  return ParseScrapedText(Fixture(name), options);
+}
+
+std::string Imported(const std::string& file_name) {
+  return absl::StrCat("KIND_IMPORTED agent=syndicate import --format=text uri= file_name=",
+                      file_name);
+}
+std::string Created(const std::string& agent) {
+  return absl::StrCat("KIND_CREATED agent=", agent, " uri= file_name=");
+}
+std::string Republished(const std::string& agent) {
+  return absl::StrCat("KIND_REPUBLISHED agent=", agent, " uri= file_name=");
+}
+
+// ---------------------------------------------------------------------------------------
+// The seed: a real scraped page (Elrisala republishing The Independent).
+
+constexpr char kSeedName[] = "000_8f53a767d3a9432f.txt";
+
+std::optional<std::string> ReadSeed() {
+  const char* seed_dir = std::getenv("SYNDICATE_SEED_DIR");
+  const std::string dir =
+      seed_dir != nullptr ? std::string(seed_dir) : absl::StrCat(SourceDir(), "/../shared/seeds");
+  return ReadFile(absl::StrCat(dir, "/", kSeedName));
+}
+
+const std::vector<std::string>& SeedParagraphs() {
+  static const auto* const kParagraphs = new std::vector<std::string>{
+      "Mr Zelensky claimed that Russia was recruiting Chinese citizens via social media and "
+      "that Chinese officials were aware of that.",
+      "He added that Ukraine was trying to assess whether the recruits were receiving "
+      "instructions from Beijing.",
+      "Zelensky said Ukraine has the last names and passport data for 155 Chinese citizens "
+      "fighting for the Russian army and that \u201Cwe believe that there are many more of "
+      "them.\u201D",
+      "He shared with journalists documents listing names, passport numbers and personal "
+      "details of the alleged Chinese recruits, including when they arrived in Russia for "
+      "military training and departed for service. The documents have not been independently "
+      "verified.",
+      "A spokesperson for China\u2019s foreign ministry said earlier China was verifying the "
+      "situation with Ukraine, adding that its government had always required its citizens to "
+      "avoid areas of armed conflict and \u201Cespecially to avoid participating in the "
+      "military operations of any party\u201D.",
+      "However, spokesperson Lin Jian rubbished Mr Zelensky\u2019s claim there were "
+      "\u201Cmany more\u201D Chinese citizens fighting alongside Russians against Ukraine "
+      "after the latter released a video of a Chinese soldier taken by Ukrainian forces, one "
+      "of two Chinese nationals he said were captured fighting for Putin.",
+      "Kyiv demanded an explanation from Beijing following the revelation, summoning "
+      "China\u2019s charge d\u2019affaires as foreign minister Andrii Sybiha said the "
+      "development \u201Cundermines Beijing\u2019s credibility as a responsible permanent "
+      "member of the UN Security Council\u201D.",
+  };
+  return *kParagraphs;
+}
+
+constexpr char kSeedHeadline[] =
+    "Ukraine-Russia war latest: Zelensky releases new video of Chinese soldiers and says "
+    "Beijing turning blind eye";
+constexpr char kSeedStandfirst[] =
+    "Ukrainian president Volodymyr Zelensky says his country has intelligence there are at "
+    "least 155 Chinese citizens fighting for the Russian military against Ukraine.";
+// SHA-256("Elrisala\n" + headline), computed with sha256sum.
+constexpr char kSeedExternalId[] = "text-947de5a1e6d378ead7b4d86381d5472a";
+
+TEST(TextImporterSeed, ParsesTheScrapedPageExactly) {
+  const std::optional<std::string> seed = ReadSeed();
+  if (!seed.has_value()) {
+    GTEST_SKIP() << "seed " << kSeedName
+                 << " not found in $SYNDICATE_SEED_DIR or $SYNDICATE_SOURCE_DIR/../shared/seeds";
+  }
+  TextImportOptions options;
+  options.origin = absl::StrCat("/data/seeds/", kSeedName);
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result, ParseScrapedText(*seed, options));
+  ExpectImport(result, {
+                           .section = "World",
+                           .headline = kSeedHeadline,
+                           .subheadline = kSeedStandfirst,
+                           .paragraphs = SeedParagraphs(),
+                           .original_publisher = "Independent",
+                           .distributor = "Elrisala",
+                           .credit_line = "Independent via Elrisala",
+                           .external_id = kSeedExternalId,
+                           .provenance = {Created("Independent"), Republished("Elrisala"),
+                                          Imported(kSeedName)},
+                           .warnings = {kNoByline, kNoDate},
+                       });
+}
+
+TEST(TextImporterSeed, SourceAliasGivesTheCanonicalPublisher) {
+  const std::optional<std::string> seed = ReadSeed();
+  if (!seed.has_value()) GTEST_SKIP() << "seed " << kSeedName << " not found";
+  Source source;
+  source.set_id("independent-via-elrisala");
+  auto* alias = source.add_publisher_aliases();
+  alias->set_alias("independent");
+  alias->set_name("The Independent");
+  TextImportOptions options;
+  options.source = &source;
+  options.original_url = "https://www.example.org/ukraine-china-soldiers";
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result, ParseScrapedText(*seed, options));
+  const Article& article = result.article;
+  EXPECT_EQ(article.source_id(), "independent-via-elrisala");
+  EXPECT_EQ(article.attribution().original_publisher(), "The Independent");
+  EXPECT_EQ(article.attribution().distributor(), "Elrisala");
+  EXPECT_EQ(article.attribution().credit_line(), "The Independent via Elrisala");
+  EXPECT_EQ(article.attribution().original_url(), "https://www.example.org/ukraine-china-soldiers");
+  EXPECT_EQ(article.external_id(), kSeedExternalId);
+  EXPECT_THAT(Hops(article),
+              ElementsAre("KIND_CREATED agent=The Independent "
+                          "uri=https://www.example.org/ukraine-china-soldiers file_name=",
+                          Republished("Elrisala"),
+                          "KIND_IMPORTED agent=syndicate import --format=text uri= file_name="));
+  EXPECT_THAT(result.warnings, ElementsAre(kNoByline, kNoDate));
+}
+
+TEST(TextImporterSeed, NoTrailerTextInAnyField) {
+  const std::optional<std::string> seed = ReadSeed();
+  if (!seed.has_value()) GTEST_SKIP() << "seed " << kSeedName << " not found";
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result, ParseScrapedText(*seed, {}));
+  const Article& article = result.article;
+  const std::string fields =
+      absl::StrJoin({article.section(), article.headline(), article.subheadline(),
+                     article.body_text(), article.byline(), article.dateline()},
+                    "\n");
+  for (const char* trailer : {"For more", "Facebook", "Source of information", "independent\u201D",
+                              "Related Articles", "Leave a Reply", "Back to top", "Discover more",
+                              "Subscribe", "Continue reading", "\u2022"}) {
+    EXPECT_THAT(fields, ::testing::Not(HasSubstr(trailer)));
+  }
+  // The last story paragraph is the end of body_text: nothing follows it.
+  EXPECT_TRUE(absl::EndsWith(article.body_text(), SeedParagraphs().back()));
+}
+
+TEST(TextImporterSeed, ExternalIdIsStable) {
+  const std::optional<std::string> seed = ReadSeed();
+  if (!seed.has_value()) GTEST_SKIP() << "seed " << kSeedName << " not found";
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult first, ParseScrapedText(*seed, {}));
+  TextImportOptions other_origin;
+  other_origin.origin = "https://elrisala.example.org/story";
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult second, ParseScrapedText(*seed, other_origin));
+  EXPECT_EQ(first.article.external_id(), kSeedExternalId);
+  EXPECT_EQ(second.article.external_id(), kSeedExternalId);
+  EXPECT_EQ(Hops(second.article).back(),
+            "KIND_IMPORTED agent=syndicate import --format=text "
+            "uri=https://elrisala.example.org/story file_name=");
+  TextImportOptions with_id;
+  with_id.external_id = "elrisala-2026-04-09-1";
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult third, ParseScrapedText(*seed, with_id));
+  EXPECT_EQ(third.article.external_id(), "elrisala-2026-04-09-1");
+}
+
+TEST(TextImporterSeed, CrlfCopyParsesTheSame) {
+  const std::optional<std::string> seed = ReadSeed();
+  if (!seed.has_value()) GTEST_SKIP() << "seed " << kSeedName << " not found";
+  std::string crlf;
+  for (char c : *seed) {
+    if (c == '\n') crlf += '\r';
+    crlf += c;
+  }
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult lf, ParseScrapedText(*seed, {}));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult with_cr, ParseScrapedText(crlf, {}));
+  EXPECT_EQ(with_cr.article.SerializeAsString(), lf.article.SerializeAsString());
+  EXPECT_EQ(with_cr.warnings, lf.warnings);
+}
+
+// ---------------------------------------------------------------------------------------
+// Project fixtures, one per variant of the page's shape.
+
+TEST(TextImporterFixtures, SourceColon) {
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result, ParseFixture("source_colon.txt"));
+  ExpectImport(
+      result,
+      {
+          .section = "Business",
+          .headline = "Harbour cranes return to Port Avel after a two-year refit",
+          .subheadline = "The port authority says the new cranes will double the number of "
+                         "containers handled each day.",
+          .byline = "By Ana Ruiz",
+          .authors = {"Ana Ruiz"},
+          .paragraphs = {"Port Avel reopened its eastern quay on Tuesday after a two-year refit "
+                         "paid for by the regional government.",
+                         "\u201CWe have waited a long time for this,\u201D said dock manager "
+                         "Idris Calloway.",
+                         "Shipping lines had diverted cargo to neighbouring harbours during the "
+                         "works."},
+          .original_publisher = "Northwind Gazette",
+          .distributor = "Harbour Post",
+          .credit_line = "Northwind Gazette via Harbour Post",
+          .external_id = "text-98460ea06125b6d5c03cdfdd07a64677",
+          .provenance = {Created("Northwind Gazette"), Republished("Harbour Post"),
+                         Imported("source_colon.txt")},
+          .warnings = {kNoDate},
+      });
+}
+
+TEST(TextImporterFixtures, OriginallyAppearedOnWithDashDatelineAndThreeAuthors) {
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result,
+                                 ParseFixture("originally_appeared.txt"));
+  ExpectImport(
+      result,
+      {
+          .headline = "Library in Cedar Falls to stay open on Sundays",
+          .byline = "By Ana Ruiz, Tom Bell and Lena Ortiz",
+          .authors = {"Ana Ruiz", "Tom Bell", "Lena Ortiz"},
+          .dateline = "CEDAR FALLS",
+          .paragraphs = {"CEDAR FALLS \u2014 The town council voted 7-2 on Monday to keep the "
+                         "public library open on Sundays through the end of next year.",
+                         "Councillor Priya Holt said the vote \u201Cshows what the library "
+                         "means to families here.\u201D",
+                         "The extra hours will cost about 40,000 a year, the council said."},
+          .original_publisher = "The Meridian Times",
+          .distributor = "Lakeside Courier",
+          .credit_line = "The Meridian Times via Lakeside Courier",
+          .external_id = "text-078a57dcadbf0168348a3f8da372b1d6",
+          .provenance = {Created("The Meridian Times"), Republished("Lakeside Courier"),
+                         Imported("originally_appeared.txt")},
+          .warnings = {kNoSection, kNoDate},
+      });
+}
+
+TEST(TextImporterFixtures, Via) {
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result, ParseFixture("via.txt"));
+  ExpectImport(
+      result,
+      {
+          .section = "Science",
+          .headline = "Volunteers count 312 nesting terns on Gull Island",
+          .subheadline = "The tally is the highest since the survey began in 2009.",
+          .paragraphs = {"Birdwatchers from three towns spent the weekend on the island with "
+                         "clipboards and binoculars.",
+                         "The survey\u2019s organiser, Marta Lindqvist, said the result was "
+                         "\u2018better than anyone hoped\u2019."},
+          .original_publisher = "Example Wire",
+          .distributor = "Harbour Post",
+          .credit_line = "Example Wire via Harbour Post",
+          .external_id = "text-b4855d90c528254e741017f198b1973e",
+          .provenance = {Created("Example Wire"), Republished("Harbour Post"), Imported("via.txt")},
+          .warnings = {kNoByline, kNoDate},
+      });
+}
+
+TEST(TextImporterFixtures, WireDatelineNamesThePublisher) {
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result, ParseFixture("dateline_wire.txt"));
+  ExpectImport(
+      result,
+      {
+          .section = "World",
+          .headline = "Ferry service between two islands suspended after storm damage",
+          .byline = "By Tom Bell",
+          .authors = {"Tom Bell"},
+          .dateline = "PORT AVEL, Westmark",
+          .paragraphs = {"PORT AVEL, Westmark (Example Wire) \u2014 Ferry crossings between the "
+                         "islands of Avel and Brenn were suspended on Friday after a storm "
+                         "damaged the landing stage at Brenn.",
+                         "Engineers expect repairs to take at least a week, the operator said."},
+          .original_publisher = "Example Wire",
+          .distributor = "Harbour Post",
+          .credit_line = "Example Wire via Harbour Post",
+          .external_id = "text-efa79fbd1cc59b17bd66e388c6ea9a73",
+          .provenance = {Created("Example Wire"), Republished("Harbour Post"),
+                         Imported("dateline_wire.txt")},
+          .warnings = {kNoDate},
+      });
+}
+
+TEST(TextImporterFixtures, WireDatelineGoesThroughTheAliases) {
+  Source source;
+  source.set_id("harbour-post");
+  auto* alias = source.add_publisher_aliases();
+  alias->set_alias(" \u201Cexample WIRE\u201D ");
+  alias->set_name("Example Wire Service");
+  TextImportOptions options;
+  options.source = &source;
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result,
+                                 ParseScrapedText(Fixture("dateline_wire.txt"), options));
+  EXPECT_EQ(result.article.source_id(), "harbour-post");
+  EXPECT_EQ(result.article.attribution().original_publisher(), "Example Wire Service");
+  EXPECT_EQ(result.article.attribution().credit_line(), "Example Wire Service via Harbour Post");
+}
+
+TEST(TextImporterFixtures, CopyrightLineIsTheFallbackPublisher) {
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result, ParseFixture("copyright.txt"));
+  ExpectImport(
+      result,
+      {
+          .section = "Culture",
+          .headline = "Ana Ruiz\u2019s debut novel wins the Lakeside prize",
+          .subheadline = "The jury praised the book\u2019s \u201Cquiet, stubborn humour\u201D.",
+          .paragraphs = {"The prize, worth 5,000, is awarded each spring to a first novel by a "
+                         "writer from the region.",
+                         "Ruiz, a former teacher, wrote the book over six winters."},
+          .original_publisher = "Northwind Gazette",
+          .distributor = "Harbour Post",
+          .credit_line = "Northwind Gazette via Harbour Post",
+          // The site's own "© 2026 Harbour Post. All rights reserved" is not the story's.
+          .copyright_holder = "Northwind Gazette",
+          .copyright_notice = "Copyright 2026 Northwind Gazette",
+          .external_id = "text-10af6da6c673bcbd0fb232518dfa87b2",
+          .provenance = {Created("Northwind Gazette"), Republished("Harbour Post"),
+                         Imported("copyright.txt")},
+          .warnings = {kNoByline, kPublisherFromCopyright, kNoDate},
+      });
+}
+
+Expected NightMarket(std::vector<std::string> paragraphs, const std::string& file_name) {
+  return {
+      .section = "Local",
+      .headline = "Night market returns to Brenn quay",
+      .subheadline = "Forty stalls will open every Friday from June, the town said.",
+      .paragraphs = std::move(paragraphs),
+      .original_publisher = "The Daily Example",
+      .distributor = "Harbour Post",
+      .credit_line = "The Daily Example via Harbour Post",
+      .external_id = "text-6bd87b5ea229ab1848829fab1587631d",
+      .provenance = {Created("The Daily Example"), Republished("Harbour Post"),
+                     Imported(file_name)},
+      .warnings = {kNoByline, kNoDate},
+  };
+}
+
+TEST(TextImporterFixtures, CurlyQuotesStayInTheTextAndLeaveTheName) {
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result, ParseFixture("curly_quotes.txt"));
+  ExpectImport(result, NightMarket({"\u201CIt was a long night, but we\u2019re ready,\u201D "
+                                    "said organiser Lena Ortiz.",
+                                    "Traders called the decision \u2018overdue\u2019."},
+                                   "curly_quotes.txt"));
+}
+
+TEST(TextImporterFixtures, StraightQuotesStayInTheTextAndLeaveTheName) {
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result, ParseFixture("straight_quotes.txt"));
+  ExpectImport(result, NightMarket({"\"It was a long night, but we're ready,\" said organiser "
+                                    "Lena Ortiz.",
+                                    "Traders called the decision 'overdue'."},
+                                   "straight_quotes.txt"));
+}
+
+TEST(TextImporterFixtures, CrlfLineEndings) {
+  const std::string text = Fixture("crlf.txt");
+  ASSERT_THAT(text, HasSubstr("\r\n")) << "crlf.txt lost its CRLF line endings";
+  TextImportOptions options;
+  options.origin = "crlf.txt";
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result, ParseScrapedText(text, options));
+  ExpectImport(result,
+               {
+                   .section = "Local",
+                   .headline = "Bridge repairs close Mill Street for a month",
+                   .subheadline = "Drivers are asked to use the ring road until the end of May.",
+                   // Line-end spaces and CRs go; the line break inside a paragraph stays.
+                   .paragraphs = {"Work on the 90-year-old bridge begins on Monday.\n"
+                                  "Crews will replace the deck and the railings.",
+                                  "The council said the bridge was last repaired in 1998."},
+                   .original_publisher = "Cedar Ridge Daily",
+                   .distributor = "Harbour Post",
+                   .credit_line = "Cedar Ridge Daily via Harbour Post",
+                   .external_id = "text-068b0a1097f831a700cb900ead2dbb8c",
+                   .provenance = {Created("Cedar Ridge Daily"), Republished("Harbour Post"),
+                                  Imported("crlf.txt")},
+                   .warnings = {kNoByline, kNoDate},
+               });
+}
+
+TEST(TextImporterFixtures, NoStandfirstWhenTheBylineFollowsTheHeadline) {
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result, ParseFixture("no_standfirst.txt"));
+  ExpectImport(result,
+               {
+                   .section = "Sport",
+                   .headline = "Avel Rovers sign goalkeeper from Brenn United",
+                   .byline = "By Lena Ortiz",
+                   .authors = {"Lena Ortiz"},
+                   .paragraphs = {"Avel Rovers have signed goalkeeper Jonas Pike on a three-year "
+                                  "contract.",
+                                  "Pike, 24, made 31 appearances for Brenn United last season."},
+                   .original_publisher = "Example Wire",
+                   .distributor = "Harbour Post",
+                   .credit_line = "Example Wire via Harbour Post",
+                   .external_id = "text-639730824ffa72cf8901680053b98700",
+                   .provenance = {Created("Example Wire"), Republished("Harbour Post"),
+                                  Imported("no_standfirst.txt")},
+                   .warnings = {kNoDate},
+               });
+}
+
+TEST(TextImporterFixtures, TrailerInAnotherOrder) {
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result, ParseFixture("trailer_order.txt"));
+  ExpectImport(
+      result,
+      {
+          .section = "Health",
+          .headline = "Clinic in Brenn extends evening opening hours",
+          .subheadline = "The change follows a survey of 2,000 patients.",
+          .paragraphs = {"Patients will be able to book appointments until 9pm on weekdays from "
+                         "June.",
+                         "The clinic\u2019s director, Samuel Okafor, said evening slots were the "
+                         "most requested."},
+          .original_publisher = "The Lakeside Courier",
+          .distributor = "Harbour Post",
+          .credit_line = "The Lakeside Courier via Harbour Post",
+          .external_id = "text-8496a1afc1d86c80f16bfe2c5b9d3094",
+          .provenance = {Created("The Lakeside Courier"), Republished("Harbour Post"),
+                         Imported("trailer_order.txt")},
+          .warnings = {kNoByline, kNoDate},
+      });
+}
+
+TEST(TextImporterFixtures, LowerCaseBylineNamesKeptAsWritten) {
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result, ParseFixture("lowercase_byline.txt"));
+  ExpectImport(
+      result,
+      {
+          .section = "Education",
+          .headline = "School in Avel adds a second language to the timetable",
+          .byline = "By mary o'neill and tom bell",
+          .authors = {"mary o'neill", "tom bell"},
+          .paragraphs = {"Pupils at Avel Primary will learn Portuguese from September, the head "
+                         "teacher said.",
+                         "Parents were asked to choose between Portuguese and Italian in a vote "
+                         "last month."},
+          .original_publisher = "Northwind Gazette",
+          .credit_line = "Northwind Gazette",
+          .external_id = "text-9fbdd31ed288124514be1d8364b600e1",
+          .provenance = {Created("Northwind Gazette"), Imported("lowercase_byline.txt")},
+          .warnings = {kNoDistributor, kNoDate},
+      });
+}
+
+TEST(TextImporterFixtures, NothingDeterminableLeavesFieldsEmptyWithWarnings) {
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result, ParseFixture("nothing.txt"));
+  ExpectImport(
+      result,
+      {
+          .headline = "Quiet evening at the Brenn harbour market",
+          .paragraphs = {"Stallholders packed up early as rain moved in from the west."},
+          .external_id = "text-ac4712cbd1ccc9c905a467ba8b4a6c14",
+          .provenance = {Imported("nothing.txt")},
+          .warnings = {kNoSection, kNoByline, kNoPublisher, kNoDistributor, kNoCreditLine, kNoDate},
+      });
+}
+
+TEST(TextImporterFixtures, BareSourceLabelButNotSentencesThatOpenWithItsWords) {
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result, ParseFixture("source_no_colon.txt"));
+  ExpectImport(
+      result,
+      {
+          .headline = "Water company fined over river spill",
+          .subheadline = "A regulator fined Brenn Water 80,000 on Thursday for a sewage spill "
+                         "into the River Lune.",
+          .paragraphs = {"Source of the spill was a blocked pipe at the Millbank works, the "
+                         "regulator found.",
+                         "Via the company\u2019s own figures, the spill lasted nine hours."},
+          .original_publisher = "Northwind Gazette",
+          .credit_line = "Northwind Gazette",
+          .external_id = "text-3b483a59f039d2b002c5a1a231301bc0",
+          .provenance = {Created("Northwind Gazette"), Imported("source_no_colon.txt")},
+          .warnings = {kNoSection, kNoByline, kNoDistributor, kNoDate},
+      });
+}
+
+// ---------------------------------------------------------------------------------------
+// Rules, each on the smallest page that shows it.
+
+absl::StatusOr<ImportResult> Parse(std::string_view text) { return ParseScrapedText(text, {}); }
+
+TEST(TextImporterRules, AttributionPhrasings) {
+  struct Case {
+    std::string line;
+    std::string publisher;
+  };
+  const Case cases[] = {
+      {"Source: Northwind Gazette", "Northwind Gazette"},
+      {"Source Northwind Gazette", "Northwind Gazette"},
+      {"SOURCE: northwind gazette.", "Northwind Gazette"},
+      {"Source of information and images \u201Cindependent\u201D", "Independent"},
+      {"Source of information and images: 'the daily example'", "The Daily Example"},
+      {"Source of the news: \u00ABMeridian Times\u00BB", "Meridian Times"},
+      {"Source: \u2018Lakeside Courier\u2019", "Lakeside Courier"},
+      {"This article originally appeared on example.org", "example.org"},
+      {"This story was originally published by The Meridian Times. Read the original.",
+       "The Meridian Times"},
+      {"Originally published on Cedar Ridge Daily", "Cedar Ridge Daily"},
+      {"First published in the daily example", "The Daily Example"},
+      {"Via: example wire", "Example Wire"},
+      {"  \u2022 Via Example Wire", "Example Wire"},
+      {"- Source: Example Wire, with additional reporting", "Example Wire"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.line);
+    SYNDICATE_ASSERT_OK_AND_ASSIGN(
+        const ImportResult result,
+        Parse(absl::StrCat("Harbour lights switched on\n\nThe lights came on at dusk.\n\n", c.line,
+                           "\n")));
+    EXPECT_EQ(result.article.attribution().original_publisher(), c.publisher);
+    EXPECT_EQ(result.article.body_text(), "The lights came on at dusk.");
+  }
+}
+
+TEST(TextImporterRules, LinesThatOnlyLookLikeAttributionStayInTheStory) {
+  const std::string story =
+      "Harbour lights switched on\n\n"
+      "The lights came on at dusk.\n\n"
+      "Source of the delay was a faulty cable.\n\n"
+      "Via Appia is the oldest road in the region.\n\n"
+      "Copyright law was not the issue, the mayor said.\n\n"
+      "By the end of the evening, crowds had gone home\n\n"
+      "For more information, call the town hall.\n";
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result, Parse(story));
+  EXPECT_EQ(result.article.subheadline(), "The lights came on at dusk.");
+  EXPECT_EQ(result.article.body_text(),
+            "Source of the delay was a faulty cable.\n\n"
+            "Via Appia is the oldest road in the region.\n\n"
+            "Copyright law was not the issue, the mayor said.\n\n"
+            "By the end of the evening, crowds had gone home\n\n"
+            "For more information, call the town hall.");
+  EXPECT_EQ(result.article.byline(), "");
+  EXPECT_EQ(result.article.attribution().original_publisher(), "");
+  EXPECT_EQ(result.article.attribution().distributor(), "");
+}
+
+TEST(TextImporterRules, HeadlineThatOpensWithABareLabelIsStillTheHeadline) {
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(
+      const ImportResult result,
+      Parse("Via Rail strike ends after two days\n\nTrains ran again on Monday.\n\n"
+            "Source: Example Wire\n"));
+  EXPECT_EQ(result.article.headline(), "Via Rail strike ends after two days");
+  EXPECT_EQ(result.article.body_text(), "Trains ran again on Monday.");
+  EXPECT_EQ(result.article.attribution().original_publisher(), "Example Wire");
+}
+
+TEST(TextImporterRules, BylineForms) {
+  struct Case {
+    std::string line;
+    std::vector<std::string> authors;
+  };
+  const Case cases[] = {
+      {"By Ana Ruiz", {"Ana Ruiz"}},
+      {"BY ANA RUIZ AND TOM BELL", {"ANA RUIZ", "TOM BELL"}},
+      {"By Ana Ruiz & Tom Bell", {"Ana Ruiz", "Tom Bell"}},
+      {"By Ana Ruiz, Tom Bell, and Lena Ortiz", {"Ana Ruiz", "Tom Bell", "Lena Ortiz"}},
+      {"  by j. r. hollis and mary o'neill  ", {"j. r. hollis", "mary o'neill"}},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.line);
+    SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result,
+                                   Parse(absl::StrCat("Harbour lights switched on\n\n", c.line,
+                                                      "\n\nThe lights came on at dusk.\n")));
+    EXPECT_EQ(result.article.byline(), std::string(absl::StripAsciiWhitespace(c.line)));
+    EXPECT_EQ(AuthorNames(result.article), c.authors);
+    EXPECT_EQ(result.article.body_text(), "The lights came on at dusk.");
+  }
+}
+
+TEST(TextImporterRules, SecondBylineIsDroppedWithAWarning) {
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(
+      const ImportResult result,
+      Parse("Harbour lights switched on\n\nBy Ana Ruiz\n\nThe lights came on at dusk.\n\n"
+            "By Tom Bell\n\nSource: Example Wire\n"));
+  EXPECT_EQ(result.article.byline(), "By Ana Ruiz");
+  EXPECT_EQ(result.article.body_text(), "The lights came on at dusk.");
+  EXPECT_THAT(result.warnings,
+              ElementsAre(kNoSection,
+                          "more than one byline: using \"By Ana Ruiz\", ignoring \"By Tom Bell\"",
+                          kNoDistributor, kNoDate));
+}
+
+TEST(TextImporterRules, DatelineForms) {
+  struct Case {
+    std::string paragraph;
+    std::string dateline;
+    std::string publisher;
+  };
+  const Case cases[] = {
+      {"LONDON (Example Wire) \u2014 The lights came on.", "LONDON", "Example Wire"},
+      {"KYIV, Ukraine \u2014 The lights came on.", "KYIV, Ukraine", ""},
+      {"PORT AVEL, March 3 (Example Wire) - The lights came on.", "PORT AVEL, March 3",
+       "Example Wire"},
+      {"BRENN\u2013The lights came on.", "BRENN", ""},
+      {"(Example Wire) \u2014 The lights came on.", "", "Example Wire"},
+      {"US officials say \u2014 for now \u2014 the lights came on.", "", ""},
+      {"Mr Calloway \u2014 the harbour master \u2014 switched them on.", "", ""},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.paragraph);
+    SYNDICATE_ASSERT_OK_AND_ASSIGN(
+        const ImportResult result,
+        Parse(absl::StrCat("Harbour lights switched on\n\nBy Ana Ruiz\n\n", c.paragraph,
+                           "\n\nCrowds gathered.\n")));
+    EXPECT_EQ(result.article.dateline(), c.dateline);
+    EXPECT_EQ(result.article.attribution().original_publisher(), c.publisher);
+    EXPECT_EQ(result.article.body_text(), absl::StrCat(c.paragraph, "\n\nCrowds gathered."));
+  }
+}
+
+TEST(TextImporterRules, DatelineOpeningTheParagraphAfterTheHeadlineIsNoStandfirst) {
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(
+      const ImportResult result,
+      Parse("Harbour lights switched on\n\nBRENN \u2014 The lights came on.\n\nCrowds "
+            "gathered.\n"));
+  EXPECT_EQ(result.article.subheadline(), "");
+  EXPECT_EQ(result.article.dateline(), "BRENN");
+  EXPECT_EQ(result.article.body_text(), "BRENN \u2014 The lights came on.\n\nCrowds gathered.");
+}
+
+TEST(TextImporterRules, AttributionLineWinsOverTheDatelineWithAWarning) {
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(
+      const ImportResult result,
+      Parse("Harbour lights switched on\n\nBy Ana Ruiz\n\nBRENN (Example Wire) \u2014 The lights "
+            "came on.\n\nSource: Northwind Gazette\n\nDiscover more from Harbour Post\n"));
+  EXPECT_EQ(result.article.attribution().original_publisher(), "Northwind Gazette");
+  EXPECT_THAT(result.warnings,
+              ElementsAre(kNoSection,
+                          "the dateline credits \"Example Wire\" but the attribution line names "
+                          "\"Northwind Gazette\": using \"Northwind Gazette\"",
+                          kNoDate));
+}
+
+TEST(TextImporterRules, DisagreeingAttributionAndDistributorLinesWarn) {
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(
+      const ImportResult result,
+      Parse("Harbour lights switched on\n\nBy Ana Ruiz\n\nThe lights came on.\n\n"
+            "Source: Northwind Gazette\n\nDiscover more from Harbour Post\n\n"
+            "Originally published by Example Wire\n\nDiscover more from harbour post\n\n"
+            "Discover more from Cedar Ridge Daily\n"));
+  EXPECT_EQ(result.article.attribution().original_publisher(), "Northwind Gazette");
+  EXPECT_EQ(result.article.attribution().distributor(), "Harbour Post");
+  EXPECT_THAT(
+      result.warnings,
+      ElementsAre(kNoSection,
+                  "the trailer names two distributors: using \"Harbour Post\", ignoring \"Cedar "
+                  "Ridge Daily\"",
+                  "attribution lines disagree: using \"Northwind Gazette\", ignoring \"Example "
+                  "Wire\"",
+                  kNoDate));
+}
+
+TEST(TextImporterRules, SiteCopyrightWithoutAKnownDistributorIsTheStorysWithAWarning) {
+  // Nothing tells the site's own notice apart here, so it is used, and said so.
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(
+      const ImportResult result,
+      Parse("Harbour lights switched on\n\nBy Ana Ruiz\n\nThe lights came on.\n\n"
+            "\u00A9 2025\u20132026 Harbour Post. All rights reserved.\n"));
+  EXPECT_EQ(result.article.attribution().copyright_holder(), "Harbour Post");
+  EXPECT_EQ(result.article.attribution().copyright_notice(),
+            "\u00A9 2025\u20132026 Harbour Post. All rights reserved.");
+  EXPECT_EQ(result.article.attribution().original_publisher(), "Harbour Post");
+  EXPECT_THAT(result.warnings,
+              ElementsAre(kNoSection, kPublisherFromCopyright, kNoDistributor, kNoDate));
+}
+
+TEST(TextImporterRules, StoryEndsAtTheFirstFurnitureAfterIt) {
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(
+      const ImportResult result,
+      Parse("World\n\nHarbour lights switched on\n\nThe lights came on.\n\nCrowds gathered.\n\n"
+            "Share this:\nFacebook\nX\n\nA related story about lanterns\n\n"
+            "Source: Example Wire\n"));
+  EXPECT_EQ(result.article.body_text(), "Crowds gathered.");
+  EXPECT_EQ(result.article.attribution().original_publisher(), "Example Wire");
+}
+
+TEST(TextImporterRules, BulletedStoryLinesKeepTheirBulletsAndIndent) {
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(
+      const ImportResult result,
+      Parse("Harbour lights switched on\n\nBy Ana Ruiz\n\nThe council listed three changes:\n"
+            "  \u2022 brighter lamps\n  - longer hours\n* a new timer\n\nSource: Example Wire\n"));
+  EXPECT_EQ(result.article.body_text(),
+            "The council listed three changes:\n  \u2022 brighter lamps\n  - longer hours\n"
+            "* a new timer");
+}
+
+TEST(TextImporterRules, ProvenanceOriginIsAUrlOrAFileBaseName) {
+  const std::string text = "Harbour lights switched on\n\nThe lights came on.\n";
+  TextImportOptions options;
+  options.origin = "/var/spool/pages/harbour.txt";
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(ImportResult result, ParseScrapedText(text, options));
+  EXPECT_THAT(Hops(result.article), ElementsAre(Imported("harbour.txt")));
+  options.origin = "HTTPS://harbour.example.org/lights";
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(result, ParseScrapedText(text, options));
+  EXPECT_THAT(Hops(result.article),
+              ElementsAre("KIND_IMPORTED agent=syndicate import --format=text "
+                          "uri=HTTPS://harbour.example.org/lights file_name="));
+}
+
+// ---------------------------------------------------------------------------------------
+// Refusals and edge cases.
+
+TEST(TextImporterEdges, InvalidUtf8IsInvalidArgument) {
+  EXPECT_THAT(Parse("World\n\nHarbour \xFF lights\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "text: not valid UTF-8"));
+  EXPECT_THAT(Parse("Harbour lights\n\nTruncated \xE2\x80"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "text: not valid UTF-8"));
+}
+
+TEST(TextImporterEdges, EmptyAndBlankTextAreInvalidArgument) {
+  EXPECT_THAT(Parse(""), StatusIs(absl::StatusCode::kInvalidArgument, "text: empty"));
+  EXPECT_THAT(Parse(" \r\n\t\n\u00A0\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("text: no headline")));
+}
+
+TEST(TextImporterEdges, OnlyATrailerHoldsNoHeadline) {
+  EXPECT_THAT(Parse("  \u2022 Source of information and images \u201Cindependent\u201D\n\n"
+                    "Related Articles\n\nLeave a Reply\n\nBack to top button\n\n"
+                    "Discover more from Harbour Post\n\nContinue reading"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "text: no headline (every paragraph is a byline or page furniture)"));
+}
+
+TEST(TextImporterEdges, OneLineIsAHeadlineOnly) {
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result, Parse("Harbour lights switched on"));
+  EXPECT_EQ(result.article.headline(), "Harbour lights switched on");
+  EXPECT_EQ(result.article.body_text(), "");
+  EXPECT_THAT(result.warnings, ElementsAre(kNoSection, kNoByline, kNoStory, kNoPublisher,
+                                           kNoDistributor, kNoCreditLine, kNoDate));
+}
+
+TEST(TextImporterEdges, MegabyteStoryLineIsKeptWhole) {
+  std::string line;
+  while (line.size() < (1 << 20)) line += "lantern \u201Clight\u201D ";
+  line += "end.";
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(
+      const ImportResult result,
+      Parse(absl::StrCat("World\n\nHarbour lights switched on\n\nBy Ana Ruiz\n\n", line,
+                         "\n\nSource: Example Wire\n")));
+  EXPECT_EQ(result.article.section(), "World");
+  EXPECT_EQ(result.article.body_text(), line);
+  EXPECT_EQ(result.article.attribution().original_publisher(), "Example Wire");
+}
+
+TEST(TextImporterEdges, MegabyteFirstLineIsNoHeadline) {
+  const std::string line(1 << 20, 'a');
+  EXPECT_THAT(Parse(line), StatusIs(absl::StatusCode::kInvalidArgument,
+                                    "text: no headline (the first paragraph is 1048576 bytes, "
+                                    "longer than a headline's 1000)"));
+  // Megabyte lines of every furniture shape are read without trouble.
+  for (const char* opening : {"Source: ", "Source of information and images \u201C",
+                              "Discover more from ", "\u00A9 2026 ", "By ", "LONDON \u2014 "}) {
+    SCOPED_TRACE(opening);
+    SYNDICATE_ASSERT_OK_AND_ASSIGN(
+        const ImportResult result,
+        Parse(absl::StrCat("Harbour lights switched on\n\nThe lights came on.\n\n", opening,
+                           std::string(1 << 20, 'x'), "\n")));
+    EXPECT_EQ(result.article.headline(), "Harbour lights switched on");
+  }
+}
+
+TEST(TextImporterEdges, OriginalUrlMustBeHttp) {
+  TextImportOptions options;
+  options.original_url = "ftp://example.org/story";
+  EXPECT_THAT(ParseScrapedText("Harbour lights switched on", options),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "options.original_url: \"ftp://example.org/story\" is not an absolute "
+                       "http(s) URL"));
+}
+
+// Truncated pages and random bytes never crash: each is either parsed or refused as
+// INVALID_ARGUMENT.
+TEST(TextImporterEdges, EveryPrefixOfAFixtureAndRandomBytesParseOrAreRefused) {
+  const std::string page = Fixture("copyright.txt") + Fixture("crlf.txt");
+  ASSERT_FALSE(page.empty());
+  int parsed = 0;
+  for (size_t size = 0; size <= page.size(); ++size) {
+    const absl::StatusOr<ImportResult> result = Parse(std::string_view(page).substr(0, size));
+    if (result.ok()) {
+      ++parsed;
+      EXPECT_FALSE(result->article.headline().empty()) << size;
+    } else {
+      EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument) << size;
+    }
+  }
+  // Most prefixes end on a character boundary and so are pages with a headline.
+  EXPECT_GT(parsed, static_cast<int>(page.size()) / 2);
+
+  uint32_t state = 12345;  // a fixed linear congruential sequence, the same on every run
+  for (int round = 0; round < 200; ++round) {
+    std::string bytes(1 + round * 7, '\0');
+    for (char& c : bytes) {
+      state = state * 1664525u + 1013904223u;
+      // Mostly ASCII with newlines and spaces, sometimes any byte.
+      const uint32_t pick = state >> 24;
+      c = pick < 16    ? '\n'
+          : pick < 48  ? ' '
+          : pick < 240 ? static_cast<char>('A' + pick % 58)
+                       : static_cast<char>(state >> 16);
+    }
+    const absl::StatusOr<ImportResult> result = Parse(bytes);
+    if (!result.ok()) {
+      EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument) << round;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace syndicate::ingest
