@@ -94,6 +94,7 @@ class Store {
   // Stores `source` under source.id, replacing any stored one. Sets create_time (kept from
   // the stored source when there is one, else `now`) and update_time = `now`.
   // Returns the stored Source. The caller validates the content.
+  // INVALID_ARGUMENT when source.id is empty.
   absl::StatusOr<syndication::v1::Source> UpsertSource(syndication::v1::Source source,
                                                        absl::Time now);
 
@@ -101,6 +102,7 @@ class Store {
   absl::StatusOr<syndication::v1::Source> GetSource(std::string_view id) const;
 
   // Up to `limit` sources with id > after_id (all when after_id is empty), in id order.
+  // INVALID_ARGUMENT when limit is not positive.
   absl::StatusOr<std::vector<syndication::v1::Source>> ListSources(std::string_view after_id,
                                                                   int limit) const;
 
@@ -115,6 +117,10 @@ class Store {
   // article, the version record, the by_external_id entry, the list index entries (moving
   // them when the list time changed), the feed event (PUBLISHED for version 1, else
   // UPDATED; CORRECTED is reserved for a later change) and the feed head.
+  // INVALID_ARGUMENT when source_id, external_id or content_hash is empty. A write that
+  // fails returns the mapped RocksDB error (typically UNAVAILABLE) and consumes no
+  // sequence number; after a failed WAL write RocksDB refuses further writes until the
+  // store is reopened.
   absl::StatusOr<PublishResult> PublishArticle(syndication::v1::Article article,
                                                absl::Time now);
 
@@ -124,7 +130,9 @@ class Store {
                                                       int64_t version = 0) const;
 
   // Latest versions, newest list time first, ties by id ascending; at most query.limit.
-  // Multiple source_ids are merged into one order.
+  // Multiple source_ids are merged into one order; repeated ids count once. Times are
+  // compared at microsecond precision (finer parts are rounded toward the past).
+  // INVALID_ARGUMENT when limit is not positive or a source id is empty.
   absl::StatusOr<std::vector<syndication::v1::Article>> ListArticles(
       const ListQuery& query) const;
 
@@ -137,12 +145,15 @@ class Store {
   std::string FeedEpoch() const;
 
   // Up to `limit` events with sequence > after_sequence, in sequence order.
+  // INVALID_ARGUMENT when limit is not positive.
   absl::StatusOr<std::vector<FeedRecord>> ReadFeed(uint64_t after_sequence, int limit) const;
 
   // --- Secrets -------------------------------------------------------------------------
 
   // A random secret of `size_bytes` bytes stored under `name`, created on first use and the
   // same for the life of the store (e.g. the key that authenticates page tokens).
+  // Always written with sync. INVALID_ARGUMENT when name is empty or size_bytes is 0;
+  // FAILED_PRECONDITION when the stored secret has a different size.
   absl::StatusOr<std::string> GetOrCreateSecret(std::string_view name, size_t size_bytes);
 
  private:

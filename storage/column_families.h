@@ -1,0 +1,58 @@
+// The store's column families, declared once: everything that opens the database or
+// picks a family by name goes through this table. Every family uses RocksDB's default
+// options for now; per-family options belong in this table when one needs them.
+// Internal to storage/.
+#ifndef SYNDICATE_STORAGE_COLUMN_FAMILIES_H_
+#define SYNDICATE_STORAGE_COLUMN_FAMILIES_H_
+
+#include <array>
+#include <cstddef>
+#include <string_view>
+
+namespace syndicate::storage {
+
+// Indexes kColumnFamilies; the key layout of each is in keys.h.
+enum class ColumnFamily : size_t {
+  kSources,
+  kArticles,
+  kVersions,
+  kFeed,
+  kBySourceTime,
+  kByTime,
+  kByExternalId,
+  kPartners,
+  kKeys,
+  kMeta,
+};
+
+struct ColumnFamilySpec {
+  ColumnFamily id;
+  std::string_view name;
+};
+
+// In enum order, so kColumnFamilies[static_cast<size_t>(id)].id == id.
+inline constexpr std::array<ColumnFamilySpec, 10> kColumnFamilies = {{
+    {ColumnFamily::kSources, "sources"},
+    {ColumnFamily::kArticles, "articles"},
+    {ColumnFamily::kVersions, "versions"},
+    {ColumnFamily::kFeed, "feed"},
+    {ColumnFamily::kBySourceTime, "by_source_time"},
+    {ColumnFamily::kByTime, "by_time"},
+    {ColumnFamily::kByExternalId, "by_external_id"},
+    {ColumnFamily::kPartners, "partners"},
+    {ColumnFamily::kKeys, "keys"},
+    {ColumnFamily::kMeta, "meta"},
+}};
+
+static_assert(
+    [] {
+      for (size_t i = 0; i < kColumnFamilies.size(); ++i) {
+        if (static_cast<size_t>(kColumnFamilies[i].id) != i) return false;
+      }
+      return true;
+    }(),
+    "kColumnFamilies must list the families in enum order");
+
+}  // namespace syndicate::storage
+
+#endif  // SYNDICATE_STORAGE_COLUMN_FAMILIES_H_

@@ -1,0 +1,118 @@
+// The byte layout of every key (and of the few non-protobuf values) the store writes.
+// Internal to storage/: nothing outside this folder may depend on a key's bytes.
+//
+// Integers are fixed-width big-endian so that RocksDB's bytewise order is numeric order
+// (RocksDB's own util/coding.h is little-endian and would scramble it). A variable-length
+// part is either the last part of a key or preceded by its length as a u16be, so one
+// source's keys never interleave with another's whose id it is a prefix of.
+//
+// Layout, per column family:
+//   sources          source_id                                          → Source
+//   articles         article_id                                         → Article (latest)
+//   versions         article_id (32 bytes) + u64be(version)             → Article
+//   feed             u64be(sequence)                                    → FeedRecord
+//   by_source_time   u16be(len) + source_id + u64be(~time) + article_id → ""
+//   by_time          u64be(~time) + article_id                          → ""
+//   by_external_id   u16be(len) + source_id + external_id               → article_id
+//   meta             "feed_head" → u64be, "feed_epoch" → 16 hex digits,
+//                    "secret/<name>" → bytes
+// where ~time is the inverted list time (see EncodeListTime).
+//
+// Decoders return DATA_LOSS for malformed input: the keys they read come from the
+// database, so a key that does not parse is damaged data, not a caller's mistake.
+#ifndef SYNDICATE_STORAGE_KEYS_H_
+#define SYNDICATE_STORAGE_KEYS_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace syndicate::storage {
+
+// Article ids are this many lowercase hex digits (128 random bits).
+inline constexpr size_t kArticleIdLength = 32;
+// The longest source id a length-prefixed key can hold.
+inline constexpr size_t kMaxSourceIdBytes = UINT16_MAX;
+
+inline constexpr std::string_view kMetaFeedHead = "feed_head";
+inline constexpr std::string_view kMetaFeedEpoch = "feed_epoch";
+
+// True when `id` has the shape of an article id: kArticleIdLength lowercase hex digits.
+bool IsArticleId(std::string_view id);
+
+// Fixed-width big-endian integers.
+void AppendUint16(std::string* out, uint16_t value);
+void AppendUint64(std::string* out, uint64_t value);
+std::string EncodeUint64(uint64_t value);
+// DATA_LOSS unless `bytes` is exactly 8 bytes.
+absl::StatusOr<uint64_t> DecodeUint64(std::string_view bytes);
+
+// Maps a list time to a u64 whose ascending order is newest first. The time is taken in
+// whole microseconds since the Unix epoch, rounded down (finer parts do not survive in a
+// key); infinite times saturate. The sign bit is flipped so negative times order before
+// positive ones, then every bit is inverted to reverse the order.
+uint64_t EncodeListTime(absl::Time list_time);
+// The inverse of EncodeListTime, at microsecond precision.
+absl::Time DecodeListTime(uint64_t encoded);
+
+// --- versions ---------------------------------------------------------------------------
+
+// Stored ids are kArticleIdLength bytes, so every stored key is 40 bytes; a key made from an
+// id of another length matches nothing.
+std::string VersionKey(std::string_view article_id, uint64_t version);
+
+struct VersionKeyParts {
+  std::string article_id;
+  uint64_t version = 0;
+};
+absl::StatusOr<VersionKeyParts> DecodeVersionKey(std::string_view key);
+
+// --- feed -------------------------------------------------------------------------------
+
+std::string FeedKey(uint64_t sequence);
+absl::StatusOr<uint64_t> DecodeFeedKey(std::string_view key);
+
+// --- list indexes -----------------------------------------------------------------------
+
+// The part of a by_source_time key that every entry of `source_id` starts with.
+// Precondition (for this and every other function taking a source_id):
+// source_id.size() <= kMaxSourceIdBytes; the store checks it where ids come in.
+std::string SourcePrefix(std::string_view source_id);
+
+// The order-carrying tail shared by by_time and by_source_time keys:
+// u64be(EncodeListTime(list_time)) + article_id.
+std::string ListSuffix(absl::Time list_time, std::string_view article_id);
+
+std::string BySourceTimeKey(std::string_view source_id, absl::Time list_time,
+                            std::string_view article_id);
+std::string ByTimeKey(absl::Time list_time, std::string_view article_id);
+
+struct ListKeyParts {
+  std::string source_id;  // empty for a by_time key
+  absl::Time list_time;   // microsecond precision
+  std::string article_id;
+};
+absl::StatusOr<ListKeyParts> DecodeBySourceTimeKey(std::string_view key);
+absl::StatusOr<ListKeyParts> DecodeByTimeKey(std::string_view key);
+
+// --- by_external_id ---------------------------------------------------------------------
+
+std::string ByExternalIdKey(std::string_view source_id, std::string_view external_id);
+
+// --- meta -------------------------------------------------------------------------------
+
+std::string MetaSecretKey(std::string_view name);
+
+// --- bounds -----------------------------------------------------------------------------
+
+// The smallest string greater than every string that starts with `prefix`, or "" when
+// there is none (prefix empty or all 0xff), meaning "no upper bound".
+std::string PrefixSuccessor(std::string_view prefix);
+
+}  // namespace syndicate::storage
+
+#endif  // SYNDICATE_STORAGE_KEYS_H_

@@ -1,0 +1,338 @@
+// What the Store leaves in RocksDB, read back raw: one publish writes exactly its entries,
+// and a publish that fails in the write-ahead log leaves none of them.
+#include <atomic>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "rocksdb/db.h"
+#include "rocksdb/env.h"
+#include "rocksdb/file_system.h"
+#include "storage/records.pb.h"
+#include "storage/store.h"
+#include "tests/storage/store_test_util.h"
+#include "tests/testing/status_matchers.h"
+
+namespace syndicate::storage {
+namespace {
+
+using ::std::string_literals::operator""s;
+using ::syndicate::storage::test_util::FromTimestamp;
+using ::syndicate::storage::test_util::Hash;
+using ::syndicate::storage::test_util::kBaseTime;
+using ::syndicate::storage::test_util::MakeArticle;
+using ::syndicate::storage::test_util::TempDirTest;
+using ::syndicate::testing::IsOk;
+using ::syndicate::testing::StatusIs;
+using ::syndication::v1::Article;
+using ::testing::AllOf;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Key;
+using ::testing::MatchesRegex;
+using ::testing::Pair;
+using ::testing::SizeIs;
+using ::testing::UnorderedElementsAre;
+
+using Entries = std::vector<std::pair<std::string, std::string>>;
+
+// The database at `path` opened directly, with every column family it has.
+class RawDb {
+ public:
+  static absl::StatusOr<std::unique_ptr<RawDb>> Open(const std::string& path, bool read_only) {
+    rocksdb::DBOptions options;
+    std::vector<std::string> names;
+    rocksdb::Status status = rocksdb::DB::ListColumnFamilies(options, path, &names);
+    if (!status.ok()) return absl::InternalError(status.ToString());
+    std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+    descriptors.reserve(names.size());
+    for (const std::string& name : names) {
+      descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions());
+    }
+    auto raw = std::unique_ptr<RawDb>(new RawDb);
+    rocksdb::DB* db = nullptr;
+    status = read_only
+                 ? rocksdb::DB::OpenForReadOnly(options, path, descriptors, &raw->handles_, &db)
+                 : rocksdb::DB::Open(options, path, descriptors, &raw->handles_, &db);
+    if (!status.ok()) return absl::InternalError(status.ToString());
+    raw->db_.reset(db);
+    return raw;
+  }
+
+  ~RawDb() {
+    for (rocksdb::ColumnFamilyHandle* handle : handles_) {
+      (void)db_->DestroyColumnFamilyHandle(handle);
+    }
+  }
+
+  rocksdb::DB& Db() { return *db_; }
+
+  rocksdb::ColumnFamilyHandle* Family(const std::string& name) {
+    for (rocksdb::ColumnFamilyHandle* handle : handles_) {
+      if (handle->GetName() == name) return handle;
+    }
+    return nullptr;
+  }
+
+  // Column family name → its entries in key order.
+  absl::StatusOr<std::map<std::string, Entries>> ReadAll() {
+    std::map<std::string, Entries> all;
+    for (rocksdb::ColumnFamilyHandle* handle : handles_) {
+      Entries& entries = all[handle->GetName()];
+      std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), handle));
+      for (it->SeekToFirst(); it->Valid(); it->Next()) {
+        entries.emplace_back(it->key().ToString(), it->value().ToString());
+      }
+      if (!it->status().ok()) return absl::InternalError(it->status().ToString());
+    }
+    return all;
+  }
+
+ private:
+  RawDb() = default;
+
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+};
+
+// Every column family of the store at `path`, read without the Store.
+absl::StatusOr<std::map<std::string, Entries>> ReadAllColumnFamilies(const std::string& path) {
+  absl::StatusOr<std::unique_ptr<RawDb>> raw = RawDb::Open(path, /*read_only=*/true);
+  if (!raw.ok()) return raw.status();
+  return (*raw)->ReadAll();
+}
+
+// The size of each column family, by name, with the empty ones left out.
+std::map<std::string, size_t> Sizes(const std::map<std::string, Entries>& all) {
+  std::map<std::string, size_t> sizes;
+  for (const auto& [name, entries] : all) {
+    if (!entries.empty()) sizes[name] = entries.size();
+  }
+  return sizes;
+}
+
+// A write-ahead-log file whose writes fail while *fail is set.
+class FaultyWalFile : public rocksdb::FSWritableFileOwnerWrapper {
+ public:
+  FaultyWalFile(std::unique_ptr<rocksdb::FSWritableFile> file, const std::atomic<bool>* fail)
+      : FSWritableFileOwnerWrapper(std::move(file)), fail_(fail) {}
+
+  rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& options,
+                           rocksdb::IODebugContext* dbg) override {
+    if (*fail_) return Injected();
+    return FSWritableFileOwnerWrapper::Append(data, options, dbg);
+  }
+  rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& options,
+                           const rocksdb::DataVerificationInfo& info,
+                           rocksdb::IODebugContext* dbg) override {
+    if (*fail_) return Injected();
+    return FSWritableFileOwnerWrapper::Append(data, options, info, dbg);
+  }
+  rocksdb::IOStatus Flush(const rocksdb::IOOptions& options,
+                          rocksdb::IODebugContext* dbg) override {
+    if (*fail_) return Injected();
+    return FSWritableFileOwnerWrapper::Flush(options, dbg);
+  }
+  rocksdb::IOStatus Sync(const rocksdb::IOOptions& options, rocksdb::IODebugContext* dbg) override {
+    if (*fail_) return Injected();
+    return FSWritableFileOwnerWrapper::Sync(options, dbg);
+  }
+  rocksdb::IOStatus Fsync(const rocksdb::IOOptions& options,
+                          rocksdb::IODebugContext* dbg) override {
+    if (*fail_) return Injected();
+    return FSWritableFileOwnerWrapper::Fsync(options, dbg);
+  }
+
+ private:
+  static rocksdb::IOStatus Injected() { return rocksdb::IOStatus::IOError("injected WAL fault"); }
+
+  const std::atomic<bool>* fail_;
+};
+
+// Passes everything through, except that WAL files fail their writes on demand.
+class FaultyWalFileSystem : public rocksdb::FileSystemWrapper {
+ public:
+  FaultyWalFileSystem() : FileSystemWrapper(rocksdb::FileSystem::Default()) {}
+
+  const char* Name() const override { return "FaultyWalFileSystem"; }
+
+  void FailWalWrites(bool fail) { fail_ = fail; }
+  int WalFilesOpened() const { return wal_files_opened_; }
+
+  rocksdb::IOStatus NewWritableFile(const std::string& name, const rocksdb::FileOptions& options,
+                                    std::unique_ptr<rocksdb::FSWritableFile>* file,
+                                    rocksdb::IODebugContext* dbg) override {
+    rocksdb::IOStatus status = target()->NewWritableFile(name, options, file, dbg);
+    if (status.ok() && name.ends_with(".log")) {
+      ++wal_files_opened_;
+      *file = std::make_unique<FaultyWalFile>(std::move(*file), &fail_);
+    }
+    return status;
+  }
+
+ private:
+  std::atomic<bool> fail_{false};
+  std::atomic<int> wal_files_opened_{0};
+};
+
+class StorageLayoutTest : public TempDirTest {};
+
+TEST_F(StorageLayoutTest, OpenCreatesEveryColumnFamily) {
+  { SYNDICATE_ASSERT_OK_AND_ASSIGN(std::unique_ptr<Store> store, Store::Open(StorePath())); }
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const auto all, ReadAllColumnFamilies(StorePath()));
+  std::vector<std::string> names;
+  names.reserve(all.size());
+  for (const auto& [name, entries] : all) names.push_back(name);
+  EXPECT_THAT(names, UnorderedElementsAre("default", "sources", "articles", "versions", "feed",
+                                          "by_source_time", "by_time", "by_external_id", "partners",
+                                          "keys", "meta"));
+  // A fresh store holds only its epoch.
+  EXPECT_THAT(all.at("meta"), ElementsAre(Pair("feed_epoch", MatchesRegex("[0-9a-f]{16}"))));
+  EXPECT_THAT(Sizes(all), ElementsAre(Pair("meta", 1u)));
+}
+
+TEST_F(StorageLayoutTest, OnePublishWritesExactlyItsEntries) {
+  const absl::Time now = kBaseTime + absl::Minutes(1);
+  Article stored;
+  {
+    SYNDICATE_ASSERT_OK_AND_ASSIGN(std::unique_ptr<Store> store, Store::Open(StorePath()));
+    SYNDICATE_ASSERT_OK_AND_ASSIGN(
+        const PublishResult result,
+        store->PublishArticle(MakeArticle("wire", "urn:example:1", Hash('a'), kBaseTime), now));
+    stored = result.article;
+  }
+  const std::string& id = stored.id();
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const auto all, ReadAllColumnFamilies(StorePath()));
+
+  // 2026-01-01T00:00:00Z as an inverted list time; see keys_test.cc.
+  const std::string inverted_time = "\x7f\xf9\xb8\xb7\xb9\xdf\xbf\xff"s;
+  EXPECT_THAT(all.at("articles"), ElementsAre(Pair(id, stored.SerializeAsString())));
+  EXPECT_THAT(all.at("versions"), ElementsAre(Pair(id + "\x00\x00\x00\x00\x00\x00\x00\x01"s,
+                                                   stored.SerializeAsString())));
+  EXPECT_THAT(all.at("by_external_id"), ElementsAre(Pair("\x00\x04wireurn:example:1"s, id)));
+  EXPECT_THAT(all.at("by_source_time"),
+              ElementsAre(Pair("\x00\x04wire"s + inverted_time + id, "")));
+  EXPECT_THAT(all.at("by_time"), ElementsAre(Pair(inverted_time + id, "")));
+  ASSERT_THAT(all.at("feed"), ElementsAre(Key("\x00\x00\x00\x00\x00\x00\x00\x01"s)));
+  FeedRecord event;
+  ASSERT_TRUE(event.ParseFromString(all.at("feed")[0].second));
+  EXPECT_EQ(event.sequence(), 1u);
+  EXPECT_EQ(event.type(), syndication::v1::EVENT_TYPE_PUBLISHED);
+  EXPECT_EQ(event.article_id(), id);
+  EXPECT_EQ(event.version(), 1);
+  EXPECT_EQ(event.source_id(), "wire");
+  EXPECT_EQ(FromTimestamp(event.time()), now);
+  EXPECT_THAT(all.at("meta"), ElementsAre(Pair("feed_epoch", MatchesRegex("[0-9a-f]{16}")),
+                                          Pair("feed_head", "\x00\x00\x00\x00\x00\x00\x00\x01"s)));
+  EXPECT_THAT(all.at("sources"), IsEmpty());
+  EXPECT_THAT(all.at("partners"), IsEmpty());
+  EXPECT_THAT(all.at("keys"), IsEmpty());
+  EXPECT_THAT(all.at("default"), IsEmpty());
+}
+
+TEST_F(StorageLayoutTest, AnUpdateThatMovesTheListTimeReplacesTheIndexEntries) {
+  std::string id;
+  {
+    SYNDICATE_ASSERT_OK_AND_ASSIGN(std::unique_ptr<Store> store, Store::Open(StorePath()));
+    ASSERT_THAT(store->PublishArticle(MakeArticle("wire", "1", Hash('a'), kBaseTime), kBaseTime),
+                IsOk());
+    SYNDICATE_ASSERT_OK_AND_ASSIGN(
+        const PublishResult moved,
+        store->PublishArticle(MakeArticle("wire", "1", Hash('b'), absl::UnixEpoch()), kBaseTime));
+    id = moved.article.id();
+  }
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const auto all, ReadAllColumnFamilies(StorePath()));
+  const std::string epoch_inverted = "\x7f\xff\xff\xff\xff\xff\xff\xff"s;
+  EXPECT_THAT(all.at("by_time"), ElementsAre(Pair(epoch_inverted + id, "")));
+  EXPECT_THAT(all.at("by_source_time"),
+              ElementsAre(Pair("\x00\x04wire"s + epoch_inverted + id, "")));
+  EXPECT_THAT(all.at("versions"), SizeIs(2));
+  EXPECT_THAT(all.at("feed"), SizeIs(2));
+  EXPECT_THAT(all.at("by_external_id"), SizeIs(1));
+}
+
+TEST_F(StorageLayoutTest, APublishThatFailsInTheWalLeavesNothingAndTakesNoSequence) {
+  auto file_system = std::make_shared<FaultyWalFileSystem>();
+  const std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(file_system);
+  StoreOptions options;
+  options.env = env.get();
+  std::string first_id;
+  {
+    SYNDICATE_ASSERT_OK_AND_ASSIGN(std::unique_ptr<Store> store, Store::Open(StorePath(), options));
+    ASSERT_GT(file_system->WalFilesOpened(), 0);  // the fault can reach the WAL
+    SYNDICATE_ASSERT_OK_AND_ASSIGN(
+        const PublishResult first,
+        store->PublishArticle(MakeArticle("wire", "first", Hash('a'), kBaseTime), kBaseTime));
+    ASSERT_EQ(first.sequence, 1u);
+    first_id = first.article.id();
+
+    file_system->FailWalWrites(true);
+    EXPECT_THAT(
+        store->PublishArticle(MakeArticle("wire", "lost", Hash('b'), kBaseTime), kBaseTime),
+        StatusIs(absl::StatusCode::kUnavailable, AllOf(HasSubstr("publishing article wire/lost"),
+                                                       HasSubstr("injected WAL fault"))));
+    EXPECT_EQ(store->FeedHead(), 1u);
+    file_system->FailWalWrites(false);
+
+    // RocksDB stops writing after a WAL failure until the database is reopened; the store
+    // passes that on rather than pretending the write could have succeeded.
+    EXPECT_THAT(
+        store->PublishArticle(MakeArticle("wire", "lost", Hash('b'), kBaseTime), kBaseTime),
+        StatusIs(absl::StatusCode::kUnavailable, HasSubstr("publishing article wire/lost")));
+    EXPECT_EQ(store->FeedHead(), 1u);
+    EXPECT_THAT(store->ListArticles(ListQuery{}), IsOk());
+  }
+
+  // Nothing of the failed publish reached the files.
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const auto all, ReadAllColumnFamilies(StorePath()));
+  EXPECT_THAT(Sizes(all), ElementsAre(Pair("articles", 1u), Pair("by_external_id", 1u),
+                                      Pair("by_source_time", 1u), Pair("by_time", 1u),
+                                      Pair("feed", 1u), Pair("meta", 2u), Pair("versions", 1u)));
+  EXPECT_THAT(all.at("articles"), ElementsAre(Key(first_id)));
+
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(std::unique_ptr<Store> store, Store::Open(StorePath(), options));
+  EXPECT_EQ(store->FeedHead(), 1u);
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(
+      const PublishResult retried,
+      store->PublishArticle(MakeArticle("wire", "lost", Hash('b'), kBaseTime), kBaseTime));
+  EXPECT_EQ(retried.outcome, PublishOutcome::kCreated);
+  EXPECT_EQ(retried.article.version(), 1);
+  EXPECT_EQ(retried.sequence, 2u);
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const std::vector<FeedRecord> feed, store->ReadFeed(0, 10));
+  ASSERT_EQ(feed.size(), 2u);
+  EXPECT_EQ(feed[0].article_id(), first_id);
+  EXPECT_EQ(feed[1].sequence(), 2u);
+  EXPECT_EQ(feed[1].article_id(), retried.article.id());
+}
+
+TEST_F(StorageLayoutTest, AFeedHeadThatDisagreesWithTheFeedIsDataLoss) {
+  {
+    SYNDICATE_ASSERT_OK_AND_ASSIGN(std::unique_ptr<Store> store, Store::Open(StorePath()));
+    ASSERT_THAT(store->PublishArticle(MakeArticle("wire", "1", Hash('a')), kBaseTime), IsOk());
+    ASSERT_THAT(store->PublishArticle(MakeArticle("wire", "2", Hash('a')), kBaseTime), IsOk());
+  }
+  {
+    // Damage the meta record by hand, as a bad restore might.
+    SYNDICATE_ASSERT_OK_AND_ASSIGN(std::unique_ptr<RawDb> raw,
+                                   RawDb::Open(StorePath(), /*read_only=*/false));
+    ASSERT_NE(raw->Family("meta"), nullptr);
+    ASSERT_TRUE(raw->Db()
+                    .Put(rocksdb::WriteOptions(), raw->Family("meta"), "feed_head",
+                         "\x00\x00\x00\x00\x00\x00\x00\x01"s)
+                    .ok());
+  }
+  EXPECT_THAT(
+      Store::Open(StorePath()),
+      StatusIs(absl::StatusCode::kDataLoss, "the feed ends at sequence 2 but meta feed_head is 1"));
+}
+
+}  // namespace
+}  // namespace syndicate::storage
