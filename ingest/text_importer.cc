@@ -300,7 +300,8 @@ bool LooksLikeDomain(absl::string_view name) {
          dot + 1 < name.size() && IsAsciiLetter(name[dot + 1]);
 }
 
-// Removes quotes and trailing punctuation; a name written all in lower case ("independent",
+// Removes quotes, trailing punctuation and a lower-case leading "the " before a capital; a
+// name written all in lower case ("independent",
 // "the daily example") gets capitals at word starts. Names with any capital letter, and
 // domain names, stay as written.
 std::string TidyName(absl::string_view name) {
@@ -308,6 +309,11 @@ std::string TidyName(absl::string_view name) {
   while (!name.empty() && absl::string_view(".,:").find(name.back()) != absl::string_view::npos) {
     name.remove_suffix(1);
     name = StripQuotes(name);
+  }
+  // "appeared on the Northwind Gazette": a lower-case article before a capitalized name is
+  // the sentence's grammar, not part of the name.
+  if (absl::StartsWith(name, "the ") && name.size() > 4 && IsAsciiUpper(name[4])) {
+    name.remove_prefix(4);
   }
   std::string out(name);
   bool has_upper = false;
@@ -850,14 +856,6 @@ void ResolveAttribution(const Evidence& evidence, const Source* source, Article&
     }
   }
 
-  // A site's own notice ("© 2026 Elrisala. All rights reserved") is not the story's.
-  for (const CopyrightLine& copyright : evidence.copyrights) {
-    if (!distributor.empty() && MatchKey(copyright.holder) == MatchKey(distributor)) continue;
-    attribution.set_copyright_holder(copyright.holder);
-    attribution.set_copyright_notice(copyright.notice);
-    break;
-  }
-
   std::string publisher;
   const std::string dateline_agency =
       evidence.dateline.has_value() && !evidence.dateline->agency.empty()
@@ -879,12 +877,36 @@ void ResolveAttribution(const Evidence& evidence, const Source* source, Article&
     }
   } else if (!dateline_agency.empty()) {
     publisher = dateline_agency;
-  } else if (!attribution.copyright_holder().empty()) {
-    publisher = Canonical(attribution.copyright_holder(), source);
-    warnings.emplace_back(
-        "no attribution line found: attribution.original_publisher taken from the copyright "
-        "line");
-  } else {
+  }
+
+  // A copyright line is the story's when it names the publisher, or when nothing else
+  // names one. Otherwise it is the republishing site's notice on its own page ("© 2026
+  // Elrisala. All rights reserved"): it names the distributor when the trailer does not.
+  for (const CopyrightLine& copyright : evidence.copyrights) {
+    const std::string holder = Canonical(copyright.holder, source);
+    if (publisher.empty() || MatchKey(holder) == MatchKey(publisher)) {
+      if (publisher.empty()) {
+        publisher = holder;
+        warnings.emplace_back(
+            "no attribution line found: attribution.original_publisher taken from the "
+            "copyright line");
+      }
+      attribution.set_copyright_holder(copyright.holder);
+      attribution.set_copyright_notice(copyright.notice);
+      break;
+    }
+    if (MatchKey(copyright.holder) == MatchKey(distributor)) continue;
+    if (distributor.empty()) {
+      distributor = copyright.holder;
+      warnings.push_back(absl::StrCat(
+          "attribution.distributor taken from the site's own copyright line: ",
+          Quoted(copyright.notice)));
+    } else {
+      warnings.push_back(absl::StrCat("copyright line ignored: it names neither the publisher ",
+                                      "nor the distributor: ", Quoted(copyright.notice)));
+    }
+  }
+  if (publisher.empty()) {
     warnings.emplace_back("no attribution line found: attribution.original_publisher left empty");
   }
 

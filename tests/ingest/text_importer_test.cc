@@ -436,6 +436,32 @@ TEST(TextImporterFixtures, CopyrightLineIsTheFallbackPublisher) {
       });
 }
 
+// The bug: with an attribution line naming the publisher and no "Discover more from X",
+// the site's own copyright footer was stored as the story's copyright.
+TEST(TextImporterFixtures, SiteCopyrightNamesTheDistributorNotTheStorysCopyright) {
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result, ParseFixture("site_copyright.txt"));
+  ExpectImport(
+      result,
+      {
+          .section = "Science",
+          .headline = "Volunteers count a record 412 seals on the Brenn sandbanks",
+          .byline = "By Mirela Dragan",
+          .authors = {"Mirela Dragan"},
+          .paragraphs = {"Volunteers counted 412 grey seals on the Brenn sandbanks on Sunday, the "
+                         "highest number since the survey began in 2009.",
+                         "The count is held each December, when the pups are a few weeks old."},
+          .original_publisher = "Northwind Gazette",
+          .distributor = "Harbour Post",
+          .credit_line = "Northwind Gazette via Harbour Post",
+          .external_id = "text-30327c08d178d9f9d238dda671dee390",
+          .provenance = {Created("Northwind Gazette"), Republished("Harbour Post"),
+                         Imported("site_copyright.txt")},
+          .warnings = {"attribution.distributor taken from the site's own copyright line: "
+                       "\"© 2026 Harbour Post. All rights reserved.\"",
+                       kNoDate},
+      });
+}
+
 Expected NightMarket(std::vector<std::string> paragraphs, const std::string& file_name) {
   return {
       .section = "Local",

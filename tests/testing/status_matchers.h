@@ -17,7 +17,7 @@ const absl::Status& GetStatus(const absl::StatusOr<T>& status_or) {
 }
 
 // Matches an absl::Status or absl::StatusOr<T> whose code is `code` and whose message
-// matches `message_matcher` (any message when omitted).
+// matches `message_matcher`.
 MATCHER_P2(StatusIs, code, message_matcher,
            "status code is " + ::testing::PrintToString(code) + " and message " +
                ::testing::DescribeMatcher<std::string>(message_matcher, negation)) {
@@ -26,6 +26,13 @@ MATCHER_P2(StatusIs, code, message_matcher,
   return status.code() == code &&
          ::testing::ExplainMatchResult(message_matcher, std::string(status.message()),
                                        result_listener);
+}
+
+// Matches an absl::Status or absl::StatusOr<T> whose code is `code`, whatever its message.
+MATCHER_P(StatusIs, code, "status code is " + ::testing::PrintToString(code)) {
+  const absl::Status& status = ::syndicate::testing::GetStatus(arg);
+  *result_listener << "status is " << status;
+  return status.code() == code;
 }
 
 // Matches an OK absl::Status or absl::StatusOr<T>.
