@@ -23,6 +23,9 @@ struct ArticleCase {
   std::string expected_message;
 };
 
+// Names the case in test output instead of dumping its bytes.
+void PrintTo(const ArticleCase& c, std::ostream* os) { *os << c.name; }
+
 class ArticleValidationTest : public ::testing::TestWithParam<ArticleCase> {};
 
 TEST(ArticleValidation, ExampleIsValid) {
