@@ -16,7 +16,7 @@ absl::Status ParseJson(absl::string_view json, absl::string_view origin,
       google::protobuf::StringPiece(json.data(), json.size()), message, options);
   if (!status.ok()) {
     return absl::InvalidArgumentError(
-        absl::StrCat(origin, ": not a ", message->GetDescriptor()->name(), " in JSON: ",
+        absl::StrCat(origin, ": not valid ", message->GetDescriptor()->name(), " JSON: ",
                      std::string(status.message())));
   }
   return absl::OkStatus();

@@ -1,9 +1,12 @@
 #include "tests/testing/subprocess.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -172,6 +175,19 @@ absl::StatusOr<RunResult> Run(const std::vector<std::string>& argv,
   waitpid(pid, &status, 0);
   result.exit_code = DecodeWaitStatus(status);
   return result;
+}
+
+std::string UnusedLoopbackAddress() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = 0;
+  socklen_t length = sizeof(address);
+  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
+  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  close(fd);
+  return absl::StrCat("127.0.0.1:", ntohs(address.sin_port));
 }
 
 std::string FreshTempDir() {

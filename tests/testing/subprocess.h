@@ -56,6 +56,9 @@ struct RunResult {
 absl::StatusOr<RunResult> Run(const std::vector<std::string>& argv,
                               const std::vector<std::string>& extra_env = {});
 
+// "127.0.0.1:PORT" for a port that was free a moment ago: bound with port 0, then closed.
+std::string UnusedLoopbackAddress();
+
 // A fresh, empty directory under ::testing::TempDir() named after the running test.
 std::string FreshTempDir();
 

@@ -1,0 +1,221 @@
+// The syndicate CLI as a user runs it: exit codes, JSON on stdout, messages on stderr.
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_split.h"
+#include "client/json.h"
+#include "gtest/gtest.h"
+#include "syndication/v1/publishing_service.pb.h"
+#include "syndication/v1/syndication_service.pb.h"
+#include "tests/testing/status_matchers.h"
+#include "tests/testing/subprocess.h"
+
+namespace syndicate {
+namespace {
+
+using ::syndicate::testing::IsOk;
+using ::syndicate::testing::Run;
+using ::syndicate::testing::RunResult;
+using ::testing::HasSubstr;
+
+std::string SourceDir() {
+  const char* dir = std::getenv("SYNDICATE_SOURCE_DIR");
+  return dir == nullptr ? std::string(".") : std::string(dir);
+}
+
+std::string Fixture(const std::string& name) {
+  return SourceDir() + "/tests/ingest/testdata/" + name;
+}
+
+void WriteFile(const std::string& path, const std::string& content) {
+  std::ofstream out(path, std::ios::binary);
+  out << content;
+}
+
+RunResult Syndicate(std::vector<std::string> args, const std::string& server = "") {
+  args.insert(args.begin(), SYNDICATE_PATH);
+  std::vector<std::string> env;
+  if (!server.empty()) env.push_back("SYNDICATE_SERVER=" + server);
+  auto result = Run(args, env);
+  EXPECT_THAT(result, IsOk());
+  return result.ok() ? *result : RunResult{};
+}
+
+TEST(CliOffline, ConvertPrintsTheArticleAsJsonWithoutAServer) {
+  // Nothing listens on that port: convert must not try to connect.
+  const RunResult result = Syndicate({"convert", "--format=text", Fixture("source_colon.txt")},
+                                     ::syndicate::testing::UnusedLoopbackAddress());
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  syndication::v1::Article article;
+  ASSERT_THAT(client::ParseJson(result.out, "stdout", &article), IsOk());
+  EXPECT_EQ(article.headline(), "Harbour cranes return to Port Avel after a two-year refit");
+  EXPECT_EQ(article.attribution().credit_line(), "Northwind Gazette via Harbour Post");
+  EXPECT_EQ(result.err, "syndicate: warning: " + Fixture("source_colon.txt") +
+                            ": no publication date read: published_at left unset\n");
+}
+
+TEST(CliOffline, ConvertTheSeedWithAndWithoutTheDemoAliases) {
+  const std::string seed = SourceDir() + "/../shared/seeds/000_8f53a767d3a9432f.txt";
+  if (!std::filesystem::exists(seed)) {
+    GTEST_SKIP() << "the seed page is not at " << seed << "; skipping";
+  }
+  RunResult plain = Syndicate({"convert", "--format=text", seed});
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  syndication::v1::Article article;
+  ASSERT_THAT(client::ParseJson(plain.out, "stdout", &article), IsOk());
+  EXPECT_EQ(article.section(), "World");
+  EXPECT_EQ(article.attribution().credit_line(), "Independent via Elrisala");
+
+  RunResult aliased = Syndicate({"convert", "--source-file=" + SourceDir() + "/examples/source.json",
+                                 seed});
+  ASSERT_EQ(aliased.exit_code, 0) << aliased.err;
+  ASSERT_THAT(client::ParseJson(aliased.out, "stdout", &article), IsOk());
+  EXPECT_EQ(article.source_id(), "scraped-republications");
+  EXPECT_EQ(article.attribution().original_publisher(), "The Independent");
+  EXPECT_EQ(article.attribution().distributor(), "Elrisala");
+  EXPECT_EQ(article.attribution().credit_line(), "The Independent via Elrisala");
+}
+
+TEST(CliOffline, UsageErrorsExitTwo) {
+  EXPECT_EQ(Syndicate({}).exit_code, 2);
+  EXPECT_EQ(Syndicate({"frobnicate"}).exit_code, 2);
+  EXPECT_EQ(Syndicate({"get"}).exit_code, 2);
+  const RunResult format = Syndicate({"convert", "--format=rss", Fixture("via.txt")});
+  EXPECT_EQ(format.exit_code, 2);
+  EXPECT_THAT(format.err, HasSubstr("--format: \"rss\" is not supported"));
+  const RunResult two_files = Syndicate({"import", "--source=s", "--external-id=x",
+                                         Fixture("via.txt"), Fixture("crlf.txt")});
+  EXPECT_EQ(two_files.exit_code, 2);
+  EXPECT_THAT(two_files.err, HasSubstr("give one FILE"));
+  EXPECT_EQ(Syndicate({"--help"}).exit_code, 0);
+}
+
+TEST(CliOffline, InputErrorsExitOne) {
+  const std::string dir = ::syndicate::testing::FreshTempDir();
+  const RunResult missing = Syndicate({"convert", dir + "/absent.txt"});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_EQ(missing.err, "syndicate: NOT_FOUND: " + dir + "/absent.txt: cannot be read\n");
+  WriteFile(dir + "/binary.txt", std::string("\xff\xfe\x00\x01", 4));
+  const RunResult binary = Syndicate({"convert", dir + "/binary.txt"});
+  EXPECT_EQ(binary.exit_code, 1);
+  EXPECT_THAT(binary.err, HasSubstr("INVALID_ARGUMENT: " + dir + "/binary.txt: "));
+}
+
+class CliWithServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = ::syndicate::testing::FreshTempDir();
+    auto server = ::syndicate::testing::Subprocess::Start(
+        {SYNDICATED_PATH, "--listen=127.0.0.1:0", "--data-dir=" + dir_ + "/data"});
+    ASSERT_THAT(server, IsOk());
+    server_.emplace(*std::move(server));
+    auto address = server_->ReadLine(absl::Seconds(30));
+    ASSERT_THAT(address, IsOk());
+    address_ = *address;
+    const RunResult put =
+        Syndicate({"source", "put", SourceDir() + "/examples/source.json"}, address_);
+    ASSERT_EQ(put.exit_code, 0) << put.err;
+  }
+
+  std::string dir_;
+  std::string address_;
+  std::optional<::syndicate::testing::Subprocess> server_;
+};
+
+TEST_F(CliWithServerTest, ImportGetAndList) {
+  const RunResult imported = Syndicate(
+      {"import", "--source=scraped-republications", Fixture("via.txt"), Fixture("crlf.txt")},
+      address_);
+  ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  // One line per file: outcome, id, version, file.
+  std::vector<std::string> lines = absl::StrSplit(imported.out, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_THAT(lines[0], ::testing::MatchesRegex("created [0-9a-f]{32} v1 .*via\\.txt"));
+  const std::string id = lines[0].substr(8, 32);
+
+  const RunResult again = Syndicate(
+      {"import", "--source=scraped-republications", Fixture("via.txt")}, address_);
+  EXPECT_EQ(again.exit_code, 0);
+  EXPECT_EQ(again.out, "unchanged " + id + " v1 " + Fixture("via.txt") + "\n");
+
+  const RunResult got = Syndicate({"get", id}, address_);
+  ASSERT_EQ(got.exit_code, 0) << got.err;
+  syndication::v1::Article article;
+  ASSERT_THAT(client::ParseJson(got.out, "stdout", &article), IsOk());
+  EXPECT_EQ(article.id(), id);
+  EXPECT_EQ(article.source_id(), "scraped-republications");
+  EXPECT_EQ(article.provenance(article.provenance_size() - 1).file_name(), "via.txt");
+
+  const RunResult listed = Syndicate({"list", "--page-size=1"}, address_);
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  syndication::v1::ListArticlesResponse page;
+  ASSERT_THAT(client::ParseJson(listed.out, "stdout", &page), IsOk());
+  EXPECT_EQ(page.articles_size(), 1);
+  EXPECT_NE(page.next_page_token(), "");
+  const RunResult second =
+      Syndicate({"list", "--page-size=1", "--page-token=" + page.next_page_token()}, address_);
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  syndication::v1::ListArticlesResponse last;
+  ASSERT_THAT(client::ParseJson(second.out, "stdout", &last), IsOk());
+  EXPECT_EQ(last.articles_size(), 1);
+  EXPECT_EQ(last.next_page_token(), "");
+  EXPECT_NE(last.articles(0).id(), page.articles(0).id());
+}
+
+TEST_F(CliWithServerTest, APartlyFailedImportExitsOneAndKeepsTheGoodFiles) {
+  WriteFile(dir_ + "/bad.txt", "not \xff utf-8\n");
+  const RunResult imported = Syndicate({"import", "--source=scraped-republications",
+                                        Fixture("via.txt"), dir_ + "/bad.txt"},
+                                       address_);
+  EXPECT_EQ(imported.exit_code, 1);
+  EXPECT_THAT(imported.out, ::testing::StartsWith("created "));
+  EXPECT_THAT(imported.err, HasSubstr(dir_ + "/bad.txt: text: not valid UTF-8"));
+  EXPECT_THAT(imported.err, HasSubstr("1 of 2 files failed to import"));
+  const RunResult listed = Syndicate({"list", "--brief"}, address_);
+  ASSERT_EQ(listed.exit_code, 0);
+  EXPECT_EQ(std::count(listed.out.begin(), listed.out.end(), '\n'), 1);
+}
+
+TEST_F(CliWithServerTest, ServerErrorsExitOneWithCodeAndMessage) {
+  const RunResult not_found = Syndicate({"get", "0123456789abcdef0123456789abcdef"}, address_);
+  EXPECT_EQ(not_found.exit_code, 1);
+  EXPECT_EQ(not_found.err,
+            "syndicate: NOT_FOUND: id: no article has id \"0123456789abcdef0123456789abcdef\"\n");
+  const RunResult page_size = Syndicate({"list", "--page-size=-1"}, address_);
+  EXPECT_EQ(page_size.exit_code, 1);
+  EXPECT_EQ(page_size.err,
+            "syndicate: INVALID_ARGUMENT: page_size: -1 is negative; use 0 for the default\n");
+  const RunResult unknown_source =
+      Syndicate({"import", "--source=nobody", Fixture("via.txt")}, address_);
+  EXPECT_EQ(unknown_source.exit_code, 1);
+  EXPECT_EQ(unknown_source.err, "syndicate: NOT_FOUND: id: no source has id \"nobody\"\n");
+
+  WriteFile(dir_ + "/article.json", R"({"sourceId": "scraped-republications",
+      "externalId": "x-1", "headline": "A headline", "bodyText": "Text.",
+      "attribution": {"creditLine": "Example Wire", "originalPublisher": "Example Wire",
+                      "originalUrl": "ftp://example.org/x"}})");
+  const RunResult publish = Syndicate({"publish", dir_ + "/article.json"}, address_);
+  EXPECT_EQ(publish.exit_code, 1);
+  EXPECT_EQ(publish.err,
+            "syndicate: INVALID_ARGUMENT: article.attribution.original_url: "
+            "\"ftp://example.org/x\" is not an absolute http(s) URL\n");
+
+  WriteFile(dir_ + "/typo.json", R"({"headlin": "x"})");
+  const RunResult typo = Syndicate({"publish", dir_ + "/typo.json"}, address_);
+  EXPECT_EQ(typo.exit_code, 1);
+  EXPECT_THAT(typo.err, HasSubstr(dir_ + "/typo.json: not valid Article JSON: "));
+}
+
+TEST(CliUnreachable, AServerThatIsNotThereIsUnavailable) {
+  // The client retries UNAVAILABLE, then gives up with it.
+  const RunResult result =
+      Syndicate({"source", "get", "x"}, ::syndicate::testing::UnusedLoopbackAddress());
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_THAT(result.err, ::testing::StartsWith("syndicate: UNAVAILABLE: "));
+}
+
+}  // namespace
+}  // namespace syndicate
