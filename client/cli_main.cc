@@ -28,8 +28,8 @@ constexpr int kExitError = 1;
 constexpr int kExitUsage = 2;
 
 int Report(const absl::Status& status) {
-  std::cerr << "syndicate: " << absl::StatusCodeToString(status.code()) << ": "
-            << status.message() << "\n";
+  std::cerr << "syndicate: " << absl::StatusCodeToString(status.code()) << ": " << status.message()
+            << "\n";
   return kExitError;
 }
 
@@ -65,8 +65,8 @@ absl::Status CheckFormat(const std::string& format) {
 
 // Runs the importer on one file; prints its warnings to stderr, prefixed by the file name.
 absl::StatusOr<syndication::v1::Article> ImportFile(const std::string& path,
-                                                     const ImportFlags& flags,
-                                                     const syndication::v1::Source* source) {
+                                                    const ImportFlags& flags,
+                                                    const syndication::v1::Source* source) {
   absl::StatusOr<std::string> text = ReadFile(path);
   if (!text.ok()) return text.status();
   syndicate::ingest::TextImportOptions options;
@@ -101,8 +101,8 @@ const char* OutcomeWord(syndication::v1::PublishArticleResponse::Outcome outcome
 // One line per story, for people: id, version, list time, credit line, headline.
 void PrintBrief(const syndication::v1::ListArticlesResponse& page) {
   for (const syndication::v1::Article& article : page.articles()) {
-    const auto& when = article.has_published_at() ? article.published_at()
-                                                  : article.first_created();
+    const auto& when =
+        article.has_published_at() ? article.published_at() : article.first_created();
     std::cout << article.id() << "  v" << article.version() << "  "
               << absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromUnixSeconds(when.seconds()),
                                   absl::UTCTimeZone())
@@ -155,8 +155,7 @@ int main(int argc, char** argv) {
   std::string import_source;
   CLI::App* import_cmd = app.add_subcommand("import", "Import saved pages into a source");
   import_cmd->add_option("--source", import_source, "Source id to import into")->required();
-  import_cmd->add_option("--format", import_flags.format, "Input format")
-      ->capture_default_str();
+  import_cmd->add_option("--format", import_flags.format, "Input format")->capture_default_str();
   import_cmd->add_option("--external-id", import_flags.external_id,
                          "The publisher's id of the story (one FILE only)");
   import_cmd->add_option("--original-url", import_flags.original_url,
@@ -212,8 +211,8 @@ int main(int argc, char** argv) {
         return Report(read);
       }
     }
-    auto article = ImportFile(convert_file, convert_flags,
-                              convert_source_file.empty() ? nullptr : &source);
+    auto article =
+        ImportFile(convert_file, convert_flags, convert_source_file.empty() ? nullptr : &source);
     if (!article.ok()) return Report(article.status());
     std::cout << syndicate::client::ToJson(*article, /*pretty=*/true) << "\n";
     return kExitOk;
@@ -283,8 +282,8 @@ int main(int argc, char** argv) {
         ++failed;
         continue;
       }
-      std::cout << OutcomeWord(published->outcome()) << " " << published->article().id()
-                << " v" << published->article().version() << " " << path << "\n";
+      std::cout << OutcomeWord(published->outcome()) << " " << published->article().id() << " v"
+                << published->article().version() << " " << path << "\n";
     }
     if (failed > 0) {
       std::cerr << "syndicate: " << failed << " of " << import_flags.files.size()

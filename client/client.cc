@@ -34,8 +34,8 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Create(const ClientOptions& opti
   if (options.server.empty()) return absl::InvalidArgumentError("server: is required");
   grpc::ChannelArguments arguments;
   arguments.SetServiceConfigJSON(kServiceConfig);
-  auto channel = grpc::CreateCustomChannel(options.server, grpc::InsecureChannelCredentials(),
-                                           arguments);
+  auto channel =
+      grpc::CreateCustomChannel(options.server, grpc::InsecureChannelCredentials(), arguments);
   return std::unique_ptr<Client>(new Client(options, std::move(channel)));
 }
 
@@ -75,8 +75,7 @@ absl::StatusOr<syndication::v1::PublishArticleResponse> Client::PublishArticle(
       });
 }
 
-absl::StatusOr<syndication::v1::Article> Client::GetArticle(absl::string_view id,
-                                                           int64_t version) {
+absl::StatusOr<syndication::v1::Article> Client::GetArticle(absl::string_view id, int64_t version) {
   syndication::v1::GetArticleRequest request;
   request.set_id(std::string(id));
   request.set_version(version);

@@ -9,15 +9,15 @@
 #ifndef SYNDICATE_CLIENT_CLIENT_H_
 #define SYNDICATE_CLIENT_CLIENT_H_
 
-#include <memory>
-#include <string>
-#include "absl/strings/string_view.h"
-#include <vector>
-
 #include <grpcpp/channel.h>
 #include <grpcpp/support/status.h>
 
+#include <memory>
+#include <string>
+#include <vector>
+
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "syndication/v1/publishing_service.grpc.pb.h"
 #include "syndication/v1/syndication_service.grpc.pb.h"

@@ -15,9 +15,9 @@ absl::Status ParseJson(absl::string_view json, absl::string_view origin,
   const auto status = google::protobuf::util::JsonStringToMessage(
       google::protobuf::StringPiece(json.data(), json.size()), message, options);
   if (!status.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(origin, ": not valid ", message->GetDescriptor()->name(), " JSON: ",
-                     std::string(status.message())));
+    return absl::InvalidArgumentError(absl::StrCat(origin, ": not valid ",
+                                                   message->GetDescriptor()->name(),
+                                                   " JSON: ", std::string(status.message())));
   }
   return absl::OkStatus();
 }

@@ -4,9 +4,9 @@
 #define SYNDICATE_CLIENT_JSON_H_
 
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "google/protobuf/message.h"
 
 namespace syndicate::client {

@@ -11,12 +11,11 @@
 #include "absl/status/statusor.h"
 
 // Evaluates `expr` (an absl::Status); returns it from the enclosing function unless OK.
-#define SYNDICATE_RETURN_IF_ERROR(expr)                  \
-  do {                                                   \
-    if (::absl::Status syndicate_status_ = (expr);       \
-        !syndicate_status_.ok()) {                       \
-      return syndicate_status_;                          \
-    }                                                    \
+#define SYNDICATE_RETURN_IF_ERROR(expr)                                       \
+  do {                                                                        \
+    if (::absl::Status syndicate_status_ = (expr); !syndicate_status_.ok()) { \
+      return syndicate_status_;                                               \
+    }                                                                         \
   } while (false)
 
 #define SYNDICATE_STATUS_CONCAT_INNER_(a, b) a##b
@@ -25,8 +24,9 @@
 // Evaluates `expr` (an absl::StatusOr<T>); returns its status from the enclosing function
 // unless OK, else move-assigns its value to `lhs`, which may be a declaration
 // (`auto x`, `const Foo& y`) or an existing variable.
-#define SYNDICATE_ASSIGN_OR_RETURN(lhs, expr) \
-  SYNDICATE_ASSIGN_OR_RETURN_IMPL_(SYNDICATE_STATUS_CONCAT_(syndicate_statusor_, __LINE__), lhs, expr)
+#define SYNDICATE_ASSIGN_OR_RETURN(lhs, expr)                                                    \
+  SYNDICATE_ASSIGN_OR_RETURN_IMPL_(SYNDICATE_STATUS_CONCAT_(syndicate_statusor_, __LINE__), lhs, \
+                                   expr)
 
 #define SYNDICATE_ASSIGN_OR_RETURN_IMPL_(statusor, lhs, expr) \
   auto statusor = (expr);                                     \

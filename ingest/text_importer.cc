@@ -91,31 +91,11 @@ constexpr auto kSiteWords =
 // Whole lines that are page furniture: navigation, sharing, comment and subscription
 // prompts. Compared ignoring case and trailing ":", ".", "…", "!".
 constexpr auto kFurnitureLines = std::to_array<absl::string_view>({
-    "Advertisement",
-    "Back to top",
-    "Back to top button",
-    "Cancel reply",
-    "Comments",
-    "Continue reading",
-    "Leave a comment",
-    "Like this",
-    "Loading",
-    "More stories",
-    "Most read",
-    "Read also",
-    "Read more",
-    "Recommended",
-    "Related",
-    "Related Articles",
-    "Related Posts",
-    "Related Stories",
-    "See also",
-    "Share",
-    "Share this",
-    "Share this article",
-    "Subscribe",
-    "Tags",
-    "Trending",
+    "Advertisement",     "Back to top",        "Back to top button", "Cancel reply", "Comments",
+    "Continue reading",  "Leave a comment",    "Like this",          "Loading",      "More stories",
+    "Most read",         "Read also",          "Read more",          "Recommended",  "Related",
+    "Related Articles",  "Related Posts",      "Related Stories",    "See also",     "Share",
+    "Share this",        "Share this article", "Subscribe",          "Tags",         "Trending",
     "You may also like",
 });
 
@@ -898,9 +878,9 @@ void ResolveAttribution(const Evidence& evidence, const Source* source, Article&
     if (MatchKey(copyright.holder) == MatchKey(distributor)) continue;
     if (distributor.empty()) {
       distributor = copyright.holder;
-      warnings.push_back(absl::StrCat(
-          "attribution.distributor taken from the site's own copyright line: ",
-          Quoted(copyright.notice)));
+      warnings.push_back(
+          absl::StrCat("attribution.distributor taken from the site's own copyright line: ",
+                       Quoted(copyright.notice)));
     } else {
       warnings.push_back(absl::StrCat("copyright line ignored: it names neither the publisher ",
                                       "nor the distributor: ", Quoted(copyright.notice)));

@@ -60,8 +60,9 @@ absl::StatusOr<PageToken> PageTokenCodec::Decode(absl::string_view token, absl::
     return BadToken(absl::StrCat("was issued by ", record.method(), ", not ", method));
   }
   if (record.filter_fingerprint() != filter_fingerprint) {
-    return BadToken("was issued for a different filter; keep every field but page_size and "
-                    "page_token the same between pages");
+    return BadToken(
+        "was issued for a different filter; keep every field but page_size and "
+        "page_token the same between pages");
   }
   return record;
 }

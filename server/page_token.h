@@ -6,9 +6,9 @@
 #define SYNDICATE_SERVER_PAGE_TOKEN_H_
 
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "google/protobuf/message.h"
 #include "server/page_token.pb.h"
 

@@ -5,6 +5,9 @@
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server_builder.h>
 
+#include <algorithm>
+#include <thread>
+
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -12,7 +15,7 @@
 namespace syndicate::server {
 
 absl::StatusOr<std::pair<std::string, int>> SplitHostPort(absl::string_view address,
-                                                           absl::string_view field_path) {
+                                                          absl::string_view field_path) {
   const auto bad = [&] {
     return absl::InvalidArgumentError(
         absl::StrCat(field_path, ": \"", address, "\" is not HOST:PORT with PORT in 0-65535"));
@@ -37,7 +40,12 @@ bool IsLoopbackHost(absl::string_view host) {
   return host == "localhost" || host == "::1" || absl::StartsWith(host, "127.");
 }
 
-Server::Server(SyndicationCore* core) : publishing_(core), syndication_(core) {}
+// Store calls block on disk (a synced write waits for fsync), so there are more threads
+// than cores.
+Server::Server(SyndicationCore* core)
+    : pool_(std::max(4, 2 * static_cast<int>(std::thread::hardware_concurrency()))),
+      publishing_(core, &pool_),
+      syndication_(core, &pool_) {}
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options,
                                                       SyndicationCore* core) {
@@ -58,12 +66,11 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   builder.RegisterService(&server->syndication_);
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || selected_port == 0) {
-    return absl::UnavailableError(
-        absl::StrCat("listen: cannot serve on ", options.listen_address));
+    return absl::UnavailableError(absl::StrCat("listen: cannot serve on ", options.listen_address));
   }
   const std::string& host = host_port->first;
   server->address_ = absl::StrContains(host, ':') ? absl::StrCat("[", host, "]:", selected_port)
-                                                   : absl::StrCat(host, ":", selected_port);
+                                                  : absl::StrCat(host, ":", selected_port);
   grpc::HealthCheckServiceInterface* health = server->server_->GetHealthCheckService();
   health->SetServingStatus(kSyndicationServiceName, true);
   health->SetServingStatus("syndication.v1.PublishingService", true);

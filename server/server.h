@@ -4,10 +4,10 @@
 #ifndef SYNDICATE_SERVER_SERVER_H_
 #define SYNDICATE_SERVER_SERVER_H_
 
+#include <grpcpp/server.h>
+
 #include <memory>
 #include <string>
-
-#include <grpcpp/server.h>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -43,8 +43,10 @@ class Server {
   void Shutdown(absl::Duration grace);
 
  private:
-  Server(SyndicationCore* core);
+  explicit Server(SyndicationCore* core);
 
+  // Declared before the handlers and the gRPC server so that it is destroyed after them.
+  WorkPool pool_;
   PublishingHandler publishing_;
   SyndicationHandler syndication_;
   std::unique_ptr<grpc::Server> server_;
@@ -55,7 +57,7 @@ class Server {
 // Splits "HOST:PORT" (HOST may be a bracketed IPv6 literal). INVALID_ARGUMENT naming
 // `field_path` when the shape is wrong or the port is not 0-65535.
 absl::StatusOr<std::pair<std::string, int>> SplitHostPort(absl::string_view address,
-                                                           absl::string_view field_path);
+                                                          absl::string_view field_path);
 
 // True for "localhost", 127.0.0.0/8 and ::1.
 bool IsLoopbackHost(absl::string_view host);

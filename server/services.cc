@@ -6,20 +6,24 @@
 namespace syndicate::server {
 namespace {
 
-// Decodes a `Request`, answers it with `handle` (Request → absl::StatusOr<Response>) and
-// finishes the call. Store calls are short and bounded (one read, or one synced write).
+// Answers one call on `pool`: decodes a `Request`, answers it with `handle`
+// (Request → absl::StatusOr<Response>) and finishes the call. gRPC keeps the request and
+// response buffers alive until Finish.
 template <typename Request, typename Handle>
-grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* context,
+grpc::ServerUnaryReactor* Unary(WorkPool* pool, grpc::CallbackServerContext* context,
                                 const grpc::ByteBuffer* request_bytes,
                                 grpc::ByteBuffer* response_bytes, Handle handle) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  const absl::Status status = [&]() -> absl::Status {
-    Request request;
-    SYNDICATE_RETURN_IF_ERROR(DecodeRequest(*request_bytes, &request));
-    SYNDICATE_ASSIGN_OR_RETURN(const auto response, handle(request));
-    return EncodeResponse(response, response_bytes);
-  }();
-  reactor->Finish(ToGrpcStatus(status));
+  const bool queued = pool->Submit([reactor, request_bytes, response_bytes, handle] {
+    const absl::Status status = [&]() -> absl::Status {
+      Request request;
+      SYNDICATE_RETURN_IF_ERROR(DecodeRequest(*request_bytes, &request));
+      SYNDICATE_ASSIGN_OR_RETURN(const auto response, handle(request));
+      return EncodeResponse(response, response_bytes);
+    }();
+    reactor->Finish(ToGrpcStatus(status));
+  });
+  if (!queued) reactor->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "shutting down"));
   return reactor;
 }
 
@@ -29,49 +33,51 @@ grpc::ServerUnaryReactor* PublishingHandler::UpsertSource(grpc::CallbackServerCo
                                                           const grpc::ByteBuffer* request,
                                                           grpc::ByteBuffer* response) {
   return Unary<syndication::v1::UpsertSourceRequest>(
-      context, request, response, [this](const auto& r) { return core_->UpsertSource(r); });
+      pool_, context, request, response, [this](const auto& r) { return core_->UpsertSource(r); });
 }
 
 grpc::ServerUnaryReactor* PublishingHandler::PublishArticle(grpc::CallbackServerContext* context,
                                                             const grpc::ByteBuffer* request,
                                                             grpc::ByteBuffer* response) {
   return Unary<syndication::v1::PublishArticleRequest>(
-      context, request, response, [this](const auto& r) { return core_->PublishArticle(r); });
+      pool_, context, request, response,
+      [this](const auto& r) { return core_->PublishArticle(r); });
 }
 
 grpc::ServerUnaryReactor* SyndicationHandler::GetArticle(grpc::CallbackServerContext* context,
                                                          const grpc::ByteBuffer* request,
                                                          grpc::ByteBuffer* response) {
   return Unary<syndication::v1::GetArticleRequest>(
-      context, request, response, [this](const auto& r) { return core_->GetArticle(r); });
+      pool_, context, request, response, [this](const auto& r) { return core_->GetArticle(r); });
 }
 
-grpc::ServerUnaryReactor* SyndicationHandler::BatchGetArticles(
-    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
-    grpc::ByteBuffer* response) {
+grpc::ServerUnaryReactor* SyndicationHandler::BatchGetArticles(grpc::CallbackServerContext* context,
+                                                               const grpc::ByteBuffer* request,
+                                                               grpc::ByteBuffer* response) {
   return Unary<syndication::v1::BatchGetArticlesRequest>(
-      context, request, response, [this](const auto& r) { return core_->BatchGetArticles(r); });
+      pool_, context, request, response,
+      [this](const auto& r) { return core_->BatchGetArticles(r); });
 }
 
 grpc::ServerUnaryReactor* SyndicationHandler::ListArticles(grpc::CallbackServerContext* context,
                                                            const grpc::ByteBuffer* request,
                                                            grpc::ByteBuffer* response) {
   return Unary<syndication::v1::ListArticlesRequest>(
-      context, request, response, [this](const auto& r) { return core_->ListArticles(r); });
+      pool_, context, request, response, [this](const auto& r) { return core_->ListArticles(r); });
 }
 
 grpc::ServerUnaryReactor* SyndicationHandler::GetSource(grpc::CallbackServerContext* context,
                                                         const grpc::ByteBuffer* request,
                                                         grpc::ByteBuffer* response) {
   return Unary<syndication::v1::GetSourceRequest>(
-      context, request, response, [this](const auto& r) { return core_->GetSource(r); });
+      pool_, context, request, response, [this](const auto& r) { return core_->GetSource(r); });
 }
 
 grpc::ServerUnaryReactor* SyndicationHandler::ListSources(grpc::CallbackServerContext* context,
                                                           const grpc::ByteBuffer* request,
                                                           grpc::ByteBuffer* response) {
   return Unary<syndication::v1::ListSourcesRequest>(
-      context, request, response, [this](const auto& r) { return core_->ListSources(r); });
+      pool_, context, request, response, [this](const auto& r) { return core_->ListSources(r); });
 }
 
 }  // namespace syndicate::server

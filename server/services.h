@@ -1,9 +1,11 @@
 // The gRPC handlers: thin callback-API adapters over SyndicationCore. Each decodes the
 // request (server/wire.h), calls the domain layer and maps the status; nothing else.
+// The work runs on a WorkPool thread, never on gRPC's callback thread.
 #ifndef SYNDICATE_SERVER_SERVICES_H_
 #define SYNDICATE_SERVER_SERVICES_H_
 
 #include "server/syndication_core.h"
+#include "server/work_pool.h"
 #include "syndication/v1/publishing_service.grpc.pb.h"
 #include "syndication/v1/syndication_service.grpc.pb.h"
 
@@ -14,18 +16,17 @@ using RawPublishingService = syndication::v1::PublishingService::WithRawCallback
     syndication::v1::PublishingService::WithRawCallbackMethod_PublishArticle<
         syndication::v1::PublishingService::CallbackService>>;
 
-using RawSyndicationService =
-    syndication::v1::SyndicationService::WithRawCallbackMethod_GetArticle<
-        syndication::v1::SyndicationService::WithRawCallbackMethod_BatchGetArticles<
-            syndication::v1::SyndicationService::WithRawCallbackMethod_ListArticles<
-                syndication::v1::SyndicationService::WithRawCallbackMethod_GetSource<
-                    syndication::v1::SyndicationService::WithRawCallbackMethod_ListSources<
-                        syndication::v1::SyndicationService::CallbackService>>>>>;
+using RawSyndicationService = syndication::v1::SyndicationService::WithRawCallbackMethod_GetArticle<
+    syndication::v1::SyndicationService::WithRawCallbackMethod_BatchGetArticles<
+        syndication::v1::SyndicationService::WithRawCallbackMethod_ListArticles<
+            syndication::v1::SyndicationService::WithRawCallbackMethod_GetSource<
+                syndication::v1::SyndicationService::WithRawCallbackMethod_ListSources<
+                    syndication::v1::SyndicationService::CallbackService>>>>>;
 
-// PublishingService. `core` is not owned and must outlive the service.
+// PublishingService. `core` and `pool` are not owned and must outlive the service.
 class PublishingHandler final : public RawPublishingService {
  public:
-  explicit PublishingHandler(SyndicationCore* core) : core_(core) {}
+  PublishingHandler(SyndicationCore* core, WorkPool* pool) : core_(core), pool_(pool) {}
 
   grpc::ServerUnaryReactor* UpsertSource(grpc::CallbackServerContext* context,
                                          const grpc::ByteBuffer* request,
@@ -36,12 +37,13 @@ class PublishingHandler final : public RawPublishingService {
 
  private:
   SyndicationCore* const core_;
+  WorkPool* const pool_;
 };
 
-// SyndicationService. `core` is not owned and must outlive the service.
+// SyndicationService. `core` and `pool` are not owned and must outlive the service.
 class SyndicationHandler final : public RawSyndicationService {
  public:
-  explicit SyndicationHandler(const SyndicationCore* core) : core_(core) {}
+  SyndicationHandler(const SyndicationCore* core, WorkPool* pool) : core_(core), pool_(pool) {}
 
   grpc::ServerUnaryReactor* GetArticle(grpc::CallbackServerContext* context,
                                        const grpc::ByteBuffer* request,
@@ -61,6 +63,7 @@ class SyndicationHandler final : public RawSyndicationService {
 
  private:
   const SyndicationCore* const core_;
+  WorkPool* const pool_;
 };
 
 }  // namespace syndicate::server

@@ -87,9 +87,8 @@ std::string ContentHash(const Article& article) {
   }
   unsigned char digest[crypto_hash_sha256_BYTES];
   crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
-  return absl::StrCat(
-      "sha256:", absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(digest),
-                                                         sizeof(digest))));
+  return absl::StrCat("sha256:", absl::BytesToHexString(absl::string_view(
+                                     reinterpret_cast<const char*>(digest), sizeof(digest))));
 }
 
 absl::StatusOr<std::unique_ptr<SyndicationCore>> SyndicationCore::Create(storage::Store* store,
@@ -167,9 +166,8 @@ absl::StatusOr<syndication::v1::BatchGetArticlesResponse> SyndicationCore::Batch
     const syndication::v1::BatchGetArticlesRequest& request) const {
   if (request.ids().empty()) return absl::InvalidArgumentError("ids: at least one is required");
   if (request.ids_size() > kMaxBatchGetIds) {
-    return absl::InvalidArgumentError(absl::StrCat("ids: ", request.ids_size(),
-                                                   " were given; at most ", kMaxBatchGetIds,
-                                                   " are allowed"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "ids: ", request.ids_size(), " were given; at most ", kMaxBatchGetIds, " are allowed"));
   }
   for (int i = 0; i < request.ids_size(); ++i) {
     SYNDICATE_RETURN_IF_ERROR(ValidateArticleId(request.ids(i), absl::StrCat("ids[", i, "]")));
@@ -193,8 +191,8 @@ absl::StatusOr<syndication::v1::ListArticlesResponse> SyndicationCore::ListArtic
     SYNDICATE_RETURN_IF_ERROR(
         ValidateSourceId(request.source_ids(i), absl::StrCat("source_ids[", i, "]")));
   }
-  SYNDICATE_RETURN_IF_ERROR(ValidateOptionalTimestamp(request.start_time(),
-                                                      request.has_start_time(), "start_time"));
+  SYNDICATE_RETURN_IF_ERROR(
+      ValidateOptionalTimestamp(request.start_time(), request.has_start_time(), "start_time"));
   SYNDICATE_RETURN_IF_ERROR(
       ValidateOptionalTimestamp(request.end_time(), request.has_end_time(), "end_time"));
 
@@ -222,8 +220,8 @@ absl::StatusOr<syndication::v1::ListArticlesResponse> SyndicationCore::ListArtic
     SYNDICATE_ASSIGN_OR_RETURN(
         PageToken token, page_tokens_.Decode(request.page_token(), "ListArticles", fingerprint));
     SYNDICATE_RETURN_IF_ERROR(ValidateArticleId(token.article_id(), "page_token"));
-    query.after = storage::ListPosition{absl::FromUnixMicros(token.list_time_micros()),
-                                        token.article_id()};
+    query.after =
+        storage::ListPosition{absl::FromUnixMicros(token.list_time_micros()), token.article_id()};
   }
   // One more than the page tells whether another page follows.
   query.limit = page_size + 1;

@@ -132,8 +132,8 @@ absl::Status ValidateOptionalTimestamp(const google::protobuf::Timestamp& ts, bo
                                        absl::string_view field_path) {
   if (!has_value) return absl::OkStatus();
   if (ts.seconds() < kMinTimestampSeconds || ts.seconds() > kMaxTimestampSeconds) {
-    return Invalid(field_path, absl::StrCat("seconds ", ts.seconds(),
-                                            " is outside 0001-01-01 to 9999-12-31"));
+    return Invalid(field_path,
+                   absl::StrCat("seconds ", ts.seconds(), " is outside 0001-01-01 to 9999-12-31"));
   }
   if (ts.nanos() < 0 || ts.nanos() > 999'999'999) {
     return Invalid(field_path, absl::StrCat("nanos ", ts.nanos(), " is outside [0, 999999999]"));
@@ -155,8 +155,7 @@ absl::Status ValidateSource(const Source& source, absl::string_view field_path) 
     const std::string path = Path(field_path, "publisher_aliases", i);
     SYNDICATE_RETURN_IF_ERROR(Require(alias.alias(), Path(path, "alias")));
     SYNDICATE_RETURN_IF_ERROR(Require(alias.name(), Path(path, "name")));
-    const std::string key =
-        absl::AsciiStrToLower(absl::StripAsciiWhitespace(alias.alias()));
+    const std::string key = absl::AsciiStrToLower(absl::StripAsciiWhitespace(alias.alias()));
     if (!aliases.insert(key).second) {
       return Invalid(Path(path, "alias"),
                      absl::StrCat(Quote(alias.alias()), " appears more than once"));
@@ -175,9 +174,9 @@ absl::Status ValidateArticle(const Article& article, absl::string_view field_pat
   const std::string external_id_path = Path(field_path, "external_id");
   SYNDICATE_RETURN_IF_ERROR(Require(article.external_id(), external_id_path));
   if (article.external_id().size() > kMaxExternalIdBytes) {
-    return Invalid(external_id_path, absl::StrCat("is ", article.external_id().size(),
-                                                  " bytes; at most ", kMaxExternalIdBytes,
-                                                  " are allowed"));
+    return Invalid(external_id_path,
+                   absl::StrCat("is ", article.external_id().size(), " bytes; at most ",
+                                kMaxExternalIdBytes, " are allowed"));
   }
   if (article.pubstatus() != syndication::v1::PUB_STATUS_USABLE) {
     return Invalid(Path(field_path, "pubstatus"),
@@ -191,8 +190,8 @@ absl::Status ValidateArticle(const Article& article, absl::string_view field_pat
   const std::string attribution = Path(field_path, "attribution");
   SYNDICATE_RETURN_IF_ERROR(
       Require(article.attribution().credit_line(), Path(attribution, "credit_line")));
-  SYNDICATE_RETURN_IF_ERROR(Require(article.attribution().original_publisher(),
-                                    Path(attribution, "original_publisher")));
+  SYNDICATE_RETURN_IF_ERROR(
+      Require(article.attribution().original_publisher(), Path(attribution, "original_publisher")));
   SYNDICATE_RETURN_IF_ERROR(ValidateOptionalHttpUrl(article.attribution().original_url(),
                                                     Path(attribution, "original_url")));
   SYNDICATE_RETURN_IF_ERROR(ValidateOptionalHttpUrl(article.attribution().license_url(),

@@ -7,9 +7,8 @@
 #ifndef SYNDICATE_SERVER_VALIDATION_H_
 #define SYNDICATE_SERVER_VALIDATION_H_
 
-#include "absl/strings/string_view.h"
-
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "syndication/v1/article.pb.h"
 #include "syndication/v1/source.pb.h"
@@ -49,8 +48,7 @@ absl::Status ValidateSource(const syndication::v1::Source& source, absl::string_
 // attribution.credit_line and attribution.original_publisher; every URL http(s); language
 // a BCP 47 tag; timestamps in range; pubstatus USABLE (withdrawals have their own RPC).
 // `field_path` is the Article's own path, e.g. "article".
-absl::Status ValidateArticle(const syndication::v1::Article& article,
-                             absl::string_view field_path);
+absl::Status ValidateArticle(const syndication::v1::Article& article, absl::string_view field_path);
 
 }  // namespace syndicate::server
 

@@ -8,14 +8,14 @@
 #ifndef SYNDICATE_SERVER_WIRE_H_
 #define SYNDICATE_SERVER_WIRE_H_
 
-#include <string>
-#include "absl/strings/string_view.h"
-
 #include <grpcpp/support/byte_buffer.h>
 #include <grpcpp/support/status.h>
 
+#include <string>
+
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
 

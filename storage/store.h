@@ -104,7 +104,7 @@ class Store {
   // Up to `limit` sources with id > after_id (all when after_id is empty), in id order.
   // INVALID_ARGUMENT when limit is not positive.
   absl::StatusOr<std::vector<syndication::v1::Source>> ListSources(std::string_view after_id,
-                                                                  int limit) const;
+                                                                   int limit) const;
 
   // --- Articles ------------------------------------------------------------------------
 
@@ -121,8 +121,7 @@ class Store {
   // fails returns the mapped RocksDB error (typically UNAVAILABLE) and consumes no
   // sequence number; after a failed WAL write RocksDB refuses further writes until the
   // store is reopened.
-  absl::StatusOr<PublishResult> PublishArticle(syndication::v1::Article article,
-                                               absl::Time now);
+  absl::StatusOr<PublishResult> PublishArticle(syndication::v1::Article article, absl::Time now);
 
   // The latest version (version == 0) or the given version of a story.
   // NOT_FOUND when there is no such story or version.
@@ -133,8 +132,7 @@ class Store {
   // Multiple source_ids are merged into one order; repeated ids count once. Times are
   // compared at microsecond precision (finer parts are rounded toward the past).
   // INVALID_ARGUMENT when limit is not positive or a source id is empty.
-  absl::StatusOr<std::vector<syndication::v1::Article>> ListArticles(
-      const ListQuery& query) const;
+  absl::StatusOr<std::vector<syndication::v1::Article>> ListArticles(const ListQuery& query) const;
 
   // --- Feed ----------------------------------------------------------------------------
 

@@ -69,8 +69,8 @@ TEST(CliOffline, ConvertTheSeedWithAndWithoutTheDemoAliases) {
   EXPECT_EQ(article.section(), "World");
   EXPECT_EQ(article.attribution().credit_line(), "Independent via Elrisala");
 
-  RunResult aliased = Syndicate({"convert", "--source-file=" + SourceDir() + "/examples/source.json",
-                                 seed});
+  RunResult aliased =
+      Syndicate({"convert", "--source-file=" + SourceDir() + "/examples/source.json", seed});
   ASSERT_EQ(aliased.exit_code, 0) << aliased.err;
   ASSERT_THAT(client::ParseJson(aliased.out, "stdout", &article), IsOk());
   EXPECT_EQ(article.source_id(), "scraped-republications");
@@ -86,8 +86,8 @@ TEST(CliOffline, UsageErrorsExitTwo) {
   const RunResult format = Syndicate({"convert", "--format=rss", Fixture("via.txt")});
   EXPECT_EQ(format.exit_code, 2);
   EXPECT_THAT(format.err, HasSubstr("--format: \"rss\" is not supported"));
-  const RunResult two_files = Syndicate({"import", "--source=s", "--external-id=x",
-                                         Fixture("via.txt"), Fixture("crlf.txt")});
+  const RunResult two_files = Syndicate(
+      {"import", "--source=s", "--external-id=x", Fixture("via.txt"), Fixture("crlf.txt")});
   EXPECT_EQ(two_files.exit_code, 2);
   EXPECT_THAT(two_files.err, HasSubstr("give one FILE"));
   EXPECT_EQ(Syndicate({"--help"}).exit_code, 0);
@@ -136,8 +136,8 @@ TEST_F(CliWithServerTest, ImportGetAndList) {
   EXPECT_THAT(lines[0], ::testing::MatchesRegex("created [0-9a-f]{32} v1 .*via\\.txt"));
   const std::string id = lines[0].substr(8, 32);
 
-  const RunResult again = Syndicate(
-      {"import", "--source=scraped-republications", Fixture("via.txt")}, address_);
+  const RunResult again =
+      Syndicate({"import", "--source=scraped-republications", Fixture("via.txt")}, address_);
   EXPECT_EQ(again.exit_code, 0);
   EXPECT_EQ(again.out, "unchanged " + id + " v1 " + Fixture("via.txt") + "\n");
 
@@ -167,9 +167,9 @@ TEST_F(CliWithServerTest, ImportGetAndList) {
 
 TEST_F(CliWithServerTest, APartlyFailedImportExitsOneAndKeepsTheGoodFiles) {
   WriteFile(dir_ + "/bad.txt", "not \xff utf-8\n");
-  const RunResult imported = Syndicate({"import", "--source=scraped-republications",
-                                        Fixture("via.txt"), dir_ + "/bad.txt"},
-                                       address_);
+  const RunResult imported = Syndicate(
+      {"import", "--source=scraped-republications", Fixture("via.txt"), dir_ + "/bad.txt"},
+      address_);
   EXPECT_EQ(imported.exit_code, 1);
   EXPECT_THAT(imported.out, ::testing::StartsWith("created "));
   EXPECT_THAT(imported.err, HasSubstr(dir_ + "/bad.txt: text: not valid UTF-8"));

@@ -31,7 +31,8 @@ absl::StatusOr<std::string> Sum(int a, int b) {
 
 TEST(StatusMacros, ReturnIfErrorStopsAtTheFirstError) {
   EXPECT_THAT(CheckBoth(1, 2), IsOk());
-  EXPECT_THAT(CheckBoth(1, -2), StatusIs(absl::StatusCode::kInvalidArgument, "n: must be positive"));
+  EXPECT_THAT(CheckBoth(1, -2),
+              StatusIs(absl::StatusCode::kInvalidArgument, "n: must be positive"));
 }
 
 TEST(StatusMacros, AssignOrReturnAssignsOrPropagates) {

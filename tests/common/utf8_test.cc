@@ -10,10 +10,13 @@ namespace {
 TEST(IsValidUtf8, AcceptsWellFormedText) {
   EXPECT_TRUE(IsValidUtf8(""));
   EXPECT_TRUE(IsValidUtf8("plain ASCII"));
-  EXPECT_TRUE(IsValidUtf8("\xE2\x80\x9C" "curly" "\xE2\x80\x9D"));  // “curly”
-  EXPECT_TRUE(IsValidUtf8("\xC2\xA9 2026"));                         // ©
-  EXPECT_TRUE(IsValidUtf8("\xF0\x9F\x93\xB0"));                      // U+1F4F0
-  EXPECT_TRUE(IsValidUtf8("\xF4\x8F\xBF\xBF"));                      // U+10FFFF, the last
+  EXPECT_TRUE(
+      IsValidUtf8("\xE2\x80\x9C"
+                  "curly"
+                  "\xE2\x80\x9D"));              // “curly”
+  EXPECT_TRUE(IsValidUtf8("\xC2\xA9 2026"));     // ©
+  EXPECT_TRUE(IsValidUtf8("\xF0\x9F\x93\xB0"));  // U+1F4F0
+  EXPECT_TRUE(IsValidUtf8("\xF4\x8F\xBF\xBF"));  // U+10FFFF, the last
   EXPECT_TRUE(IsValidUtf8(std::string("nul\0inside", 10)));
 }
 

@@ -20,11 +20,11 @@
 namespace syndicate::server {
 namespace {
 
-using syndication::v1::Article;
 using ::syndicate::testing::ExampleArticle;
 using ::syndicate::testing::ExampleSource;
 using ::syndicate::testing::IsOk;
 using ::syndicate::testing::StatusIs;
+using syndication::v1::Article;
 using ::testing::HasSubstr;
 
 class ServerTest : public ::testing::Test {
@@ -130,9 +130,9 @@ TEST_F(ServerTest, InvalidUtf8IsInvalidArgumentNamingTheFieldAndStoresNothing) {
 
   syndication::v1::GetSourceRequest get;
   get.set_id("@@BAD@@");
-  const grpc::Status get_status = RawCall(
-      "/syndication.v1.SyndicationService/GetSource",
-      absl::StrReplaceAll(get.SerializeAsString(), {{"@@BAD@@", "ok\xC3\x28\xFF!!"}}));
+  const grpc::Status get_status =
+      RawCall("/syndication.v1.SyndicationService/GetSource",
+              absl::StrReplaceAll(get.SerializeAsString(), {{"@@BAD@@", "ok\xC3\x28\xFF!!"}}));
   EXPECT_EQ(get_status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(get_status.error_message(), "id: is not valid UTF-8");
 }

@@ -156,8 +156,8 @@ TEST(Syndicated, RefusesBadFlags) {
       ::syndicate::testing::Run({SYNDICATED_PATH, "--listen=nonsense", "--data-dir=" + dir}));
   EXPECT_EQ(bad_address.exit_code, 2);
   EXPECT_THAT(bad_address.err, ::testing::HasSubstr("\"nonsense\" is not HOST:PORT"));
-  SYNDICATE_ASSERT_OK_AND_ASSIGN(auto missing,
-                                 ::syndicate::testing::Run({SYNDICATED_PATH, "--listen=127.0.0.1:0"}));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(
+      auto missing, ::syndicate::testing::Run({SYNDICATED_PATH, "--listen=127.0.0.1:0"}));
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_THAT(missing.err, ::testing::HasSubstr("--data-dir is required"));
 }

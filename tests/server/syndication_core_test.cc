@@ -15,14 +15,14 @@
 namespace syndicate::server {
 namespace {
 
-using syndication::v1::Article;
-using syndication::v1::ListArticlesRequest;
-using syndication::v1::PublishArticleRequest;
-using syndication::v1::PublishArticleResponse;
 using ::syndicate::testing::ExampleArticle;
 using ::syndicate::testing::ExampleSource;
 using ::syndicate::testing::IsOk;
 using ::syndicate::testing::StatusIs;
+using syndication::v1::Article;
+using syndication::v1::ListArticlesRequest;
+using syndication::v1::PublishArticleRequest;
+using syndication::v1::PublishArticleResponse;
 using ::testing::HasSubstr;
 
 class SyndicationCoreTest : public ::testing::Test {
@@ -183,8 +183,8 @@ TEST_F(SyndicationCoreTest, GetErrors) {
   SYNDICATE_ASSERT_OK_AND_ASSIGN(auto published, Publish(ExampleArticle("ferry-1")));
   get.set_id(published.article().id());
   get.set_version(2);
-  EXPECT_THAT(core_->GetArticle(get), StatusIs(absl::StatusCode::kNotFound,
-                                               HasSubstr("has no version 2")));
+  EXPECT_THAT(core_->GetArticle(get),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("has no version 2")));
   get.set_version(-1);
   EXPECT_THAT(core_->GetArticle(get), StatusIs(absl::StatusCode::kInvalidArgument,
                                                "version: -1 is negative; use 0 for the latest"));
@@ -210,9 +210,9 @@ TEST_F(SyndicationCoreTest, BatchGetKeepsRequestOrderAndIsAllOrNothing) {
   EXPECT_THAT(core_->BatchGetArticles(request),
               StatusIs(absl::StatusCode::kInvalidArgument, "ids: at least one is required"));
   for (int i = 0; i < 101; ++i) request.add_ids(ids[0]);
-  EXPECT_THAT(core_->BatchGetArticles(request),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       "ids: 101 were given; at most 100 are allowed"));
+  EXPECT_THAT(
+      core_->BatchGetArticles(request),
+      StatusIs(absl::StatusCode::kInvalidArgument, "ids: 101 were given; at most 100 are allowed"));
 }
 
 TEST_F(SyndicationCoreTest, ListPagesCoverEveryStoryOnceNewestFirst) {
@@ -324,8 +324,8 @@ TEST_F(SyndicationCoreTest, ListFiltersBySourceAndTimeRange) {
   SYNDICATE_ASSERT_OK_AND_ASSIGN(auto window, core_->ListArticles(request));
   std::vector<std::string> ids;
   for (const Article& a : window.articles()) ids.push_back(a.id());
-  EXPECT_EQ(ids, (std::vector<std::string>{harbour[2], valley_published.article().id(),
-                                           harbour[1]}));
+  EXPECT_EQ(ids,
+            (std::vector<std::string>{harbour[2], valley_published.article().id(), harbour[1]}));
 
   request.mutable_start_time()->set_seconds(1795000000 + 180);
   EXPECT_THAT(core_->ListArticles(request),

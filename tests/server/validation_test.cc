@@ -10,12 +10,12 @@
 namespace syndicate::server {
 namespace {
 
-using syndication::v1::Article;
-using syndication::v1::Source;
 using ::syndicate::testing::ExampleArticle;
 using ::syndicate::testing::ExampleSource;
 using ::syndicate::testing::IsOk;
 using ::syndicate::testing::StatusIs;
+using syndication::v1::Article;
+using syndication::v1::Source;
 
 struct ArticleCase {
   std::string name;
@@ -163,17 +163,17 @@ TEST(ArticleValidation, AcceptsCommonLanguageTags) {
   for (const char* tag : {"en", "pt-BR", "zh-Hant-TW", "es-419", "sgn-ase"}) {
     EXPECT_THAT(ValidateOptionalLanguageTag(tag, "language"), IsOk()) << tag;
   }
-  EXPECT_THAT(ValidateOptionalLanguageTag("e", "language"),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       "language: \"e\" is not a BCP 47 language tag"));
+  EXPECT_THAT(
+      ValidateOptionalLanguageTag("e", "language"),
+      StatusIs(absl::StatusCode::kInvalidArgument, "language: \"e\" is not a BCP 47 language tag"));
 }
 
 TEST(ArticleValidation, LongValuesAreShortenedInTheMessage) {
   const std::string url = "ftp://" + std::string(200, 'a');
-  EXPECT_THAT(ValidateOptionalHttpUrl(url, "u"),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       "u: \"ftp://" + std::string(74, 'a') +
-                           "…\" is not an absolute http(s) URL"));
+  EXPECT_THAT(
+      ValidateOptionalHttpUrl(url, "u"),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               "u: \"ftp://" + std::string(74, 'a') + "…\" is not an absolute http(s) URL"));
 }
 
 TEST(SourceValidation, ExampleIsValid) {

@@ -11,10 +11,10 @@
 namespace syndicate::server {
 namespace {
 
-using syndication::v1::PublishArticleRequest;
 using ::syndicate::testing::ExampleArticle;
 using ::syndicate::testing::IsOk;
 using ::syndicate::testing::StatusIs;
+using syndication::v1::PublishArticleRequest;
 
 // Serializes `request` with the placeholder "@@BAD@@" replaced by bytes that are not UTF-8.
 // The placeholder has the same length as the replacement, so length prefixes stay right.
@@ -38,17 +38,16 @@ TEST(CheckUtf8, NamesTopLevelField) {
   *request.mutable_article() = ExampleArticle("ferry-1");
   request.mutable_article()->set_headline("@@BAD@@");
   EXPECT_THAT(CheckUtf8(*request.GetDescriptor(), WithInvalidUtf8(request)),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       "article.headline: is not valid UTF-8"));
+              StatusIs(absl::StatusCode::kInvalidArgument, "article.headline: is not valid UTF-8"));
 }
 
 TEST(CheckUtf8, NamesNestedAndRepeatedFields) {
   PublishArticleRequest request;
   *request.mutable_article() = ExampleArticle("ferry-1");
   request.mutable_article()->add_authors()->set_name("@@BAD@@");
-  EXPECT_THAT(CheckUtf8(*request.GetDescriptor(), WithInvalidUtf8(request)),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       "article.authors[1].name: is not valid UTF-8"));
+  EXPECT_THAT(
+      CheckUtf8(*request.GetDescriptor(), WithInvalidUtf8(request)),
+      StatusIs(absl::StatusCode::kInvalidArgument, "article.authors[1].name: is not valid UTF-8"));
 
   *request.mutable_article() = ExampleArticle("ferry-1");
   request.mutable_article()->mutable_attribution()->set_credit_line("@@BAD@@");
@@ -59,9 +58,9 @@ TEST(CheckUtf8, NamesNestedAndRepeatedFields) {
   *request.mutable_article() = ExampleArticle("ferry-1");
   request.mutable_article()->add_keywords("ferries");
   request.mutable_article()->add_keywords("@@BAD@@");
-  EXPECT_THAT(CheckUtf8(*request.GetDescriptor(), WithInvalidUtf8(request)),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       "article.keywords[1]: is not valid UTF-8"));
+  EXPECT_THAT(
+      CheckUtf8(*request.GetDescriptor(), WithInvalidUtf8(request)),
+      StatusIs(absl::StatusCode::kInvalidArgument, "article.keywords[1]: is not valid UTF-8"));
 
   *request.mutable_article() = ExampleArticle("ferry-1");
   auto* media = request.mutable_article()->add_media();
@@ -103,8 +102,7 @@ TEST(ToGrpcStatus, KeepsCodeAndMessage) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(status.error_message(), "id: no article");
   EXPECT_TRUE(ToGrpcStatus(absl::OkStatus()).ok());
-  EXPECT_EQ(ToGrpcStatus(absl::UnavailableError("x")).error_code(),
-            grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(ToGrpcStatus(absl::UnavailableError("x")).error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_EQ(ToGrpcStatus(absl::FailedPreconditionError("x")).error_code(),
             grpc::StatusCode::FAILED_PRECONDITION);
 }

@@ -44,9 +44,9 @@ MATCHER(IsOk, "is OK") {
 
 }  // namespace syndicate::testing
 
-#define SYNDICATE_ASSERT_OK_AND_ASSIGN(lhs, expr)                                  \
-  SYNDICATE_ASSERT_OK_AND_ASSIGN_IMPL_(                                            \
-      SYNDICATE_TEST_CONCAT_(syndicate_statusor_, __LINE__), lhs, expr)
+#define SYNDICATE_ASSERT_OK_AND_ASSIGN(lhs, expr)                                                  \
+  SYNDICATE_ASSERT_OK_AND_ASSIGN_IMPL_(SYNDICATE_TEST_CONCAT_(syndicate_statusor_, __LINE__), lhs, \
+                                       expr)
 #define SYNDICATE_TEST_CONCAT_INNER_(a, b) a##b
 #define SYNDICATE_TEST_CONCAT_(a, b) SYNDICATE_TEST_CONCAT_INNER_(a, b)
 #define SYNDICATE_ASSERT_OK_AND_ASSIGN_IMPL_(statusor, lhs, expr) \

@@ -192,11 +192,11 @@ std::string UnusedLoopbackAddress() {
 
 std::string FreshTempDir() {
   const ::testing::TestInfo* test = ::testing::UnitTest::GetInstance()->current_test_info();
-  std::string name = test == nullptr ? "test"
-                                     : absl::StrCat(test->test_suite_name(), ".", test->name());
+  std::string name =
+      test == nullptr ? "test" : absl::StrCat(test->test_suite_name(), ".", test->name());
   name = absl::StrReplaceAll(name, {{"/", "_"}});
-  const std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) /
-                                    absl::StrCat("syndicate-", getpid(), "-", name);
+  const std::filesystem::path dir =
+      std::filesystem::path(::testing::TempDir()) / absl::StrCat("syndicate-", getpid(), "-", name);
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir.string();
