@@ -194,6 +194,14 @@ int main(int argc, char** argv) {
   list->add_option("--page-size", list_page_size, "Stories per page (0: 50, at most 500)");
   list->add_option("--page-token", list_page_token, "next_page_token of a prior page");
 
+  // CLI11 would say "A subcommand is required" for a misspelt one; name it instead.
+  const auto is_command = [&app](const char* name) {
+    return !app.get_subcommands([name](const CLI::App* c) { return c->get_name() == name; })
+                .empty();
+  };
+  if (argc > 1 && argv[1][0] != '-' && !is_command(argv[1])) {
+    return Usage(absl::StrCat("unknown command \"", argv[1], "\"; see --help"));
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -266,9 +274,15 @@ int main(int argc, char** argv) {
       return Usage("--external-id, --original-url and --url describe one story: give one FILE");
     }
     auto source = (*client)->GetSource(import_source);
+    if (absl::IsNotFound(source.status())) {
+      return Report(
+          absl::NotFoundError(absl::StrCat("--source: no source has id \"", import_source, "\"")));
+    }
     if (!source.ok()) return Report(source.status());
     int failed = 0;
+    size_t attempted = 0;
     for (const std::string& path : import_flags.files) {
+      ++attempted;
       auto article = ImportFile(path, import_flags, &*source);
       if (!article.ok()) {
         Report(article.status());
@@ -280,6 +294,17 @@ int main(int argc, char** argv) {
         Report(absl::Status(published.status().code(),
                             absl::StrCat(path, ": ", published.status().message())));
         ++failed;
+        // The server is gone (the client already retried): the other files would fail too.
+        if (absl::IsUnavailable(published.status()) ||
+            absl::IsDeadlineExceeded(published.status())) {
+          const size_t skipped = import_flags.files.size() - attempted;
+          if (skipped > 0) {
+            std::cerr << "syndicate: stopping: " << skipped
+                      << " files not attempted because the server is unreachable\n";
+          }
+          failed += static_cast<int>(skipped);
+          break;
+        }
         continue;
       }
       std::cout << OutcomeWord(published->outcome()) << " " << published->article().id() << " v"

@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
   # toolchain
-  g++ cmake ninja-build ccache pkg-config git
+  g++ cmake ninja-build ccache pkg-config
   # RPC and serialization
   libgrpc++-dev libgrpc-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   grpc-proto
@@ -20,8 +20,6 @@ packages=(
   libcli11-dev
   # tests
   libgtest-dev libgmock-dev
-  # the demo and tests talk to the server with these
-  procps
 )
 
 missing=()

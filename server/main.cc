@@ -63,7 +63,7 @@ int main(int argc, char** argv) {
   if (!syndicate::server::IsLoopbackHost(host_port->first)) {
     return Fail(absl::StrCat("--listen: \"", listen,
                              "\" is not a loopback address; this build has no authentication, "
-                             "so it serves 127.0.0.1, ::1 or localhost only"),
+                             "so it serves 127.0.0.0/8, ::1 or localhost only"),
                 2);
   }
 

@@ -78,6 +78,12 @@ absl::Status NotFoundArticle(absl::string_view field_path, absl::string_view id,
 std::string ContentHash(const Article& article) {
   Article content = article;
   ClearOutputOnly(&content);
+  auto* hops = content.mutable_provenance();
+  hops->erase(std::remove_if(hops->begin(), hops->end(),
+                             [](const syndication::v1::ProvenanceHop& hop) {
+                               return hop.kind() == syndication::v1::ProvenanceHop::KIND_IMPORTED;
+                             }),
+              hops->end());
   std::string bytes;
   {
     google::protobuf::io::StringOutputStream stream(&bytes);

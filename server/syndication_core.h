@@ -34,7 +34,9 @@ inline constexpr int kMaxBatchGetIds = 100;
 
 // Returns "sha256:" and the 64 lowercase hex digits of the SHA-256 of `article`'s
 // deterministic serialization with its output-only fields (id, version, first_created,
-// version_created, content_hash) cleared.
+// version_created, content_hash) cleared and its KIND_IMPORTED provenance hops removed:
+// those say how this copy reached syndicate, not what the story is, so re-importing the
+// same page from another file or URL is "unchanged".
 std::string ContentHash(const syndication::v1::Article& article);
 
 // Thread-safe: every method may be called concurrently.

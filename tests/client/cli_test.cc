@@ -1,4 +1,6 @@
 // The syndicate CLI as a user runs it: exit codes, JSON on stdout, messages on stderr.
+#include <signal.h>
+
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -10,6 +12,7 @@
 #include "gtest/gtest.h"
 #include "syndication/v1/publishing_service.pb.h"
 #include "syndication/v1/syndication_service.pb.h"
+#include "tests/testing/paths.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/subprocess.h"
 
@@ -19,12 +22,8 @@ namespace {
 using ::syndicate::testing::IsOk;
 using ::syndicate::testing::Run;
 using ::syndicate::testing::RunResult;
+using ::syndicate::testing::SourceDir;
 using ::testing::HasSubstr;
-
-std::string SourceDir() {
-  const char* dir = std::getenv("SYNDICATE_SOURCE_DIR");
-  return dir == nullptr ? std::string(".") : std::string(dir);
-}
 
 std::string Fixture(const std::string& name) {
   return SourceDir() + "/tests/ingest/testdata/" + name;
@@ -58,9 +57,10 @@ TEST(CliOffline, ConvertPrintsTheArticleAsJsonWithoutAServer) {
 }
 
 TEST(CliOffline, ConvertTheSeedWithAndWithoutTheDemoAliases) {
-  const std::string seed = SourceDir() + "/../shared/seeds/000_8f53a767d3a9432f.txt";
+  const std::string seed = ::syndicate::testing::SeedPath("000_8f53a767d3a9432f.txt");
   if (!std::filesystem::exists(seed)) {
-    GTEST_SKIP() << "the seed page is not at " << seed << "; skipping";
+    GTEST_SKIP() << "seed page not found at " << seed
+                 << " (set SYNDICATE_SEED_DIR to its folder to run this test)";
   }
   RunResult plain = Syndicate({"convert", "--format=text", seed});
   ASSERT_EQ(plain.exit_code, 0) << plain.err;
@@ -81,7 +81,9 @@ TEST(CliOffline, ConvertTheSeedWithAndWithoutTheDemoAliases) {
 
 TEST(CliOffline, UsageErrorsExitTwo) {
   EXPECT_EQ(Syndicate({}).exit_code, 2);
-  EXPECT_EQ(Syndicate({"frobnicate"}).exit_code, 2);
+  const RunResult unknown = Syndicate({"frobnicate"});
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_EQ(unknown.err, "syndicate: unknown command \"frobnicate\"; see --help\n");
   EXPECT_EQ(Syndicate({"get"}).exit_code, 2);
   const RunResult format = Syndicate({"convert", "--format=rss", Fixture("via.txt")});
   EXPECT_EQ(format.exit_code, 2);
@@ -191,7 +193,7 @@ TEST_F(CliWithServerTest, ServerErrorsExitOneWithCodeAndMessage) {
   const RunResult unknown_source =
       Syndicate({"import", "--source=nobody", Fixture("via.txt")}, address_);
   EXPECT_EQ(unknown_source.exit_code, 1);
-  EXPECT_EQ(unknown_source.err, "syndicate: NOT_FOUND: id: no source has id \"nobody\"\n");
+  EXPECT_EQ(unknown_source.err, "syndicate: NOT_FOUND: --source: no source has id \"nobody\"\n");
 
   WriteFile(dir_ + "/article.json", R"({"sourceId": "scraped-republications",
       "externalId": "x-1", "headline": "A headline", "bodyText": "Text.",
@@ -215,6 +217,20 @@ TEST(CliUnreachable, AServerThatIsNotThereIsUnavailable) {
       Syndicate({"source", "get", "x"}, ::syndicate::testing::UnusedLoopbackAddress());
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_THAT(result.err, ::testing::StartsWith("syndicate: UNAVAILABLE: "));
+}
+
+// Found by a user: an import kept trying every file after the server went away.
+TEST_F(CliWithServerTest, ImportStopsWhenTheServerGoesAway) {
+  server_->Signal(SIGKILL);
+  ASSERT_THAT(server_->Wait(absl::Seconds(10)), IsOk());
+  const RunResult imported =
+      Syndicate({"import", "--source=scraped-republications", Fixture("via.txt"),
+                 Fixture("crlf.txt"), Fixture("copyright.txt")},
+                address_);
+  EXPECT_EQ(imported.exit_code, 1);
+  // The source lookup is the first call, so nothing is attempted.
+  EXPECT_THAT(imported.err, ::testing::StartsWith("syndicate: UNAVAILABLE: "));
+  EXPECT_EQ(imported.out, "");
 }
 
 }  // namespace

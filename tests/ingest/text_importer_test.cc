@@ -15,6 +15,7 @@
 #include "absl/strings/str_join.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/paths.h"
 #include "tests/testing/status_matchers.h"
 
 namespace syndicate::ingest {
@@ -48,14 +49,10 @@ std::optional<std::string> ReadFile(const std::string& path) {
   return out.str();
 }
 
-std::string SourceDir() {
-  const char* dir = std::getenv("SYNDICATE_SOURCE_DIR");
-  return dir == nullptr ? std::string() : std::string(dir);
-}
-
 // A project fixture from tests/ingest/testdata/. Fails the test when it is missing.
 std::string Fixture(const std::string& name) {
-  const std::string path = absl::StrCat(SourceDir(), "/tests/ingest/testdata/", name);
+  const std::string path =
+      absl::StrCat(::syndicate::testing::SourceDir(), "/tests/ingest/testdata/", name);
   std::optional<std::string> text = ReadFile(path);
   if (!text.has_value()) {
     ADD_FAILURE() << "cannot read fixture " << path << " (is SYNDICATE_SOURCE_DIR set?)";
@@ -152,10 +149,7 @@ std::string Republished(const std::string& agent) {
 constexpr char kSeedName[] = "000_8f53a767d3a9432f.txt";
 
 std::optional<std::string> ReadSeed() {
-  const char* seed_dir = std::getenv("SYNDICATE_SEED_DIR");
-  const std::string dir =
-      seed_dir != nullptr ? std::string(seed_dir) : absl::StrCat(SourceDir(), "/../shared/seeds");
-  return ReadFile(absl::StrCat(dir, "/", kSeedName));
+  return ReadFile(::syndicate::testing::SeedPath(kSeedName));
 }
 
 const std::vector<std::string>& SeedParagraphs() {
@@ -199,8 +193,8 @@ constexpr char kSeedExternalId[] = "text-947de5a1e6d378ead7b4d86381d5472a";
 TEST(TextImporterSeed, ParsesTheScrapedPageExactly) {
   const std::optional<std::string> seed = ReadSeed();
   if (!seed.has_value()) {
-    GTEST_SKIP() << "seed " << kSeedName
-                 << " not found in $SYNDICATE_SEED_DIR or $SYNDICATE_SOURCE_DIR/../shared/seeds";
+    GTEST_SKIP() << "seed page not found at " << ::syndicate::testing::SeedPath(kSeedName)
+                 << " (set SYNDICATE_SEED_DIR to its folder to run this test)";
   }
   TextImportOptions options;
   options.origin = absl::StrCat("/data/seeds/", kSeedName);

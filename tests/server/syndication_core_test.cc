@@ -121,6 +121,28 @@ TEST_F(SyndicationCoreTest, RepublishingIsIdempotentAndChangesMakeVersions) {
   EXPECT_EQ(latest.headline(), "Ferry timetable changes delayed to January");
 }
 
+// Found by a user: the same page imported from a second file name became version 2.
+TEST_F(SyndicationCoreTest, ReimportingFromAnotherFileIsUnchanged) {
+  Article article = ExampleArticle("ferry-1");
+  auto* hop = article.add_provenance();
+  hop->set_kind(syndication::v1::ProvenanceHop::KIND_IMPORTED);
+  hop->set_agent("syndicate import --format=text");
+  hop->set_file_name("ferry-timetable.txt");
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(auto first, Publish(article));
+  hop->set_file_name("ferry.txt");
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(auto again, Publish(article));
+  EXPECT_EQ(again.outcome(), PublishArticleResponse::OUTCOME_UNCHANGED);
+  EXPECT_EQ(again.article().provenance(0).file_name(), "ferry-timetable.txt");
+  EXPECT_EQ(again.article().content_hash(), first.article().content_hash());
+
+  // Any other hop is part of the story's record: changing it is a new version.
+  auto* republished = article.add_provenance();
+  republished->set_kind(syndication::v1::ProvenanceHop::KIND_REPUBLISHED);
+  republished->set_agent("Northgate Daily");
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(auto changed, Publish(article));
+  EXPECT_EQ(changed.outcome(), PublishArticleResponse::OUTCOME_UPDATED);
+}
+
 TEST_F(SyndicationCoreTest, AttributionDefaultsComeFromTheSource) {
   Article article = ExampleArticle("ferry-1");
   article.clear_attribution();
