@@ -2,6 +2,7 @@
 //
 // Exit codes: 0 success, 1 an error reported by the server or found in the input
 // (including an import where some files failed), 2 a usage error.
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -38,14 +39,6 @@ int Usage(absl::string_view message) {
   return kExitUsage;
 }
 
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot be read"));
-  std::stringstream content;
-  content << in.rdbuf();
-  return content.str();
-}
-
 // Options of the import and convert commands that shape the scraped-text importer.
 struct ImportFlags {
   std::string format = "text";
@@ -55,19 +48,34 @@ struct ImportFlags {
   std::vector<std::string> files;
 };
 
-absl::Status CheckFormat(const std::string& format) {
-  if (format != "text") {
+// A URL flag must be an absolute http(s) URL; the server checks the rest of its shape.
+absl::Status CheckUrlFlag(absl::string_view flag, const std::string& url) {
+  const bool http = absl::StartsWith(url, "http://") || absl::StartsWith(url, "https://");
+  const bool clean = std::none_of(url.begin(), url.end(), [](char c) {
+    return static_cast<unsigned char>(c) <= 0x20 || c == 0x7F;
+  });
+  if (!url.empty() && (!http || !clean || url.find("://") + 3 == url.size())) {
     return absl::InvalidArgumentError(
-        absl::StrCat("--format: \"", format, "\" is not supported; this version reads text"));
+        absl::StrCat(flag, ": \"", url, "\" is not an absolute http(s) URL"));
   }
   return absl::OkStatus();
+}
+
+// The checks every import and convert makes of its flags before reading a file.
+absl::Status CheckImportFlags(const ImportFlags& flags) {
+  if (flags.format != "text") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--format: \"", flags.format, "\" is not supported; this version reads text"));
+  }
+  if (absl::Status url = CheckUrlFlag("--url", flags.url); !url.ok()) return url;
+  return CheckUrlFlag("--original-url", flags.original_url);
 }
 
 // Runs the importer on one file; prints its warnings to stderr, prefixed by the file name.
 absl::StatusOr<syndication::v1::Article> ImportFile(const std::string& path,
                                                     const ImportFlags& flags,
                                                     const syndication::v1::Source* source) {
-  absl::StatusOr<std::string> text = ReadFile(path);
+  absl::StatusOr<std::string> text = syndicate::client::ReadInputFile(path);
   if (!text.ok()) return text.status();
   syndicate::ingest::TextImportOptions options;
   options.source = source;
@@ -209,8 +217,8 @@ int main(int argc, char** argv) {
   }
 
   if (*convert) {
-    if (absl::Status format = CheckFormat(convert_flags.format); !format.ok()) {
-      return Usage(format.message());
+    if (absl::Status flags = CheckImportFlags(convert_flags); !flags.ok()) {
+      return Usage(flags.message());
     }
     syndication::v1::Source source;
     if (!convert_source_file.empty()) {
@@ -265,8 +273,8 @@ int main(int argc, char** argv) {
     return kExitOk;
   }
   if (*import_cmd) {
-    if (absl::Status format = CheckFormat(import_flags.format); !format.ok()) {
-      return Usage(format.message());
+    if (absl::Status flags = CheckImportFlags(import_flags); !flags.ok()) {
+      return Usage(flags.message());
     }
     const bool per_story_flag = !import_flags.external_id.empty() ||
                                 !import_flags.original_url.empty() || !import_flags.url.empty();

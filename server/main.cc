@@ -21,11 +21,17 @@ bool WriteFileAtomically(const std::string& path, const std::string& content) {
   {
     std::ofstream out(temporary, std::ios::trunc);
     out << content;
-    if (!out.flush()) return false;
+    if (!out.flush()) {
+      std::error_code ignored;
+      std::filesystem::remove(temporary, ignored);
+      return false;
+    }
   }
   std::error_code error;
   std::filesystem::rename(temporary, path, error);
-  return !error;
+  if (!error) return true;
+  std::filesystem::remove(temporary, error);
+  return false;
 }
 
 int Fail(const std::string& message, int exit_code) {

@@ -1,16 +1,20 @@
 #include "server/server.h"
 
+#include <arpa/inet.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server_builder.h>
+#include <netinet/in.h>
 
 #include <algorithm>
+#include <cstring>
 #include <thread>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "server/validation.h"
 
 namespace syndicate::server {
 
@@ -37,7 +41,14 @@ absl::StatusOr<std::pair<std::string, int>> SplitHostPort(absl::string_view addr
 }
 
 bool IsLoopbackHost(absl::string_view host) {
-  return host == "localhost" || host == "::1" || absl::StartsWith(host, "127.");
+  if (host == "localhost") return true;
+  // Literal addresses only: a name such as "127.example.org" could resolve anywhere.
+  const std::string literal(host);
+  in_addr v4{};
+  if (inet_pton(AF_INET, literal.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6{};
+  return inet_pton(AF_INET6, literal.c_str(), &v6) == 1 &&
+         std::memcmp(&v6, &in6addr_loopback, sizeof(v6)) == 0;
 }
 
 // Store calls block on disk (a synced write waits for fsync), so there are more threads
@@ -62,6 +73,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   int selected_port = 0;
   builder.AddListeningPort(options.listen_address, grpc::InsecureServerCredentials(),
                            &selected_port);
+  // Requests up to twice the largest article are read, so that an oversized story is
+  // refused by validation naming its largest field rather than by gRPC's size check.
+  builder.SetMaxReceiveMessageSize(static_cast<int>(2 * kMaxArticleBytes + 64 * 1024));
   builder.RegisterService(&server->publishing_);
   builder.RegisterService(&server->syndication_);
   server->server_ = builder.BuildAndStart();

@@ -59,7 +59,8 @@ class Server {
 absl::StatusOr<std::pair<std::string, int>> SplitHostPort(absl::string_view address,
                                                           absl::string_view field_path);
 
-// True for "localhost", 127.0.0.0/8 and ::1.
+// True for "localhost" and the literal addresses 127.0.0.0/8 and ::1; false for every other
+// name, since a name could resolve anywhere.
 bool IsLoopbackHost(absl::string_view host);
 
 }  // namespace syndicate::server

@@ -179,12 +179,19 @@ absl::StatusOr<syndication::v1::BatchGetArticlesResponse> SyndicationCore::Batch
     SYNDICATE_RETURN_IF_ERROR(ValidateArticleId(request.ids(i), absl::StrCat("ids[", i, "]")));
   }
   syndication::v1::BatchGetArticlesResponse response;
+  size_t response_bytes = 0;
   for (int i = 0; i < request.ids_size(); ++i) {
     absl::StatusOr<Article> article = store_->GetArticle(request.ids(i));
     if (absl::IsNotFound(article.status())) {
       return NotFoundArticle(absl::StrCat("ids[", i, "]"), request.ids(i), 0);
     }
     SYNDICATE_RETURN_IF_ERROR(article.status());
+    response_bytes += article->ByteSizeLong();
+    if (response_bytes > kMaxResponseBytes) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "ids: the first ", i + 1, " articles come to ", response_bytes,
+          " bytes, more than one response carries (", kMaxResponseBytes, "); ask for fewer"));
+    }
     *response.add_articles() = *std::move(article);
   }
   return response;
@@ -234,9 +241,17 @@ absl::StatusOr<syndication::v1::ListArticlesResponse> SyndicationCore::ListArtic
   SYNDICATE_ASSIGN_OR_RETURN(std::vector<Article> articles, store_->ListArticles(query));
 
   syndication::v1::ListArticlesResponse response;
-  const bool more = static_cast<int>(articles.size()) > page_size;
+  bool more = static_cast<int>(articles.size()) > page_size;
   if (more) articles.resize(page_size);
-  for (Article& article : articles) *response.add_articles() = std::move(article);
+  size_t response_bytes = 0;
+  for (Article& article : articles) {
+    response_bytes += article.ByteSizeLong();
+    if (response_bytes > kMaxResponseBytes && response.articles_size() > 0) {
+      more = true;
+      break;
+    }
+    *response.add_articles() = std::move(article);
+  }
   if (more) {
     const Article& last = response.articles(response.articles_size() - 1);
     PageToken token;

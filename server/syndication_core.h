@@ -31,6 +31,10 @@ inline constexpr int kMaxPageSize = 500;
 inline constexpr int kDefaultPageSize = 50;
 // Most ids one BatchGetArticles may ask for (AIP-231).
 inline constexpr int kMaxBatchGetIds = 100;
+// Most bytes of articles one response carries, so that it stays under gRPC's default 4 MiB
+// receive limit. A list page ends early when the next article would pass it (AIP-158
+// allows short pages); a page always holds at least one article.
+inline constexpr size_t kMaxResponseBytes = 3 * 1024 * 1024;
 
 // Returns "sha256:" and the 64 lowercase hex digits of the SHA-256 of `article`'s
 // deterministic serialization with its output-only fields (id, version, first_created,
@@ -64,7 +68,8 @@ class SyndicationCore {
       const syndication::v1::GetArticleRequest& request) const;
 
   // SyndicationService.BatchGetArticles. INVALID_ARGUMENT for no ids, more than
-  // kMaxBatchGetIds or a malformed id; NOT_FOUND names the first missing id.
+  // kMaxBatchGetIds, a malformed id, or articles that together pass kMaxResponseBytes
+  // (ask for fewer); NOT_FOUND names the first missing id.
   absl::StatusOr<syndication::v1::BatchGetArticlesResponse> BatchGetArticles(
       const syndication::v1::BatchGetArticlesRequest& request) const;
 

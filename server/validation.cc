@@ -1,13 +1,18 @@
 #include "server/validation.h"
 
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/status_macros.h"
+#include "common/utf8.h"
+#include "google/protobuf/descriptor.h"
 
 namespace syndicate::server {
 namespace {
@@ -20,14 +25,26 @@ using syndication::v1::Source;
 constexpr int64_t kMinTimestampSeconds = -62135596800;
 constexpr int64_t kMaxTimestampSeconds = 253402300799;
 
-// Quotes a caller's value for an error message, cut short so one bad field cannot make a
-// megabyte error.
+// Quotes a caller's value for an error message: cut short, so one bad field cannot make a
+// megabyte error, and with control characters escaped, so a message cannot carry them.
 std::string Quote(absl::string_view value) {
   constexpr size_t kMaxShown = 80;
-  if (value.size() <= kMaxShown) return absl::StrCat("\"", value, "\"");
-  size_t cut = kMaxShown;
-  while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xC0) == 0x80) --cut;
-  return absl::StrCat("\"", value.substr(0, cut), "…\"");
+  size_t cut = value.size();
+  if (cut > kMaxShown) {
+    cut = kMaxShown;
+    while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xC0) == 0x80) --cut;
+  }
+  std::string out = "\"";
+  for (char c : value.substr(0, cut)) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7F) {
+      absl::StrAppend(&out, "\\x", absl::Hex(u, absl::kZeroPad2));
+    } else {
+      out.push_back(c);
+    }
+  }
+  absl::StrAppend(&out, cut < value.size() ? "…\"" : "\"");
+  return out;
 }
 
 absl::Status Invalid(absl::string_view field_path, absl::string_view problem) {
@@ -42,7 +59,63 @@ std::string Path(absl::string_view parent, absl::string_view field, int index) {
   return absl::StrCat(parent, ".", field, "[", index, "]");
 }
 
-bool IsBlank(absl::string_view text) { return absl::StripAsciiWhitespace(text).empty(); }
+bool IsBlank(absl::string_view text) { return IsBlankText({text.data(), text.size()}); }
+
+// Plain-text fields that may hold several lines; every other string field is one line.
+bool IsMultiLine(const google::protobuf::FieldDescriptor& field) {
+  static const auto* const kMultiLine = new absl::flat_hash_set<std::string>{
+      "body_text",   "body_html",        "subheadline", "caption",
+      "usage_terms", "copyright_notice", "text"};
+  return kMultiLine->contains(field.name());
+}
+
+absl::Status CheckString(const google::protobuf::FieldDescriptor& field, absl::string_view value,
+                         absl::string_view path) {
+  if (std::optional<char32_t> control =
+          FindControlCharacter({value.data(), value.size()}, IsMultiLine(field))) {
+    return Invalid(path, absl::StrCat("holds control character U+",
+                                      absl::AsciiStrToUpper(absl::StrCat(absl::Hex(
+                                          static_cast<uint32_t>(*control), absl::kZeroPad4))),
+                                      IsMultiLine(field) ? "" : " (one line, no line breaks)"));
+  }
+  return absl::OkStatus();
+}
+
+// Refuses control characters in every string field of `message`, nested messages included:
+// a story's text ends up in partners' pages and terminals.
+absl::Status CheckControlCharacters(const google::protobuf::Message& message,
+                                    absl::string_view path) {
+  const google::protobuf::Reflection& reflection = *message.GetReflection();
+  std::vector<const google::protobuf::FieldDescriptor*> fields;
+  reflection.ListFields(message, &fields);
+  for (const google::protobuf::FieldDescriptor* field : fields) {
+    const std::string field_path = Path(path, field->name());
+    if (field->type() == google::protobuf::FieldDescriptor::TYPE_STRING) {
+      if (field->is_repeated()) {
+        for (int i = 0; i < reflection.FieldSize(message, field); ++i) {
+          SYNDICATE_RETURN_IF_ERROR(CheckString(*field,
+                                                reflection.GetRepeatedString(message, field, i),
+                                                absl::StrCat(field_path, "[", i, "]")));
+        }
+      } else {
+        SYNDICATE_RETURN_IF_ERROR(
+            CheckString(*field, reflection.GetString(message, field), field_path));
+      }
+    } else if (field->type() == google::protobuf::FieldDescriptor::TYPE_MESSAGE) {
+      if (field->is_repeated()) {
+        for (int i = 0; i < reflection.FieldSize(message, field); ++i) {
+          SYNDICATE_RETURN_IF_ERROR(
+              CheckControlCharacters(reflection.GetRepeatedMessage(message, field, i),
+                                     absl::StrCat(field_path, "[", i, "]")));
+        }
+      } else {
+        SYNDICATE_RETURN_IF_ERROR(
+            CheckControlCharacters(reflection.GetMessage(message, field), field_path));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
 
 absl::Status Require(absl::string_view value, absl::string_view field_path) {
   if (IsBlank(value)) return Invalid(field_path, "is required");
@@ -55,6 +128,34 @@ bool HasControlOrSpace(absl::string_view text) {
     if (u <= 0x20 || u == 0x7F) return true;
   }
   return false;
+}
+
+// "the largest field is body_text, 1300000 bytes": where to look when an Article is too big.
+std::string LargestField(const Article& article) {
+  const google::protobuf::Reflection& reflection = *article.GetReflection();
+  std::vector<const google::protobuf::FieldDescriptor*> fields;
+  reflection.ListFields(article, &fields);
+  std::string largest;
+  size_t largest_size = 0;
+  for (const google::protobuf::FieldDescriptor* field : fields) {
+    size_t size = 0;
+    if (field->is_repeated()) {
+      for (int i = 0; i < reflection.FieldSize(article, field); ++i) {
+        size += field->type() == google::protobuf::FieldDescriptor::TYPE_MESSAGE
+                    ? reflection.GetRepeatedMessage(article, field, i).ByteSizeLong()
+                    : reflection.GetRepeatedString(article, field, i).size();
+      }
+    } else if (field->type() == google::protobuf::FieldDescriptor::TYPE_MESSAGE) {
+      size = reflection.GetMessage(article, field).ByteSizeLong();
+    } else if (field->type() == google::protobuf::FieldDescriptor::TYPE_STRING) {
+      size = reflection.GetString(article, field).size();
+    }
+    if (size > largest_size) {
+      largest_size = size;
+      largest = field->name();
+    }
+  }
+  return absl::StrCat("the largest field is ", largest, ", ", largest_size, " bytes");
 }
 
 }  // namespace
@@ -84,7 +185,8 @@ absl::Status ValidateArticleId(absl::string_view id, absl::string_view field_pat
     well_formed = well_formed && (absl::ascii_isdigit(c) || (c >= 'a' && c <= 'f'));
   }
   if (!well_formed) {
-    return Invalid(field_path, absl::StrCat(Quote(id), " is not an article id (32 hex digits)"));
+    return Invalid(field_path,
+                   absl::StrCat(Quote(id), " is not an article id (32 lowercase hex digits)"));
   }
   return absl::OkStatus();
 }
@@ -104,24 +206,40 @@ absl::Status ValidateOptionalHttpUrl(absl::string_view url, absl::string_view fi
     return bad();
   }
   // RFC 3986 §3.2: the authority ends at the first "/", "?" or "#"; the host follows any
-  // "userinfo@" and precedes any ":port".
+  // "userinfo@" (which cannot itself hold "@") and precedes any ":port" of digits.
   absl::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
-  if (const size_t at = authority.rfind('@'); at != absl::string_view::npos) {
+  if (const size_t at = authority.find('@'); at != absl::string_view::npos) {
     authority.remove_prefix(at + 1);
+    if (absl::StrContains(authority, '@')) return bad();
   }
-  if (authority.empty() || authority.front() == ':') return bad();
+  absl::string_view host = authority;
+  if (const size_t colon = authority.rfind(':');
+      colon != absl::string_view::npos && authority.find(']', colon) == absl::string_view::npos) {
+    host = authority.substr(0, colon);
+    const absl::string_view port = authority.substr(colon + 1);
+    int port_number = 0;
+    if (!port.empty() && (!absl::SimpleAtoi(port, &port_number) || port_number < 0 ||
+                          port_number > 65535 || !absl::ascii_isdigit(port.front()))) {
+      return bad();
+    }
+  }
+  if (host.empty()) return bad();
   return absl::OkStatus();
 }
 
 absl::Status ValidateOptionalLanguageTag(absl::string_view tag, absl::string_view field_path) {
   if (tag.empty()) return absl::OkStatus();
+  // RFC 5646 §2.1 also allows a private-use tag ("x-…") and the grandfathered "i-…" tags,
+  // whose first subtag is one letter.
+  const bool one_letter_prefix =
+      absl::StartsWithIgnoreCase(tag, "x-") || absl::StartsWithIgnoreCase(tag, "i-");
   bool first = true;
   for (absl::string_view subtag : absl::StrSplit(tag, '-')) {
     bool ok = !subtag.empty() && subtag.size() <= 8;
     for (char c : subtag) {
       ok = ok && (absl::ascii_isalpha(c) || (!first && absl::ascii_isdigit(c)));
     }
-    if (first) ok = ok && subtag.size() >= 2;
+    if (first && !one_letter_prefix) ok = ok && subtag.size() >= 2;
     if (!ok) return Invalid(field_path, absl::StrCat(Quote(tag), " is not a BCP 47 language tag"));
     first = false;
   }
@@ -143,6 +261,7 @@ absl::Status ValidateOptionalTimestamp(const google::protobuf::Timestamp& ts, bo
 
 absl::Status ValidateSource(const Source& source, absl::string_view field_path) {
   SYNDICATE_RETURN_IF_ERROR(ValidateSourceId(source.id(), Path(field_path, "id")));
+  SYNDICATE_RETURN_IF_ERROR(CheckControlCharacters(source, field_path));
   SYNDICATE_RETURN_IF_ERROR(Require(source.name(), Path(field_path, "name")));
   SYNDICATE_RETURN_IF_ERROR(
       ValidateOptionalHttpUrl(source.homepage_url(), Path(field_path, "homepage_url")));
@@ -183,7 +302,13 @@ absl::Status ValidateArticle(const Article& article, absl::string_view field_pat
                    "must be PUB_STATUS_USABLE (or unset) on publish; withdrawals are not "
                    "published");
   }
+  SYNDICATE_RETURN_IF_ERROR(CheckControlCharacters(article, field_path));
   SYNDICATE_RETURN_IF_ERROR(Require(article.headline(), Path(field_path, "headline")));
+  if (article.headline().size() > kMaxHeadlineBytes) {
+    return Invalid(Path(field_path, "headline"),
+                   absl::StrCat("is ", article.headline().size(), " bytes; at most ",
+                                kMaxHeadlineBytes, " are allowed"));
+  }
   if (IsBlank(article.body_text()) && IsBlank(article.body_html())) {
     return Invalid(Path(field_path, "body_text"), "is required (or body_html)");
   }
@@ -230,6 +355,11 @@ absl::Status ValidateArticle(const Article& article, absl::string_view field_pat
     SYNDICATE_RETURN_IF_ERROR(Require(article.corrections(i).text(), Path(path, "text")));
     SYNDICATE_RETURN_IF_ERROR(ValidateOptionalTimestamp(
         article.corrections(i).time(), article.corrections(i).has_time(), Path(path, "time")));
+  }
+  if (const size_t size = article.ByteSizeLong(); size > kMaxArticleBytes) {
+    return Invalid(field_path,
+                   absl::StrCat("is ", size, " bytes serialized; at most ", kMaxArticleBytes,
+                                " are allowed (", LargestField(article), ")"));
   }
   for (int i = 0; i < article.provenance_size(); ++i) {
     const auto& hop = article.provenance(i);

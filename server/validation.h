@@ -17,6 +17,12 @@ namespace syndicate::server {
 
 // Largest external_id accepted, in bytes.
 inline constexpr size_t kMaxExternalIdBytes = 1024;
+// Largest headline accepted, in bytes.
+inline constexpr size_t kMaxHeadlineBytes = 1000;
+// Largest Article accepted, in bytes of its serialization after the Source's defaults were
+// applied. Keeps every stored version small enough to be served in one response under
+// gRPC's default 4 MiB receive limit, with room for the server's fields.
+inline constexpr size_t kMaxArticleBytes = 1024 * 1024;
 
 // A Source id: 1 to 63 characters of a-z, 0-9 and "-", starting with a letter and not
 // ending with "-" (AIP-122).
@@ -25,12 +31,13 @@ absl::Status ValidateSourceId(absl::string_view id, absl::string_view field_path
 // An Article id as the store assigns them: 32 lowercase hex digits.
 absl::Status ValidateArticleId(absl::string_view id, absl::string_view field_path);
 
-// Empty, or an absolute http or https URL with a host (RFC 3986 §4.3), without spaces or
-// control characters.
+// Empty, or an absolute http or https URL with a host and, if any, a port of 0-65535
+// (RFC 3986 §3.2, §4.3), without spaces or control characters.
 absl::Status ValidateOptionalHttpUrl(absl::string_view url, absl::string_view field_path);
 
 // Empty, or a BCP 47 language tag in its common shape (RFC 5646 §2.1: a 2–8 letter primary
-// subtag, then subtags of 1–8 letters or digits separated by "-"), e.g. "en", "pt-BR".
+// subtag, or "x" / "i", then subtags of 1–8 letters or digits separated by "-"), e.g. "en",
+// "pt-BR", "x-house".
 absl::Status ValidateOptionalLanguageTag(absl::string_view tag, absl::string_view field_path);
 
 // Unset, or a Timestamp that google.protobuf.Timestamp allows: 0001-01-01T00:00:00Z to
@@ -38,15 +45,20 @@ absl::Status ValidateOptionalLanguageTag(absl::string_view tag, absl::string_vie
 absl::Status ValidateOptionalTimestamp(const google::protobuf::Timestamp& ts, bool has_value,
                                        absl::string_view field_path);
 
-// Everything a Source must satisfy to be stored: a valid id, a name, http(s) URLs, and
-// publisher_aliases with non-empty, distinct (case-insensitive) aliases and names.
+// Everything a Source must satisfy to be stored: a valid id, a name, http(s) URLs, no
+// control characters, and publisher_aliases with non-empty aliases and names, no two
+// aliases the importer would take for the same name.
 // `field_path` is the Source's own path, e.g. "source".
 absl::Status ValidateSource(const syndication::v1::Source& source, absl::string_view field_path);
 
 // Everything an Article must satisfy to be stored, checked after the Source's defaults were
-// applied: source_id and external_id well formed; headline; body_text or body_html;
-// attribution.credit_line and attribution.original_publisher; every URL http(s); language
-// a BCP 47 tag; timestamps in range; pubstatus USABLE (withdrawals have their own RPC).
+// applied: source_id and external_id well formed; a headline of at most kMaxHeadlineBytes;
+// body_text or body_html; attribution.credit_line and attribution.original_publisher
+// ("required" means some visible character: Unicode white space and invisible format
+// characters do not count); no control characters in any text (tab anywhere, line breaks
+// in multi-line fields such as body_text); every URL http(s); language a BCP 47 tag;
+// timestamps in range; pubstatus USABLE (withdrawals have their own RPC); at most
+// kMaxArticleBytes serialized, naming the largest field when over.
 // `field_path` is the Article's own path, e.g. "article".
 absl::Status ValidateArticle(const syndication::v1::Article& article, absl::string_view field_path);
 

@@ -67,6 +67,9 @@ absl::Status DecodeRequest(const grpc::ByteBuffer& buffer, google::protobuf::Mes
   if (!message->ParseFromString(bytes)) {
     return absl::InvalidArgumentError("request: is not a well-formed protobuf message");
   }
+  // Fields this server does not know are dropped, not stored: they would escape every check
+  // and reach partners, and make equal stories hash differently.
+  message->DiscardUnknownFields();
   return absl::OkStatus();
 }
 

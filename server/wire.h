@@ -28,7 +28,8 @@ namespace syndicate::server {
 // well-formed message. OK otherwise.
 absl::Status CheckUtf8(const google::protobuf::Descriptor& descriptor, absl::string_view bytes);
 
-// Parses `buffer` into `message` after CheckUtf8. INVALID_ARGUMENT as CheckUtf8.
+// Parses `buffer` into `message` after CheckUtf8, then drops fields unknown to this
+// server's schema (they are neither checked nor stored). INVALID_ARGUMENT as CheckUtf8.
 absl::Status DecodeRequest(const grpc::ByteBuffer& buffer, google::protobuf::Message* message);
 
 // Serializes `message` into `buffer`. INTERNAL when the message cannot be serialized.

@@ -93,10 +93,25 @@ TEST(CliOffline, UsageErrorsExitTwo) {
   EXPECT_EQ(two_files.exit_code, 2);
   EXPECT_THAT(two_files.err, HasSubstr("give one FILE"));
   EXPECT_EQ(Syndicate({"--help"}).exit_code, 0);
+  // Found by a tester: a --url that is not one was stored as a file name.
+  const RunResult url = Syndicate({"convert", "--url=javascript:x", Fixture("via.txt")});
+  EXPECT_EQ(url.exit_code, 2);
+  EXPECT_EQ(url.err, "syndicate: --url: \"javascript:x\" is not an absolute http(s) URL\n");
+  const RunResult original = Syndicate({"convert", "--original-url=http://", Fixture("via.txt")});
+  EXPECT_EQ(original.exit_code, 2);
+  EXPECT_EQ(original.err,
+            "syndicate: --original-url: \"http://\" is not an absolute http(s) URL\n");
 }
 
 TEST(CliOffline, InputErrorsExitOne) {
   const std::string dir = ::syndicate::testing::FreshTempDir();
+  // Found by a tester: a directory or a device was read as a page.
+  const RunResult directory = Syndicate({"convert", dir});
+  EXPECT_EQ(directory.exit_code, 1);
+  EXPECT_EQ(directory.err, "syndicate: INVALID_ARGUMENT: " + dir + ": is not a regular file\n");
+  const RunResult device = Syndicate({"convert", "/dev/zero"});
+  EXPECT_EQ(device.exit_code, 1);
+  EXPECT_EQ(device.err, "syndicate: INVALID_ARGUMENT: /dev/zero: is not a regular file\n");
   const RunResult missing = Syndicate({"convert", dir + "/absent.txt"});
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_EQ(missing.err, "syndicate: NOT_FOUND: " + dir + "/absent.txt: cannot be read\n");
@@ -204,6 +219,13 @@ TEST_F(CliWithServerTest, ServerErrorsExitOneWithCodeAndMessage) {
   EXPECT_EQ(publish.err,
             "syndicate: INVALID_ARGUMENT: article.attribution.original_url: "
             "\"ftp://example.org/x\" is not an absolute http(s) URL\n");
+
+  // A byte order mark before the JSON is skipped.
+  WriteFile(dir_ + "/bom.json",
+            "\xEF\xBB\xBF"
+            R"({"id": "bom-source", "name": "BOM"})");
+  const RunResult bom = Syndicate({"source", "put", dir_ + "/bom.json"}, address_);
+  EXPECT_EQ(bom.exit_code, 0) << bom.err;
 
   WriteFile(dir_ + "/typo.json", R"({"headlin": "x"})");
   const RunResult typo = Syndicate({"publish", dir_ + "/typo.json"}, address_);

@@ -34,5 +34,28 @@ TEST(IsValidUtf8, RejectsMalformedSequences) {
   EXPECT_FALSE(IsValidUtf8("\xF0\x9F\x93\x28"));  // bad last byte
 }
 
+TEST(IsBlankText, SeesOnlyVisibleCharacters) {
+  EXPECT_TRUE(IsBlankText(""));
+  EXPECT_TRUE(IsBlankText(" \t\r\n"));
+  EXPECT_TRUE(IsBlankText("\xC2\xA0"));                  // no-break space
+  EXPECT_TRUE(IsBlankText("\xE2\x80\x8B\xE2\x80\x83"));  // zero-width space, em space
+  EXPECT_TRUE(IsBlankText("\xEF\xBB\xBF\xE3\x80\x80"));  // BOM, ideographic space
+  EXPECT_FALSE(IsBlankText(" a "));
+  EXPECT_FALSE(IsBlankText("\xE2\x80\x9C"));        // “
+  EXPECT_FALSE(IsBlankText(std::string("\0", 1)));  // NUL is a control, not blank
+  EXPECT_FALSE(IsBlankText("\xFF"));                // not UTF-8
+}
+
+TEST(FindControlCharacter, FindsC0DelAndC1) {
+  EXPECT_EQ(FindControlCharacter("plain text\twith tab", false), std::nullopt);
+  EXPECT_EQ(FindControlCharacter("two\nlines", false), U'\n');
+  EXPECT_EQ(FindControlCharacter("two\nlines\r\n", true), std::nullopt);
+  EXPECT_EQ(FindControlCharacter(std::string("nul\0", 4), true), U'\0');
+  EXPECT_EQ(FindControlCharacter("esc \x1B[2J", true), U'\x1B');
+  EXPECT_EQ(FindControlCharacter("del \x7F", true), U'\x7F');
+  EXPECT_EQ(FindControlCharacter("c1 \xC2\x85", true), U'\x85');  // NEL
+  EXPECT_EQ(FindControlCharacter("caf\xC3\xA9 \xE2\x80\x94 ok", false), std::nullopt);
+}
+
 }  // namespace
 }  // namespace syndicate

@@ -137,6 +137,34 @@ TEST_F(ServerTest, InvalidUtf8IsInvalidArgumentNamingTheFieldAndStoresNothing) {
   EXPECT_EQ(get_status.error_message(), "id: is not valid UTF-8");
 }
 
+// Found by a tester: a field unknown to the schema was stored and served to partners.
+TEST_F(ServerTest, UnknownFieldsAreDroppedNotStored) {
+  syndication::v1::PublishArticleRequest request;
+  *request.mutable_article() = ExampleArticle("ferry-1");
+  std::string bytes = request.SerializeAsString();
+  // Append field 99 (length-delimited, 2 bytes that are not UTF-8) inside the article:
+  // rebuild the outer length prefix around the extended article.
+  std::string article_bytes = request.article().SerializeAsString();
+  article_bytes += std::string("\x9a\x06\x02\xff\xfe", 5);  // tag (99 << 3 | 2), len 2
+  std::string outer = "\x0a";
+  size_t length = article_bytes.size();
+  while (length >= 0x80) {
+    outer.push_back(static_cast<char>((length & 0x7F) | 0x80));
+    length >>= 7;
+  }
+  outer.push_back(static_cast<char>(length));
+  outer += article_bytes;
+  ASSERT_TRUE(RawCall("/syndication.v1.PublishingService/PublishArticle", outer).ok());
+
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(auto listed, client_->ListArticles({}));
+  ASSERT_EQ(listed.articles_size(), 1);
+  const Article& stored = listed.articles(0);
+  EXPECT_TRUE(stored.GetReflection()->GetUnknownFields(stored).empty());
+  // The same story without the unknown field is the same content.
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(auto again, client_->PublishArticle(ExampleArticle("ferry-1")));
+  EXPECT_EQ(again.outcome(), syndication::v1::PublishArticleResponse::OUTCOME_UNCHANGED);
+}
+
 TEST_F(ServerTest, GarbageRequestBytesAreInvalidArgument) {
   const grpc::Status status =
       RawCall("/syndication.v1.PublishingService/PublishArticle", std::string("\x0a\x64\x01", 3));
@@ -172,6 +200,12 @@ TEST(SplitHostPort, ParsesAndRefuses) {
   EXPECT_TRUE(IsLoopbackHost("localhost"));
   EXPECT_FALSE(IsLoopbackHost("0.0.0.0"));
   EXPECT_FALSE(IsLoopbackHost("192.0.2.1"));
+  EXPECT_TRUE(IsLoopbackHost("127.0.0.2"));
+  EXPECT_TRUE(IsLoopbackHost("0:0:0:0:0:0:0:1"));
+  // Found by a tester: a DNS name that merely starts with "127." passed.
+  EXPECT_FALSE(IsLoopbackHost("127.example.org"));
+  EXPECT_FALSE(IsLoopbackHost("127.0.0.1.example.org"));
+  EXPECT_FALSE(IsLoopbackHost("::2"));
 }
 
 }  // namespace

@@ -359,6 +359,46 @@ TEST_F(SyndicationCoreTest, ListFiltersBySourceAndTimeRange) {
                        HasSubstr("source_ids[0]: \"Valley\" is not a source id")));
 }
 
+// Found by a tester: big stories made list pages and batches larger than a client can
+// receive, so nobody could page past them.
+TEST_F(SyndicationCoreTest, ResponsesStayUnderTheByteBudget) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 4; ++i) {
+    Article article = ExampleArticle("big-" + std::to_string(i));
+    article.set_body_text(std::string(900 * 1024, 'a' + i));
+    article.mutable_published_at()->set_seconds(1795000000 + i);
+    SYNDICATE_ASSERT_OK_AND_ASSIGN(auto published, Publish(article));
+    ids.push_back(published.article().id());
+  }
+  ListArticlesRequest request;
+  std::vector<std::string> listed;
+  int pages = 0;
+  do {
+    SYNDICATE_ASSERT_OK_AND_ASSIGN(auto page, core_->ListArticles(request));
+    ++pages;
+    EXPECT_LE(page.ByteSizeLong(), kMaxResponseBytes + 1024);
+    for (const Article& a : page.articles()) listed.push_back(a.id());
+    request.set_page_token(page.next_page_token());
+  } while (!request.page_token().empty());
+  EXPECT_EQ(pages, 2);
+  EXPECT_EQ(listed, (std::vector<std::string>{ids[3], ids[2], ids[1], ids[0]}));
+
+  syndication::v1::BatchGetArticlesRequest batch;
+  for (const std::string& id : ids) batch.add_ids(id);
+  EXPECT_THAT(core_->BatchGetArticles(batch),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       ::testing::StartsWith("ids: the first 4 articles come to ")));
+}
+
+TEST_F(SyndicationCoreTest, OversizedArticleIsRefusedNamingTheLargestField) {
+  Article article = ExampleArticle("huge");
+  article.set_body_html(std::string(2 * 1024 * 1024, 'x'));
+  EXPECT_THAT(Publish(article),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("the largest field is body_html, 2097152 bytes")));
+  EXPECT_EQ(store_->FeedHead(), 0u);
+}
+
 TEST_F(SyndicationCoreTest, ListSourcesPagesInIdOrder) {
   for (const char* id : {"delta", "alpha", "charlie"}) {
     syndication::v1::UpsertSourceRequest request;

@@ -47,8 +47,49 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         ArticleCase{"MissingHeadline", [](Article* a) { a->clear_headline(); },
                     "article.headline: is required"},
-        ArticleCase{"BlankHeadline", [](Article* a) { a->set_headline(" \t\n"); },
+        ArticleCase{"BlankHeadline", [](Article* a) { a->set_headline(" \t "); },
                     "article.headline: is required"},
+        // Found by a tester: Unicode spaces and invisible characters passed as a headline.
+        ArticleCase{"NoBreakSpaceHeadline", [](Article* a) { a->set_headline("\u00a0"); },
+                    "article.headline: is required"},
+        ArticleCase{"ZeroWidthCreditLine",
+                    [](Article* a) { a->mutable_attribution()->set_credit_line("\u200b\u2003"); },
+                    "article.attribution.credit_line: is required"},
+        ArticleCase{"HeadlineLineBreak", [](Article* a) { a->set_headline("Two\nlines"); },
+                    "article.headline: holds control character U+000A (one line, no line "
+                    "breaks)"},
+        ArticleCase{"HeadlineEscape", [](Article* a) { a->set_headline("\x1b[2JForged"); },
+                    "article.headline: holds control character U+001B (one line, no line "
+                    "breaks)"},
+        ArticleCase{"BodyNul", [](Article* a) { a->set_body_text(std::string("text\0more", 9)); },
+                    "article.body_text: holds control character U+0000"},
+        ArticleCase{"C1InKeyword", [](Article* a) { a->add_keywords("ferry\u0085"); },
+                    "article.keywords[0]: holds control character U+0085 (one line, no line "
+                    "breaks)"},
+        ArticleCase{"ControlInExternalId", [](Article* a) { a->set_external_id("a\tb\x07"); },
+                    "article.external_id: holds control character U+0007 (one line, no line "
+                    "breaks)"},
+        ArticleCase{"LongHeadline", [](Article* a) { a->set_headline(std::string(1001, 'h')); },
+                    "article.headline: is 1001 bytes; at most 1000 are allowed"},
+        ArticleCase{"TooLarge", [](Article* a) { a->set_body_text(std::string(1024 * 1024, 'b')); },
+                    "article: is 1048868 bytes serialized; at most 1048576 are allowed (the "
+                    "largest field is body_text, 1048576 bytes)"},
+        ArticleCase{"UrlPortOutOfRange",
+                    [](Article* a) {
+                      a->mutable_attribution()->set_original_url("https://example.org:99999/");
+                    },
+                    "article.attribution.original_url: \"https://example.org:99999/\" is not "
+                    "an absolute http(s) URL"},
+        ArticleCase{"UrlTwoAts",
+                    [](Article* a) { a->mutable_attribution()->set_original_url("http://a@b@c"); },
+                    "article.attribution.original_url: \"http://a@b@c\" is not an absolute "
+                    "http(s) URL"},
+        ArticleCase{"UrlWithNul",
+                    [](Article* a) {
+                      a->mutable_attribution()->set_original_url(std::string("http://x\0y", 10));
+                    },
+                    "article.attribution.original_url: holds control character U+0000 (one "
+                    "line, no line breaks)"},
         ArticleCase{"MissingBody",
                     [](Article* a) {
                       a->clear_body_text();
@@ -160,12 +201,28 @@ TEST(ArticleValidation, AcceptsUrlsThatAreAbsoluteHttp) {
 }
 
 TEST(ArticleValidation, AcceptsCommonLanguageTags) {
-  for (const char* tag : {"en", "pt-BR", "zh-Hant-TW", "es-419", "sgn-ase"}) {
+  for (const char* tag :
+       {"en", "pt-BR", "zh-Hant-TW", "es-419", "sgn-ase", "x-house", "i-klingon"}) {
     EXPECT_THAT(ValidateOptionalLanguageTag(tag, "language"), IsOk()) << tag;
   }
   EXPECT_THAT(
       ValidateOptionalLanguageTag("e", "language"),
       StatusIs(absl::StatusCode::kInvalidArgument, "language: \"e\" is not a BCP 47 language tag"));
+}
+
+TEST(ArticleValidation, ControlCharactersAreEscapedInTheMessage) {
+  EXPECT_THAT(ValidateOptionalHttpUrl("ftp://x\x1b]0;t\x07", "u"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "u: \"ftp://x\\x1b]0;t\\x07\" is not an absolute http(s) URL"));
+}
+
+TEST(ArticleValidation, MultiLineFieldsKeepLineBreaksAndTabs) {
+  Article article = ExampleArticle("ferry-1");
+  article.set_pubstatus(syndication::v1::PUB_STATUS_USABLE);
+  article.set_body_text("One.\r\n\r\n\tTwo.\n\nThree.");
+  article.set_subheadline("A standfirst\nover two lines.");
+  article.mutable_attribution()->set_usage_terms("Line one.\nLine two.");
+  EXPECT_THAT(ValidateArticle(article, "article"), IsOk());
 }
 
 TEST(ArticleValidation, LongValuesAreShortenedInTheMessage) {
@@ -207,6 +264,14 @@ TEST(SourceValidation, NamesTheField) {
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "source.feed_urls[0]: \"gopher://harbour.example.org/feed\" is not an "
                        "absolute http(s) URL"));
+}
+
+TEST(SourceValidation, NoControlCharacters) {
+  Source source = ExampleSource();
+  source.set_name("Harbour\x1b Wire");
+  EXPECT_THAT(ValidateSource(source, "source"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "source.name: holds control character U+001B (one line, no line breaks)"));
 }
 
 TEST(SourceValidation, AliasesMustBeDistinctIgnoringCase) {
