@@ -9,6 +9,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "common/timestamps.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "server/validation.h"
@@ -21,10 +22,6 @@ using syndication::v1::DefaultAttribution;
 using syndication::v1::Source;
 
 constexpr char kPageTokenKeyName[] = "page_token_key";
-
-absl::Time ToTime(const google::protobuf::Timestamp& ts) {
-  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
-}
 
 // page_size per AIP-158: 0 means the default, larger than the cap means the cap.
 absl::StatusOr<int> EffectivePageSize(int32_t page_size) {
@@ -214,8 +211,8 @@ absl::StatusOr<syndication::v1::ListArticlesResponse> SyndicationCore::ListArtic
   std::sort(query.source_ids.begin(), query.source_ids.end());
   query.source_ids.erase(std::unique(query.source_ids.begin(), query.source_ids.end()),
                          query.source_ids.end());
-  if (request.has_start_time()) query.start_time = ToTime(request.start_time());
-  if (request.has_end_time()) query.end_time = ToTime(request.end_time());
+  if (request.has_start_time()) query.start_time = ToAbslTime(request.start_time());
+  if (request.has_end_time()) query.end_time = ToAbslTime(request.end_time());
   if (query.start_time && query.end_time && *query.start_time >= *query.end_time) {
     return absl::InvalidArgumentError("start_time: must be before end_time");
   }

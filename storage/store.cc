@@ -11,6 +11,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "common/timestamps.h"
 #include "google/protobuf/message_lite.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "rocksdb/db.h"
@@ -39,21 +40,6 @@ std::string RandomHex(size_t size_bytes) {
   std::string bytes(size_bytes, '\0');
   randombytes_buf(bytes.data(), bytes.size());
   return absl::BytesToHexString(bytes);
-}
-
-absl::Time FromProto(const google::protobuf::Timestamp& timestamp) {
-  return absl::FromUnixSeconds(timestamp.seconds()) + absl::Nanoseconds(timestamp.nanos());
-}
-
-google::protobuf::Timestamp ToProto(absl::Time time) {
-  // ToUnixSeconds rounds toward the past, so the remainder is in [0, 1s) as
-  // Timestamp.nanos requires.
-  const int64_t seconds = absl::ToUnixSeconds(time);
-  google::protobuf::Timestamp timestamp;
-  timestamp.set_seconds(seconds);
-  timestamp.set_nanos(
-      static_cast<int32_t>(absl::ToInt64Nanoseconds(time - absl::FromUnixSeconds(seconds))));
-  return timestamp;
 }
 
 bool IsEpoch(std::string_view epoch) {
@@ -147,7 +133,7 @@ bool SetBounds(const ListQuery& query, IndexScan* scan) {
 }  // namespace
 
 absl::Time ListTime(const Article& article) {
-  return FromProto(article.has_published_at() ? article.published_at() : article.first_created());
+  return ToAbslTime(article.has_published_at() ? article.published_at() : article.first_created());
 }
 
 class Store::Impl {
@@ -363,11 +349,11 @@ absl::StatusOr<Source> Store::UpsertSource(Source source, absl::Time now) {
   if (stored.ok()) {
     *source.mutable_create_time() = stored->create_time();
   } else if (absl::IsNotFound(stored.status())) {
-    *source.mutable_create_time() = ToProto(now);
+    *source.mutable_create_time() = ToTimestamp(now);
   } else {
     return stored.status();
   }
-  *source.mutable_update_time() = ToProto(now);
+  *source.mutable_update_time() = ToTimestamp(now);
   SYNDICATE_ASSIGN_OR_RETURN(const std::string bytes,
                              Serialize(source, absl::StrCat("source ", source.id())));
   SYNDICATE_RETURN_IF_ERROR(
@@ -435,9 +421,9 @@ absl::StatusOr<PublishResult> Store::PublishArticle(Article article, absl::Time 
   } else {
     article.set_id(RandomHex(kArticleIdBytes));
     article.set_version(1);
-    *article.mutable_first_created() = ToProto(now);
+    *article.mutable_first_created() = ToTimestamp(now);
   }
-  *article.mutable_version_created() = ToProto(now);
+  *article.mutable_version_created() = ToTimestamp(now);
 
   const uint64_t sequence = impl_->feed_head_.load(std::memory_order_relaxed) + 1;
   FeedRecord event;
@@ -447,7 +433,7 @@ absl::StatusOr<PublishResult> Store::PublishArticle(Article article, absl::Time 
   event.set_article_id(article.id());
   event.set_version(article.version());
   event.set_source_id(article.source_id());
-  *event.mutable_time() = ToProto(now);
+  *event.mutable_time() = ToTimestamp(now);
 
   rocksdb::WriteBatch batch;
   SYNDICATE_RETURN_IF_ERROR(impl_->AddVersion(article, previous, event, &batch));

@@ -24,7 +24,7 @@ namespace syndicate::storage {
 namespace {
 
 using ::std::string_literals::operator""s;
-using ::syndicate::storage::test_util::FromTimestamp;
+using ::syndicate::ToAbslTime;
 using ::syndicate::storage::test_util::Hash;
 using ::syndicate::storage::test_util::kBaseTime;
 using ::syndicate::storage::test_util::MakeArticle;
@@ -229,7 +229,7 @@ TEST_F(StorageLayoutTest, OnePublishWritesExactlyItsEntries) {
   EXPECT_EQ(event.article_id(), id);
   EXPECT_EQ(event.version(), 1);
   EXPECT_EQ(event.source_id(), "wire");
-  EXPECT_EQ(FromTimestamp(event.time()), now);
+  EXPECT_EQ(ToAbslTime(event.time()), now);
   EXPECT_THAT(all.at("meta"), ElementsAre(Pair("feed_epoch", MatchesRegex("[0-9a-f]{16}")),
                                           Pair("feed_head", "\x00\x00\x00\x00\x00\x00\x00\x01"s)));
   EXPECT_THAT(all.at("sources"), IsEmpty());

@@ -19,13 +19,13 @@
 namespace syndicate::storage {
 namespace {
 
+using ::syndicate::ToAbslTime;
+using ::syndicate::ToTimestamp;
 using ::syndicate::storage::test_util::ExternalIds;
-using ::syndicate::storage::test_util::FromTimestamp;
 using ::syndicate::storage::test_util::Hash;
 using ::syndicate::storage::test_util::kBaseTime;
 using ::syndicate::storage::test_util::MakeArticle;
 using ::syndicate::storage::test_util::TempDirTest;
-using ::syndicate::storage::test_util::ToTimestamp;
 using ::syndicate::testing::IsOk;
 using ::syndicate::testing::StatusIs;
 using ::syndication::v1::Article;
@@ -110,8 +110,8 @@ TEST_F(StorageStoreTest, FirstPublishCreatesVersionOne) {
   EXPECT_THAT(result.article.id(), MatchesRegex("[0-9a-f]{32}"));
   EXPECT_NE(result.article.id(), "ffffffffffffffffffffffffffffffff");
   EXPECT_EQ(result.article.version(), 1);
-  EXPECT_EQ(FromTimestamp(result.article.first_created()), now);
-  EXPECT_EQ(FromTimestamp(result.article.version_created()), now);
+  EXPECT_EQ(ToAbslTime(result.article.first_created()), now);
+  EXPECT_EQ(ToAbslTime(result.article.version_created()), now);
   EXPECT_EQ(result.article.headline(), "Harbour reopens after storm");
   EXPECT_EQ(result.article.content_hash(), Hash('a'));
   EXPECT_EQ(store->FeedHead(), 1u);
@@ -128,7 +128,7 @@ TEST_F(StorageStoreTest, FirstPublishCreatesVersionOne) {
   EXPECT_EQ(feed[0].article_id(), result.article.id());
   EXPECT_EQ(feed[0].version(), 1);
   EXPECT_EQ(feed[0].source_id(), "wire");
-  EXPECT_EQ(FromTimestamp(feed[0].time()), now);
+  EXPECT_EQ(ToAbslTime(feed[0].time()), now);
 }
 
 TEST_F(StorageStoreTest, SameContentAgainIsUnchangedAndWritesNothing) {
@@ -168,8 +168,8 @@ TEST_F(StorageStoreTest, ChangedContentMakesTheNextVersionWithStableIdAndFirstCr
   EXPECT_EQ(v2.sequence, 3u);
   EXPECT_EQ(v2.article.id(), v1.article.id());
   EXPECT_EQ(v2.article.version(), 2);
-  EXPECT_EQ(FromTimestamp(v2.article.first_created()), t1);
-  EXPECT_EQ(FromTimestamp(v2.article.version_created()), t2);
+  EXPECT_EQ(ToAbslTime(v2.article.first_created()), t1);
+  EXPECT_EQ(ToAbslTime(v2.article.version_created()), t2);
 
   const std::string& id = v1.article.id();
   SYNDICATE_ASSERT_OK_AND_ASSIGN(const Article latest, store->GetArticle(id));
@@ -195,7 +195,7 @@ TEST_F(StorageStoreTest, ChangedContentMakesTheNextVersionWithStableIdAndFirstCr
   EXPECT_EQ(feed[2].type(), syndication::v1::EVENT_TYPE_UPDATED);
   EXPECT_EQ(feed[2].article_id(), id);
   EXPECT_EQ(feed[2].version(), 2);
-  EXPECT_EQ(FromTimestamp(feed[2].time()), t2);
+  EXPECT_EQ(ToAbslTime(feed[2].time()), t2);
   EXPECT_EQ(feed[3].type(), syndication::v1::EVENT_TYPE_UPDATED);
   EXPECT_EQ(feed[3].version(), 3);
 }
@@ -579,15 +579,15 @@ TEST_F(StorageStoreTest, UpsertSourceKeepsCreateTime) {
   const absl::Time t2 = kBaseTime + absl::Hours(1);
   SYNDICATE_ASSERT_OK_AND_ASSIGN(const Source created,
                                  store->UpsertSource(MakeSource("wire", "Example Wire"), t1));
-  EXPECT_EQ(FromTimestamp(created.create_time()), t1);
-  EXPECT_EQ(FromTimestamp(created.update_time()), t1);
+  EXPECT_EQ(ToAbslTime(created.create_time()), t1);
+  EXPECT_EQ(ToAbslTime(created.update_time()), t1);
 
   Source renamed = MakeSource("wire", "Example Wire Service");
   *renamed.mutable_create_time() = ToTimestamp(t2 + absl::Hours(9));  // output only: ignored
   SYNDICATE_ASSERT_OK_AND_ASSIGN(const Source updated, store->UpsertSource(renamed, t2));
   EXPECT_EQ(updated.name(), "Example Wire Service");
-  EXPECT_EQ(FromTimestamp(updated.create_time()), t1);
-  EXPECT_EQ(FromTimestamp(updated.update_time()), t2);
+  EXPECT_EQ(ToAbslTime(updated.create_time()), t1);
+  EXPECT_EQ(ToAbslTime(updated.update_time()), t2);
 
   SYNDICATE_ASSERT_OK_AND_ASSIGN(const Source stored, store->GetSource("wire"));
   EXPECT_EQ(stored.SerializeAsString(), updated.SerializeAsString());

@@ -10,11 +10,14 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "common/timestamps.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "gtest/gtest.h"
 #include "syndication/v1/article.pb.h"
 
 namespace syndicate::storage::test_util {
+
+using ::syndicate::ToTimestamp;
 
 // A base time for fixtures: 2026-01-01T00:00:00Z.
 inline constexpr absl::Time kBaseTime = absl::FromUnixSeconds(1767225600);
@@ -42,19 +45,6 @@ class TempDirTest : public ::testing::Test {
 
   std::string dir_;
 };
-
-inline google::protobuf::Timestamp ToTimestamp(absl::Time time) {
-  const int64_t seconds = absl::ToUnixSeconds(time);
-  google::protobuf::Timestamp timestamp;
-  timestamp.set_seconds(seconds);
-  timestamp.set_nanos(
-      static_cast<int32_t>(absl::ToInt64Nanoseconds(time - absl::FromUnixSeconds(seconds))));
-  return timestamp;
-}
-
-inline absl::Time FromTimestamp(const google::protobuf::Timestamp& timestamp) {
-  return absl::FromUnixSeconds(timestamp.seconds()) + absl::Nanoseconds(timestamp.nanos());
-}
 
 // A well-formed content hash whose 64 hex digits are all `digit`.
 inline std::string Hash(char digit) { return "sha256:" + std::string(64, digit); }
