@@ -1,14 +1,17 @@
-// The scraped-text importer works in four steps, each a small rule:
+// The scraped-text importer works in five steps, each a small rule:
 //
-//  1. Lines. Split on "\n"; drop line-end whitespace (and the CR of CRLF). A line's
+//  0. Checks. Refuse control characters (see the header) before anything is read.
+//  1. Lines. Split at LF, CRLF, a lone CR, VT and FF; drop line-end whitespace. A line's
 //     "content" is the line without its leading whitespace and bullet (•, -, * …).
 //  2. Paragraphs. Blank lines separate paragraphs; a bulleted line starts a paragraph of
 //     its own (a list item), and the lines under it that carry no bullet continue it.
 //  3. Classes. Each paragraph is judged by its first line: a byline ("By A and B", a
 //     paragraph of one line), page furniture (an attribution, distributor or copyright
-//     line, or a phrase from the furniture tables below), or text.
+//     line, or a phrase from the furniture tables below), or text. An attribution line
+//     through a bare label ("Via X", no colon) is weak furniture: it may be the headline.
 //  4. Places. The first text paragraph is the headline, or the section when it is
-//     section-shaped and a headline-shaped paragraph follows. The paragraph after the
+//     section-shaped and a headline-shaped paragraph follows. Furniture is never the
+//     section; weak furniture is the headline only. The paragraph after the
 //     headline is the standfirst when more story follows and it opens with no dateline.
 //     The trailer begins at the first furniture paragraph after the story has begun;
 //     everything from there on is trailer. Story paragraphs are the text paragraphs
@@ -16,7 +19,8 @@
 //
 // Names (original publisher, distributor, copyright holder) are read from every line of
 // the trailer and of any furniture paragraph before it, then reconciled in one place
-// (ResolveAttribution) with a warning for each doubt.
+// (ResolveAttribution) with a warning for each doubt; names are compared by their
+// PublisherNameKey, the key the server also uses for a Source's publisher_aliases.
 #include "ingest/text_importer.h"
 
 #include <sodium.h>
@@ -36,15 +40,23 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "common/status_macros.h"
 #include "common/utf8.h"
+#include "ingest/characters.h"
+#include "ingest/publisher_names.h"
 
 namespace syndicate::ingest {
 namespace {
 
+using internal::kQuoteMarks;
+using internal::StripQuotes;
+using internal::Trim;
+using internal::TrimEnd;
+using internal::TrimStart;
 using ::syndication::v1::Article;
 using ::syndication::v1::ProvenanceHop;
 using ::syndication::v1::Source;
@@ -55,7 +67,9 @@ using ::syndication::v1::Source;
 // Labels followed by the original publisher's name: "Source: X", "Source of information
 // and images “X”". The longest matching label wins. `bare` marks a word that also opens
 // ordinary sentences ("Source of the fire…", "Via Rail…"): without a colon or quotes it
-// counts only before a capitalized name on a line that does not end like a sentence.
+// counts only before a capitalized name on a line that does not end like a sentence, and
+// without a colon the line is only weak evidence (it may still be the headline). With a
+// colon ("Source: X") it is an attribution line like any other.
 struct SourceLabel {
   absl::string_view label;
   bool bare;
@@ -126,11 +140,6 @@ constexpr auto kNotNameWords = std::to_array<absl::string_view>({
     "its",   "our",  "their", "train", "car",      "road",       "air",     "sea",
 });
 
-// Quotation marks removed around names: straight, curly, guillemets, low-9.
-constexpr auto kQuoteMarks =
-    std::to_array<absl::string_view>({"\"", "'", "\u201C", "\u201D", "\u2018", "\u2019", "\u00AB",
-                                      "\u00BB", "\u201E", "\u2039", "\u203A"});
-
 // List bullets a scraped line may open with. ASCII ones need a space after them so that
 // "-5C" or "*Note" stays text.
 constexpr auto kBullets = std::to_array<absl::string_view>(
@@ -159,37 +168,6 @@ constexpr absl::string_view kImporterAgent = "syndicate import --format=text";
 // ---------------------------------------------------------------------------------------
 // Small text helpers. All work on UTF-8 bytes; only ASCII letters change case.
 
-constexpr absl::string_view kAsciiSpace = " \t\r\v\f";
-constexpr absl::string_view kNoBreakSpace = "\u00A0";
-
-absl::string_view TrimEnd(absl::string_view s) {
-  while (!s.empty()) {
-    if (kAsciiSpace.find(s.back()) != absl::string_view::npos) {
-      s.remove_suffix(1);
-    } else if (absl::EndsWith(s, kNoBreakSpace)) {
-      s.remove_suffix(kNoBreakSpace.size());
-    } else {
-      break;
-    }
-  }
-  return s;
-}
-
-absl::string_view TrimStart(absl::string_view s) {
-  while (!s.empty()) {
-    if (kAsciiSpace.find(s.front()) != absl::string_view::npos) {
-      s.remove_prefix(1);
-    } else if (absl::StartsWith(s, kNoBreakSpace)) {
-      s.remove_prefix(kNoBreakSpace.size());
-    } else {
-      break;
-    }
-  }
-  return s;
-}
-
-absl::string_view Trim(absl::string_view s) { return TrimStart(TrimEnd(s)); }
-
 bool IsAsciiLetter(char c) { return absl::ascii_isalpha(static_cast<unsigned char>(c)); }
 bool IsAsciiUpper(char c) { return absl::ascii_isupper(static_cast<unsigned char>(c)); }
 bool IsAsciiLower(char c) { return absl::ascii_islower(static_cast<unsigned char>(c)); }
@@ -211,24 +189,6 @@ bool ConsumePhrase(absl::string_view& s, absl::string_view phrase) {
 
 std::vector<absl::string_view> Words(absl::string_view s) {
   return absl::StrSplit(s, ' ', absl::SkipEmpty());
-}
-
-absl::string_view StripQuotes(absl::string_view s) {
-  for (bool changed = true; changed;) {
-    changed = false;
-    s = Trim(s);
-    for (absl::string_view mark : kQuoteMarks) {
-      if (absl::StartsWith(s, mark)) {
-        s.remove_prefix(mark.size());
-        changed = true;
-      }
-      if (absl::EndsWith(s, mark)) {
-        s.remove_suffix(mark.size());
-        changed = true;
-      }
-    }
-  }
-  return s;
 }
 
 // The text of `s` up to (not including) the earliest of `ends`.
@@ -308,11 +268,6 @@ std::string TidyName(absl::string_view name) {
   return out;
 }
 
-// The form names are compared in: no quotes, single spaces, ASCII lower case.
-std::string MatchKey(absl::string_view name) {
-  return absl::AsciiStrToLower(absl::StrJoin(Words(StripQuotes(name)), " "));
-}
-
 bool IsHttpUrl(absl::string_view url) {
   absl::string_view rest = url;
   if (!ConsumePhrase(rest, "https://") && !ConsumePhrase(rest, "http://")) return false;
@@ -322,8 +277,14 @@ bool IsHttpUrl(absl::string_view url) {
 // ---------------------------------------------------------------------------------------
 // Line rules. Each takes a line's content (no leading whitespace, no bullet).
 
+struct PublisherLine {
+  std::string name;
+  // Matched through a bare label with no colon after it (see SourceLabel): weak evidence.
+  bool bare = false;
+};
+
 // The publisher named after a label or inside an origin sentence. `bare`: see SourceLabel.
-std::optional<std::string> NameAfterLabel(absl::string_view rest, bool bare) {
+std::optional<PublisherLine> NameAfterLabel(absl::string_view rest, bool bare) {
   const bool colon = absl::StartsWith(rest, ":");
   if (colon) rest.remove_prefix(1);
   rest = Trim(rest);
@@ -343,14 +304,8 @@ std::optional<std::string> NameAfterLabel(absl::string_view rest, bool bare) {
   name = StripQuotes(name);
   if (absl::EndsWith(name, ".")) name.remove_suffix(1);
   if (!IsPlausibleName(name)) return std::nullopt;
-  return TidyName(name);
+  return PublisherLine{TidyName(name), bare && !colon};
 }
-
-struct PublisherLine {
-  std::string name;
-  // Matched only through a bare label (see SourceLabel): weak evidence of furniture.
-  bool bare = false;
-};
 
 std::optional<PublisherLine> ParsePublisherLine(absl::string_view content) {
   // Labels: the longest one that matches.
@@ -365,9 +320,7 @@ std::optional<PublisherLine> ParsePublisherLine(absl::string_view content) {
     }
   }
   if (best != nullptr) {
-    if (std::optional<std::string> name = NameAfterLabel(best_rest, best->bare)) {
-      return PublisherLine{*std::move(name), best->bare};
-    }
+    if (std::optional<PublisherLine> line = NameAfterLabel(best_rest, best->bare)) return line;
   }
   // Origin sentences.
   absl::string_view rest = content;
@@ -386,12 +339,7 @@ std::optional<PublisherLine> ParsePublisherLine(absl::string_view content) {
   }
   if (!has_verb) return std::nullopt;
   for (absl::string_view preposition : kOriginPrepositions) {
-    if (ConsumePhrase(rest, preposition)) {
-      if (std::optional<std::string> name = NameAfterLabel(rest, /*bare=*/false)) {
-        return PublisherLine{*std::move(name), false};
-      }
-      return std::nullopt;
-    }
+    if (ConsumePhrase(rest, preposition)) return NameAfterLabel(rest, /*bare=*/false);
   }
   return std::nullopt;
 }
@@ -668,10 +616,38 @@ struct Paragraph {
   }
 };
 
+// Vertical tab and form feed (the page break of text printed from a PDF) end a line, as
+// Unicode's line breaking rules have them do, so neither reaches a field.
+constexpr absl::string_view kVerticalTabAndFormFeed = "\v\f";
+
+// Bytes of the line end opening `s`, or 0.
+size_t LineEndBytesAtStart(absl::string_view s) {
+  if (const size_t bytes = internal::LineBreakBytesAtStart(s)) return bytes;
+  return !s.empty() && kVerticalTabAndFormFeed.find(s.front()) != absl::string_view::npos ? 1 : 0;
+}
+
+// `text` split at LF, CRLF, a lone CR, VT and FF; line ends are not kept.
+std::vector<absl::string_view> SplitLines(absl::string_view text) {
+  std::vector<absl::string_view> lines;
+  size_t start = 0;
+  for (size_t i = 0; i < text.size();) {
+    const size_t end_bytes = LineEndBytesAtStart(text.substr(i));
+    if (end_bytes == 0) {
+      ++i;
+      continue;
+    }
+    lines.push_back(text.substr(start, i - start));
+    i += end_bytes;
+    start = i;
+  }
+  lines.push_back(text.substr(start));
+  return lines;
+}
+
 std::vector<Paragraph> SplitParagraphs(absl::string_view text) {
   std::vector<Paragraph> paragraphs;
   bool open = false;
-  for (absl::string_view raw : absl::StrSplit(text, '\n')) {
+  for (absl::string_view raw : SplitLines(text)) {
     const Line line = MakeLine(TrimEnd(raw));
     if (line.content.empty()) {
       open = false;
@@ -732,8 +708,10 @@ struct Layout {
 
 // Section and headline are positional: the first text paragraph, and the one after it when
 // the first is section-shaped and the second headline-shaped. Only clear furniture and
-// bylines are skipped to find them. The trailer begins at the first furniture paragraph
-// after the story has begun (or after the headline, when no story follows it).
+// bylines are skipped to find them; a weak attribution line ("Via Rail strike ends") may
+// be the headline but never the section, since no section is named "Via Example Wire".
+// The trailer begins at the first furniture paragraph after the story has begun (or after
+// the headline, when no story follows it).
 absl::StatusOr<Layout> FindLayout(std::vector<Paragraph>& paragraphs) {
   const size_t count = paragraphs.size();
   auto head_text = [&](size_t from) {
@@ -751,7 +729,7 @@ absl::StatusOr<Layout> FindLayout(std::vector<Paragraph>& paragraphs) {
   const size_t next = head_text(first + 1);
   Layout layout{count, first, count};
   if (next < count && IsSectionShaped(paragraphs[first]) && IsHeadlineShaped(paragraphs[next])) {
-    layout.section = first;
+    if (paragraphs[first].kind == Kind::kText) layout.section = first;
     layout.headline = next;
   }
   const size_t headline_bytes = paragraphs[layout.headline].Joined().size();
@@ -813,9 +791,9 @@ void ReadNames(const Paragraph& paragraph, Evidence& evidence) {
 // The Source's canonical name for `name` when one of its publisher_aliases matches.
 std::string Canonical(const std::string& name, const Source* source) {
   if (source == nullptr) return name;
-  const std::string key = MatchKey(name);
+  const std::string key = PublisherNameKey(name);
   for (const auto& alias : source->publisher_aliases()) {
-    if (!alias.name().empty() && MatchKey(alias.alias()) == key) return alias.name();
+    if (!alias.name().empty() && PublisherNameKey(alias.alias()) == key) return alias.name();
   }
   return name;
 }
@@ -830,7 +808,7 @@ void ResolveAttribution(const Evidence& evidence, const Source* source, Article&
   for (const std::string& name : evidence.distributors) {
     if (distributor.empty()) {
       distributor = name;
-    } else if (MatchKey(name) != MatchKey(distributor)) {
+    } else if (PublisherNameKey(name) != PublisherNameKey(distributor)) {
       warnings.push_back(absl::StrCat("the trailer names two distributors: using ",
                                       Quoted(distributor), ", ignoring ", Quoted(name)));
     }
@@ -845,12 +823,13 @@ void ResolveAttribution(const Evidence& evidence, const Source* source, Article&
     publisher = Canonical(evidence.publishers.front(), source);
     for (const std::string& other : evidence.publishers) {
       const std::string canonical = Canonical(other, source);
-      if (MatchKey(canonical) != MatchKey(publisher)) {
+      if (PublisherNameKey(canonical) != PublisherNameKey(publisher)) {
         warnings.push_back(absl::StrCat("attribution lines disagree: using ", Quoted(publisher),
                                         ", ignoring ", Quoted(canonical)));
       }
     }
-    if (!dateline_agency.empty() && MatchKey(dateline_agency) != MatchKey(publisher)) {
+    if (!dateline_agency.empty() &&
+        PublisherNameKey(dateline_agency) != PublisherNameKey(publisher)) {
       warnings.push_back(absl::StrCat("the dateline credits ", Quoted(dateline_agency),
                                       " but the attribution line names ", Quoted(publisher),
                                       ": using ", Quoted(publisher)));
@@ -864,7 +843,7 @@ void ResolveAttribution(const Evidence& evidence, const Source* source, Article&
   // Elrisala. All rights reserved"): it names the distributor when the trailer does not.
   for (const CopyrightLine& copyright : evidence.copyrights) {
     const std::string holder = Canonical(copyright.holder, source);
-    if (publisher.empty() || MatchKey(holder) == MatchKey(publisher)) {
+    if (publisher.empty() || PublisherNameKey(holder) == PublisherNameKey(publisher)) {
       if (publisher.empty()) {
         publisher = holder;
         warnings.emplace_back(
@@ -875,7 +854,7 @@ void ResolveAttribution(const Evidence& evidence, const Source* source, Article&
       attribution.set_copyright_notice(copyright.notice);
       break;
     }
-    if (MatchKey(copyright.holder) == MatchKey(distributor)) continue;
+    if (PublisherNameKey(copyright.holder) == PublisherNameKey(distributor)) continue;
     if (distributor.empty()) {
       distributor = copyright.holder;
       warnings.push_back(
@@ -940,23 +919,95 @@ void AddProvenance(const TextImportOptions& options, Article& article) {
   }
 }
 
+// Tabs are kept in body_text only: a one-line field holding one would be refused by the
+// server as a control character.
+void TabsToSpaces(std::string* field) { std::replace(field->begin(), field->end(), '\t', ' '); }
+
+void TabsToSpacesInOneLineFields(Article& article) {
+  for (std::string* field :
+       {article.mutable_section(), article.mutable_headline(), article.mutable_subheadline(),
+        article.mutable_byline(), article.mutable_dateline()}) {
+    TabsToSpaces(field);
+  }
+  for (auto& author : *article.mutable_authors()) TabsToSpaces(author.mutable_name());
+  auto& attribution = *article.mutable_attribution();
+  for (std::string* field :
+       {attribution.mutable_credit_line(), attribution.mutable_original_publisher(),
+        attribution.mutable_distributor(), attribution.mutable_copyright_holder(),
+        attribution.mutable_copyright_notice()}) {
+    TabsToSpaces(field);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Input checks.
+
+// The C0 controls that are whitespace or line ends. Every other C0 control, DEL, and every
+// C1 control (U+0080–U+009F) is refused: see the header for why they are not stripped.
+constexpr absl::string_view kWhitespaceControls = "\t\n\v\f\r";
+constexpr unsigned char kFirstPrintable = 0x20;
+constexpr unsigned char kDelete = 0x7F;
+// U+0080–U+009F in UTF-8: this lead byte, then the code point's own value as the second.
+constexpr unsigned char kC1LeadByte = 0xC2;
+constexpr unsigned char kLastC1 = 0x9F;
+
+// The code point of the refused control character opening `s` (valid UTF-8), if any.
+std::optional<unsigned> RefusedControlAtStart(absl::string_view s) {
+  const auto first = static_cast<unsigned char>(s.front());
+  if (first == kDelete ||
+      (first < kFirstPrintable && kWhitespaceControls.find(s.front()) == absl::string_view::npos)) {
+    return first;
+  }
+  if (first == kC1LeadByte && s.size() > 1) {
+    const auto second = static_cast<unsigned char>(s[1]);
+    if (second <= kLastC1) return second;
+  }
+  return std::nullopt;
+}
+
+// INVALID_ARGUMENT naming the first refused control character and its line, counted from 1
+// as an editor counts them (a line ends at LF, CRLF or a lone CR).
+absl::Status CheckNoControlCharacters(absl::string_view text) {
+  size_t line = 1;
+  for (size_t i = 0; i < text.size();) {
+    const absl::string_view rest = text.substr(i);
+    if (const size_t line_break = internal::LineBreakBytesAtStart(rest)) {
+      ++line;
+      i += line_break;
+    } else if (const std::optional<unsigned> code = RefusedControlAtStart(rest)) {
+      return absl::InvalidArgumentError(
+          absl::StrFormat("text: line %d holds control character U+%04X", line, *code));
+    } else {
+      ++i;
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<ImportResult> ParseScrapedText(std::string_view input,
                                               const TextImportOptions& options) {
   // Debian's abseil has its own string_view type (ABSL_OPTION_USE_STD_STRING_VIEW 0).
   absl::string_view text(input.data(), input.size());
+  constexpr absl::string_view kByteOrderMark = "\uFEFF";
+  if (absl::StartsWith(text, kByteOrderMark)) text.remove_prefix(kByteOrderMark.size());
   if (text.empty()) return absl::InvalidArgumentError("text: empty");
   if (!IsValidUtf8(input)) return absl::InvalidArgumentError("text: not valid UTF-8");
+  SYNDICATE_RETURN_IF_ERROR(CheckNoControlCharacters(text));
   if (!options.original_url.empty() && !IsHttpUrl(options.original_url)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "options.original_url: ", Quoted(options.original_url), " is not an absolute http(s) URL"));
   }
   static const bool sodium_ready = sodium_init() >= 0;
   if (!sodium_ready) return absl::InternalError("libsodium failed to initialize");
-  if (absl::StartsWith(text, "\uFEFF")) text.remove_prefix(3);  // byte order mark
 
   std::vector<Paragraph> paragraphs = SplitParagraphs(text);
+  if (paragraphs.empty()) {
+    return absl::InvalidArgumentError(Trim(text).empty()
+                                          ? "text: holds only whitespace"
+                                          : "text: holds only whitespace and list bullets");
+  }
   for (Paragraph& paragraph : paragraphs) Classify(paragraph);
   SYNDICATE_ASSIGN_OR_RETURN(const Layout layout, FindLayout(paragraphs));
   const size_t count = paragraphs.size();
@@ -1025,6 +1076,7 @@ absl::StatusOr<ImportResult> ParseScrapedText(std::string_view input,
   article.mutable_attribution()->set_original_url(options.original_url);
   ResolveAttribution(evidence, options.source, article, warnings);
   warnings.emplace_back("no publication date read: published_at left unset");
+  TabsToSpacesInOneLineFields(article);
 
   if (options.source != nullptr) article.set_source_id(options.source->id());
   article.set_external_id(

@@ -37,20 +37,35 @@ struct ImportResult {
   std::vector<std::string> warnings;
 };
 
-// Parses `text` (UTF-8; LF or CRLF line endings; a leading byte order mark is skipped).
-// Never invents a value: whatever it cannot determine is left empty and reported in
-// ImportResult::warnings, in a fixed order. Never reads a date: published_at stays unset.
+// Parses `text` (UTF-8; a leading byte order mark is skipped). A line ends at LF, CRLF or
+// a lone CR (old Mac OS), and also at a vertical tab or form feed (a page break), so that
+// neither reaches a field. Never invents a value: whatever it cannot determine is left
+// empty and reported in ImportResult::warnings, in a fixed order. Never reads a date:
+// published_at stays unset.
+//
+// Control characters are refused, not stripped: C0 controls other than tab, LF, VT, FF
+// and CR; DEL (U+007F); C1 controls (U+0080–U+009F). The server refuses them in stories,
+// and on a scraped page they mean the text was decoded wrongly rather than that a stray
+// character slipped in: NULs between letters are UTF-16, and U+0091–U+0097 are Windows-1252
+// quotes and dashes read as Latin-1. Stripping them would store "Chinas" for "China’s"
+// without a word; refusing names the line so the page can be re-saved as UTF-8.
+//
+// No field but body_text holds a tab: in one-line fields (section, headline, subheadline,
+// byline, authors, dateline, attribution names, copyright notice) a tab becomes a space.
 //
 // What goes where:
 //  - section: a first paragraph of one short line (at most 3 words) when the paragraph
 //    after it does not end with a full stop; headline: the next paragraph (or the first).
+//    Page furniture is never the section or the headline. An attribution line is furniture
+//    wherever it stands, with one exception: a line opening with a bare "Source" or "Via"
+//    and no colon ("Via Rail strike ends") may be the headline, though never the section.
 //  - subheadline: the paragraph after the headline, when more story follows and it does
 //    not open with a byline or dateline.
-//  - body_text: the story paragraphs, as written (only line-end whitespace and CRs are
-//    dropped; inner line breaks, leading spaces, bullets and quotes stay), joined by
-//    "\n\n". The story ends where the trailer begins: the first paragraph of page
-//    furniture (attribution, distributor or copyright line, share/comment/subscribe
-//    prompt) after the story has started; everything after it is trailer.
+//  - body_text: the story paragraphs, as written (every line end becomes "\n" and
+//    line-end whitespace is dropped; inner line breaks, leading spaces, tabs, bullets and
+//    quotes stay), joined by "\n\n". The story ends where the trailer begins: the first paragraph
+//    of page furniture (attribution, distributor or copyright line, share/comment/subscribe prompt)
+//    after the story has started; everything after it is trailer.
 //  - byline, authors (role "author"): a paragraph of one line "By A", "By A and B",
 //    "By A, B and C"; names kept as written.
 //  - dateline: PLACE from "PLACE — " / "PLACE (Agency) — " opening the first story
@@ -58,7 +73,9 @@ struct ImportResult {
 //  - attribution.original_publisher: from an attribution line ("Source: X", "Via X",
 //    "This article originally appeared on X", …), else the dateline's "(Agency)", else
 //    the copyright holder (with a warning); quotes removed, all-lower-case names given
-//    capitals, then mapped through options.source's publisher_aliases.
+//    capitals, then mapped through options.source's publisher_aliases: a name takes the
+//    alias's `name` when both have the same PublisherNameKey (publisher_names.h). Names
+//    read from the page are compared with each other by that key as well.
 //  - attribution.distributor: the site naming itself in the trailer ("Discover more from
 //    X", "For more: X website"); copyright_holder / copyright_notice: the first copyright
 //    line whose holder is not the distributor; credit_line: "{publisher} via
@@ -67,9 +84,15 @@ struct ImportResult {
 //    (distributor) when known, then KIND_IMPORTED ("syndicate import --format=text").
 //
 // Errors:
-//  - INVALID_ARGUMENT: `text` is empty or not valid UTF-8; it holds no headline (nothing
-//    but bylines and page furniture, or a first paragraph over 1000 bytes);
-//    options.original_url is set but is not an absolute http(s) URL.
+//  - INVALID_ARGUMENT, with a message naming the problem:
+//     - "text: empty" (nothing, or only a byte order mark);
+//     - "text: not valid UTF-8";
+//     - "text: line N holds control character U+XXXX": the first refused control
+//       character (see above); lines counted from 1 at LF, CRLF or a lone CR;
+//     - "text: holds only whitespace" (or "… whitespace and list bullets");
+//     - "text: no headline (…)": every paragraph is a byline or page furniture, or the
+//       headline paragraph is over 1000 bytes;
+//     - options.original_url is set but is not an absolute http(s) URL.
 //  - INTERNAL: libsodium could not be initialized.
 //
 // Thread-safe; keeps no reference to `text` or `options` after it returns. Time and

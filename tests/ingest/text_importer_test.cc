@@ -1,5 +1,6 @@
 #include "ingest/text_importer.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -291,6 +293,17 @@ TEST(TextImporterSeed, CrlfCopyParsesTheSame) {
   EXPECT_EQ(with_cr.warnings, lf.warnings);
 }
 
+TEST(TextImporterSeed, CrOnlyCopyParsesTheSame) {
+  const std::optional<std::string> seed = ReadSeed();
+  if (!seed.has_value()) GTEST_SKIP() << "seed " << kSeedName << " not found";
+  std::string cr_only = *seed;
+  std::replace(cr_only.begin(), cr_only.end(), '\n', '\r');
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult lf, ParseScrapedText(*seed, {}));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult cr, ParseScrapedText(cr_only, {}));
+  EXPECT_EQ(cr.article.SerializeAsString(), lf.article.SerializeAsString());
+  EXPECT_EQ(cr.warnings, lf.warnings);
+}
+
 // ---------------------------------------------------------------------------------------
 // Project fixtures, one per variant of the page's shape.
 
@@ -406,6 +419,23 @@ TEST(TextImporterFixtures, WireDatelineGoesThroughTheAliases) {
   EXPECT_EQ(result.article.attribution().credit_line(), "Example Wire Service via Harbour Post");
 }
 
+// The bug: aliases were compared with only spaces collapsed, so a tab or no-break space
+// in an alias never matched.
+TEST(TextImporterFixtures, AliasesMatchWhateverWhitespaceTheyHold) {
+  for (const char* alias_text : {"example\tWIRE", "Example\u00A0 Wire", "\"Example\n Wire\""}) {
+    SCOPED_TRACE(absl::CEscape(alias_text));
+    Source source;
+    auto* alias = source.add_publisher_aliases();
+    alias->set_alias(alias_text);
+    alias->set_name("Example Wire Service");
+    TextImportOptions options;
+    options.source = &source;
+    SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result,
+                                   ParseScrapedText(Fixture("dateline_wire.txt"), options));
+    EXPECT_EQ(result.article.attribution().original_publisher(), "Example Wire Service");
+  }
+}
+
 TEST(TextImporterFixtures, CopyrightLineIsTheFallbackPublisher) {
   SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result, ParseFixture("copyright.txt"));
   ExpectImport(
@@ -488,29 +518,41 @@ TEST(TextImporterFixtures, StraightQuotesStayInTheTextAndLeaveTheName) {
                                    "straight_quotes.txt"));
 }
 
+Expected BridgeRepairs(const std::string& file_name) {
+  return {
+      .section = "Local",
+      .headline = "Bridge repairs close Mill Street for a month",
+      .subheadline = "Drivers are asked to use the ring road until the end of May.",
+      // Line-end spaces and CRs go; the line break inside a paragraph stays, as "\n".
+      .paragraphs = {"Work on the 90-year-old bridge begins on Monday.\n"
+                     "Crews will replace the deck and the railings.",
+                     "The council said the bridge was last repaired in 1998."},
+      .original_publisher = "Cedar Ridge Daily",
+      .distributor = "Harbour Post",
+      .credit_line = "Cedar Ridge Daily via Harbour Post",
+      .external_id = "text-068b0a1097f831a700cb900ead2dbb8c",
+      .provenance = {Created("Cedar Ridge Daily"), Republished("Harbour Post"),
+                     Imported(file_name)},
+      .warnings = {kNoByline, kNoDate},
+  };
+}
+
 TEST(TextImporterFixtures, CrlfLineEndings) {
   const std::string text = Fixture("crlf.txt");
   ASSERT_THAT(text, HasSubstr("\r\n")) << "crlf.txt lost its CRLF line endings";
   TextImportOptions options;
   options.origin = "crlf.txt";
   SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result, ParseScrapedText(text, options));
-  ExpectImport(result,
-               {
-                   .section = "Local",
-                   .headline = "Bridge repairs close Mill Street for a month",
-                   .subheadline = "Drivers are asked to use the ring road until the end of May.",
-                   // Line-end spaces and CRs go; the line break inside a paragraph stays.
-                   .paragraphs = {"Work on the 90-year-old bridge begins on Monday.\n"
-                                  "Crews will replace the deck and the railings.",
-                                  "The council said the bridge was last repaired in 1998."},
-                   .original_publisher = "Cedar Ridge Daily",
-                   .distributor = "Harbour Post",
-                   .credit_line = "Cedar Ridge Daily via Harbour Post",
-                   .external_id = "text-068b0a1097f831a700cb900ead2dbb8c",
-                   .provenance = {Created("Cedar Ridge Daily"), Republished("Harbour Post"),
-                                  Imported("crlf.txt")},
-                   .warnings = {kNoByline, kNoDate},
-               });
+  ExpectImport(result, BridgeRepairs("crlf.txt"));
+}
+
+// The bug: old Mac OS line endings (a CR alone) made the whole page one headline.
+TEST(TextImporterFixtures, CrOnlyLineEndings) {
+  const std::string text = Fixture("cr_only.txt");
+  ASSERT_THAT(text, HasSubstr("\r\r")) << "cr_only.txt lost its CR line endings";
+  ASSERT_THAT(text, ::testing::Not(HasSubstr("\n")));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result, ParseFixture("cr_only.txt"));
+  ExpectImport(result, BridgeRepairs("cr_only.txt"));
 }
 
 TEST(TextImporterFixtures, NoStandfirstWhenTheBylineFollowsTheHeadline) {
@@ -679,6 +721,42 @@ TEST(TextImporterRules, HeadlineThatOpensWithABareLabelIsStillTheHeadline) {
   EXPECT_EQ(result.article.attribution().original_publisher(), "Example Wire");
 }
 
+// The bug: "Source" is a bare label ("Source of the fire…"), and the colon after it was
+// ignored, so an attribution line above the headline became the section.
+TEST(TextImporterRules, SourceColonLineIsAttributionWhereverItStands) {
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(
+      const ImportResult result,
+      Parse("Source: Example Wire\n\nHeadline of the story\n\nThe story text.\n"));
+  ExpectImport(result, {
+                           .headline = "Headline of the story",
+                           .paragraphs = {"The story text."},
+                           .original_publisher = "Example Wire",
+                           .credit_line = "Example Wire",
+                           .external_id = "text-79b23f00b461196a8eceabf10d56c387",
+                           .provenance = {Created("Example Wire"), Imported("")},
+                           .warnings = {kNoSection, kNoByline, kNoDistributor, kNoDate},
+                       });
+}
+
+TEST(TextImporterRules, SourceColonLinesAloneHoldNoHeadline) {
+  EXPECT_THAT(Parse("Source: Example Wire\n\nSource: Example Wire\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "text: no headline (every paragraph is a byline or page furniture)"));
+}
+
+// A bare "Via X" may open a headline ("Via Rail strike ends…"), but a section is a plain
+// word or two: a short bare attribution line above a headline is attribution.
+TEST(TextImporterRules, BareAttributionLineAboveTheHeadlineIsNotTheSection) {
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(
+      const ImportResult result,
+      Parse("Via Example Wire\n\nHarbour lights switched on\n\nThe lights came on.\n"));
+  EXPECT_EQ(result.article.section(), "");
+  EXPECT_EQ(result.article.headline(), "Harbour lights switched on");
+  EXPECT_EQ(result.article.body_text(), "The lights came on.");
+  EXPECT_EQ(result.article.attribution().original_publisher(), "Example Wire");
+  EXPECT_THAT(result.warnings, ElementsAre(kNoSection, kNoByline, kNoDistributor, kNoDate));
+}
+
 TEST(TextImporterRules, BylineForms) {
   struct Case {
     std::string line;
@@ -842,10 +920,92 @@ TEST(TextImporterEdges, InvalidUtf8IsInvalidArgument) {
               StatusIs(absl::StatusCode::kInvalidArgument, "text: not valid UTF-8"));
 }
 
-TEST(TextImporterEdges, EmptyAndBlankTextAreInvalidArgument) {
+TEST(TextImporterEdges, EmptyTextIsInvalidArgument) {
   EXPECT_THAT(Parse(""), StatusIs(absl::StatusCode::kInvalidArgument, "text: empty"));
-  EXPECT_THAT(Parse(" \r\n\t\n\u00A0\n"),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("text: no headline")));
+  EXPECT_THAT(Parse("\uFEFF"), StatusIs(absl::StatusCode::kInvalidArgument, "text: empty"));
+}
+
+// The bug: a blank page was said to hold only bylines and page furniture.
+TEST(TextImporterEdges, BlankTextSaysSo) {
+  EXPECT_THAT(Parse(" \r\n\t\n\u00A0\n\f\v\r"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "text: holds only whitespace"));
+  EXPECT_THAT(Parse("\u2022\n  - \n*\n"), StatusIs(absl::StatusCode::kInvalidArgument,
+                                                   "text: holds only whitespace and list bullets"));
+}
+
+// The bug: 100 NUL bytes became a 100-NUL headline. Controls are refused, not stripped: on
+// a scraped page they mean a wrong encoding (UTF-16, or Windows-1252 read as Latin-1).
+TEST(TextImporterEdges, ControlCharactersAreRefusedNamingTheLine) {
+  EXPECT_THAT(
+      Parse(std::string(100, '\0')),
+      StatusIs(absl::StatusCode::kInvalidArgument, "text: line 1 holds control character U+0000"));
+  struct Case {
+    std::string text;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {"Harbour lights\n\nChina\u0092s lights came on.\n",
+       "text: line 3 holds control character U+0092"},
+      {"Harbour lights\r\n\r\nThe lights \x1B[1mcame on.\r\n",
+       "text: line 3 holds control character U+001B"},
+      {"Harbour lights\r\rThe lights came on.\x7F\r",
+       "text: line 3 holds control character U+007F"},
+      {"Harbour lights\n\nThe lights came on.\n\u0085",
+       "text: line 4 holds control character U+0085"},
+      {"Harbour\x01 lights", "text: line 1 holds control character U+0001"},
+      {"Harbour lights\n\u009F", "text: line 2 holds control character U+009F"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(absl::CEscape(c.text));
+    EXPECT_THAT(Parse(c.text), StatusIs(absl::StatusCode::kInvalidArgument, c.message));
+  }
+}
+
+// Characters next to the refused ranges are text: "~" (U+007E) comes just before DEL;
+// U+00A0 just after the C1 controls, sharing their UTF-8 lead byte 0xC2 (as © does).
+TEST(TextImporterEdges, CharactersBesideTheControlRangesAreText) {
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(
+      const ImportResult result,
+      Parse("Harbour\u00A0lights~ switched on\n\nThe lights came on.\n\n\u00A9 2026 Northwind "
+            "Gazette\n"));
+  EXPECT_EQ(result.article.headline(), "Harbour\u00A0lights~ switched on");
+  EXPECT_EQ(result.article.attribution().copyright_holder(), "Northwind Gazette");
+}
+
+// Form feed (a page break) and vertical tab end a line, so none reaches a field.
+TEST(TextImporterEdges, FormFeedAndVerticalTabEndALine) {
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(
+      const ImportResult result,
+      Parse("Harbour lights switched on\f\fThe lights came on.\vCrowds gathered.\n\f"
+            "Source: Example Wire\n"));
+  EXPECT_EQ(result.article.headline(), "Harbour lights switched on");
+  EXPECT_EQ(result.article.body_text(), "The lights came on.\nCrowds gathered.");
+  EXPECT_EQ(result.article.attribution().original_publisher(), "Example Wire");
+}
+
+// Tabs may stay in body_text only; a tab in a one-line field would be refused by the
+// server as a control character.
+TEST(TextImporterEdges, TabsInOneLineFieldsBecomeSpaces) {
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(
+      const ImportResult result,
+      Parse("Local\n\nHarbour\tlights switched on\n\nBy Ana\tRuiz\n\n"
+            "BRENN\t(Example\tWire) \u2014 The lights\tcame on.\n\nCrowds gathered.\n\n"
+            "\u00A9 2026\tExample\tWire\n\nDiscover more from Harbour\tPost\n"));
+  const Article& article = result.article;
+  EXPECT_EQ(article.section(), "Local");
+  EXPECT_EQ(article.headline(), "Harbour lights switched on");
+  EXPECT_EQ(article.byline(), "By Ana Ruiz");
+  EXPECT_EQ(AuthorNames(article), std::vector<std::string>{"Ana Ruiz"});
+  EXPECT_EQ(article.dateline(), "BRENN");
+  EXPECT_EQ(article.body_text(),
+            "BRENN\t(Example\tWire) \u2014 The lights\tcame on.\n\nCrowds gathered.");
+  EXPECT_EQ(article.attribution().original_publisher(), "Example Wire");
+  EXPECT_EQ(article.attribution().distributor(), "Harbour Post");
+  EXPECT_EQ(article.attribution().credit_line(), "Example Wire via Harbour Post");
+  EXPECT_EQ(article.attribution().copyright_holder(), "Example Wire");
+  EXPECT_EQ(article.attribution().copyright_notice(), "\u00A9 2026 Example Wire");
+  EXPECT_THAT(Hops(article),
+              ElementsAre(Created("Example Wire"), Republished("Harbour Post"), Imported("")));
 }
 
 TEST(TextImporterEdges, OnlyATrailerHoldsNoHeadline) {
