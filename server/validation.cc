@@ -13,6 +13,7 @@
 #include "common/status_macros.h"
 #include "common/utf8.h"
 #include "google/protobuf/descriptor.h"
+#include "ingest/publisher_names.h"
 
 namespace syndicate::server {
 namespace {
@@ -274,10 +275,17 @@ absl::Status ValidateSource(const Source& source, absl::string_view field_path) 
     const std::string path = Path(field_path, "publisher_aliases", i);
     SYNDICATE_RETURN_IF_ERROR(Require(alias.alias(), Path(path, "alias")));
     SYNDICATE_RETURN_IF_ERROR(Require(alias.name(), Path(path, "name")));
-    const std::string key = absl::AsciiStrToLower(absl::StripAsciiWhitespace(alias.alias()));
+    // Compared as the importer compares names, so no two aliases can match the same name.
+    const std::string key = ingest::PublisherNameKey(alias.alias());
+    if (key.empty()) {
+      return Invalid(Path(path, "alias"),
+                     absl::StrCat(Quote(alias.alias()), " holds only quotes and spaces"));
+    }
     if (!aliases.insert(key).second) {
       return Invalid(Path(path, "alias"),
-                     absl::StrCat(Quote(alias.alias()), " appears more than once"));
+                     absl::StrCat(Quote(alias.alias()),
+                                  " is the same name as an earlier alias (ignoring case, quotes "
+                                  "and spacing)"));
     }
   }
   for (int i = 0; i < source.feed_urls_size(); ++i) {

@@ -281,7 +281,30 @@ TEST(SourceValidation, AliasesMustBeDistinctIgnoringCase) {
   duplicate->set_name("Another Gazette");
   EXPECT_THAT(ValidateSource(source, "source"),
               StatusIs(absl::StatusCode::kInvalidArgument,
-                       "source.publisher_aliases[1].alias: \" HARBOUR \" appears more than once"));
+                       "source.publisher_aliases[1].alias: \" HARBOUR \" is the same name as an "
+                       "earlier alias (ignoring case, quotes and spacing)"));
+  // Found by a tester: quotes and doubled spaces made "different" aliases the importer
+  // could not tell apart.
+  source = ExampleSource();
+  source.add_publisher_aliases()->set_alias("“harbour”");
+  source.mutable_publisher_aliases(1)->set_name("Another Gazette");
+  EXPECT_THAT(ValidateSource(source, "source"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       ::testing::HasSubstr("is the same name as an earlier alias")));
+  source = ExampleSource();
+  source.mutable_publisher_aliases(0)->set_alias("harbour  gazette");
+  auto* spaced = source.add_publisher_aliases();
+  spaced->set_alias("Harbour Gazette");
+  spaced->set_name("Another Gazette");
+  EXPECT_THAT(ValidateSource(source, "source"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       ::testing::HasSubstr("is the same name as an earlier alias")));
+  source = ExampleSource();
+  source.mutable_publisher_aliases(0)->set_alias("\"“”\"");
+  EXPECT_THAT(ValidateSource(source, "source"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "source.publisher_aliases[0].alias: \"\"“”\"\" holds only quotes and "
+                       "spaces"));
   source = ExampleSource();
   source.add_publisher_aliases()->set_alias("gazette");
   EXPECT_THAT(ValidateSource(source, "source"),
