@@ -18,6 +18,7 @@
 #include "absl/time/time.h"
 #include "client/client.h"
 #include "client/json.h"
+#include "common/utf8.h"
 #include "ingest/text_importer.h"
 
 namespace {
@@ -50,13 +51,14 @@ struct ImportFlags {
 
 // A URL flag must be an absolute http(s) URL; the server checks the rest of its shape.
 absl::Status CheckUrlFlag(absl::string_view flag, const std::string& url) {
-  const bool http = absl::StartsWith(url, "http://") || absl::StartsWith(url, "https://");
+  const bool http =
+      absl::StartsWithIgnoreCase(url, "http://") || absl::StartsWithIgnoreCase(url, "https://");
   const bool clean = std::none_of(url.begin(), url.end(), [](char c) {
     return static_cast<unsigned char>(c) <= 0x20 || c == 0x7F;
   });
   if (!url.empty() && (!http || !clean || url.find("://") + 3 == url.size())) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(flag, ": \"", url, "\" is not an absolute http(s) URL"));
+    return absl::InvalidArgumentError(absl::StrCat(flag, ": ", syndicate::QuoteForMessage(url),
+                                                   " is not an absolute http(s) URL"));
   }
   return absl::OkStatus();
 }
@@ -208,7 +210,15 @@ int main(int argc, char** argv) {
                 .empty();
   };
   if (argc > 1 && argv[1][0] != '-' && !is_command(argv[1])) {
-    return Usage(absl::StrCat("unknown command \"", argv[1], "\"; see --help"));
+    return Usage(
+        absl::StrCat("unknown command ", syndicate::QuoteForMessage(argv[1]), "; see --help"));
+  }
+  if (argc > 2 && std::string_view(argv[1]) == "source" && argv[2][0] != '-' &&
+      source_cmd->get_subcommands([&](const CLI::App* c) { return c->get_name() == argv[2]; })
+          .empty()) {
+    return Usage(absl::StrCat("unknown command ",
+                              syndicate::QuoteForMessage(absl::StrCat("source ", argv[2])),
+                              "; see source --help"));
   }
   try {
     app.parse(argc, argv);

@@ -81,11 +81,23 @@ char32_t DecodeNext(const uint8_t*& p, const uint8_t* end) {
   return code;
 }
 
-bool IsInvisible(char32_t c) {
-  return c == 0x09 || c == 0x0A || c == 0x0B || c == 0x0C || c == 0x0D || c == 0x20 || c == 0x85 ||
-         c == 0xA0 || c == 0x1680 || c == 0x180E || (c >= 0x2000 && c <= 0x200D) || c == 0x2028 ||
-         c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x2060 || c == 0x3000 || c == 0xFEFF;
+bool IsWhiteSpace(char32_t c) {
+  return (c >= 0x09 && c <= 0x0D) || c == 0x20 || c == 0x85 || c == 0xA0 || c == 0x1680 ||
+         (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F ||
+         c == 0x3000;
 }
+
+// Default_Ignorable_Code_Point, from Unicode's DerivedCoreProperties.txt.
+bool IsDefaultIgnorable(char32_t c) {
+  return c == 0xAD || c == 0x34F || c == 0x61C || c == 0x115F || c == 0x1160 || c == 0x17B4 ||
+         c == 0x17B5 || (c >= 0x180B && c <= 0x180F) || (c >= 0x200B && c <= 0x200F) ||
+         (c >= 0x202A && c <= 0x202E) || (c >= 0x2060 && c <= 0x206F) || c == 0x3164 ||
+         (c >= 0xFE00 && c <= 0xFE0F) || c == 0xFEFF || c == 0xFFA0 ||
+         (c >= 0xFFF0 && c <= 0xFFF8) || (c >= 0x1BCA0 && c <= 0x1BCA3) ||
+         (c >= 0x1D173 && c <= 0x1D17A) || (c >= 0xE0000 && c <= 0xE0FFF);
+}
+
+bool IsInvisible(char32_t c) { return IsWhiteSpace(c) || IsDefaultIgnorable(c) || c == 0x2800; }
 
 }  // namespace
 
@@ -103,12 +115,40 @@ std::optional<char32_t> FindControlCharacter(std::string_view text, bool allow_l
   const uint8_t* const end = p + text.size();
   while (p < end) {
     const char32_t c = DecodeNext(p, end);
+    const bool line_break = c == '\n' || c == '\r' || c == 0x2028 || c == 0x2029;
+    if (line_break) {
+      if (allow_line_breaks) continue;
+      return c;
+    }
     const bool control = c < 0x20 || c == 0x7F || (c >= 0x80 && c <= 0x9F);
-    if (!control || c == '\t') continue;
-    if (allow_line_breaks && (c == '\n' || c == '\r')) continue;
-    return c;
+    if (control && c != '\t') return c;
   }
   return std::nullopt;
+}
+
+std::string QuoteForMessage(std::string_view value, size_t max_bytes) {
+  size_t cut = value.size();
+  if (cut > max_bytes) {
+    cut = max_bytes;
+    while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xC0) == 0x80) --cut;
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = "\"";
+  for (char c : value.substr(0, cut)) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(c);
+    } else if (u < 0x20 || u == 0x7F) {
+      out += "\\x";
+      out.push_back(kHex[u >> 4]);
+      out.push_back(kHex[u & 0xF]);
+    } else {
+      out.push_back(c);
+    }
+  }
+  out += cut < value.size() ? "…\"" : "\"";
+  return out;
 }
 
 }  // namespace syndicate

@@ -2,7 +2,9 @@
 #ifndef SYNDICATE_COMMON_UTF8_H_
 #define SYNDICATE_COMMON_UTF8_H_
 
+#include <cstddef>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace syndicate {
@@ -12,16 +14,24 @@ namespace syndicate {
 // Thread-safe; does not allocate.
 bool IsValidUtf8(std::string_view text);
 
-// True when `text` holds nothing a reader would see: only Unicode white space (White_Space
-// property: tab, line breaks, U+0020, U+0085, U+00A0, U+1680, U+2000..U+200A, U+2028,
-// U+2029, U+202F, U+205F, U+3000) and invisible format characters (U+180E, U+200B..U+200D,
-// U+2060, U+FEFF). Empty text is blank. Bytes that are not UTF-8 count as visible.
+// True when `text` holds nothing a reader would see: only Unicode white space (the
+// White_Space property of the Unicode Character Database), code points that are
+// Default_Ignorable_Code_Point (DerivedCoreProperties.txt: soft hyphen, zero-width and
+// bidirectional marks, variation selectors, Hangul fillers, tags, …) and U+2800 BRAILLE
+// PATTERN BLANK. Empty text is blank. Bytes that are not UTF-8 count as visible.
 bool IsBlankText(std::string_view text);
 
-// The first control character in `text` — C0 (U+0000..U+001F), DEL (U+007F) or C1
-// (U+0080..U+009F) — other than tab, and other than line feed and carriage return when
-// `allow_line_breaks`; nullopt when there is none. Expects valid UTF-8.
+// The first character in `text` that plain text must not hold: a control character — C0
+// (U+0000..U+001F), DEL (U+007F) or C1 (U+0080..U+009F) — other than tab; and, unless
+// `allow_line_breaks`, any line break: LF, CR, U+2028 LINE SEPARATOR, U+2029 PARAGRAPH
+// SEPARATOR. nullopt when there is none. Expects valid UTF-8.
 std::optional<char32_t> FindControlCharacter(std::string_view text, bool allow_line_breaks);
+
+// `value` in double quotes for an error message: at most `max_bytes` of it (cut at a
+// character boundary, then "…"), with control characters and the quote and backslash
+// characters escaped ("\x1b", "\"", "\\"), so a message never carries a terminal
+// escape or an ambiguous quote.
+std::string QuoteForMessage(std::string_view value, size_t max_bytes = 80);
 
 }  // namespace syndicate
 

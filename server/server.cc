@@ -73,9 +73,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   int selected_port = 0;
   builder.AddListeningPort(options.listen_address, grpc::InsecureServerCredentials(),
                            &selected_port);
-  // Requests up to twice the largest article are read, so that an oversized story is
-  // refused by validation naming its largest field rather than by gRPC's size check.
-  builder.SetMaxReceiveMessageSize(static_cast<int>(2 * kMaxArticleBytes + 64 * 1024));
+  // Requests well past the largest article are read, so that an oversized story is refused
+  // by validation naming its largest field, not by gRPC's size check.
+  builder.SetMaxReceiveMessageSize(static_cast<int>(kMaxRequestBytes));
   builder.RegisterService(&server->publishing_);
   builder.RegisterService(&server->syndication_);
   server->server_ = builder.BuildAndStart();

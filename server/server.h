@@ -21,6 +21,11 @@ struct ServerOptions {
   std::string listen_address = "127.0.0.1:0";
 };
 
+// Largest request read, in bytes; larger ones get gRPC's RESOURCE_EXHAUSTED. Eight times
+// the largest article (kMaxArticleBytes), so that anything a publisher plausibly sends is
+// answered by validation.
+inline constexpr size_t kMaxRequestBytes = 8 * 1024 * 1024;
+
 // Name under which health checking reports the partner API (grpc.health.v1).
 inline constexpr char kSyndicationServiceName[] = "syndication.v1.SyndicationService";
 

@@ -26,27 +26,7 @@ using syndication::v1::Source;
 constexpr int64_t kMinTimestampSeconds = -62135596800;
 constexpr int64_t kMaxTimestampSeconds = 253402300799;
 
-// Quotes a caller's value for an error message: cut short, so one bad field cannot make a
-// megabyte error, and with control characters escaped, so a message cannot carry them.
-std::string Quote(absl::string_view value) {
-  constexpr size_t kMaxShown = 80;
-  size_t cut = value.size();
-  if (cut > kMaxShown) {
-    cut = kMaxShown;
-    while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xC0) == 0x80) --cut;
-  }
-  std::string out = "\"";
-  for (char c : value.substr(0, cut)) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7F) {
-      absl::StrAppend(&out, "\\x", absl::Hex(u, absl::kZeroPad2));
-    } else {
-      out.push_back(c);
-    }
-  }
-  absl::StrAppend(&out, cut < value.size() ? "…\"" : "\"");
-  return out;
-}
+std::string Quote(absl::string_view value) { return QuoteForMessage({value.data(), value.size()}); }
 
 absl::Status Invalid(absl::string_view field_path, absl::string_view problem) {
   return absl::InvalidArgumentError(absl::StrCat(field_path, ": ", problem));

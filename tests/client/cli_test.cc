@@ -84,6 +84,15 @@ TEST(CliOffline, UsageErrorsExitTwo) {
   const RunResult unknown = Syndicate({"frobnicate"});
   EXPECT_EQ(unknown.exit_code, 2);
   EXPECT_EQ(unknown.err, "syndicate: unknown command \"frobnicate\"; see --help\n");
+  const RunResult unknown_source = Syndicate({"source", "bogus"});
+  EXPECT_EQ(unknown_source.exit_code, 2);
+  EXPECT_EQ(unknown_source.err, "syndicate: unknown command \"source bogus\"; see source --help\n");
+  // URL schemes are case-insensitive; control characters are escaped in the message.
+  EXPECT_EQ(Syndicate({"convert", "--url=HTTPS://example.org/a", Fixture("via.txt")}).exit_code, 0);
+  const RunResult escaped = Syndicate({"convert", "--url=ftp://x\x1b]0;t\x07", Fixture("via.txt")});
+  EXPECT_EQ(escaped.exit_code, 2);
+  EXPECT_EQ(escaped.err,
+            "syndicate: --url: \"ftp://x\\x1b]0;t\\x07\" is not an absolute http(s) URL\n");
   EXPECT_EQ(Syndicate({"get"}).exit_code, 2);
   const RunResult format = Syndicate({"convert", "--format=rss", Fixture("via.txt")});
   EXPECT_EQ(format.exit_code, 2);

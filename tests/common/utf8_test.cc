@@ -44,6 +44,11 @@ TEST(IsBlankText, SeesOnlyVisibleCharacters) {
   EXPECT_FALSE(IsBlankText("\xE2\x80\x9C"));        // “
   EXPECT_FALSE(IsBlankText(std::string("\0", 1)));  // NUL is a control, not blank
   EXPECT_FALSE(IsBlankText("\xFF"));                // not UTF-8
+  // Found by a tester: each of these alone passed as a visible headline.
+  for (const char* invisible : {"\u00ad", "\u200e", "\u034f", "\u115f", "\u3164", "\ufe0f",
+                                "\u2800", "\U000e0020", "\U0001d173"}) {
+    EXPECT_TRUE(IsBlankText(invisible)) << invisible;
+  }
 }
 
 TEST(FindControlCharacter, FindsC0DelAndC1) {
@@ -55,6 +60,18 @@ TEST(FindControlCharacter, FindsC0DelAndC1) {
   EXPECT_EQ(FindControlCharacter("del \x7F", true), U'\x7F');
   EXPECT_EQ(FindControlCharacter("c1 \xC2\x85", true), U'\x85');  // NEL
   EXPECT_EQ(FindControlCharacter("caf\xC3\xA9 \xE2\x80\x94 ok", false), std::nullopt);
+  // Found by a tester: U+2028 slipped into a one-line headline.
+  EXPECT_EQ(FindControlCharacter("a\u2028b", false), U'\u2028');
+  EXPECT_EQ(FindControlCharacter("a\u2029b", false), U'\u2029');
+  EXPECT_EQ(FindControlCharacter("a\u2028b", true), std::nullopt);
+}
+
+TEST(QuoteForMessage, EscapesAndShortens) {
+  EXPECT_EQ(QuoteForMessage("plain"), "\"plain\"");
+  EXPECT_EQ(QuoteForMessage("\"\"\\"), "\"\\\"\\\"\\\\\"");
+  EXPECT_EQ(QuoteForMessage("ftp://x\x1b]0;t\x07"), "\"ftp://x\\x1b]0;t\\x07\"");
+  EXPECT_EQ(QuoteForMessage("caf\xC3\xA9", 4), "\"caf…\"");  // never cuts inside é
+  EXPECT_EQ(QuoteForMessage(std::string(100, 'a')), "\"" + std::string(80, 'a') + "…\"");
 }
 
 }  // namespace

@@ -165,6 +165,17 @@ TEST_F(ServerTest, UnknownFieldsAreDroppedNotStored) {
   EXPECT_EQ(again.outcome(), syndication::v1::PublishArticleResponse::OUTCOME_UNCHANGED);
 }
 
+// Found by a tester: a 4 MiB story got gRPC's RESOURCE_EXHAUSTED instead of a named field.
+TEST_F(ServerTest, AFourMegabyteStoryIsRefusedNamingItsLargestField) {
+  Article article = ExampleArticle("huge");
+  article.set_body_text(std::string(4 * 1024 * 1024, 'b'));
+  EXPECT_THAT(client_->PublishArticle(article),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       ::testing::AllOf(::testing::StartsWith("article: is "),
+                                        HasSubstr("the largest field is body_text"))));
+  EXPECT_EQ(store_->FeedHead(), 0u);
+}
+
 TEST_F(ServerTest, GarbageRequestBytesAreInvalidArgument) {
   const grpc::Status status =
       RawCall("/syndication.v1.PublishingService/PublishArticle", std::string("\x0a\x64\x01", 3));

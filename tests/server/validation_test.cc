@@ -55,6 +55,11 @@ INSTANTIATE_TEST_SUITE_P(
         ArticleCase{"ZeroWidthCreditLine",
                     [](Article* a) { a->mutable_attribution()->set_credit_line("\u200b\u2003"); },
                     "article.attribution.credit_line: is required"},
+        ArticleCase{"SoftHyphenHeadline", [](Article* a) { a->set_headline("\u00ad\u200e"); },
+                    "article.headline: is required"},
+        ArticleCase{"HeadlineLineSeparator", [](Article* a) { a->set_headline("a\u2028b"); },
+                    "article.headline: holds control character U+2028 (one line, no line "
+                    "breaks)"},
         ArticleCase{"HeadlineLineBreak", [](Article* a) { a->set_headline("Two\nlines"); },
                     "article.headline: holds control character U+000A (one line, no line "
                     "breaks)"},
@@ -303,7 +308,7 @@ TEST(SourceValidation, AliasesMustBeDistinctIgnoringCase) {
   source.mutable_publisher_aliases(0)->set_alias("\"“”\"");
   EXPECT_THAT(ValidateSource(source, "source"),
               StatusIs(absl::StatusCode::kInvalidArgument,
-                       "source.publisher_aliases[0].alias: \"\"“”\"\" holds only quotes and "
+                       "source.publisher_aliases[0].alias: \"\\\"“”\\\"\" holds only quotes and "
                        "spaces"));
   source = ExampleSource();
   source.add_publisher_aliases()->set_alias("gazette");
