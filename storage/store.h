@@ -12,6 +12,7 @@
 #define SYNDICATE_STORAGE_STORE_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -42,6 +43,14 @@ enum class PublishOutcome {
   kCreated,    // version 1 was stored
   kUpdated,    // version + 1 was stored
   kUnchanged,  // same content_hash as the latest version; nothing was written
+};
+
+// What the change feed keeps. Both limits apply; unset means no limit of that kind.
+struct FeedRetention {
+  // Keep at most this many of the newest events.
+  std::optional<uint64_t> max_events;
+  // Keep events whose time is within this duration of now.
+  std::optional<absl::Duration> max_age;
 };
 
 struct PublishResult {
@@ -145,6 +154,23 @@ class Store {
   // Up to `limit` events with sequence > after_sequence, in sequence order.
   // INVALID_ARGUMENT when limit is not positive.
   absl::StatusOr<std::vector<FeedRecord>> ReadFeed(uint64_t after_sequence, int limit) const;
+
+  // The oldest position a reader may start after: the feed holds every event with a
+  // sequence above it, up to FeedHead(). 0 until retention first removes events; FeedHead()
+  // when it removed them all. A reader positioned below it has missed events.
+  uint64_t FeedStart() const;
+
+  // Removes the events `retention` no longer keeps — all but the newest max_events, and
+  // those whose time is before now - max_age — oldest first, in one WriteBatch, and moves
+  // FeedStart() past them. Never removes anything else (articles and versions stay).
+  // Returns how many events were removed. Safe to call while readers and writers run.
+  absl::StatusOr<uint64_t> TrimFeed(const FeedRetention& retention, absl::Time now);
+
+  // Calls `listener(sequence)` after each append is durable, on the appending thread, in
+  // sequence order, outside the store's locks. Meant for waking stream readers: it must be
+  // quick and must not call back into the store's write methods. Set it once, before the
+  // first write; a later call replaces it (not thread-safe against concurrent appends).
+  void SetAppendListener(std::function<void(uint64_t sequence)> listener);
 
   // --- Secrets -------------------------------------------------------------------------
 
