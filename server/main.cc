@@ -8,6 +8,7 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "server/server.h"
 #include "server/syndication_core.h"
 #include "storage/store.h"
@@ -56,11 +57,36 @@ int main(int argc, char** argv) {
   app.add_option("--sync-writes", sync_writes,
                  "fsync the write-ahead log before acknowledging a write")
       ->default_val(true);
+  std::string retention_age;
+  int64_t retention_events = 0;
+  int max_streams = syndicate::server::StreamOptions().max_streams;
+  app.add_option("--feed-retention-age", retention_age,
+                 "Drop feed events older than this, e.g. 72h (default: keep all)");
+  app.add_option("--feed-retention-events", retention_events,
+                 "Keep at most this many of the newest feed events (default: keep all)")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--max-streams", max_streams, "Most StreamArticles calls open at once")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
   }
+
+  syndicate::server::ServerOptions options;
+  options.listen_address = listen;
+  options.streams.max_streams = max_streams;
+  if (!retention_age.empty()) {
+    absl::Duration age;
+    if (!absl::ParseDuration(retention_age, &age) || age <= absl::ZeroDuration()) {
+      return Fail(absl::StrCat("--feed-retention-age: \"", retention_age,
+                               "\" is not a positive duration such as 72h or 90m"),
+                  2);
+    }
+    options.retention.max_age = age;
+  }
+  if (retention_events > 0) options.retention.max_events = static_cast<uint64_t>(retention_events);
 
   absl::StatusOr<std::pair<std::string, int>> host_port =
       syndicate::server::SplitHostPort(listen, "--listen");
@@ -87,7 +113,7 @@ int main(int argc, char** argv) {
   if (!store.ok()) return Fail(store.status().ToString(), 1);
   auto core = syndicate::server::SyndicationCore::Create(store->get());
   if (!core.ok()) return Fail(core.status().ToString(), 1);
-  auto server = syndicate::server::Server::Start({.listen_address = listen}, core->get());
+  auto server = syndicate::server::Server::Start(options, core->get());
   if (!server.ok()) return Fail(server.status().ToString(), 1);
 
   // The ports file first, so that whoever sees the stdout line can also read the file.

@@ -9,11 +9,13 @@
 
 #include <algorithm>
 #include <cstring>
+#include <iostream>
 #include <thread>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "server/validation.h"
 
 namespace syndicate::server {
@@ -53,10 +55,13 @@ bool IsLoopbackHost(absl::string_view host) {
 
 // Store calls block on disk (a synced write waits for fsync), so there are more threads
 // than cores.
-Server::Server(SyndicationCore* core)
-    : pool_(std::max(4, 2 * static_cast<int>(std::thread::hardware_concurrency()))),
+Server::Server(SyndicationCore* core, const ServerOptions& options)
+    : core_(core),
+      options_(options),
+      pool_(std::max(4, 2 * static_cast<int>(std::thread::hardware_concurrency()))),
+      streams_(&core->feed_reader(), &core->feed_hub(), &pool_, &timers_, options.streams),
       publishing_(core, &pool_),
-      syndication_(core, &pool_) {}
+      syndication_(core, &pool_, &streams_) {}
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options,
                                                       SyndicationCore* core) {
@@ -68,8 +73,17 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
 
-  std::unique_ptr<Server> server(new Server(core));
+  std::unique_ptr<Server> server(new Server(core, options));
   grpc::ServerBuilder builder;
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS,
+                             static_cast<int>(absl::ToInt64Milliseconds(options.keepalive_time)));
+  builder.AddChannelArgument(
+      GRPC_ARG_KEEPALIVE_TIMEOUT_MS,
+      static_cast<int>(absl::ToInt64Milliseconds(options.keepalive_timeout)));
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  // Clients of long streams may ping as often as every 10 s without being cut off.
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
   int selected_port = 0;
   builder.AddListeningPort(options.listen_address, grpc::InsecureServerCredentials(),
                            &selected_port);
@@ -88,15 +102,32 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   grpc::HealthCheckServiceInterface* health = server->server_->GetHealthCheckService();
   health->SetServingStatus(kSyndicationServiceName, true);
   health->SetServingStatus("syndication.v1.PublishingService", true);
+  if (options.retention.max_events.has_value() || options.retention.max_age.has_value()) {
+    Server* raw = server.get();
+    server->timers_.Schedule(absl::Now(), [raw] { raw->RetentionChore(); });
+  }
   return server;
 }
 
 Server::~Server() { Shutdown(absl::Seconds(5)); }
 
+void Server::RetentionChore() {
+  // On the pool: trimming writes to RocksDB. The timer queue and the pool both stop before
+  // the Server's other members go away, so `this` outlives every run.
+  pool_.Submit([this] {
+    if (shut_down_) return;
+    if (absl::StatusOr<uint64_t> trimmed = core_->TrimFeed(options_.retention); !trimmed.ok()) {
+      std::cerr << "syndicated: feed retention failed: " << trimmed.status() << std::endl;
+    }
+    timers_.Schedule(absl::Now() + options_.retention_interval, [this] { RetentionChore(); });
+  });
+}
+
 void Server::Shutdown(absl::Duration grace) {
-  if (shut_down_ || server_ == nullptr) return;
-  shut_down_ = true;
+  if (shut_down_.exchange(true) || server_ == nullptr) return;
   server_->GetHealthCheckService()->Shutdown();
+  // Streams first: gRPC's Shutdown waits for every call, and a stream only ends when told.
+  streams_.Shutdown();
   server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoNanoseconds(grace));
   server_->Wait();
 }

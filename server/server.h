@@ -6,19 +6,33 @@
 
 #include <grpcpp/server.h>
 
+#include <atomic>
 #include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "server/services.h"
+#include "server/stream_service.h"
 #include "server/syndication_core.h"
+#include "server/timer_queue.h"
 
 namespace syndicate::server {
 
 struct ServerOptions {
   // HOST:PORT to listen on, e.g. "127.0.0.1:0" (port 0 picks a free port) or "[::1]:7000".
   std::string listen_address = "127.0.0.1:0";
+  // Limits of StreamArticles.
+  StreamOptions streams;
+  // What the change feed keeps. Default: everything.
+  storage::FeedRetention retention;
+  // How often retention is applied. Default: 1 minute.
+  absl::Duration retention_interval = absl::Minutes(1);
+  // HTTP/2 keepalive pings to find dead peers of long-lived streams: sent after this long
+  // without activity, and the connection dropped when one is not answered in time.
+  // Default: 30 s and 10 s.
+  absl::Duration keepalive_time = absl::Seconds(30);
+  absl::Duration keepalive_timeout = absl::Seconds(10);
 };
 
 // Largest request read, in bytes; larger ones get gRPC's RESOURCE_EXHAUSTED. Eight times
@@ -43,20 +57,32 @@ class Server {
   // The bound address as HOST:PORT, with the port chosen when the request asked for 0.
   const std::string& address() const { return address_; }
 
-  // Marks the services NOT_SERVING, stops accepting calls, lets calls in flight finish for
-  // up to `grace`, then cancels the rest. Idempotent.
+  // Marks the services NOT_SERVING, ends every stream with UNAVAILABLE and its resume
+  // cursor, stops accepting calls, lets unary calls in flight finish for up to `grace`,
+  // then cancels the rest. Idempotent.
   void Shutdown(absl::Duration grace);
 
- private:
-  explicit Server(SyndicationCore* core);
+  // Streams open now.
+  size_t open_streams() const { return streams_.open_streams(); }
 
-  // Declared before the handlers and the gRPC server so that it is destroyed after them.
+ private:
+  Server(SyndicationCore* core, const ServerOptions& options);
+
+  // Applies retention, then schedules the next run.
+  void RetentionChore();
+
+  SyndicationCore* const core_;
+  const ServerOptions options_;
+  // Declared before everything that submits work or timers to them, so that they are
+  // destroyed after it.
   WorkPool pool_;
+  TimerQueue timers_;
+  StreamService streams_;
   PublishingHandler publishing_;
   SyndicationHandler syndication_;
   std::unique_ptr<grpc::Server> server_;
   std::string address_;
-  bool shut_down_ = false;
+  std::atomic<bool> shut_down_{false};
 };
 
 // Splits "HOST:PORT" (HOST may be a bracketed IPv6 literal). INVALID_ARGUMENT naming

@@ -80,4 +80,9 @@ grpc::ServerUnaryReactor* SyndicationHandler::ListSources(grpc::CallbackServerCo
       pool_, context, request, response, [this](const auto& r) { return core_->ListSources(r); });
 }
 
+grpc::ServerWriteReactor<grpc::ByteBuffer>* SyndicationHandler::StreamArticles(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) {
+  return streams_->Start(context, request);
+}
+
 }  // namespace syndicate::server

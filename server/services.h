@@ -4,6 +4,7 @@
 #ifndef SYNDICATE_SERVER_SERVICES_H_
 #define SYNDICATE_SERVER_SERVICES_H_
 
+#include "server/stream_service.h"
 #include "server/syndication_core.h"
 #include "server/work_pool.h"
 #include "syndication/v1/publishing_service.grpc.pb.h"
@@ -12,16 +13,18 @@
 namespace syndicate::server {
 
 // Every method raw, so that server/wire.h parses and checks the request bytes.
-using RawPublishingService = syndication::v1::PublishingService::WithRawCallbackMethod_UpsertSource<
-    syndication::v1::PublishingService::WithRawCallbackMethod_PublishArticle<
-        syndication::v1::PublishingService::CallbackService>>;
+using PublishingApi = syndication::v1::PublishingService;
+using RawPublishingService = PublishingApi::WithRawCallbackMethod_UpsertSource<
+    PublishingApi::WithRawCallbackMethod_PublishArticle<PublishingApi::CallbackService>>;
 
-using RawSyndicationService = syndication::v1::SyndicationService::WithRawCallbackMethod_GetArticle<
-    syndication::v1::SyndicationService::WithRawCallbackMethod_BatchGetArticles<
-        syndication::v1::SyndicationService::WithRawCallbackMethod_ListArticles<
-            syndication::v1::SyndicationService::WithRawCallbackMethod_GetSource<
-                syndication::v1::SyndicationService::WithRawCallbackMethod_ListSources<
-                    syndication::v1::SyndicationService::CallbackService>>>>>;
+using SyndicationApi = syndication::v1::SyndicationService;
+using RawSyndicationService = SyndicationApi::WithRawCallbackMethod_GetArticle<
+    SyndicationApi::WithRawCallbackMethod_BatchGetArticles<
+        SyndicationApi::WithRawCallbackMethod_ListArticles<
+            SyndicationApi::WithRawCallbackMethod_GetSource<
+                SyndicationApi::WithRawCallbackMethod_ListSources<
+                    SyndicationApi::WithRawCallbackMethod_StreamArticles<
+                        SyndicationApi::CallbackService>>>>>>;
 
 // PublishingService. `core` and `pool` are not owned and must outlive the service.
 class PublishingHandler final : public RawPublishingService {
@@ -40,10 +43,12 @@ class PublishingHandler final : public RawPublishingService {
   WorkPool* const pool_;
 };
 
-// SyndicationService. `core` and `pool` are not owned and must outlive the service.
+// SyndicationService. `core`, `pool` and `streams` are not owned and must outlive the
+// service.
 class SyndicationHandler final : public RawSyndicationService {
  public:
-  SyndicationHandler(const SyndicationCore* core, WorkPool* pool) : core_(core), pool_(pool) {}
+  SyndicationHandler(const SyndicationCore* core, WorkPool* pool, StreamService* streams)
+      : core_(core), pool_(pool), streams_(streams) {}
 
   grpc::ServerUnaryReactor* GetArticle(grpc::CallbackServerContext* context,
                                        const grpc::ByteBuffer* request,
@@ -60,10 +65,13 @@ class SyndicationHandler final : public RawSyndicationService {
   grpc::ServerUnaryReactor* ListSources(grpc::CallbackServerContext* context,
                                         const grpc::ByteBuffer* request,
                                         grpc::ByteBuffer* response) override;
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* StreamArticles(
+      grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) override;
 
  private:
   const SyndicationCore* const core_;
   WorkPool* const pool_;
+  StreamService* const streams_;
 };
 
 }  // namespace syndicate::server

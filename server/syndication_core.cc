@@ -104,7 +104,19 @@ absl::StatusOr<std::unique_ptr<SyndicationCore>> SyndicationCore::Create(storage
 }
 
 SyndicationCore::SyndicationCore(storage::Store* store, Clock clock, PageTokenCodec page_tokens)
-    : store_(store), clock_(std::move(clock)), page_tokens_(std::move(page_tokens)) {}
+    : store_(store),
+      clock_(std::move(clock)),
+      page_tokens_(std::move(page_tokens)),
+      feed_reader_(store),
+      feed_hub_(store->FeedHead()) {
+  store_->SetAppendListener([this](uint64_t sequence) { feed_hub_.Notify(sequence); });
+}
+
+SyndicationCore::~SyndicationCore() { store_->SetAppendListener(nullptr); }
+
+absl::StatusOr<uint64_t> SyndicationCore::TrimFeed(const storage::FeedRetention& retention) {
+  return store_->TrimFeed(retention, clock_());
+}
 
 absl::StatusOr<Source> SyndicationCore::UpsertSource(
     const syndication::v1::UpsertSourceRequest& request) {

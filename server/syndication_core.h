@@ -18,6 +18,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "server/feed_hub.h"
+#include "server/feed_reader.h"
 #include "server/page_token.h"
 #include "storage/store.h"
 #include "syndication/v1/publishing_service.pb.h"
@@ -53,6 +55,9 @@ class SyndicationCore {
   static absl::StatusOr<std::unique_ptr<SyndicationCore>> Create(storage::Store* store,
                                                                  Clock clock = absl::Now);
 
+  // Unregisters the append listener.
+  ~SyndicationCore();
+
   // PublishingService.UpsertSource. INVALID_ARGUMENT as ValidateSource describes.
   absl::StatusOr<syndication::v1::Source> UpsertSource(
       const syndication::v1::UpsertSourceRequest& request);
@@ -87,12 +92,23 @@ class SyndicationCore {
   absl::StatusOr<syndication::v1::ListSourcesResponse> ListSources(
       const syndication::v1::ListSourcesRequest& request) const;
 
+  // The change feed as streams read it, and the hub that wakes them on every append (the
+  // core registers it as the store's append listener).
+  const FeedReader& feed_reader() const { return feed_reader_; }
+  FeedHub& feed_hub() { return feed_hub_; }
+
+  // Applies feed retention now: removes the events `retention` no longer keeps. Returns
+  // how many were removed. Errors of Store::TrimFeed.
+  absl::StatusOr<uint64_t> TrimFeed(const storage::FeedRetention& retention);
+
  private:
   SyndicationCore(storage::Store* store, Clock clock, PageTokenCodec page_tokens);
 
   storage::Store* const store_;
   const Clock clock_;
   const PageTokenCodec page_tokens_;
+  const FeedReader feed_reader_;
+  FeedHub feed_hub_;
 };
 
 }  // namespace syndicate::server

@@ -6,7 +6,9 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "common/utf8.h"
+#include "google/protobuf/any.pb.h"
 #include "google/protobuf/unknown_field_set.h"
+#include "google/rpc/status.pb.h"
 
 namespace syndicate::server {
 namespace {
@@ -85,7 +87,19 @@ absl::Status EncodeResponse(const google::protobuf::Message& message, grpc::Byte
 
 grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
+  const auto code = static_cast<grpc::StatusCode>(status.code());
+  std::string message(status.message());
+  google::rpc::Status details;
+  status.ForEachPayload([&details](absl::string_view type_url, const absl::Cord& payload) {
+    google::protobuf::Any* any = details.add_details();
+    any->set_type_url(std::string(type_url));
+    any->set_value(std::string(payload));
+  });
+  if (details.details().empty()) return grpc::Status(code, message);
+  details.set_code(static_cast<int32_t>(code));
+  details.set_message(message);
+  // Sent in the grpc-status-details-bin trailer, where SetErrorDetails puts it too.
+  return grpc::Status(code, message, details.SerializeAsString());
 }
 
 }  // namespace syndicate::server

@@ -36,7 +36,8 @@ absl::Status DecodeRequest(const grpc::ByteBuffer& buffer, google::protobuf::Mes
 absl::Status EncodeResponse(const google::protobuf::Message& message, grpc::ByteBuffer* buffer);
 
 // The one mapping from absl::Status to grpc::Status: same code (the two enums share their
-// numbers), same message.
+// numbers), same message, and the status's payloads (e.g. google.rpc.ErrorInfo) as the
+// details of a google.rpc.Status in the grpc-status-details-bin trailer.
 grpc::Status ToGrpcStatus(const absl::Status& status);
 
 }  // namespace syndicate::server

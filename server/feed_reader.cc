@@ -1,0 +1,172 @@
+#include "server/feed_reader.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "common/timestamps.h"
+#include "server/cursor.h"
+#include "server/error_info.h"
+#include "server/validation.h"
+
+namespace syndicate::server {
+namespace {
+
+using syndication::v1::ArticleEvent;
+using syndication::v1::StreamArticlesRequest;
+
+// Subject codes longer than this are not codes anyone assigns.
+constexpr size_t kMaxSubjectCodeBytes = 256;
+
+bool CarriesArticle(syndication::v1::EventType type) {
+  switch (type) {
+    case syndication::v1::EVENT_TYPE_PUBLISHED:
+    case syndication::v1::EVENT_TYPE_UPDATED:
+    case syndication::v1::EVENT_TYPE_CORRECTED:
+    case syndication::v1::EVENT_TYPE_EMBARGO_LIFTED:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+bool StreamFilter::Matches(const storage::FeedRecord& record) const {
+  if (!source_ids.empty() && !source_ids.contains(record.source_id())) return false;
+  if (!languages.empty() && !languages.contains(absl::AsciiStrToLower(record.language()))) {
+    return false;
+  }
+  if (!subject_codes.empty()) {
+    for (const std::string& code : record.subject_codes()) {
+      if (subject_codes.contains(code)) return true;
+    }
+    return false;
+  }
+  return true;
+}
+
+std::string FeedReader::CursorAt(uint64_t sequence) const {
+  return FormatCursor(store_->FeedEpoch(), sequence);
+}
+
+absl::Status FeedReader::CursorExpired(absl::string_view why) const {
+  return WithErrorInfo(
+      absl::FailedPreconditionError(absl::StrCat(
+          "after_cursor: ", why,
+          "; re-sync with ListArticles, then stream after the head_cursor in the error details")),
+      kCursorExpired,
+      {{"oldest_cursor", CursorAt(store_->FeedStart())},
+       {"head_cursor", CursorAt(store_->FeedHead())}});
+}
+
+absl::StatusOr<StreamPlan> FeedReader::Plan(const StreamArticlesRequest& request) const {
+  StreamPlan plan;
+  for (int i = 0; i < request.source_ids_size(); ++i) {
+    SYNDICATE_RETURN_IF_ERROR(
+        ValidateSourceId(request.source_ids(i), absl::StrCat("source_ids[", i, "]")));
+    plan.filter.source_ids.insert(request.source_ids(i));
+  }
+  for (int i = 0; i < request.languages_size(); ++i) {
+    const std::string path = absl::StrCat("languages[", i, "]");
+    if (request.languages(i).empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(path, ": is empty"));
+    }
+    SYNDICATE_RETURN_IF_ERROR(ValidateOptionalLanguageTag(request.languages(i), path));
+    plan.filter.languages.insert(absl::AsciiStrToLower(request.languages(i)));
+  }
+  for (int i = 0; i < request.subject_codes_size(); ++i) {
+    const std::string& code = request.subject_codes(i);
+    if (code.empty() || code.size() > kMaxSubjectCodeBytes) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("subject_codes[", i, "]: must be 1 to ", kMaxSubjectCodeBytes, " bytes"));
+    }
+    plan.filter.subject_codes.insert(code);
+  }
+  if (request.has_heartbeat_interval()) {
+    const absl::Duration interval = absl::Seconds(request.heartbeat_interval().seconds()) +
+                                    absl::Nanoseconds(request.heartbeat_interval().nanos());
+    if (interval < kMinHeartbeatInterval || interval > kMaxHeartbeatInterval) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "heartbeat_interval: ", absl::FormatDuration(interval), " is outside [1s, 1h]"));
+    }
+    plan.heartbeat_interval = interval;
+  }
+
+  const uint64_t head = store_->FeedHead();
+  switch (request.start_case()) {
+    case StreamArticlesRequest::kPosition:
+      if (request.position() == StreamArticlesRequest::POSITION_BEGINNING) {
+        plan.after = store_->FeedStart();
+      } else if (request.position() == StreamArticlesRequest::POSITION_NOW) {
+        plan.after = head;
+      } else {
+        return absl::InvalidArgumentError(
+            "position: must be POSITION_BEGINNING or POSITION_NOW (or give after_cursor)");
+      }
+      return plan;
+    case StreamArticlesRequest::kAfterCursor: {
+      SYNDICATE_ASSIGN_OR_RETURN(Cursor cursor,
+                                 ParseCursor(request.after_cursor(), "after_cursor"));
+      if (cursor.epoch != store_->FeedEpoch()) {
+        return CursorExpired("the cursor is from another feed history (epoch)");
+      }
+      if (cursor.sequence > head) {
+        return absl::OutOfRangeError(
+            absl::StrCat("after_cursor: is beyond the head of the feed (", CursorAt(head), ")"));
+      }
+      if (cursor.sequence < store_->FeedStart()) {
+        return CursorExpired("the feed no longer holds the events after this cursor");
+      }
+      plan.after = cursor.sequence;
+      return plan;
+    }
+    case StreamArticlesRequest::START_NOT_SET:
+      break;
+  }
+  return absl::InvalidArgumentError("start: give after_cursor or position");
+}
+
+absl::StatusOr<FeedBatch> FeedReader::Read(const StreamFilter& filter, uint64_t after,
+                                           int max_records) const {
+  FeedBatch batch;
+  batch.head = store_->FeedHead();
+  batch.scanned_to = after;
+  if (after >= batch.head) return batch;
+  SYNDICATE_ASSIGN_OR_RETURN(std::vector<storage::FeedRecord> records,
+                             store_->ReadFeed(after, max_records));
+  // One ReadFeed sees one consistent state, so its records are contiguous; retention shows
+  // as a first record past after + 1, or as no record at all below the head.
+  if (records.empty() || records.front().sequence() != after + 1) {
+    return CursorExpired("the stream fell behind what the feed retains");
+  }
+  for (storage::FeedRecord& record : records) {
+    batch.scanned_to = record.sequence();
+    if (filter.Matches(record)) batch.matched.push_back(std::move(record));
+  }
+  // Appends may have landed between reading the head and reading the records.
+  batch.head = std::max(batch.head, batch.scanned_to);
+  return batch;
+}
+
+absl::StatusOr<ArticleEvent> FeedReader::Event(const storage::FeedRecord& record) const {
+  ArticleEvent event;
+  event.set_cursor(CursorAt(record.sequence()));
+  event.set_type(record.type());
+  event.set_article_id(record.article_id());
+  event.set_version(record.version());
+  event.set_source_id(record.source_id());
+  *event.mutable_time() = record.time();
+  SYNDICATE_ASSIGN_OR_RETURN(syndication::v1::Article article,
+                             store_->GetArticle(record.article_id(), record.version()));
+  if (CarriesArticle(record.type())) {
+    *event.mutable_article() = std::move(article);
+  } else {
+    event.set_pubstatus(article.pubstatus());
+  }
+  return event;
+}
+
+}  // namespace syndicate::server

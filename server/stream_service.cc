@@ -1,0 +1,298 @@
+#include "server/stream_service.h"
+
+#include <algorithm>
+#include <deque>
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "server/error_info.h"
+#include "server/wire.h"
+
+namespace syndicate::server {
+namespace {
+
+using syndication::v1::StreamArticlesResponse;
+
+// A reactor for a call refused before it started: it only finishes.
+class RefusedStream final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
+ public:
+  explicit RefusedStream(const absl::Status& status) { Finish(ToGrpcStatus(status)); }
+  void OnDone() override { delete this; }
+};
+
+}  // namespace
+
+// One stream. Its state is touched only by tasks on its strand (see stream_service.h).
+class StreamSession final : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
+                            public std::enable_shared_from_this<StreamSession> {
+ public:
+  StreamSession(StreamService* service, uint64_t id, grpc::CallbackServerContext* context,
+                StreamPlan plan)
+      : service_(service),
+        id_(id),
+        context_(context),
+        plan_(std::move(plan)),
+        delivered_(plan_.after),
+        scanned_(plan_.after),
+        last_write_(absl::Now()) {}
+
+  // Keeps the session alive until gRPC calls OnDone, and takes the first steps.
+  void Begin() {
+    self_ = shared_from_this();
+    Post([](StreamSession& s) { s.Advance(); });
+    ScheduleTick(absl::Now() + TickInterval());
+  }
+
+  void OnWriteDone(bool ok) override {
+    Post([ok](StreamSession& s) { s.WriteDone(ok); });
+  }
+
+  void OnCancel() override {
+    Post([](StreamSession& s) { s.End(absl::CancelledError("the client cancelled the stream")); });
+  }
+
+  void OnDone() override {
+    service_->Forget(id_);
+    Post([](StreamSession& s) { s.self_.reset(); });
+  }
+
+  void EndForShutdown() {
+    Post([](StreamSession& s) {
+      s.End(WithErrorInfo(
+          absl::UnavailableError("the server is shutting down; reconnect with after_cursor = "
+                                 "resume_cursor from the error details"),
+          kShuttingDown, {{"resume_cursor", s.service_->reader_->CursorAt(s.delivered_)}}));
+    });
+  }
+
+ private:
+  using Task = std::function<void(StreamSession&)>;
+
+  // --- The strand ------------------------------------------------------------------------
+
+  // Queues `task`; runs the queue on the pool unless it is already running. Tasks hold the
+  // session alive while they wait.
+  void Post(Task task) {
+    {
+      std::lock_guard<std::mutex> lock(strand_mu_);
+      strand_.push_back(std::move(task));
+      if (strand_running_) return;
+      strand_running_ = true;
+    }
+    std::shared_ptr<StreamSession> keep = shared_from_this();
+    if (!service_->pool_->Submit([keep] { keep->Drain(); })) {
+      // The pool is stopping: the server is gone, and gRPC cancels the call itself.
+      std::lock_guard<std::mutex> lock(strand_mu_);
+      strand_running_ = false;
+    }
+  }
+
+  void Drain() {
+    while (true) {
+      Task task;
+      {
+        std::lock_guard<std::mutex> lock(strand_mu_);
+        if (strand_.empty()) {
+          strand_running_ = false;
+          return;
+        }
+        task = std::move(strand_.front());
+        strand_.pop_front();
+      }
+      task(*this);
+    }
+  }
+
+  // Posts `task` to run on the strand if the session still exists then.
+  std::function<void()> Later(Task task) {
+    std::weak_ptr<StreamSession> weak = weak_from_this();
+    return [weak, task = std::move(task)] {
+      if (std::shared_ptr<StreamSession> s = weak.lock()) s->Post(task);
+    };
+  }
+
+  // --- Steps, each run on the strand -----------------------------------------------------
+
+  // Sends the next thing the stream owes: a pending event, the caught-up marker, or, when
+  // there is nothing, waits for the feed to grow.
+  void Advance() {
+    if (finished_ || write_in_flight_) return;
+    const FeedReader& reader = *service_->reader_;
+    if (pending_.empty()) {
+      absl::StatusOr<FeedBatch> batch =
+          reader.Read(plan_.filter, scanned_, service_->options_.batch_records);
+      if (!batch.ok()) return End(batch.status());
+      scanned_ = batch->scanned_to;
+      for (storage::FeedRecord& record : batch->matched) pending_.push_back(std::move(record));
+      // Nothing matched up to scanned_: the stream has delivered everything up to there.
+      if (pending_.empty()) delivered_ = scanned_;
+      if (pending_.empty()) {
+        if (scanned_ < batch->head) return Post([](StreamSession& s) { s.Advance(); });
+        if (!caught_up_sent_) {
+          caught_up_sent_ = true;
+          StreamArticlesResponse response;
+          response.mutable_caught_up()->set_head_cursor(reader.CursorAt(scanned_));
+          return Write(response, 0);
+        }
+        // Live and idle: the next append wakes the stream. One registration at a time, or
+        // every heartbeat of an idle stream would add another.
+        if (waiting_) return;
+        waiting_ = true;
+        return service_->hub_->WaitForAppend(scanned_, Later([](StreamSession& s) {
+                                               s.waiting_ = false;
+                                               s.Advance();
+                                             }));
+      }
+    }
+    absl::StatusOr<syndication::v1::ArticleEvent> event = reader.Event(pending_.front());
+    if (!event.ok()) return End(event.status());
+    const uint64_t sequence = pending_.front().sequence();
+    pending_.pop_front();
+    StreamArticlesResponse response;
+    *response.mutable_event() = *std::move(event);
+    Write(response, sequence);
+  }
+
+  void WriteDone(bool ok) {
+    write_in_flight_ = false;
+    if (!ok) return End(absl::CancelledError("the client went away"));
+    if (in_flight_sequence_ != 0) delivered_ = in_flight_sequence_;
+    // With nothing pending, every record up to scanned_ was either written or filtered out.
+    if (pending_.empty()) delivered_ = std::max(delivered_, scanned_);
+    Advance();
+  }
+
+  // The periodic check: a heartbeat when the stream has been quiet, cancellation when a
+  // write has stalled.
+  void Tick() {
+    if (finished_) return;
+    const absl::Time now = absl::Now();
+    if (write_in_flight_) {
+      if (now - write_started_ > service_->options_.stall_timeout) {
+        // OnCancel follows, which ends the stream.
+        context_->TryCancel();
+      }
+    } else if (now - last_write_ >= plan_.heartbeat_interval) {
+      StreamArticlesResponse response;
+      response.mutable_heartbeat()->set_cursor(service_->reader_->CursorAt(delivered_));
+      response.mutable_heartbeat()->set_head_cursor(
+          service_->reader_->CursorAt(service_->reader_->head()));
+      Write(response, 0);
+    }
+    // Next: when a heartbeat falls due, or sooner for the stall check.
+    const absl::Time heartbeat_due = last_write_ + plan_.heartbeat_interval;
+    ScheduleTick(
+        std::max(std::min(now + TickInterval(), heartbeat_due), now + absl::Milliseconds(10)));
+  }
+
+  // Ends the stream with `status` (OK never: a stream only ends by error or shutdown).
+  void End(const absl::Status& status) {
+    if (finished_) return;
+    finished_ = true;
+    Finish(ToGrpcStatus(status));
+  }
+
+  // --- Helpers ---------------------------------------------------------------------------
+
+  void Write(const StreamArticlesResponse& response, uint64_t sequence) {
+    if (absl::Status encoded = EncodeResponse(response, &buffer_); !encoded.ok()) {
+      return End(encoded);
+    }
+    write_in_flight_ = true;
+    in_flight_sequence_ = sequence;
+    write_started_ = last_write_ = absl::Now();
+    StartWrite(&buffer_);
+  }
+
+  // Ticks come often enough for both the heartbeat and the stall check.
+  absl::Duration TickInterval() const {
+    return std::min(plan_.heartbeat_interval, service_->options_.stall_timeout / 4);
+  }
+
+  void ScheduleTick(absl::Time when) {
+    service_->timers_->Schedule(when, Later([](StreamSession& s) { s.Tick(); }));
+  }
+
+  StreamService* const service_;
+  const uint64_t id_;
+  grpc::CallbackServerContext* const context_;
+  const StreamPlan plan_;
+
+  std::mutex strand_mu_;
+  std::deque<Task> strand_ ABSL_GUARDED_BY(strand_mu_);
+  bool strand_running_ ABSL_GUARDED_BY(strand_mu_) = false;
+
+  // Strand-only state.
+  std::shared_ptr<StreamSession> self_;
+  uint64_t delivered_;                       // every matching event up to here has been written
+  uint64_t scanned_;                         // every record up to here has been read and filtered
+  std::deque<storage::FeedRecord> pending_;  // matched, not yet written; at most a batch
+  bool caught_up_sent_ = false;
+  bool waiting_ = false;  // registered with the FeedHub
+  bool write_in_flight_ = false;
+  uint64_t in_flight_sequence_ = 0;  // the event being written; 0 for other messages
+  bool finished_ = false;
+  absl::Time write_started_;
+  absl::Time last_write_;
+  grpc::ByteBuffer buffer_;
+};
+
+StreamService::StreamService(const FeedReader* reader, FeedHub* hub, WorkPool* pool,
+                             TimerQueue* timers, StreamOptions options)
+    : reader_(reader), hub_(hub), pool_(pool), timers_(timers), options_(options) {}
+
+grpc::ServerWriteReactor<grpc::ByteBuffer>* StreamService::Start(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request_bytes) {
+  syndication::v1::StreamArticlesRequest request;
+  if (absl::Status decoded = DecodeRequest(*request_bytes, &request); !decoded.ok()) {
+    return new RefusedStream(decoded);
+  }
+  // Validation reads only atomics of the store, so it runs here, on gRPC's thread.
+  absl::StatusOr<StreamPlan> plan = reader_->Plan(request);
+  if (!plan.ok()) return new RefusedStream(plan.status());
+
+  std::shared_ptr<StreamSession> session;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (shutting_down_) {
+      return new RefusedStream(absl::UnavailableError("the server is shutting down"));
+    }
+    if (sessions_.size() >= static_cast<size_t>(options_.max_streams)) {
+      return new RefusedStream(absl::ResourceExhaustedError(absl::StrCat(
+          "the server holds its maximum of ", options_.max_streams, " streams; retry later")));
+    }
+    const uint64_t id = next_id_++;
+    session = std::make_shared<StreamSession>(this, id, context, *std::move(plan));
+    sessions_[id] = session;
+  }
+  session->Begin();
+  return session.get();
+}
+
+void StreamService::Shutdown() {
+  std::vector<std::shared_ptr<StreamSession>> open;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    shutting_down_ = true;
+    for (auto& [id, weak] : sessions_) {
+      if (std::shared_ptr<StreamSession> session = weak.lock()) open.push_back(session);
+    }
+  }
+  for (const auto& session : open) session->EndForShutdown();
+}
+
+size_t StreamService::open_streams() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return sessions_.size();
+}
+
+void StreamService::Forget(uint64_t id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  sessions_.erase(id);
+}
+
+}  // namespace syndicate::server

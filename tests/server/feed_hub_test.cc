@@ -1,0 +1,115 @@
+#include "server/feed_hub.h"
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include "absl/time/clock.h"
+#include "gtest/gtest.h"
+#include "server/timer_queue.h"
+
+namespace syndicate::server {
+namespace {
+
+TEST(FeedHub, WakesOnceWhenTheHeadPassesWhatTheReaderSaw) {
+  FeedHub hub(5);
+  int woken = 0;
+  hub.WaitForAppend(5, [&woken] { ++woken; });
+  EXPECT_EQ(woken, 0);
+  EXPECT_EQ(hub.waiting(), 1u);
+  hub.Notify(6);
+  EXPECT_EQ(woken, 1);
+  EXPECT_EQ(hub.waiting(), 0u);
+  hub.Notify(7);
+  EXPECT_EQ(woken, 1);
+}
+
+TEST(FeedHub, AReaderBehindTheHeadIsWokenAtOnce) {
+  FeedHub hub(5);
+  hub.Notify(9);
+  int woken = 0;
+  hub.WaitForAppend(8, [&woken] { ++woken; });
+  EXPECT_EQ(woken, 1);
+  EXPECT_EQ(hub.waiting(), 0u);
+}
+
+TEST(FeedHub, CloseWakesEveryoneAndLaterWaitsReturnAtOnce) {
+  FeedHub hub(0);
+  int woken = 0;
+  hub.WaitForAppend(0, [&woken] { ++woken; });
+  hub.WaitForAppend(0, [&woken] { ++woken; });
+  hub.Close();
+  EXPECT_EQ(woken, 2);
+  hub.WaitForAppend(0, [&woken] { ++woken; });
+  EXPECT_EQ(woken, 3);
+}
+
+// Appends racing with readers that register: no reader may sleep through the append that
+// passes what it saw (the lost-wakeup race).
+TEST(FeedHub, NoWakeupIsLostUnderConcurrency) {
+  constexpr int kAppends = 500;
+  constexpr int kReaders = 4;
+  FeedHub hub(0);
+  std::atomic<uint64_t> head{0};
+  std::atomic<bool> done{false};
+  std::vector<std::thread> readers;
+  std::atomic<int> stuck{0};
+  for (int r = 0; r < kReaders; ++r) {
+    readers.emplace_back([&] {
+      uint64_t seen = 0;
+      while (seen < kAppends) {
+        std::atomic<bool> woken{false};
+        hub.WaitForAppend(seen, [&woken] { woken.store(true); });
+        // The append that passes `seen` has happened or will: the wake must come.
+        while (!woken.load()) {
+          if (done.load() && head.load() > seen && !woken.load()) {
+            // The appender finished; the wake can only have been lost.
+            if (!woken.load()) ++stuck;
+            return;
+          }
+          std::this_thread::yield();
+        }
+        seen = head.load();
+      }
+    });
+  }
+  for (int i = 1; i <= kAppends; ++i) {
+    head.store(i);
+    hub.Notify(i);
+  }
+  done.store(true);
+  for (std::thread& t : readers) t.join();
+  EXPECT_EQ(stuck.load(), 0);
+}
+
+TEST(TimerQueue, RunsCallbacksInDeadlineOrder) {
+  std::vector<int> order;
+  std::mutex mu;
+  std::atomic<int> ran{0};
+  {
+    TimerQueue timers;
+    const absl::Time base = absl::Now() - absl::Seconds(10);  // all due already
+    for (int i : {3, 1, 2}) {
+      timers.Schedule(base + absl::Seconds(i), [&, i] {
+        std::lock_guard<std::mutex> lock(mu);
+        order.push_back(i);
+        ++ran;
+      });
+    }
+    while (ran.load() < 3) std::this_thread::yield();
+  }
+  EXPECT_EQ(order, (std::vector<int>{1, 2, 3}));
+}
+
+TEST(TimerQueue, DropsCallbacksNotYetDueWhenDestroyed) {
+  std::atomic<int> ran{0};
+  {
+    TimerQueue timers;
+    timers.Schedule(absl::Now() + absl::Hours(1), [&ran] { ++ran; });
+    EXPECT_EQ(timers.pending(), 1u);
+  }
+  EXPECT_EQ(ran.load(), 0);
+}
+
+}  // namespace
+}  // namespace syndicate::server

@@ -1,0 +1,456 @@
+// StreamArticles end to end, in-process: backlog, caught_up, live events, heartbeats,
+// exact resume, errors with ErrorInfo, shutdown, caps, stalls and many idle streams.
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
+#include <sys/resource.h>
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+#include "gtest/gtest.h"
+#include "server/server.h"
+#include "storage/store.h"
+#include "syndication/v1/syndication_service.grpc.pb.h"
+#include "tests/testing/fixtures.h"
+#include "tests/testing/status_matchers.h"
+#include "tests/testing/subprocess.h"
+
+namespace syndicate::server {
+namespace {
+
+using ::syndicate::testing::ExampleArticle;
+using ::syndicate::testing::ExampleSource;
+using ::syndicate::testing::IsOk;
+using syndication::v1::Article;
+using syndication::v1::StreamArticlesRequest;
+using syndication::v1::StreamArticlesResponse;
+
+// The ErrorInfo in a status's details, if any.
+std::optional<google::rpc::ErrorInfo> ErrorInfoOf(const grpc::Status& status) {
+  google::rpc::Status details;
+  if (!details.ParseFromString(status.error_details())) return std::nullopt;
+  for (const auto& any : details.details()) {
+    google::rpc::ErrorInfo info;
+    if (any.type_url() == "type.googleapis.com/google.rpc.ErrorInfo" &&
+        info.ParseFromString(any.value())) {
+      return info;
+    }
+  }
+  return std::nullopt;
+}
+
+// The sequence number inside a cursor (tests may look inside; clients must not).
+uint64_t SequenceOf(const std::string& cursor) {
+  return std::stoull(cursor.substr(cursor.find(':') + 1));
+}
+
+class StreamTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Start({}); }
+
+  void Start(ServerOptions options) {
+    if (dir_.empty()) dir_ = ::syndicate::testing::FreshTempDir();
+    SYNDICATE_ASSERT_OK_AND_ASSIGN(store_, storage::Store::Open(dir_));
+    SYNDICATE_ASSERT_OK_AND_ASSIGN(core_, SyndicationCore::Create(store_.get()));
+    SYNDICATE_ASSERT_OK_AND_ASSIGN(server_, Server::Start(options, core_.get()));
+    channel_ = grpc::CreateChannel(server_->address(), grpc::InsecureChannelCredentials());
+    stub_ = syndication::v1::SyndicationService::NewStub(channel_);
+    syndication::v1::UpsertSourceRequest source;
+    *source.mutable_source() = ExampleSource();
+    ASSERT_THAT(core_->UpsertSource(source), IsOk());
+  }
+
+  void Stop() {
+    server_.reset();
+    core_.reset();
+    store_.reset();
+  }
+
+  // Publishes story `n` (external id "story-n"); returns its article id.
+  std::string Publish(int n, const std::string& headline = "") {
+    Article article = ExampleArticle("story-" + std::to_string(n));
+    article.set_headline(headline.empty() ? "Story " + std::to_string(n) : headline);
+    syndication::v1::PublishArticleRequest request;
+    *request.mutable_article() = article;
+    auto response = core_->PublishArticle(request);
+    EXPECT_THAT(response, IsOk());
+    return response.ok() ? response->article().id() : "";
+  }
+
+  struct Stream {
+    std::unique_ptr<grpc::ClientContext> context;
+    std::unique_ptr<grpc::ClientReader<StreamArticlesResponse>> reader;
+  };
+
+  Stream Open(const StreamArticlesRequest& request,
+              syndication::v1::SyndicationService::Stub* stub = nullptr) {
+    Stream stream;
+    stream.context = std::make_unique<grpc::ClientContext>();
+    stream.context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    stream.reader =
+        (stub != nullptr ? stub : stub_.get())->StreamArticles(stream.context.get(), request);
+    return stream;
+  }
+
+  static StreamArticlesRequest From(StreamArticlesRequest::Position position) {
+    StreamArticlesRequest request;
+    request.set_position(position);
+    return request;
+  }
+
+  static StreamArticlesRequest After(const std::string& cursor) {
+    StreamArticlesRequest request;
+    request.set_after_cursor(cursor);
+    return request;
+  }
+
+  std::string dir_;
+  std::unique_ptr<storage::Store> store_;
+  std::unique_ptr<SyndicationCore> core_;
+  std::unique_ptr<Server> server_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<syndication::v1::SyndicationService::Stub> stub_;
+};
+
+TEST_F(StreamTest, BacklogThenCaughtUpThenLiveEvents) {
+  const std::string first = Publish(1);
+  Publish(2);
+  Stream stream = Open(From(StreamArticlesRequest::POSITION_BEGINNING));
+  StreamArticlesResponse response;
+  ASSERT_TRUE(stream.reader->Read(&response));
+  ASSERT_TRUE(response.has_event()) << response.DebugString();
+  EXPECT_EQ(response.event().type(), syndication::v1::EVENT_TYPE_PUBLISHED);
+  EXPECT_EQ(response.event().article_id(), first);
+  EXPECT_EQ(response.event().version(), 1);
+  EXPECT_EQ(response.event().source_id(), "harbour-wire");
+  EXPECT_EQ(response.event().article().headline(), "Story 1");
+  EXPECT_EQ(SequenceOf(response.event().cursor()), 1u);
+  ASSERT_TRUE(stream.reader->Read(&response));
+  EXPECT_EQ(response.event().article().headline(), "Story 2");
+  ASSERT_TRUE(stream.reader->Read(&response));
+  ASSERT_TRUE(response.has_caught_up()) << response.DebugString();
+  EXPECT_EQ(SequenceOf(response.caught_up().head_cursor()), 2u);
+
+  // Live: an update makes version 2 and an UPDATED event carrying the new content.
+  Publish(1, "Story 1, updated");
+  ASSERT_TRUE(stream.reader->Read(&response));
+  EXPECT_EQ(response.event().type(), syndication::v1::EVENT_TYPE_UPDATED);
+  EXPECT_EQ(response.event().article_id(), first);
+  EXPECT_EQ(response.event().version(), 2);
+  EXPECT_EQ(response.event().article().headline(), "Story 1, updated");
+  EXPECT_EQ(SequenceOf(response.event().cursor()), 3u);
+  stream.context->TryCancel();
+}
+
+TEST_F(StreamTest, FromNowSkipsTheBacklog) {
+  Publish(1);
+  Stream stream = Open(From(StreamArticlesRequest::POSITION_NOW));
+  StreamArticlesResponse response;
+  ASSERT_TRUE(stream.reader->Read(&response));
+  ASSERT_TRUE(response.has_caught_up());
+  EXPECT_EQ(SequenceOf(response.caught_up().head_cursor()), 1u);
+  Publish(2);
+  ASSERT_TRUE(stream.reader->Read(&response));
+  EXPECT_EQ(response.event().article().headline(), "Story 2");
+  stream.context->TryCancel();
+}
+
+TEST_F(StreamTest, ResumingAfterACursorDeliversEachLaterEventOnce) {
+  for (int i = 1; i <= 5; ++i) Publish(i);
+  std::string cursor;
+  {
+    Stream stream = Open(From(StreamArticlesRequest::POSITION_BEGINNING));
+    StreamArticlesResponse response;
+    for (int i = 0; i < 2; ++i) {
+      ASSERT_TRUE(stream.reader->Read(&response));
+      cursor = response.event().cursor();
+    }
+    stream.context->TryCancel();
+  }
+  Stream stream = Open(After(cursor));
+  StreamArticlesResponse response;
+  std::vector<std::string> headlines;
+  while (stream.reader->Read(&response) && response.has_event()) {
+    headlines.push_back(response.event().article().headline());
+  }
+  EXPECT_TRUE(response.has_caught_up());
+  EXPECT_EQ(headlines, (std::vector<std::string>{"Story 3", "Story 4", "Story 5"}));
+  stream.context->TryCancel();
+}
+
+TEST_F(StreamTest, AFilteredStreamGetsHeartbeatsThatAdvanceItsCursor) {
+  Publish(1);  // harbour-wire; the stream below wants another source
+  StreamArticlesRequest request = From(StreamArticlesRequest::POSITION_BEGINNING);
+  request.add_source_ids("valley-news");
+  request.mutable_heartbeat_interval()->set_seconds(1);
+  Stream stream = Open(request);
+  StreamArticlesResponse response;
+  ASSERT_TRUE(stream.reader->Read(&response));
+  ASSERT_TRUE(response.has_caught_up());
+  Publish(2);  // does not match either
+  // Heartbeats come until one shows the cursor past both non-matching events.
+  uint64_t cursor = 0;
+  while (cursor < 2) {
+    ASSERT_TRUE(stream.reader->Read(&response));
+    ASSERT_TRUE(response.has_heartbeat()) << response.DebugString();
+    cursor = SequenceOf(response.heartbeat().cursor());
+    EXPECT_EQ(SequenceOf(response.heartbeat().head_cursor()), 2u);
+  }
+  EXPECT_EQ(cursor, 2u);
+  stream.context->TryCancel();
+}
+
+TEST_F(StreamTest, FiltersByLanguageAndSubject) {
+  Article english = ExampleArticle("en-1");
+  english.set_language("en");
+  auto* subject = english.add_subjects();
+  subject->set_scheme("medtop");
+  subject->set_code("16000000");
+  Article german = ExampleArticle("de-1");
+  german.set_language("de");
+  for (const Article& article : {german, english}) {
+    syndication::v1::PublishArticleRequest request;
+    *request.mutable_article() = article;
+    ASSERT_THAT(core_->PublishArticle(request), IsOk());
+  }
+  StreamArticlesRequest request = From(StreamArticlesRequest::POSITION_BEGINNING);
+  request.add_languages("EN");
+  request.add_subject_codes("16000000");
+  Stream stream = Open(request);
+  StreamArticlesResponse response;
+  ASSERT_TRUE(stream.reader->Read(&response));
+  EXPECT_EQ(response.event().article().external_id(), "en-1");
+  ASSERT_TRUE(stream.reader->Read(&response));
+  EXPECT_TRUE(response.has_caught_up());
+  stream.context->TryCancel();
+}
+
+TEST_F(StreamTest, CursorErrorsCarryCodesAndErrorInfo) {
+  Publish(1);
+  StreamArticlesResponse response;
+  {
+    Stream stream = Open(After("0123456789abcdef:1"));  // another epoch
+    EXPECT_FALSE(stream.reader->Read(&response));
+    const grpc::Status status = stream.reader->Finish();
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+    auto info = ErrorInfoOf(status);
+    ASSERT_TRUE(info.has_value());
+    EXPECT_EQ(info->reason(), "CURSOR_EXPIRED");
+    EXPECT_EQ(info->domain(), "syndication.v1");
+    EXPECT_EQ(info->metadata().at("head_cursor"), store_->FeedEpoch() + ":1");
+    EXPECT_EQ(info->metadata().at("oldest_cursor"), store_->FeedEpoch() + ":0");
+  }
+  {
+    Stream stream = Open(After(store_->FeedEpoch() + ":7"));
+    EXPECT_FALSE(stream.reader->Read(&response));
+    EXPECT_EQ(stream.reader->Finish().error_code(), grpc::StatusCode::OUT_OF_RANGE);
+  }
+  {
+    Stream stream = Open(After("not-a-cursor"));
+    EXPECT_FALSE(stream.reader->Read(&response));
+    const grpc::Status status = stream.reader->Finish();
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_EQ(status.error_message(),
+              "after_cursor: \"not-a-cursor\" is not a cursor; pass back a cursor exactly as the "
+              "server sent it");
+  }
+  {
+    StreamArticlesRequest request = From(StreamArticlesRequest::POSITION_NOW);
+    request.mutable_heartbeat_interval()->set_nanos(500000000);
+    Stream stream = Open(request);
+    EXPECT_FALSE(stream.reader->Read(&response));
+    const grpc::Status status = stream.reader->Finish();
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_EQ(status.error_message(), "heartbeat_interval: 500ms is outside [1s, 1h]");
+  }
+  {
+    Stream stream = Open(StreamArticlesRequest());
+    EXPECT_FALSE(stream.reader->Read(&response));
+    EXPECT_EQ(stream.reader->Finish().error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  }
+}
+
+TEST_F(StreamTest, ACursorOlderThanRetentionIsExpired) {
+  for (int i = 1; i <= 5; ++i) Publish(i);
+  storage::FeedRetention retention;
+  retention.max_events = 2;
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(uint64_t removed, core_->TrimFeed(retention));
+  EXPECT_EQ(removed, 3u);
+  StreamArticlesResponse response;
+  Stream stream = Open(After(store_->FeedEpoch() + ":2"));
+  EXPECT_FALSE(stream.reader->Read(&response));
+  const grpc::Status status = stream.reader->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  auto info = ErrorInfoOf(status);
+  ASSERT_TRUE(info.has_value());
+  EXPECT_EQ(info->reason(), "CURSOR_EXPIRED");
+  EXPECT_EQ(info->metadata().at("oldest_cursor"), store_->FeedEpoch() + ":3");
+  EXPECT_EQ(info->metadata().at("head_cursor"), store_->FeedEpoch() + ":5");
+
+  // From the beginning means from what is retained.
+  Stream from_start = Open(From(StreamArticlesRequest::POSITION_BEGINNING));
+  ASSERT_TRUE(from_start.reader->Read(&response));
+  EXPECT_EQ(SequenceOf(response.event().cursor()), 4u);
+  from_start.context->TryCancel();
+}
+
+TEST_F(StreamTest, ShutdownEndsStreamsWithTheirResumeCursor) {
+  Publish(1);
+  Stream stream = Open(From(StreamArticlesRequest::POSITION_BEGINNING));
+  StreamArticlesResponse response;
+  ASSERT_TRUE(stream.reader->Read(&response));  // the event
+  ASSERT_TRUE(stream.reader->Read(&response));  // caught up
+  server_->Shutdown(absl::Seconds(5));
+  EXPECT_FALSE(stream.reader->Read(&response));
+  const grpc::Status status = stream.reader->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  auto info = ErrorInfoOf(status);
+  ASSERT_TRUE(info.has_value());
+  EXPECT_EQ(info->reason(), "SHUTTING_DOWN");
+  EXPECT_EQ(info->metadata().at("resume_cursor"), store_->FeedEpoch() + ":1");
+}
+
+TEST_F(StreamTest, StreamsBeyondTheCapAreRefused) {
+  Stop();
+  ServerOptions options;
+  options.streams.max_streams = 2;
+  Start(options);
+  Stream a = Open(From(StreamArticlesRequest::POSITION_NOW));
+  Stream b = Open(From(StreamArticlesRequest::POSITION_NOW));
+  StreamArticlesResponse response;
+  ASSERT_TRUE(a.reader->Read(&response));
+  ASSERT_TRUE(b.reader->Read(&response));
+  Stream c = Open(From(StreamArticlesRequest::POSITION_NOW));
+  EXPECT_FALSE(c.reader->Read(&response));
+  EXPECT_EQ(c.reader->Finish().error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  a.context->TryCancel();
+  b.context->TryCancel();
+}
+
+TEST_F(StreamTest, AStalledReaderIsCancelled) {
+  Stop();
+  ServerOptions options;
+  options.streams.stall_timeout = absl::Seconds(1);
+  Start(options);
+  // A stream that never reads: large events fill the HTTP/2 window and the server's write
+  // stops completing.
+  Stream stalled = Open(From(StreamArticlesRequest::POSITION_NOW));
+  while (server_->open_streams() == 0) std::this_thread::yield();
+  for (int i = 0; i < 40; ++i) {
+    Article article = ExampleArticle("big-" + std::to_string(i));
+    article.set_body_text(std::string(600 * 1024, 'a' + i % 26));
+    syndication::v1::PublishArticleRequest request;
+    *request.mutable_article() = article;
+    ASSERT_THAT(core_->PublishArticle(request), IsOk());
+  }
+  // The server gives up on it.
+  const absl::Time deadline = absl::Now() + absl::Seconds(60);
+  while (server_->open_streams() > 0 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  EXPECT_EQ(server_->open_streams(), 0u);
+}
+
+// Publishers and subscribers at once; subscribers drop their connection at random points
+// and resume from their last cursor. Each must see every sequence exactly once, in order,
+// with the content published for it.
+TEST_F(StreamTest, ConcurrentPublishersAndReconnectingSubscribersSeeEverythingOnce) {
+  constexpr int kPublishers = 3;
+  constexpr int kStoriesEach = 40;
+  constexpr int kSubscribers = 4;
+  constexpr uint64_t kTotal = kPublishers * kStoriesEach;
+
+  std::vector<std::thread> subscribers;
+  std::vector<std::vector<uint64_t>> seen(kSubscribers);
+  std::vector<std::map<uint64_t, std::string>> headlines(kSubscribers);
+  for (int s = 0; s < kSubscribers; ++s) {
+    subscribers.emplace_back([&, s] {
+      std::mt19937 random(s);
+      std::string cursor;
+      while (seen[s].size() < kTotal) {
+        Stream stream = cursor.empty() ? Open(From(StreamArticlesRequest::POSITION_BEGINNING))
+                                       : Open(After(cursor));
+        // Read a random number of messages, then drop the connection.
+        int budget = std::uniform_int_distribution<int>(1, 25)(random);
+        StreamArticlesResponse response;
+        while (budget-- > 0 && seen[s].size() < kTotal && stream.reader->Read(&response)) {
+          if (response.has_event()) {
+            seen[s].push_back(SequenceOf(response.event().cursor()));
+            headlines[s][seen[s].back()] = response.event().article().headline();
+            cursor = response.event().cursor();
+          } else if (response.has_heartbeat()) {
+            cursor = response.heartbeat().cursor();
+          }
+        }
+        stream.context->TryCancel();
+        stream.reader->Finish();
+      }
+    });
+  }
+  std::vector<std::thread> publishers;
+  for (int p = 0; p < kPublishers; ++p) {
+    publishers.emplace_back([&, p] {
+      for (int i = 0; i < kStoriesEach; ++i) Publish(p * 1000 + i);
+    });
+  }
+  for (std::thread& t : publishers) t.join();
+  for (std::thread& t : subscribers) t.join();
+
+  // What the feed says each sequence is.
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(auto records, store_->ReadFeed(0, 1000));
+  ASSERT_EQ(records.size(), kTotal);
+  std::vector<uint64_t> expected;
+  std::map<uint64_t, std::string> expected_headlines;
+  for (const auto& record : records) {
+    expected.push_back(record.sequence());
+    SYNDICATE_ASSERT_OK_AND_ASSIGN(auto article,
+                                   store_->GetArticle(record.article_id(), record.version()));
+    expected_headlines[record.sequence()] = article.headline();
+  }
+  for (int s = 0; s < kSubscribers; ++s) {
+    EXPECT_EQ(seen[s], expected) << "subscriber " << s;
+    EXPECT_EQ(headlines[s], expected_headlines) << "subscriber " << s;
+  }
+}
+
+// A thousand idle streams over a few channels; one publish reaches every one of them.
+TEST_F(StreamTest, AThousandIdleStreamsAllReceiveTheNextEvent) {
+  constexpr int kStreams = 1000;
+  constexpr int kChannels = 4;
+  std::vector<std::unique_ptr<syndication::v1::SyndicationService::Stub>> stubs;
+  for (int c = 0; c < kChannels; ++c) {
+    grpc::ChannelArguments arguments;
+    arguments.SetInt("syndicate.test.channel", c);  // distinct channels, not one shared
+    stubs.push_back(syndication::v1::SyndicationService::NewStub(grpc::CreateCustomChannel(
+        server_->address(), grpc::InsecureChannelCredentials(), arguments)));
+  }
+  std::vector<Stream> streams;
+  StreamArticlesResponse response;
+  for (int i = 0; i < kStreams; ++i) {
+    streams.push_back(Open(From(StreamArticlesRequest::POSITION_NOW), stubs[i % kChannels].get()));
+  }
+  for (Stream& stream : streams) {
+    ASSERT_TRUE(stream.reader->Read(&response));
+    ASSERT_TRUE(response.has_caught_up());
+  }
+  EXPECT_EQ(server_->open_streams(), static_cast<size_t>(kStreams));
+  const std::string id = Publish(1);
+  for (Stream& stream : streams) {
+    ASSERT_TRUE(stream.reader->Read(&response));
+    ASSERT_TRUE(response.has_event());
+    EXPECT_EQ(response.event().article_id(), id);
+  }
+  for (Stream& stream : streams) stream.context->TryCancel();
+}
+
+}  // namespace
+}  // namespace syndicate::server
