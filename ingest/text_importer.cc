@@ -7,19 +7,25 @@
 //     its own (a list item), and the lines under it that carry no bullet continue it.
 //  3. Classes. Each paragraph is judged by its first line: a byline ("By A and B", a
 //     paragraph of one line), page furniture (an attribution, distributor or copyright
-//     line, or a phrase from the furniture tables below), or text. An attribution line
-//     through a bare label ("Via X", no colon) is weak furniture: it may be the headline.
+//     line, or a phrase from the furniture tables below), or text. "Source: X" is an
+//     attribution line only when X reads as a name rather than a clause (ReadsAsClause).
+//     An attribution line through a bare label ("Via X", no colon) is weak furniture: it
+//     may be the headline.
 //  4. Places. The first text paragraph is the headline, or the section when it is
 //     section-shaped and a headline-shaped paragraph follows. Furniture is never the
 //     section; weak furniture is the headline only. The paragraph after the
 //     headline is the standfirst when more story follows and it opens with no dateline.
-//     The trailer begins at the first furniture paragraph after the story has begun;
-//     everything from there on is trailer. Story paragraphs are the text paragraphs
-//     between the headline and the trailer.
+//     The story ends with its last story-like paragraph (IsStoryLike: a sentence, or 20
+//     words; under a list heading such as "Related Articles" only a full stop counts, so
+//     the list's headlines are not story). The trailer begins at the first furniture
+//     paragraph after it; no story is looked for after the heading of the readers'
+//     comments ("Leave a Reply"). Story paragraphs are the paragraphs between the headline and
+//     the trailer; furniture among them is kept with a warning, or left out with one
+//     when it is a bare furniture phrase ("Advertisement") with no text to keep.
 //
 // Names (original publisher, distributor, copyright holder) are read from every line of
-// the trailer and of any furniture paragraph before it, then reconciled in one place
-// (ResolveAttribution) with a warning for each doubt; names are compared by their
+// the trailer and of any furniture paragraph before the story, then reconciled in one
+// place (ResolveAttribution) with a warning for each doubt; names are compared by their
 // PublisherNameKey, the key the server also uses for a Source's publisher_aliases.
 #include "ingest/text_importer.h"
 
@@ -102,15 +108,49 @@ constexpr auto kDistributorLabels =
 constexpr auto kSiteWords =
     std::to_array<absl::string_view>({"website", "web site", "site", "page"});
 
-// Whole lines that are page furniture: navigation, sharing, comment and subscription
-// prompts. Compared ignoring case and trailing ":", ".", "…", "!".
+// Whole lines that head a list of other stories' headlines. The short paragraphs after
+// one are that list, not story text, even when a headline ends in "?" or runs long.
+// Compared as kFurnitureLines are.
+constexpr auto kListHeadings = std::to_array<absl::string_view>({
+    "Also read",    "Further reading",   "Latest news",     "More news",        "More stories",
+    "Most popular", "Most read",         "Next article",    "Previous article", "Read also",
+    "Read more",    "Read next",         "Recommended",     "Related",          "Related Articles",
+    "Related news", "Related Posts",     "Related Stories", "See also",         "Trending",
+    "Up next",      "You may also like",
+});
+
+// Headings of the readers' comments under a story, which come after all of it: whole lines
+// (compared as kFurnitureLines are), or any line opening with one of kCommentPrefixes, or
+// a count such as "12 Comments".
+constexpr auto kCommentHeadings = std::to_array<absl::string_view>({
+    "Add a comment",
+    "Cancel reply",
+    "Comments",
+    "Join the conversation",
+    "Post a comment",
+    "Reader comments",
+});
+constexpr auto kCommentPrefixes = std::to_array<absl::string_view>({
+    "Leave a comment",
+    "Leave a Reply",
+});
+
+// Other whole lines that are page furniture: navigation, sharing, comment and
+// subscription prompts. Compared ignoring case and trailing ":", ".", "…", "!".
 constexpr auto kFurnitureLines = std::to_array<absl::string_view>({
-    "Advertisement",     "Back to top",        "Back to top button", "Cancel reply", "Comments",
-    "Continue reading",  "Leave a comment",    "Like this",          "Loading",      "More stories",
-    "Most read",         "Read also",          "Read more",          "Recommended",  "Related",
-    "Related Articles",  "Related Posts",      "Related Stories",    "See also",     "Share",
-    "Share this",        "Share this article", "Subscribe",          "Tags",         "Trending",
-    "You may also like",
+    "Advertisement",
+    "Back to top",
+    "Back to top button",
+    "Continue reading",
+    "Like this",
+    "Loading",
+    "Post navigation",
+    "Share",
+    "Share this",
+    "Share this article",
+    "Share this story",
+    "Subscribe",
+    "Tags",
 });
 
 // Line openings only page furniture uses; the rest of such a line varies.
@@ -118,17 +158,30 @@ constexpr auto kFurniturePrefixes = std::to_array<absl::string_view>({
     "All rights reserved",
     "Click here to",
     "Filed under",
-    "Follow us on",
-    "Leave a Reply",
+    "Follow us",
+    "Join us on",
+    "Like us on",
     "Read more:",
     "Related:",
+    "Required fields are marked",
     "Share on",
     "Sign up for",
+    "Sign up to",
     "Subscribe now",
     "Subscribe to",
     "Tags:",
+    "Thanks for reading",
     "You can follow us",
     "Your email address will not be published",
+});
+
+// Small words that join the words of a name: "Ministry of Health", "The Mail on Sunday",
+// "Agence de presse". Any other lower-case word with more words after it makes a clause
+// ("figures released on Monday"): see ReadsAsClause.
+constexpr auto kNameJoiningWords = std::to_array<absl::string_view>({
+    "&",  "al", "and", "at", "da",  "de",  "del", "della", "der", "des", "di",
+    "do", "du", "e",   "el", "en",  "et",  "for", "in",    "la",  "le",  "les",
+    "of", "on", "the", "to", "und", "van", "via", "von",   "y",
 });
 
 // Words that follow "By" in a sentence but never open a person's name ("By the end of
@@ -162,6 +215,13 @@ constexpr size_t kMaxDatelineBytes = 80;
 constexpr size_t kMaxDatelineWords = 6;
 constexpr size_t kMaxCopyrightLineBytes = 200;
 constexpr size_t kMaxFurnitureLineBytes = 80;
+// A paragraph of this many words reads as story text even without a sentence's final
+// mark (a quote closing it, a lost full stop); headlines run shorter.
+constexpr size_t kMinStoryWords = 20;
+// An all-lower-case "name" of this many words ending in a full stop reads as a clause.
+constexpr size_t kMinLowerCaseClauseWords = 4;
+// Page text quoted in a warning is cut to about this many bytes.
+constexpr size_t kMaxQuotedBytes = 80;
 
 constexpr absl::string_view kImporterAgent = "syndicate import --format=text";
 
@@ -234,6 +294,41 @@ bool IsPlausibleName(absl::string_view name) {
   return has_letter && words >= 1 && words <= kMaxNameWords;
 }
 
+// A word written all in lower case ASCII that is not a domain name ("example.org"):
+// "figures", "released". Quotes and trailing ".,:" are looked through.
+bool IsLowerCaseWord(absl::string_view word) {
+  word = StripQuotes(word);
+  while (!word.empty() && absl::string_view(".,:").find(word.back()) != absl::string_view::npos) {
+    word.remove_suffix(1);
+  }
+  if (word.empty() || !IsAsciiLower(word.front())) return false;
+  return std::none_of(word.begin(), word.end(), [](char c) { return IsAsciiUpper(c) || c == '.'; });
+}
+
+// True when a plausible name (IsPlausibleName) reads as a sentence's clause instead:
+// "Ministry of Health figures released on Monday". Names join their words with a few small
+// words (kNameJoiningWords) and may end with a lower-case noun ("Example Wire staff",
+// "AFP and agencies"); a clause holds another lower-case word with more words after it.
+// That is enough when the text also holds a capitalized word. A name written all in lower
+// case ("northwind gazette", "the daily example") is a clause only when it is long and
+// `full_stop`, i.e. the line ended it with one.
+bool ReadsAsClause(absl::string_view name, bool full_stop) {
+  const std::vector<absl::string_view> words = Words(name);
+  bool capitalized = false;
+  bool clause = false;
+  for (size_t i = 0; i < words.size(); ++i) {
+    const absl::string_view word = StripQuotes(words[i]);
+    if (word.empty()) continue;
+    if (IsAsciiUpper(word.front()) || IsNonAscii(word.front())) capitalized = true;
+    if (i + 1 < words.size() && IsLowerCaseWord(word) &&
+        std::none_of(kNameJoiningWords.begin(), kNameJoiningWords.end(),
+                     [&](absl::string_view joining) { return word == joining; })) {
+      clause = true;
+    }
+  }
+  return clause && (capitalized || (full_stop && words.size() >= kMinLowerCaseClauseWords));
+}
+
 bool LooksLikeDomain(absl::string_view name) {
   const size_t dot = name.find('.');
   return name.find(' ') == absl::string_view::npos && dot != absl::string_view::npos &&
@@ -302,8 +397,10 @@ std::optional<PublisherLine> NameAfterLabel(absl::string_view rest, bool bare) {
     name = CutAtFirst(rest, {", ", ". ", "; ", " | ", " - ", " \u2014 ", " \u2013 "});
   }
   name = StripQuotes(name);
-  if (absl::EndsWith(name, ".")) name.remove_suffix(1);
-  if (!IsPlausibleName(name)) return std::nullopt;
+  const bool full_stop = absl::EndsWith(name, ".");
+  if (full_stop) name.remove_suffix(1);
+  // "Source: Ministry of Health figures released on Monday." quotes a source in the story.
+  if (!IsPlausibleName(name) || ReadsAsClause(name, full_stop)) return std::nullopt;
   return PublisherLine{TidyName(name), bare && !colon};
 }
 
@@ -427,12 +524,10 @@ std::optional<CopyrightLine> ParseCopyrightLine(absl::string_view content) {
   return CopyrightLine{TidyName(holder), std::string(Trim(content))};
 }
 
-bool IsFurniturePhrase(absl::string_view content) {
-  for (absl::string_view prefix : kFurniturePrefixes) {
-    absl::string_view rest = content;
-    if (ConsumePhrase(rest, prefix)) return true;
-  }
-  if (content.size() > kMaxFurnitureLineBytes) return false;
+// `content` without trailing ":", ".", "!" and "…", to be compared with a whole-line
+// phrase table; nullopt when it is too long to be one.
+std::optional<absl::string_view> WholeLinePhrase(absl::string_view content) {
+  if (content.size() > kMaxFurnitureLineBytes) return std::nullopt;
   absl::string_view line = content;
   for (bool changed = true; changed;) {
     changed = false;
@@ -445,10 +540,47 @@ bool IsFurniturePhrase(absl::string_view content) {
       }
     }
   }
-  for (absl::string_view whole : kFurnitureLines) {
-    if (absl::EqualsIgnoreCase(line, whole)) return true;
+  return line;
+}
+
+template <size_t N>
+bool IsOneOf(absl::string_view line, const std::array<absl::string_view, N>& phrases) {
+  return std::any_of(phrases.begin(), phrases.end(), [&](absl::string_view phrase) {
+    return absl::EqualsIgnoreCase(line, phrase);
+  });
+}
+
+// "Related Articles", "Read also:": a heading over a list of other stories.
+bool IsListHeading(absl::string_view content) {
+  const std::optional<absl::string_view> line = WholeLinePhrase(content);
+  return line.has_value() && IsOneOf(*line, kListHeadings);
+}
+
+// "Leave a Reply", "Comments", "3 comments": the heading of the readers' comments.
+bool IsCommentsHeading(absl::string_view content) {
+  for (absl::string_view prefix : kCommentPrefixes) {
+    absl::string_view rest = content;
+    if (ConsumePhrase(rest, prefix)) return true;
   }
-  return false;
+  const std::optional<absl::string_view> line = WholeLinePhrase(content);
+  if (!line.has_value()) return false;
+  if (IsOneOf(*line, kCommentHeadings)) return true;
+  absl::string_view rest = *line;
+  size_t digits = 0;
+  while (digits < rest.size() && IsAsciiDigit(rest[digits])) ++digits;
+  if (digits == 0) return false;
+  rest = TrimStart(rest.substr(digits));
+  return absl::EqualsIgnoreCase(rest, "comment") || absl::EqualsIgnoreCase(rest, "comments");
+}
+
+bool IsFurniturePhrase(absl::string_view content) {
+  for (absl::string_view prefix : kFurniturePrefixes) {
+    absl::string_view rest = content;
+    if (ConsumePhrase(rest, prefix)) return true;
+  }
+  if (IsCommentsHeading(content)) return true;
+  const std::optional<absl::string_view> line = WholeLinePhrase(content);
+  return line.has_value() && (IsOneOf(*line, kFurnitureLines) || IsOneOf(*line, kListHeadings));
 }
 
 // `s` split at " and " (any case) and " & ".
@@ -600,6 +732,15 @@ struct Paragraph {
   bool weak_furniture = false;
   // A list item that follows the previous paragraph with no blank line between.
   bool continues_block = false;
+  // Furniture heading a list of other stories ("Related Articles").
+  bool list_heading = false;
+  // Furniture heading the readers' comments ("Leave a Reply"): the story is over.
+  bool comments_heading = false;
+  // One line that is nothing but a furniture phrase ("Advertisement", "Share this:"): it
+  // holds no text to keep, wherever it stands.
+  bool chrome = false;
+  // Short text under a list heading, with no story text since: a headline in that list.
+  bool list_item = false;
   std::vector<std::string> byline_names;
 
   absl::string_view FirstLine() const { return lines.front().content; }
@@ -679,7 +820,45 @@ void Classify(Paragraph& paragraph) {
   if (strong || publisher.has_value()) {
     paragraph.kind = Kind::kFurniture;
     paragraph.weak_furniture = !strong;
+    paragraph.list_heading = IsListHeading(first);
+    paragraph.comments_heading = IsCommentsHeading(first);
+    const std::optional<absl::string_view> whole = WholeLinePhrase(first);
+    paragraph.chrome =
+        paragraph.lines.size() == 1 && whole.has_value() && IsOneOf(*whole, kFurnitureLines);
   }
+}
+
+// Words in `s`, counting no further than `limit`.
+size_t CountWords(absl::string_view s, size_t limit) {
+  size_t words = 0;
+  bool in_word = false;
+  for (size_t i = 0; i < s.size() && words < limit; ++i) {
+    const bool space = s[i] == ' ' || s[i] == '\t';
+    if (!space && !in_word) ++words;
+    in_word = !space;
+  }
+  return words;
+}
+
+// Story text, as the trailer boundary sees it: a paragraph that ends like a sentence
+// (".", "?" or "!", also inside closing quotes, or a closing double quote: a quotation
+// ends it) or holds kMinStoryWords words. Under a list heading (`in_list`) headlines may
+// end in "?", "!" or a quote and run long, so there only a final full stop counts.
+bool IsStoryLike(const Paragraph& paragraph, bool in_list) {
+  const absl::string_view last = paragraph.lines.back().content;
+  if (absl::EndsWith(StripQuotes(last), ".")) return true;
+  if (in_list) return false;
+  if (EndsLikeSentence(last)) return true;
+  for (absl::string_view quote :
+       {absl::string_view("\u201D"), absl::string_view("\u00BB"), absl::string_view("\"")}) {
+    if (absl::EndsWith(last, quote)) return true;
+  }
+  size_t words = 0;
+  for (const Line& line : paragraph.lines) {
+    words += CountWords(line.content, kMinStoryWords - words);
+    if (words >= kMinStoryWords) return true;
+  }
+  return false;
 }
 
 // A section is one short line ("World", "Middle East") that does not end like a sentence.
@@ -703,15 +882,22 @@ bool IsHeadlineShaped(const Paragraph& paragraph) {
 struct Layout {
   size_t section = 0;
   size_t headline = 0;
-  size_t trailer = 0;  // the first trailer paragraph; everything from it on is trailer
+  size_t story = 0;     // the first text paragraph after the headline
+  size_t trailer = 0;   // the first trailer paragraph; everything from it on is trailer
+  size_t comments = 0;  // the heading of the readers' comments, in the trailer
 };
 
 // Section and headline are positional: the first text paragraph, and the one after it when
 // the first is section-shaped and the second headline-shaped. Only clear furniture and
 // bylines are skipped to find them; a weak attribution line ("Via Rail strike ends") may
 // be the headline but never the section, since no section is named "Via Example Wire".
-// The trailer begins at the first furniture paragraph after the story has begun (or after
-// the headline, when no story follows it).
+// The trailer begins at the first furniture paragraph after the story's last story-like
+// paragraph (IsStoryLike), or after the headline when no story follows it. Furniture with
+// story text after it (a chart's "Source: X", an inline "Read more", a photo credit) does
+// not end the story, since the page's trailer holds prompts, names and headlines but no
+// sentences; short text after a list heading is that list's headlines, not story text.
+// The one part of a trailer that does hold sentences, the readers' comments, comes after
+// all of the story: its heading ("Leave a Reply") ends the search for story text.
 absl::StatusOr<Layout> FindLayout(std::vector<Paragraph>& paragraphs) {
   const size_t count = paragraphs.size();
   auto head_text = [&](size_t from) {
@@ -727,7 +913,8 @@ absl::StatusOr<Layout> FindLayout(std::vector<Paragraph>& paragraphs) {
         "text: no headline (every paragraph is a byline or page furniture)");
   }
   const size_t next = head_text(first + 1);
-  Layout layout{count, first, count};
+  Layout layout{
+      .section = count, .headline = first, .story = count, .trailer = count, .comments = count};
   if (next < count && IsSectionShaped(paragraphs[first]) && IsHeadlineShaped(paragraphs[next])) {
     if (paragraphs[first].kind == Kind::kText) layout.section = first;
     layout.headline = next;
@@ -744,10 +931,29 @@ absl::StatusOr<Layout> FindLayout(std::vector<Paragraph>& paragraphs) {
     if (i < count) paragraphs[i].kind = Kind::kText;
   }
 
-  size_t search_from = layout.headline + 1;
-  while (search_from < count && paragraphs[search_from].kind != Kind::kText) ++search_from;
-  if (search_from == count) search_from = layout.headline + 1;
-  for (size_t i = search_from; i < count && layout.trailer == count; ++i) {
+  layout.story = layout.headline + 1;
+  while (layout.story < count && paragraphs[layout.story].kind != Kind::kText) ++layout.story;
+  size_t last_story = layout.story;
+  bool in_list = false;
+  for (size_t i = layout.story; i < count; ++i) {
+    Paragraph& p = paragraphs[i];
+    if (p.kind == Kind::kFurniture && p.comments_heading) {
+      layout.comments = i;
+      break;
+    }
+    if (p.kind == Kind::kFurniture) {
+      in_list = p.list_heading;
+    } else if (p.kind == Kind::kText) {
+      if (IsStoryLike(p, in_list)) {
+        last_story = i;
+        in_list = false;
+      } else {
+        p.list_item = in_list;
+      }
+    }
+  }
+  const size_t trailer_from = layout.story == count ? layout.headline + 1 : last_story + 1;
+  for (size_t i = trailer_from; i < count && layout.trailer == count; ++i) {
     if (paragraphs[i].kind == Kind::kFurniture) layout.trailer = i;
   }
   return layout;
@@ -799,6 +1005,18 @@ std::string Canonical(const std::string& name, const Source* source) {
 }
 
 std::string Quoted(absl::string_view s) { return absl::StrCat("\"", s, "\""); }
+
+// A paragraph's first line, quoted, cut to about kMaxQuotedBytes at a character boundary.
+std::string QuotedExcerpt(const Paragraph& paragraph) {
+  absl::string_view line = Trim(paragraph.FirstLine());
+  if (line.size() <= kMaxQuotedBytes) return Quoted(line);
+  // UTF-8 continuation bytes are 10xxxxxx: never cut before one.
+  constexpr unsigned char kTopTwoBits = 0xC0;
+  constexpr unsigned char kContinuation = 0x80;
+  size_t cut = kMaxQuotedBytes;
+  while (cut > 0 && (static_cast<unsigned char>(line[cut]) & kTopTwoBits) == kContinuation) --cut;
+  return Quoted(absl::StrCat(line.substr(0, cut), "\u2026"));
+}
 
 void ResolveAttribution(const Evidence& evidence, const Source* source, Article& article,
                         std::vector<std::string>& warnings) {
@@ -1024,17 +1242,42 @@ absl::StatusOr<ImportResult> ParseScrapedText(std::string_view input,
     warnings.emplace_back("no section line found: section left empty");
   }
 
+  // Furniture before the story is read for names. Furniture inside it stays story text, with
+  // a warning and unread for names: it may be the story's own "Source: X" under a figure,
+  // or the credit line with text after it that only looks like story. Lines of nothing but
+  // a furniture phrase ("Advertisement") hold no text and are left out, but still named in
+  // a warning. Text in the trailer is left out with a warning, unless it is a headline in a
+  // list of other stories; readers' comments are counted in one warning.
   Evidence evidence;
   std::vector<size_t> story;
   std::vector<const Paragraph*> bylines;
+  std::vector<std::string> boundary_warnings;
+  size_t comment_paragraphs = 0;
   for (size_t i = 0; i < count; ++i) {
     const Paragraph& p = paragraphs[i];
-    if (i >= trailer || p.kind == Kind::kFurniture) {
+    if (i >= trailer) {
       ReadNames(p, evidence);
+      if (p.kind == Kind::kText && i > layout.comments) {
+        ++comment_paragraphs;
+      } else if (p.kind == Kind::kText && !p.list_item) {
+        boundary_warnings.push_back(
+            absl::StrCat("text in the trailer left out of body_text: ", QuotedExcerpt(p)));
+      }
     } else if (p.kind == Kind::kByline) {
       bylines.push_back(&p);
+    } else if (p.kind == Kind::kFurniture && i < layout.story) {
+      ReadNames(p, evidence);
+    } else if (p.kind == Kind::kFurniture && p.chrome) {
+      boundary_warnings.push_back(absl::StrCat(
+          "page furniture inside the story left out of body_text: ", QuotedExcerpt(p)));
     } else if (i > headline) {
       story.push_back(i);
+      if (p.kind == Kind::kFurniture) {
+        boundary_warnings.push_back(absl::StrCat(
+            "line that looks like page furniture kept in body_text, since story text follows "
+            "it: ",
+            QuotedExcerpt(p)));
+      }
     }
   }
 
@@ -1065,6 +1308,13 @@ absl::StatusOr<ImportResult> ParseScrapedText(std::string_view input,
     warnings.emplace_back("no byline found: byline and authors left empty");
   }
 
+  if (comment_paragraphs > 0) {
+    boundary_warnings.push_back(
+        absl::StrCat(comment_paragraphs, comment_paragraphs == 1 ? " paragraph" : " paragraphs",
+                     " after ", QuotedExcerpt(paragraphs[layout.comments]),
+                     " taken for readers' comments and left out of body_text"));
+  }
+  for (std::string& warning : boundary_warnings) warnings.push_back(std::move(warning));
   if (story.empty()) {
     warnings.emplace_back("no story paragraphs found: body_text left empty");
   } else {

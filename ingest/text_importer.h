@@ -40,7 +40,8 @@ struct ImportResult {
 // Parses `text` (UTF-8; a leading byte order mark is skipped). A line ends at LF, CRLF or
 // a lone CR (old Mac OS), and also at a vertical tab or form feed (a page break), so that
 // neither reaches a field. Never invents a value: whatever it cannot determine is left
-// empty and reported in ImportResult::warnings, in a fixed order. Never reads a date:
+// empty and reported in ImportResult::warnings, in a fixed order (section, byline, story
+// boundary in page order, story, attribution, date). Never reads a date:
 // published_at stays unset.
 //
 // Control characters are refused, not stripped: C0 controls other than tab, LF, VT, FF
@@ -59,19 +60,45 @@ struct ImportResult {
 //    Page furniture is never the section or the headline. An attribution line is furniture
 //    wherever it stands, with one exception: a line opening with a bare "Source" or "Via"
 //    and no colon ("Via Rail strike ends") may be the headline, though never the section.
+//    "Source: X" is an attribution line only when X reads as a name: at most 8 words, and
+//    no lower-case word other than a joining word (of, the, and, on, de, …) with more words
+//    after it, so "Source: Ministry of Health figures released on Monday." is story text
+//    while "Source: Ministry of Health", "Source: The Mail on Sunday" and "Source: Example
+//    Wire staff" are attribution. Text written all in lower case ("northwind gazette")
+//    reads as a name unless it also runs to 4 words or more and ends in a full stop.
 //  - subheadline: the paragraph after the headline, when more story follows and it does
 //    not open with a byline or dateline.
 //  - body_text: the story paragraphs, as written (every line end becomes "\n" and
 //    line-end whitespace is dropped; inner line breaks, leading spaces, tabs, bullets and
-//    quotes stay), joined by "\n\n". The story ends where the trailer begins: the first paragraph
-//    of page furniture (attribution, distributor or copyright line, share/comment/subscribe prompt)
-//    after the story has started; everything after it is trailer.
+//    quotes stay), joined by "\n\n". Story text is never dropped without a warning.
+//  - The trailer boundary. The story begins at the first text paragraph after the headline
+//    and ends with its last story-like paragraph: one that ends like a sentence (".", "?",
+//    "!", also inside closing quotes, or a closing ” » ") or holds 20 words or more. The
+//    trailer begins at the first paragraph of page furniture (attribution, distributor or
+//    copyright line, share/follow/comment/subscribe prompt, a heading such as "Related
+//    Articles") after that; everything from it on is trailer. So:
+//     - furniture with story-like text after it does not end the story. It stays in
+//       body_text as written, with a warning, and is not read for attribution: it may be
+//       the story's own "Source: X" under a figure, or a credit line followed by text that
+//       only looks like story (the importer cannot tell, so it keeps the text). Only a
+//       paragraph of one line that is nothing but a furniture phrase ("Advertisement",
+//       "Share this:") is left out of the story, as it holds no text; that too is named
+//       in a warning;
+//     - after a list heading ("Related Articles", "Read also", "You may also like", …) the
+//       paragraphs without a final full stop are that list's headlines, not story, even
+//       when they end in "?" or run long: they are left out without a warning;
+//     - the readers' comments come after all of the story: nothing after their heading
+//       ("Leave a Reply", "Comments", "12 comments") is story, and its text paragraphs
+//       are left out of body_text, counted in one warning;
+//     - other text in the trailer ("Name *", a lone "Facebook") is left out of body_text
+//       with a warning naming it.
 //  - byline, authors (role "author"): a paragraph of one line "By A", "By A and B",
 //    "By A, B and C"; names kept as written.
 //  - dateline: PLACE from "PLACE — " / "PLACE (Agency) — " opening the first story
 //    paragraph.
 //  - attribution.original_publisher: from an attribution line ("Source: X", "Via X",
-//    "This article originally appeared on X", …), else the dateline's "(Agency)", else
+//    "This article originally appeared on X", …) before the story or in the trailer (one
+//    kept inside the story is not read), else the dateline's "(Agency)", else
 //    the copyright holder (with a warning); quotes removed, all-lower-case names given
 //    capitals, then mapped through options.source's publisher_aliases: a name takes the
 //    alias's `name` when both have the same PublisherNameKey (publisher_names.h). Names

@@ -651,6 +651,123 @@ TEST(TextImporterFixtures, BareSourceLabelButNotSentencesThatOpenWithItsWords) {
       });
 }
 
+// The bug (QA): a "Source:" line in the middle of the story was taken for the attribution
+// line, the trailer was assumed to start there, and the story after it was dropped.
+TEST(TextImporterFixtures, SourceLineThatReadsAsASentenceStaysInTheStory) {
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result,
+                                 ParseFixture("source_sentence_mid_story.txt"));
+  ExpectImport(result,
+               {
+                   .section = "World",
+                   .headline = "Flu cases rise sharply",
+                   .subheadline = "Hospitals report a spike.",
+                   .paragraphs = {"Source: Ministry of Health figures released on Monday.",
+                                  "Doctors urge vaccination."},
+                   .external_id = "text-4df03c15505fab1ec552e1ab5b6d03c6",
+                   .provenance = {Imported("source_sentence_mid_story.txt")},
+                   .warnings = {kNoByline, kNoPublisher, kNoDistributor, kNoCreditLine, kNoDate},
+               });
+}
+
+// A figure's "Source: X" that reads as a name is furniture, but story follows it, so it is
+// kept (and not taken for the publisher); a "Source:" sentence is story text. The credit
+// line after the last sentence starts the trailer, and the related headlines after
+// "Related Articles" (one ending in "?", one of 24 words) are left out without a warning.
+TEST(TextImporterFixtures, ChartSourceInsideTheStoryIsKeptAndTheTrailerStillFound) {
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result,
+                                 ParseFixture("chart_source_mid_story.txt"));
+  ExpectImport(
+      result,
+      {
+          .section = "Health",
+          .headline = "Flu admissions in Brenn double in a fortnight",
+          .subheadline = "Hospitals across the region reported 412 flu admissions last week, "
+                         "up from 198.",
+          .byline = "By Ana Ruiz",
+          .authors = {"Ana Ruiz"},
+          .dateline = "BRENN",
+          .paragraphs = {"BRENN \u2014 Hospitals in the Brenn region admitted 412 patients with "
+                         "flu in the week to Sunday, more than twice the number two weeks "
+                         "earlier.",
+                         "Weekly flu admissions, Brenn region:\n  \u2022 30 March: 198\n"
+                         "  \u2022 6 April: 287\n  \u2022 13 April: 412",
+                         "Source: Brenn Regional Health Board",
+                         "Dr Lena Ortiz, who leads the emergency department at Brenn General, "
+                         "said the wards were \u201Cfull but coping\u201D.",
+                         "Source: Ministry of Health figures released on Monday, covering all "
+                         "six hospitals.",
+                         "The health board urged people over 65 to book a vaccination before "
+                         "the end of the month."},
+          .original_publisher = "Northwind Gazette",
+          .distributor = "Harbour Post",
+          .credit_line = "Northwind Gazette via Harbour Post",
+          .external_id = "text-4dfaaa436114ca5f5c876149be8239d3",
+          .provenance = {Created("Northwind Gazette"), Republished("Harbour Post"),
+                         Imported("chart_source_mid_story.txt")},
+          .warnings = {"line that looks like page furniture kept in body_text, since story "
+                       "text follows it: \"Source: Brenn Regional Health Board\"",
+                       kNoDate},
+      });
+}
+
+TEST(TextImporterFixtures, CreditLineThenRelatedHeadlinesEndsTheStory) {
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result,
+                                 ParseFixture("credit_then_related.txt"));
+  ExpectImport(
+      result,
+      {
+          .section = "Business",
+          .headline = "Avel bakery chain to open ten shops in Brenn",
+          .byline = "By Tom Bell",
+          .authors = {"Tom Bell"},
+          .paragraphs = {"Crumb & Co, the Avel bakery chain, will open ten shops in Brenn over "
+                         "the next two years, its founder said on Wednesday.",
+                         "The company employs 240 people and expects to hire 80 more."},
+          .original_publisher = "Example Wire",
+          .distributor = "Harbour Post",
+          .credit_line = "Example Wire via Harbour Post",
+          .external_id = "text-d68eacff05507450e982dee5ea635989",
+          .provenance = {Created("Example Wire"), Republished("Harbour Post"),
+                         Imported("credit_then_related.txt")},
+          .warnings = {"attribution.distributor taken from the site's own copyright line: "
+                       "\"\u00A9 2026 Harbour Post. All rights reserved.\"",
+                       kNoDate},
+      });
+}
+
+// An advertisement slot holds no text and is left out; an inline "Read more:" link with
+// story after it is kept. Neither ends the story, and each is named in a warning.
+TEST(TextImporterFixtures, FurnitureInsideTheStoryDoesNotEndIt) {
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result,
+                                 ParseFixture("furniture_mid_story.txt"));
+  ExpectImport(
+      result,
+      {
+          .section = "Local",
+          .headline = "Brenn council approves new cycle lanes",
+          .byline = "By Priya Holt",
+          .authors = {"Priya Holt"},
+          .paragraphs = {"The council voted 9-4 on Thursday to build six kilometres of cycle "
+                         "lanes by next spring.",
+                         "Councillor Samuel Okafor said the lanes would link the station with "
+                         "the harbour.",
+                         "Read more: Avel\u2019s cycle lanes one year on",
+                         "Shop owners on Mill Street had opposed the plan, saying it would "
+                         "remove 40 parking spaces."},
+          .original_publisher = "Cedar Ridge Daily",
+          .distributor = "Harbour Post",
+          .credit_line = "Cedar Ridge Daily via Harbour Post",
+          .external_id = "text-6e4162f405300103434c42d0131f0c15",
+          .provenance = {Created("Cedar Ridge Daily"), Republished("Harbour Post"),
+                         Imported("furniture_mid_story.txt")},
+          .warnings = {"page furniture inside the story left out of body_text: "
+                       "\"Advertisement\"",
+                       "line that looks like page furniture kept in body_text, since story "
+                       "text follows it: \"Read more: Avel\u2019s cycle lanes one year on\"",
+                       kNoDate},
+      });
+}
+
 // ---------------------------------------------------------------------------------------
 // Rules, each on the smallest page that shows it.
 
@@ -877,7 +994,9 @@ TEST(TextImporterRules, SiteCopyrightWithoutAKnownDistributorIsTheStorysWithAWar
               ElementsAre(kNoSection, kPublisherFromCopyright, kNoDistributor, kNoDate));
 }
 
-TEST(TextImporterRules, StoryEndsAtTheFirstFurnitureAfterIt) {
+// Short text after the first furniture that follows the last sentence is trailer: left
+// out of body_text, but named in a warning.
+TEST(TextImporterRules, StoryEndsAtTheFirstFurnitureAfterItsLastSentence) {
   SYNDICATE_ASSERT_OK_AND_ASSIGN(
       const ImportResult result,
       Parse("World\n\nHarbour lights switched on\n\nThe lights came on.\n\nCrowds gathered.\n\n"
@@ -885,6 +1004,201 @@ TEST(TextImporterRules, StoryEndsAtTheFirstFurnitureAfterIt) {
             "Source: Example Wire\n"));
   EXPECT_EQ(result.article.body_text(), "Crowds gathered.");
   EXPECT_EQ(result.article.attribution().original_publisher(), "Example Wire");
+  EXPECT_THAT(result.warnings,
+              ElementsAre(kNoByline,
+                          "text in the trailer left out of body_text: \"A related story about "
+                          "lanterns\"",
+                          kNoDistributor, kNoDate));
+}
+
+TEST(TextImporterRules, SourceLinesThatReadAsSentencesAreStoryText) {
+  for (const char* line : {
+           "Source: Ministry of Health figures released on Monday.",
+           "Source: Brenn Water Board data shows the spill lasted nine hours",
+           "SOURCE: Harbour Post reporters spoke to twelve traders.",
+           "source: figures released by the ministry.",
+           "Source: \u201CMinistry figures released on Monday\u201D",
+           "Source Ministry of Health figures released on Monday",
+           "Via Brenn Water Board data shared with reporters",
+       }) {
+    SCOPED_TRACE(line);
+    SYNDICATE_ASSERT_OK_AND_ASSIGN(
+        const ImportResult result,
+        Parse(absl::StrCat("Harbour lights switched on\n\nBy Ana Ruiz\n\nThe lights came on.\n\n",
+                           line, "\n\nCrowds gathered.\n\nSource: Example Wire\n")));
+    EXPECT_EQ(result.article.body_text(),
+              absl::StrCat("The lights came on.\n\n", line, "\n\nCrowds gathered."));
+    EXPECT_EQ(result.article.attribution().original_publisher(), "Example Wire");
+    EXPECT_THAT(result.warnings, ElementsAre(kNoSection, kNoDistributor, kNoDate));
+  }
+}
+
+TEST(TextImporterRules, SourceLinesThatReadAsNamesAreAttribution) {
+  struct Case {
+    std::string line;
+    std::string publisher;
+  };
+  const std::vector<Case> cases = {
+      {"Source: Ministry of Health", "Ministry of Health"},
+      {"Source: The Mail on Sunday", "The Mail on Sunday"},
+      {"Source: Corriere della Sera", "Corriere della Sera"},
+      {"Source: Example Wire staff", "Example Wire staff"},
+      {"Source: AFP and agencies", "AFP and agencies"},
+      {"Source: Le Monde diplomatique.", "Le Monde diplomatique"},
+      {"Source: northwind gazette.", "Northwind Gazette"},
+      {"Source: the daily example news", "The Daily Example News"},
+      {"Source: news.example.org", "news.example.org"},
+      {"Source: Ministry of Health figures", "Ministry of Health figures"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.line);
+    SYNDICATE_ASSERT_OK_AND_ASSIGN(
+        const ImportResult result,
+        Parse(absl::StrCat("Harbour lights switched on\n\nBy Ana Ruiz\n\nThe lights came on.\n\n"
+                           "Crowds gathered.\n\n",
+                           c.line, "\n")));
+    EXPECT_EQ(result.article.attribution().original_publisher(), c.publisher);
+    EXPECT_EQ(result.article.body_text(), "The lights came on.\n\nCrowds gathered.");
+  }
+}
+
+// The importer cannot tell a credit line followed by an author's note from a figure's
+// source inside the story, so it keeps both in the story, says so, and names no publisher.
+TEST(TextImporterRules, AttributionLineWithASentenceAfterItIsKeptAndNotUsed) {
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(
+      const ImportResult result,
+      Parse("Harbour lights switched on\n\nBy Ana Ruiz\n\nThe lights came on.\n\n"
+            "Source: Example Wire\n\nAna Ruiz has covered Brenn for ten years.\n\n"
+            "Share this:\nFacebook\n"));
+  EXPECT_EQ(result.article.body_text(),
+            "The lights came on.\n\nSource: Example Wire\n\nAna Ruiz has covered Brenn for "
+            "ten years.");
+  EXPECT_EQ(result.article.attribution().original_publisher(), "");
+  EXPECT_THAT(result.warnings,
+              ElementsAre(kNoSection,
+                          "line that looks like page furniture kept in body_text, since story "
+                          "text follows it: \"Source: Example Wire\"",
+                          kNoPublisher, kNoDistributor, kNoCreditLine, kNoDate));
+}
+
+// Story text follows furniture: it ends the story neither when the furniture is a share
+// prompt nor when it is a list heading, whose headline stays too; a closing quote without
+// a full stop, or 20 words, is story text as well.
+TEST(TextImporterRules, FurnitureWithStoryTextAfterItDoesNotEndTheStory) {
+  struct Case {
+    std::string furniture;
+    std::string after;
+  };
+  const std::vector<Case> cases = {
+      {"Share this:\nFacebook\nX", "Crowds gathered at the quay."},
+      {"Share this:\nFacebook\nX", "Who pays for the new lamps?"},
+      {"Share this:\nFacebook\nX",
+       "The mayor called the lamps \u201Ca gift to every family in Brenn\u201D"},
+      {"Share this:\nFacebook\nX",
+       "Crowds gathered at the quay and along the old harbour wall until well after midnight "
+       "as the band played on the steps of the town hall"},
+      {"Read also:\n\nLanterns return to the Brenn quay", "Crowds gathered at the quay."},
+      {"Follow us on Facebook and X", "Crowds gathered at the quay."},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.furniture + " / " + c.after);
+    SYNDICATE_ASSERT_OK_AND_ASSIGN(
+        const ImportResult result,
+        Parse(absl::StrCat("Harbour lights switched on\n\nBy Ana Ruiz\n\nThe lights came on.\n\n",
+                           c.furniture, "\n\n", c.after, "\n\nSource: Example Wire\n")));
+    EXPECT_EQ(result.article.body_text(),
+              absl::StrCat("The lights came on.\n\n", c.furniture, "\n\n", c.after));
+    EXPECT_EQ(result.article.attribution().original_publisher(), "Example Wire");
+    EXPECT_THAT(result.warnings,
+                ElementsAre(kNoSection,
+                            absl::StrCat("line that looks like page furniture kept in body_text, "
+                                         "since story text follows it: \"",
+                                         c.furniture.substr(0, c.furniture.find('\n')), "\""),
+                            kNoDistributor, kNoDate));
+  }
+}
+
+// Headlines under a list heading are the list's, whatever their length or final mark but
+// a full stop; they are trailer, left out without a warning. Short text after another kind
+// of furniture is trailer too, but named in a warning.
+TEST(TextImporterRules, HeadlinesUnderAListHeadingAreTrailer) {
+  for (const char* heading : {"Related Articles", "You may also like:", "READ ALSO", "Most read"}) {
+    SCOPED_TRACE(heading);
+    SYNDICATE_ASSERT_OK_AND_ASSIGN(
+        const ImportResult result,
+        Parse(absl::StrCat(
+            "Harbour lights switched on\n\nBy Ana Ruiz\n\nThe lights came on.\n\n"
+            "Source: Example Wire\n\n",
+            heading,
+            "\n\nLanterns return to the quay\n\nWho will pay for the new lamps?\n\n"
+            "Brenn fishermen say the new harbour lights are too bright to sleep and ask the "
+            "council to dim them after midnight on weekdays\n\nWe asked 100 readers!\n\n"
+            "Share this:\n\nFacebook\n")));
+    EXPECT_EQ(result.article.body_text(), "The lights came on.");
+    EXPECT_EQ(result.article.attribution().original_publisher(), "Example Wire");
+    EXPECT_THAT(result.warnings,
+                ElementsAre(kNoSection, "text in the trailer left out of body_text: \"Facebook\"",
+                            kNoDistributor, kNoDate));
+  }
+}
+
+// Readers' comments hold sentences but come after all of the story: after their heading
+// nothing is story text, and the comments are counted in one warning.
+TEST(TextImporterRules, ReadersCommentsAreTrailer) {
+  for (const char* heading : {"Leave a Reply", "Leave a Reply Cancel reply", "Comments",
+                              "3 Comments", "Join the conversation:"}) {
+    SCOPED_TRACE(heading);
+    SYNDICATE_ASSERT_OK_AND_ASSIGN(
+        const ImportResult result,
+        Parse(absl::StrCat("Harbour lights switched on\n\nBy Ana Ruiz\n\nThe lights came on.\n\n"
+                           "Source: Example Wire\n\n",
+                           heading,
+                           "\n\nLena Ortiz\n\nLovely to see the quay lit again.\n\n"
+                           "Tom Bell\n\nWho is paying for all this?\n")));
+    EXPECT_EQ(result.article.body_text(), "The lights came on.");
+    EXPECT_EQ(result.article.attribution().original_publisher(), "Example Wire");
+    EXPECT_THAT(result.warnings,
+                ElementsAre(kNoSection,
+                            absl::StrCat("4 paragraphs after \"", heading,
+                                         "\" taken for readers' comments and left out of "
+                                         "body_text"),
+                            kNoDistributor, kNoDate));
+  }
+}
+
+// A line of nothing but a furniture phrase holds no text: inside the story it is left out,
+// with a warning, without ending the story. At the end it is trailer, with no warning.
+TEST(TextImporterRules, BareFurniturePhraseInsideTheStoryIsLeftOutWithAWarning) {
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(
+      const ImportResult result,
+      Parse("Harbour lights switched on\n\nBy Ana Ruiz\n\nThe lights came on.\n\n"
+            "Advertisement\n\nCrowds gathered.\n\nLoading\u2026\n\nThe band played.\n\n"
+            "Advertisement\n"));
+  EXPECT_EQ(result.article.body_text(),
+            "The lights came on.\n\nCrowds gathered.\n\nThe band played.");
+  EXPECT_THAT(result.warnings, ElementsAre(kNoSection,
+                                           "page furniture inside the story left out of body_text: "
+                                           "\"Advertisement\"",
+                                           "page furniture inside the story left out of body_text: "
+                                           "\"Loading\u2026\"",
+                                           kNoPublisher, kNoDistributor, kNoCreditLine, kNoDate));
+}
+
+// A line quoted in a warning is cut to 80 bytes, back to a character boundary: here the
+// 80th byte is the first of "é".
+TEST(TextImporterRules, LongLinesAreCutInWarningsAtACharacterBoundary) {
+  const std::string opening = "Source: Example Wire, " + std::string(57, 'x');
+  ASSERT_EQ(opening.size(), 79u);
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(
+      const ImportResult result,
+      Parse(absl::StrCat("Harbour lights switched on\n\nBy Ana Ruiz\n\nThe lights came on.\n\n",
+                         opening, "\u00E9\u00E9 and more\n\nCrowds gathered.\n")));
+  EXPECT_THAT(result.warnings,
+              ElementsAre(kNoSection,
+                          absl::StrCat("line that looks like page furniture kept in body_text, "
+                                       "since story text follows it: \"",
+                                       opening, "\u2026\""),
+                          kNoPublisher, kNoDistributor, kNoCreditLine, kNoDate));
 }
 
 TEST(TextImporterRules, BulletedStoryLinesKeepTheirBulletsAndIndent) {
