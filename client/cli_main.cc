@@ -2,13 +2,21 @@
 //
 // Exit codes: 0 success, 1 an error reported by the server or found in the input
 // (including an import where some files failed), 2 a usage error.
+#include <pthread.h>
+#include <signal.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <sstream>
+#include <stop_token>
 #include <string>
+#include <thread>
+#include <utility>
 #include <vector>
 
 #include "CLI/CLI.hpp"
@@ -17,6 +25,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "client/client.h"
+#include "client/error_info.h"
 #include "client/json.h"
 #include "common/utf8.h"
 #include "ingest/text_importer.h"
@@ -29,9 +38,29 @@ constexpr int kExitOk = 0;
 constexpr int kExitError = 1;
 constexpr int kExitUsage = 2;
 
+// A value as it is, or quoted and escaped when it holds spaces, quotes or control characters.
+std::string PlainOrQuoted(const std::string& value) {
+  const bool plain = !value.empty() && std::all_of(value.begin(), value.end(), [](char c) {
+    return static_cast<unsigned char>(c) > 0x20 && c != 0x7F && c != '"' && c != '\\';
+  });
+  return plain ? value : syndicate::QuoteForMessage(value);
+}
+
+// Prints "syndicate: CODE: message", then the reason and metadata of an ErrorInfo the
+// server attached, e.g. "syndicate: CURSOR_EXPIRED: head_cursor=… oldest_cursor=…".
 int Report(const absl::Status& status) {
   std::cerr << "syndicate: " << absl::StatusCodeToString(status.code()) << ": " << status.message()
             << "\n";
+  if (std::optional<google::rpc::ErrorInfo> info = syndicate::client::GetErrorInfo(status)) {
+    std::cerr << "syndicate: " << PlainOrQuoted(info->reason()) << ":";
+    // Sorted, so the line is the same every time.
+    const std::map<std::string, std::string> metadata(info->metadata().begin(),
+                                                      info->metadata().end());
+    for (const auto& [key, value] : metadata) {
+      std::cerr << " " << PlainOrQuoted(key) << "=" << PlainOrQuoted(value);
+    }
+    std::cerr << "\n";
+  }
   return kExitError;
 }
 
@@ -124,6 +153,120 @@ void PrintBrief(const syndication::v1::ListArticlesResponse& page) {
   }
 }
 
+// The stream command's flags.
+struct StreamFlags {
+  std::string from;
+  std::string after;
+  std::vector<std::string> sources;
+  std::vector<std::string> languages;
+  std::vector<std::string> subjects;
+  std::string heartbeat;
+  std::string cursor_file;
+  int64_t limit = 0;
+};
+
+// The signals that stop a stream, and the one that tells the waiting thread to quit.
+sigset_t StreamSignals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGUSR1);
+  return signals;
+}
+
+// Turns SIGINT and SIGTERM into a stop request. StreamSignals() must be blocked in every
+// thread first (before gRPC starts any), so that only the sigwait here receives them:
+// stopping takes locks, which a signal handler must not.
+class StopOnSignal {
+ public:
+  explicit StopOnSignal(std::stop_source stop)
+      : thread_([stop = std::move(stop)]() mutable {
+          const sigset_t signals = StreamSignals();
+          int signal_number = 0;
+          sigwait(&signals, &signal_number);
+          if (signal_number != SIGUSR1) stop.request_stop();
+        }) {}
+  StopOnSignal(const StopOnSignal&) = delete;
+  StopOnSignal& operator=(const StopOnSignal&) = delete;
+  // Wakes the thread if no signal came, and joins it.
+  ~StopOnSignal() {
+    pthread_kill(thread_.native_handle(), SIGUSR1);
+    thread_.join();
+  }
+
+ private:
+  std::thread thread_;
+};
+
+// Runs `syndicate stream`: one response a line on stdout until a signal, --limit events, or
+// an error the client does not recover from.
+int RunStream(Client& client, const StreamFlags& flags) {
+  syndicate::client::SubscribeOptions options;
+  syndication::v1::StreamArticlesRequest& request = options.request;
+  if (!flags.after.empty()) {
+    request.set_after_cursor(flags.after);
+  } else {
+    request.set_position(flags.from == "now"
+                             ? syndication::v1::StreamArticlesRequest::POSITION_NOW
+                             : syndication::v1::StreamArticlesRequest::POSITION_BEGINNING);
+  }
+  for (const std::string& id : flags.sources) request.add_source_ids(id);
+  for (const std::string& tag : flags.languages) request.add_languages(tag);
+  for (const std::string& code : flags.subjects) request.add_subject_codes(code);
+  if (!flags.heartbeat.empty()) {
+    absl::Duration interval;
+    if (!absl::ParseDuration(flags.heartbeat, &interval)) {
+      return Usage(absl::StrCat("--heartbeat: ", syndicate::QuoteForMessage(flags.heartbeat),
+                                " is not a duration such as 15s or 1m"));
+    }
+    const int64_t nanos = absl::ToInt64Nanoseconds(interval);
+    request.mutable_heartbeat_interval()->set_seconds(nanos / 1000000000);
+    request.mutable_heartbeat_interval()->set_nanos(static_cast<int32_t>(nanos % 1000000000));
+  }
+  options.cursor_file = flags.cursor_file;
+  options.on_reconnect = [](const absl::Status& status, absl::Duration delay) {
+    std::cerr << "syndicate: stream interrupted: " << absl::StatusCodeToString(status.code())
+              << ": " << status.message() << "; reconnecting in "
+              << absl::FormatDuration(absl::Trunc(delay, absl::Milliseconds(1))) << std::endl;
+  };
+
+  std::stop_source stop;
+  int64_t events = 0;
+  absl::Status status;
+  {
+    StopOnSignal stop_on_signal(stop);
+    status = client.Subscribe(
+        options,
+        [&](const syndication::v1::StreamArticlesResponse& response) {
+          std::cout << syndicate::client::ToJson(response, /*pretty=*/false) << std::endl;
+          // Not handled, so a --cursor-file keeps pointing before it.
+          if (!std::cout) {
+            const int error = errno;
+            return error != 0 ? absl::ErrnoToStatus(error, "stdout: cannot write")
+                              : absl::UnknownError("stdout: cannot write");
+          }
+          if (response.has_event() && ++events == flags.limit) stop.request_stop();
+          return absl::OkStatus();
+        },
+        stop.get_token());
+  }
+  if (!status.ok()) {
+    Report(status);
+    const std::optional<google::rpc::ErrorInfo> info = syndicate::client::GetErrorInfo(status);
+    if (syndicate::client::HasErrorReason(status, syndicate::client::kCursorExpired) &&
+        info->metadata().contains("head_cursor")) {
+      std::cerr << "syndicate: events were missed: re-sync with `syndicate list`, then "
+                << (flags.cursor_file.empty() || !std::filesystem::exists(flags.cursor_file)
+                        ? ""
+                        : absl::StrCat("remove ", PlainOrQuoted(flags.cursor_file), " and "))
+                << "stream --after=" << PlainOrQuoted(info->metadata().at("head_cursor")) << "\n";
+    }
+    return kExitError;
+  }
+  return kExitOk;
+}
+
 absl::StatusOr<std::unique_ptr<Client>> Connect(const std::string& server) {
   syndicate::client::ClientOptions options;
   options.server = server;
@@ -204,6 +347,31 @@ int main(int argc, char** argv) {
   list->add_option("--page-size", list_page_size, "Stories per page (0: 50, at most 500)");
   list->add_option("--page-token", list_page_token, "next_page_token of a prior page");
 
+  // stream
+  StreamFlags stream_flags;
+  CLI::App* stream = app.add_subcommand(
+      "stream", "Print the change feed, one JSON object a line, until SIGINT or SIGTERM");
+  CLI::Option* from = stream
+                          ->add_option("--from", stream_flags.from,
+                                       "Where to start without a cursor: beginning (the default: "
+                                       "every event the feed keeps) or now")
+                          ->check(CLI::IsMember({"beginning", "now"}));
+  CLI::Option* after =
+      stream->add_option("--after", stream_flags.after, "Start after this cursor (exclusive)");
+  from->excludes(after);
+  stream->add_option("--source", stream_flags.sources, "Only stories of this source (repeatable)");
+  stream->add_option("--language", stream_flags.languages,
+                     "Only stories in this language, a BCP 47 tag (repeatable)");
+  stream->add_option("--subject", stream_flags.subjects,
+                     "Only stories with this subject code (repeatable)");
+  stream->add_option("--heartbeat", stream_flags.heartbeat,
+                     "Heartbeat interval while nothing matches, e.g. 15s (1s to 1h; default 15s)");
+  stream->add_option("--cursor-file", stream_flags.cursor_file,
+                     "Resume from the cursor in this file when it exists; keep the latest in it");
+  CLI::Option* limit = stream->add_option("--limit", stream_flags.limit,
+                                          "Exit after this many events (heartbeats and the "
+                                          "caught-up marker do not count)");
+
   // CLI11 would say "A subcommand is required" for a misspelt one; name it instead.
   const auto is_command = [&app](const char* name) {
     return !app.get_subcommands([name](const CLI::App* c) { return c->get_name() == name; })
@@ -244,9 +412,18 @@ int main(int argc, char** argv) {
     return kExitOk;
   }
 
+  if (*stream && limit->count() > 0 && stream_flags.limit < 1) {
+    return Usage(absl::StrCat("--limit: ", stream_flags.limit, " is not a positive number"));
+  }
+  if (*stream) {
+    // Before gRPC starts a thread, so that every thread inherits the mask.
+    const sigset_t signals = StreamSignals();
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  }
   auto client = Connect(server);
   if (!client.ok()) return Usage(client.status().message());
 
+  if (*stream) return RunStream(**client, stream_flags);
   if (*source_put) {
     syndication::v1::Source source;
     if (absl::Status read = syndicate::client::ReadJsonFile(source_file, &source); !read.ok()) {

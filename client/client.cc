@@ -1,12 +1,42 @@
 #include "client/client.h"
 
+#include <fcntl.h>
 #include <grpcpp/client_context.h>
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
 #include <grpcpp/support/channel_arguments.h>
+#include <grpcpp/support/sync_stream.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <condition_variable>
+#include <cstdio>
+#include <filesystem>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/cord.h"
+#include "absl/strings/str_cat.h"
+#include "client/error_info.h"
+#include "google/protobuf/any.pb.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
 
 namespace syndicate::client {
 namespace {
+
+using syndication::v1::StreamArticlesRequest;
+using syndication::v1::StreamArticlesResponse;
+
+constexpr char kRetryInfoTypeUrl[] = "type.googleapis.com/google.rpc.RetryInfo";
+
+// Well above the largest event (an article is at most 1 MiB), so that RESOURCE_EXHAUSTED on
+// a stream only ever means the server's stream limit, which is worth retrying.
+constexpr int kMaxStreamMessageBytes = 64 * 1024 * 1024;
 
 // gRPC retry policy (gRFC A6): every method of both services is idempotent.
 constexpr char kServiceConfig[] = R"json({
@@ -23,20 +53,182 @@ constexpr char kServiceConfig[] = R"json({
   }]
 })json";
 
+int Milliseconds(absl::Duration duration) {
+  return static_cast<int>(std::clamp<int64_t>(absl::ToInt64Milliseconds(duration), 1, INT32_MAX));
+}
+
+// A channel to options.server with keepalive on. A stream's channel has no retry policy
+// (Subscribe resumes by itself) and subchannels of its own: gRPC otherwise shares one
+// connection, and its reconnect backoff, among channels to the same address.
+std::shared_ptr<grpc::Channel> MakeChannel(const ClientOptions& options, bool for_stream) {
+  grpc::ChannelArguments arguments;
+  arguments.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, Milliseconds(options.keepalive_time));
+  arguments.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, Milliseconds(options.keepalive_timeout));
+  // A stream's client sends no data after its request; keep pinging anyway.
+  arguments.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
+  if (for_stream) {
+    arguments.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+    arguments.SetMaxReceiveMessageSize(kMaxStreamMessageBytes);
+  } else {
+    arguments.SetServiceConfigJSON(kServiceConfig);
+  }
+  return grpc::CreateCustomChannel(options.server, grpc::InsecureChannelCredentials(), arguments);
+}
+
+absl::Status CursorFileError(int error, absl::string_view what, const std::string& path) {
+  return absl::ErrnoToStatus(error, absl::StrCat("cursor_file: cannot ", what, " \"", path, "\""));
+}
+
+// The cursor saved in `path`; nullopt when the file does not exist or holds only spaces.
+absl::StatusOr<std::optional<std::string>> ReadCursorFile(const std::string& path) {
+  std::error_code error;
+  const std::filesystem::file_status status = std::filesystem::status(path, error);
+  if (status.type() == std::filesystem::file_type::not_found) return std::nullopt;
+  if (error) return CursorFileError(error.value(), "read", path);
+  if (!std::filesystem::is_regular_file(status)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cursor_file: \"", path, "\" is not a regular file"));
+  }
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return CursorFileError(errno, "read", path);
+  std::string content;
+  char buffer[4096];
+  while (true) {
+    const ssize_t n = read(fd, buffer, sizeof(buffer));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int read_error = errno;
+      close(fd);
+      return CursorFileError(read_error, "read", path);
+    }
+    if (n == 0) break;
+    content.append(buffer, static_cast<size_t>(n));
+    // A cursor is a few dozen bytes; anything this long is not one.
+    if (content.size() > 4096) {
+      close(fd);
+      return absl::InvalidArgumentError(
+          absl::StrCat("cursor_file: \"", path, "\" is too long to hold a cursor"));
+    }
+  }
+  close(fd);
+  const absl::string_view cursor = absl::StripAsciiWhitespace(content);
+  if (cursor.empty()) return std::nullopt;
+  return std::string(cursor);
+}
+
+// Replaces the content of `path` with `cursor` and a newline: a temporary file beside it,
+// fsynced, renamed over it.
+absl::Status WriteCursorFile(const std::string& path, const std::string& cursor) {
+  const std::string temporary = path + ".tmp";
+  const int fd = open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return CursorFileError(errno, "write", temporary);
+  const std::string content = cursor + "\n";
+  size_t written = 0;
+  while (written < content.size()) {
+    const ssize_t n = write(fd, content.data() + written, content.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int write_error = errno;
+      close(fd);
+      return CursorFileError(write_error, "write", temporary);
+    }
+    written += static_cast<size_t>(n);
+  }
+  if (fsync(fd) != 0) {
+    const int sync_error = errno;
+    close(fd);
+    return CursorFileError(sync_error, "write", temporary);
+  }
+  if (close(fd) != 0) return CursorFileError(errno, "write", temporary);
+  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
+    return CursorFileError(errno, "write", path);
+  }
+  return absl::OkStatus();
+}
+
+// The position a response lets a stream resume after; null for one without a cursor.
+const std::string* ResumeCursor(const StreamArticlesResponse& response) {
+  switch (response.kind_case()) {
+    case StreamArticlesResponse::kEvent:
+      return &response.event().cursor();
+    case StreamArticlesResponse::kCaughtUp:
+      return &response.caught_up().head_cursor();
+    case StreamArticlesResponse::kHeartbeat:
+      return &response.heartbeat().cursor();
+    case StreamArticlesResponse::KIND_NOT_SET:
+      break;
+  }
+  return nullptr;
+}
+
+// Whether a connection that ended with `status` (not by our stop) is worth another: the
+// server or the network may recover; see Client::Subscribe.
+bool Recoverable(const absl::Status& status) {
+  switch (status.code()) {
+    case absl::StatusCode::kOk:
+    case absl::StatusCode::kUnavailable:
+    case absl::StatusCode::kDeadlineExceeded:
+    case absl::StatusCode::kResourceExhausted:
+    case absl::StatusCode::kAborted:
+    case absl::StatusCode::kCancelled:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// The retry_delay of a google.rpc.RetryInfo in `status`, or zero.
+absl::Duration RetryDelay(const absl::Status& status) {
+  absl::optional<absl::Cord> payload = status.GetPayload(kRetryInfoTypeUrl);
+  google::rpc::RetryInfo info;
+  if (!payload.has_value() || !info.ParseFromString(std::string(*payload))) {
+    return absl::ZeroDuration();
+  }
+  return absl::Seconds(info.retry_delay().seconds()) +
+         absl::Nanoseconds(info.retry_delay().nanos());
+}
+
+// Jittered exponential backoff (±20%), as gRPC's own connection backoff.
+class Backoff {
+ public:
+  Backoff(absl::Duration initial, absl::Duration max)
+      : initial_(std::max(initial, absl::ZeroDuration())),
+        max_(std::max(max, initial_)),
+        next_(initial_),
+        random_(std::random_device()()) {}
+
+  void Reset() { next_ = initial_; }
+
+  absl::Duration Next() {
+    const absl::Duration base = next_;
+    next_ = std::min(next_ * 2, max_);
+    return base * std::uniform_real_distribution<double>(0.8, 1.2)(random_);
+  }
+
+ private:
+  const absl::Duration initial_;
+  const absl::Duration max_;
+  absl::Duration next_;
+  std::mt19937_64 random_;
+};
+
 }  // namespace
 
 absl::Status FromGrpcStatus(const grpc::Status& status) {
   if (status.ok()) return absl::OkStatus();
-  return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
+  absl::Status result(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
+  google::rpc::Status details;
+  if (!status.error_details().empty() && details.ParseFromString(status.error_details())) {
+    for (const google::protobuf::Any& detail : details.details()) {
+      result.SetPayload(detail.type_url(), absl::Cord(detail.value()));
+    }
+  }
+  return result;
 }
 
 absl::StatusOr<std::unique_ptr<Client>> Client::Create(const ClientOptions& options) {
   if (options.server.empty()) return absl::InvalidArgumentError("server: is required");
-  grpc::ChannelArguments arguments;
-  arguments.SetServiceConfigJSON(kServiceConfig);
-  auto channel =
-      grpc::CreateCustomChannel(options.server, grpc::InsecureChannelCredentials(), arguments);
-  return std::unique_ptr<Client>(new Client(options, std::move(channel)));
+  return std::unique_ptr<Client>(new Client(options, MakeChannel(options, /*for_stream=*/false)));
 }
 
 Client::Client(const ClientOptions& options, std::shared_ptr<grpc::Channel> channel)
@@ -119,6 +311,85 @@ absl::StatusOr<syndication::v1::ListSourcesResponse> Client::ListSources(
       request, [&](auto* context, const auto& r, auto* response) {
         return syndication_->ListSources(context, r, response);
       });
+}
+
+absl::Status Client::Subscribe(const SubscribeOptions& options, const StreamHandler& handler,
+                               const std::stop_token& stop) {
+  StreamArticlesRequest request = options.request;
+  if (request.start_case() == StreamArticlesRequest::START_NOT_SET) {
+    request.set_position(StreamArticlesRequest::POSITION_BEGINNING);
+  }
+  // The cursor in cursor_file, as read or last written.
+  std::string saved;
+  if (!options.cursor_file.empty()) {
+    absl::StatusOr<std::optional<std::string>> cursor = ReadCursorFile(options.cursor_file);
+    if (!cursor.ok()) return cursor.status();
+    if (cursor->has_value()) {
+      saved = **cursor;
+      request.set_after_cursor(saved);
+    }
+  }
+  // Whether the handler has taken a response with a cursor (so `request` starts after it).
+  bool resumed = false;
+  Backoff backoff(options.initial_backoff, options.max_backoff);
+  std::mutex wait_mu;
+  std::condition_variable_any wait_cv;
+
+  while (!stop.stop_requested()) {
+    std::shared_ptr<grpc::Channel> channel = MakeChannel(options_, /*for_stream=*/true);
+    std::unique_ptr<syndication::v1::SyndicationService::Stub> stub =
+        syndication::v1::SyndicationService::NewStub(channel);
+    grpc::ClientContext context;
+    bool delivered = false;
+    absl::Status ended;
+    {
+      // Runs on the thread that requests the stop (or here, at once, if it already was);
+      // a read blocked in this thread then returns false.
+      std::stop_callback cancel(stop, [&context] { context.TryCancel(); });
+      std::unique_ptr<grpc::ClientReader<StreamArticlesResponse>> reader =
+          stub->StreamArticles(&context, request);
+      StreamArticlesResponse response;
+      while (!stop.stop_requested() && reader->Read(&response)) {
+        delivered = true;
+        if (absl::Status handled = handler(response); !handled.ok()) {
+          context.TryCancel();
+          reader->Finish();
+          return handled;
+        }
+        const std::string* cursor = ResumeCursor(response);
+        if (cursor == nullptr || cursor->empty()) continue;
+        request.set_after_cursor(*cursor);
+        resumed = true;
+        if (options.cursor_file.empty() || *cursor == saved) continue;
+        if (absl::Status written = WriteCursorFile(options.cursor_file, *cursor); !written.ok()) {
+          context.TryCancel();
+          reader->Finish();
+          return written;
+        }
+        saved = *cursor;
+      }
+      if (stop.stop_requested()) context.TryCancel();
+      ended = FromGrpcStatus(reader->Finish());
+    }
+    if (stop.stop_requested()) break;
+    if (!Recoverable(ended)) return ended;
+
+    if (!resumed && HasErrorReason(ended, kShuttingDown)) {
+      const std::optional<google::rpc::ErrorInfo> info = GetErrorInfo(ended);
+      const auto resume = info->metadata().find("resume_cursor");
+      if (resume != info->metadata().end() && !resume->second.empty()) {
+        request.set_after_cursor(resume->second);
+        resumed = true;
+      }
+    }
+    if (delivered) backoff.Reset();
+    const absl::Duration delay = std::max(backoff.Next(), RetryDelay(ended));
+    if (options.on_reconnect) options.on_reconnect(ended, delay);
+    std::unique_lock<std::mutex> lock(wait_mu);
+    // Returns early only when the stop is requested.
+    wait_cv.wait_for(lock, stop, absl::ToChronoNanoseconds(delay), [] { return false; });
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace syndicate::client

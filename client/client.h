@@ -1,18 +1,20 @@
-// C++ client for syndicated: one blocking method per RPC, each with a deadline, and the
-// gRPC status mapped back to the absl::Status the server's domain layer returned (same
-// code, same message).
+// C++ client for syndicated: one blocking method per unary RPC, each with a deadline, and
+// Subscribe, a resuming reader of StreamArticles. The gRPC status is mapped back to the
+// absl::Status the server's domain layer returned (same code, same message, same payloads).
 //
 // Retries: UNAVAILABLE is retried by gRPC itself (service-config retry policy: up to 4
-// attempts, exponential backoff from 0.2 s) for every method, which is safe because every
-// method is idempotent: reads trivially, UpsertSource by id, PublishArticle by
-// (source_id, external_id).
+// attempts, exponential backoff from 0.2 s) for every unary method, which is safe because
+// every one is idempotent: reads trivially, UpsertSource by id, PublishArticle by
+// (source_id, external_id). Subscribe reconnects by itself (see there).
 #ifndef SYNDICATE_CLIENT_CLIENT_H_
 #define SYNDICATE_CLIENT_CLIENT_H_
 
 #include <grpcpp/channel.h>
 #include <grpcpp/support/status.h>
 
+#include <functional>
 #include <memory>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -27,12 +29,49 @@ namespace syndicate::client {
 struct ClientOptions {
   // HOST:PORT of syndicated. Default: "127.0.0.1:50051".
   std::string server = "127.0.0.1:50051";
-  // Deadline of each call, retries included. Default: 10 s.
+  // Deadline of each unary call, retries included; streams have none. Default: 10 s.
   absl::Duration deadline = absl::Seconds(10);
+  // HTTP/2 keepalive, so that a stream over a connection that died without a word (a
+  // crashed host, a dropped NAT mapping) fails instead of waiting forever: a ping after
+  // keepalive_time without activity, and the connection dropped when it is not answered
+  // within keepalive_timeout. keepalive_time must be at least 10 s, the most often the
+  // server accepts pings. Default: 30 s and 10 s.
+  absl::Duration keepalive_time = absl::Seconds(30);
+  absl::Duration keepalive_timeout = absl::Seconds(10);
 };
 
-// The inverse of the server's ToGrpcStatus: same code, same message.
+// The inverse of the server's ToGrpcStatus: same code, same message, and each detail of the
+// google.rpc.Status in the grpc-status-details-bin trailer as a payload keyed by its type
+// URL (read an ErrorInfo with GetErrorInfo, client/error_info.h). Details that do not parse
+// are dropped; the code and message stay.
 absl::Status FromGrpcStatus(const grpc::Status& status);
+
+// What Client::Subscribe asks for, where it keeps its place, and how it reconnects.
+struct SubscribeOptions {
+  // The request of the first connection: its start (after_cursor or position; neither set
+  // means POSITION_BEGINNING), and the filters and heartbeat_interval that every
+  // reconnection repeats. A cursor in cursor_file replaces the start.
+  // Default: from the beginning, every story, the server's heartbeat interval (15 s).
+  syndication::v1::StreamArticlesRequest request;
+  // When non-empty, the file that keeps the subscriber's place across processes. Read
+  // first: a cursor there replaces request's start (a missing or empty file does not).
+  // After the handler took a response whose cursor differs from the one saved, the cursor
+  // is written to "<cursor_file>.tmp", fsynced and renamed over cursor_file, so a crash
+  // leaves the old cursor or the new one. A crash between the handler's return and the
+  // rename hands that response over again in the next process: at least once across
+  // processes, exactly once within one Subscribe. Default: none.
+  std::string cursor_file;
+  // Wait before reconnecting: initial_backoff after a connection that delivered at least
+  // one response (or before the first retry), doubled after each attempt that delivered
+  // nothing, at most max_backoff; each wait is jittered by ±20%. A google.rpc.RetryInfo in
+  // the error lengthens the wait to its retry_delay. Default: 0.5 s and 30 s.
+  absl::Duration initial_backoff = absl::Milliseconds(500);
+  absl::Duration max_backoff = absl::Seconds(30);
+  // When set, called on Subscribe's thread after a connection ended with a status Subscribe
+  // recovers from, before it waits `delay` and reconnects; e.g. to log it. The status keeps
+  // its payloads. Default: none.
+  std::function<void(const absl::Status& status, absl::Duration delay)> on_reconnect;
+};
 
 // Thread-safe; one Client can be shared by many threads.
 class Client {
@@ -55,6 +94,48 @@ class Client {
   absl::StatusOr<syndication::v1::Source> GetSource(absl::string_view id);
   absl::StatusOr<syndication::v1::ListSourcesResponse> ListSources(
       const syndication::v1::ListSourcesRequest& request);
+
+  // Takes one response of a stream. OK: the response is handled (its cursor becomes the
+  // resume point and is saved to cursor_file). Any other status: it is not; Subscribe ends
+  // and returns that status, and a later Subscribe with the same cursor_file hands the
+  // response over again. To end after a response, request the stop passed to Subscribe
+  // and return OK.
+  using StreamHandler =
+      std::function<absl::Status(const syndication::v1::StreamArticlesResponse& response)>;
+
+  // Reads the change feed (StreamArticles) into `handler`: every response (event,
+  // caught_up, heartbeat) in stream order, each once, on the calling thread, which
+  // Subscribe blocks. One synchronous gRPC reader at a time and no other thread: the next
+  // response is read only after the handler returned, so a slow handler slows the stream
+  // (the server keeps the backlog on disk) instead of growing a queue here. Each connection
+  // has a channel of its own to options.server, so the reconnect schedule is Subscribe's
+  // and a server that came back at another address behind the same name is found.
+  //
+  // Reconnects, after the backoff in `options`, when a connection ends with UNAVAILABLE
+  // (the server cannot be reached, the connection dropped, or the server is shutting down),
+  // DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED (the server holds its maximum of streams),
+  // ABORTED, CANCELLED that `stop` did not cause (the server ended a stalled stream), or
+  // with no error at all. A reconnection starts after the resume point: the cursor of the
+  // last response the handler took (an event's or a heartbeat's cursor, caught_up's
+  // head_cursor), so no event is handed over twice and none is skipped. Until the handler
+  // has taken a response, a reconnection repeats the first start, or takes the
+  // resume_cursor of an ErrorInfo SHUTTING_DOWN. (Once it has, its own cursor is kept even
+  // then: it is exact, where a server that shut down with a write in flight names the
+  // event before that write, which the client still receives.)
+  //
+  // Returns OK when `stop` is requested, from any thread or from the handler: a blocked
+  // read or a backoff wait ends at once. Otherwise the first of:
+  //   - the handler's error;
+  //   - a status of the stream it does not reconnect after, with the server's details as
+  //     payloads (client/error_info.h): FAILED_PRECONDITION with ErrorInfo CURSOR_EXPIRED,
+  //     OUT_OF_RANGE or INVALID_ARGUMENT as the .proto documents them, INTERNAL for a
+  //     response that does not parse, UNIMPLEMENTED from a server without streams;
+  //   - a cursor_file error, whose message starts with "cursor_file: " and the path:
+  //     INVALID_ARGUMENT when it is not a regular file or is over 4 KiB, the code of errno
+  //     (e.g. PERMISSION_DENIED) when it cannot be read or written.
+  // Thread-safe: calls on one Client are independent of each other and of the unary calls.
+  absl::Status Subscribe(const SubscribeOptions& options, const StreamHandler& handler,
+                         const std::stop_token& stop = {});
 
  private:
   Client(const ClientOptions& options, std::shared_ptr<grpc::Channel> channel);

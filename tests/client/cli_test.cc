@@ -1,17 +1,21 @@
 // The syndicate CLI as a user runs it: exit codes, JSON on stdout, messages on stderr.
 #include <signal.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "client/json.h"
 #include "gtest/gtest.h"
 #include "syndication/v1/publishing_service.pb.h"
 #include "syndication/v1/syndication_service.pb.h"
+#include "tests/client/testing.h"
 #include "tests/testing/paths.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/subprocess.h"
@@ -22,6 +26,7 @@ namespace {
 using ::syndicate::testing::IsOk;
 using ::syndicate::testing::Run;
 using ::syndicate::testing::RunResult;
+using ::syndicate::testing::SequenceOf;
 using ::syndicate::testing::SourceDir;
 using ::testing::HasSubstr;
 
@@ -110,6 +115,23 @@ TEST(CliOffline, UsageErrorsExitTwo) {
   EXPECT_EQ(original.exit_code, 2);
   EXPECT_EQ(original.err,
             "syndicate: --original-url: \"http://\" is not an absolute http(s) URL\n");
+}
+
+TEST(CliOffline, StreamUsageErrorsExitTwo) {
+  // Nothing listens there: a usage error is found before connecting.
+  const std::string nowhere = ::syndicate::testing::UnusedLoopbackAddress();
+  const RunResult both = Syndicate({"stream", "--from=now", "--after=x"}, nowhere);
+  EXPECT_EQ(both.exit_code, 2);
+  EXPECT_THAT(both.err, HasSubstr("--from excludes --after"));
+  EXPECT_EQ(Syndicate({"stream", "--from=yesterday"}, nowhere).exit_code, 2);
+  const RunResult limit = Syndicate({"stream", "--limit=0"}, nowhere);
+  EXPECT_EQ(limit.exit_code, 2);
+  EXPECT_EQ(limit.err, "syndicate: --limit: 0 is not a positive number\n");
+  const RunResult heartbeat = Syndicate({"stream", "--heartbeat=soon"}, nowhere);
+  EXPECT_EQ(heartbeat.exit_code, 2);
+  EXPECT_EQ(heartbeat.err,
+            "syndicate: --heartbeat: \"soon\" is not a duration such as 15s or 1m\n");
+  EXPECT_EQ(Syndicate({"stream", "extra"}, nowhere).exit_code, 2);
 }
 
 TEST(CliOffline, InputErrorsExitOne) {
@@ -262,6 +284,188 @@ TEST_F(CliWithServerTest, ImportStopsWhenTheServerGoesAway) {
   // The source lookup is the first call, so nothing is attempted.
   EXPECT_THAT(imported.err, ::testing::StartsWith("syndicate: UNAVAILABLE: "));
   EXPECT_EQ(imported.out, "");
+}
+
+// The responses `syndicate stream` printed, one per line.
+std::vector<syndication::v1::StreamArticlesResponse> StreamLines(const std::string& out) {
+  std::vector<syndication::v1::StreamArticlesResponse> responses;
+  for (absl::string_view line : absl::StrSplit(out, '\n', absl::SkipEmpty())) {
+    syndication::v1::StreamArticlesResponse response;
+    EXPECT_THAT(client::ParseJson(line, "stdout", &response), IsOk()) << line;
+    responses.push_back(response);
+  }
+  return responses;
+}
+
+// The article ids an import printed, in file order.
+std::vector<std::string> ImportedIds(const RunResult& imported) {
+  std::vector<std::string> ids;
+  for (absl::string_view line : absl::StrSplit(imported.out, '\n', absl::SkipEmpty())) {
+    std::vector<std::string> words = absl::StrSplit(line, ' ');
+    if (words.size() >= 2) ids.push_back(words[1]);
+  }
+  return ids;
+}
+
+class CliStreamTest : public CliWithServerTest {
+ protected:
+  std::vector<std::string> Import(const std::vector<std::string>& fixtures) {
+    std::vector<std::string> args = {"import", "--source=scraped-republications"};
+    for (const std::string& name : fixtures) args.push_back(Fixture(name));
+    const RunResult imported = Syndicate(args, address_);
+    EXPECT_EQ(imported.exit_code, 0) << imported.err;
+    return ImportedIds(imported);
+  }
+};
+
+TEST_F(CliStreamTest, PrintsOneJsonObjectALineAndExitsAfterTheLimit) {
+  const std::vector<std::string> ids = Import({"via.txt", "crlf.txt", "copyright.txt"});
+  ASSERT_EQ(ids.size(), 3u);
+  const RunResult streamed = Syndicate({"stream", "--limit=3", "--from=beginning"}, address_);
+  ASSERT_EQ(streamed.exit_code, 0) << streamed.err;
+  EXPECT_EQ(streamed.err, "");
+  EXPECT_EQ(std::count(streamed.out.begin(), streamed.out.end(), '\n'), 3);
+  const auto lines = StreamLines(streamed.out);
+  ASSERT_EQ(lines.size(), 3u);
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(lines[i].has_event()) << i;
+    EXPECT_EQ(SequenceOf(lines[i].event().cursor()), static_cast<uint64_t>(i + 1));
+    EXPECT_EQ(lines[i].event().type(), syndication::v1::EVENT_TYPE_PUBLISHED);
+    EXPECT_EQ(lines[i].event().article_id(), ids[i]);
+    EXPECT_EQ(lines[i].event().article().source_id(), "scraped-republications");
+  }
+  EXPECT_EQ(lines[0].event().article().attribution().credit_line(),
+            "Example Wire via Harbour Post");
+
+  // Filters reach the server: no story is in Welsh, so only the caught-up marker comes,
+  // and a heartbeat a second later; the limit is never reached, and the stream is live.
+  auto stream = ::syndicate::testing::Subprocess::Start(
+      {SYNDICATE_PATH, "--server=" + address_, "stream", "--language=cy", "--heartbeat=1s"});
+  ASSERT_THAT(stream, IsOk());
+  auto caught_up = stream->ReadLine(absl::Seconds(60));
+  ASSERT_THAT(caught_up, IsOk());
+  EXPECT_EQ(*caught_up, R"({"caughtUp":{"headCursor":")" + lines[2].event().cursor() + R"("}})");
+  auto heartbeat = stream->ReadLine(absl::Seconds(60));
+  ASSERT_THAT(heartbeat, IsOk());
+  EXPECT_EQ(*heartbeat, R"({"heartbeat":{"cursor":")" + lines[2].event().cursor() +
+                            R"(","headCursor":")" + lines[2].event().cursor() + R"("}})");
+  stream->Signal(SIGINT);
+  const absl::StatusOr<int> exit_code = stream->Wait(absl::Seconds(60));
+  ASSERT_THAT(exit_code, IsOk());
+  EXPECT_EQ(*exit_code, 0);
+}
+
+TEST_F(CliStreamTest, ResumesFromTheCursorFileInANewProcess) {
+  const std::vector<std::string> ids = Import({"via.txt", "crlf.txt", "copyright.txt"});
+  ASSERT_EQ(ids.size(), 3u);
+  const std::string cursor_file = dir_ + "/cursor";
+  const RunResult first =
+      Syndicate({"stream", "--cursor-file=" + cursor_file, "--limit=2"}, address_);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  const auto first_lines = StreamLines(first.out);
+  ASSERT_EQ(first_lines.size(), 2u);
+  EXPECT_EQ(::syndicate::testing::ReadFileOrEmpty(cursor_file),
+            first_lines[1].event().cursor() + "\n");
+
+  const std::vector<std::string> later = Import({"dateline_wire.txt"});
+  ASSERT_EQ(later.size(), 1u);
+  // The saved cursor wins over --from=now.
+  const RunResult second =
+      Syndicate({"stream", "--cursor-file=" + cursor_file, "--from=now", "--limit=2"}, address_);
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  const auto second_lines = StreamLines(second.out);
+  ASSERT_EQ(second_lines.size(), 2u);
+  EXPECT_EQ(SequenceOf(second_lines[0].event().cursor()), 3u);
+  EXPECT_EQ(second_lines[0].event().article_id(), ids[2]);
+  EXPECT_EQ(SequenceOf(second_lines[1].event().cursor()), 4u);
+  EXPECT_EQ(second_lines[1].event().article_id(), later[0]);
+  EXPECT_EQ(::syndicate::testing::ReadFileOrEmpty(cursor_file),
+            second_lines[1].event().cursor() + "\n");
+}
+
+TEST_F(CliStreamTest, ACursorOfAnotherHistoryExitsOneShowingTheFeedsCursors) {
+  Import({"via.txt", "crlf.txt"});
+  const RunResult ours = Syndicate({"stream", "--limit=1"}, address_);
+  ASSERT_EQ(ours.exit_code, 0) << ours.err;
+  const std::string epoch =
+      ::syndicate::testing::EpochOf(StreamLines(ours.out).at(0).event().cursor());
+
+  // A second server with its own data directory has its own feed history.
+  absl::StatusOr<::syndicate::testing::Syndicated> other =
+      ::syndicate::testing::StartSyndicated(dir_ + "/other-data");
+  ASSERT_THAT(other, IsOk());
+  ASSERT_EQ(
+      Syndicate({"source", "put", SourceDir() + "/examples/source.json"}, other->address).exit_code,
+      0);
+  ASSERT_EQ(
+      Syndicate({"import", "--source=scraped-republications", Fixture("via.txt")}, other->address)
+          .exit_code,
+      0);
+  const RunResult theirs = Syndicate({"stream", "--limit=1"}, other->address);
+  ASSERT_EQ(theirs.exit_code, 0) << theirs.err;
+  const std::string foreign = StreamLines(theirs.out).at(0).event().cursor();
+  ASSERT_NE(::syndicate::testing::EpochOf(foreign), epoch);
+
+  const RunResult refused = Syndicate({"stream", "--after=" + foreign}, address_);
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_EQ(refused.out, "");
+  const std::vector<std::string> err = absl::StrSplit(refused.err, '\n', absl::SkipEmpty());
+  ASSERT_EQ(err.size(), 3u) << refused.err;
+  EXPECT_THAT(err[0], ::testing::StartsWith("syndicate: FAILED_PRECONDITION: after_cursor: "));
+  EXPECT_EQ(err[1],
+            "syndicate: CURSOR_EXPIRED: head_cursor=" + epoch + ":2 oldest_cursor=" + epoch + ":0");
+  EXPECT_EQ(err[2],
+            "syndicate: events were missed: re-sync with `syndicate list`, then stream "
+            "--after=" +
+                epoch + ":2");
+}
+
+TEST_F(CliStreamTest, SurvivesAServerRestartAndStopsOnSigterm) {
+  const std::vector<std::string> before = Import({"via.txt", "crlf.txt"});
+  ASSERT_EQ(before.size(), 2u);
+  auto stream = ::syndicate::testing::Subprocess::Start(
+      {SYNDICATE_PATH, "--server=" + address_, "stream", "--from=beginning"});
+  ASSERT_THAT(stream, IsOk());
+  std::vector<std::string> lines;
+  for (int i = 0; i < 3; ++i) {  // two events and caught_up
+    auto line = stream->ReadLine(absl::Seconds(60));
+    ASSERT_THAT(line, IsOk());
+    lines.push_back(*line);
+  }
+
+  server_->Signal(SIGKILL);
+  ASSERT_THAT(server_->Wait(absl::Seconds(60)), IsOk());
+  server_.reset();
+  absl::StatusOr<::syndicate::testing::Syndicated> restarted =
+      ::syndicate::testing::StartSyndicated(dir_ + "/data", address_);
+  ASSERT_THAT(restarted, IsOk());
+  ASSERT_EQ(restarted->address, address_);
+  const std::vector<std::string> after = Import({"copyright.txt", "dateline_wire.txt"});
+  ASSERT_EQ(after.size(), 2u);
+
+  // The reconnection's caught_up marker may come before, between or after the new events.
+  std::vector<std::string> events;
+  for (const std::string& line : lines) {
+    if (absl::StartsWith(line, R"({"event")")) events.push_back(line);
+  }
+  while (events.size() < 4) {
+    auto line = stream->ReadLine(absl::Seconds(60));
+    ASSERT_THAT(line, IsOk());
+    if (absl::StartsWith(*line, R"({"event")")) events.push_back(*line);
+  }
+  stream->Signal(SIGTERM);
+  const absl::StatusOr<int> exit_code = stream->Wait(absl::Seconds(60));
+  ASSERT_THAT(exit_code, IsOk());
+  EXPECT_EQ(*exit_code, 0);
+
+  std::vector<std::string> ids = before;
+  ids.insert(ids.end(), after.begin(), after.end());
+  const auto responses = StreamLines(absl::StrJoin(events, "\n"));
+  ASSERT_EQ(responses.size(), 4u);
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(SequenceOf(responses[i].event().cursor()), static_cast<uint64_t>(i + 1));
+    EXPECT_EQ(responses[i].event().article_id(), ids[i]);
+  }
 }
 
 }  // namespace
