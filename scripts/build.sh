@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Configures and builds syndicate with CMake and Ninja. Used by demo.sh and test.sh.
 #
-#   scripts/build.sh [--sanitize] [TARGET...]
+#   scripts/build.sh [--sanitize | --tsan] [TARGET...]
 #
 # Builds into build/ (RelWithDebInfo), or build-asan/ with --sanitize (AddressSanitizer and
-# UndefinedBehaviorSanitizer at -O1). Prints the build directory as its last line.
+# UndefinedBehaviorSanitizer at -O1), or build-tsan/ with --tsan (ThreadSanitizer at -O1).
+# Prints the build directory as its last line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,9 +15,15 @@ targets=()
 for arg in "$@"; do
   case "$arg" in
     --sanitize)
+      [[ $build_dir == build ]] || { echo "build.sh: one of --sanitize and --tsan" >&2; exit 2; }
       build_dir=build-asan
       cmake_args+=(-DCMAKE_BUILD_TYPE=Debug -DSYNDICATE_SANITIZE=address,undefined
                    -DCMAKE_CXX_FLAGS=-O1)
+      ;;
+    --tsan)
+      [[ $build_dir == build ]] || { echo "build.sh: one of --sanitize and --tsan" >&2; exit 2; }
+      build_dir=build-tsan
+      cmake_args+=(-DCMAKE_BUILD_TYPE=Debug -DSYNDICATE_SANITIZE=thread -DCMAKE_CXX_FLAGS=-O1)
       ;;
     -*) echo "build.sh: unknown option $arg" >&2; exit 2 ;;
     *) targets+=("$arg") ;;

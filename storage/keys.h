@@ -14,8 +14,8 @@
 //   by_source_time   u16be(len) + source_id + u64be(~time) + article_id → ""
 //   by_time          u64be(~time) + article_id                          → ""
 //   by_external_id   u16be(len) + source_id + external_id               → article_id
-//   meta             "feed_head" → u64be, "feed_epoch" → 16 hex digits,
-//                    "secret/<name>" → bytes
+//   meta             "feed_head" → u64be, "feed_start" → u64be (absent until the first
+//                    trim: 0), "feed_epoch" → 16 hex digits, "secret/<name>" → bytes
 // where ~time is the inverted list time (see EncodeListTime).
 //
 // Decoders return DATA_LOSS for malformed input: the keys they read come from the
@@ -39,6 +39,7 @@ inline constexpr size_t kArticleIdLength = 32;
 inline constexpr size_t kMaxSourceIdBytes = UINT16_MAX;
 
 inline constexpr std::string_view kMetaFeedHead = "feed_head";
+inline constexpr std::string_view kMetaFeedStart = "feed_start";
 inline constexpr std::string_view kMetaFeedEpoch = "feed_epoch";
 
 // True when `id` has the shape of an article id: kArticleIdLength lowercase hex digits.

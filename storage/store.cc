@@ -4,6 +4,7 @@
 #include <atomic>
 #include <limits>
 #include <mutex>
+#include <shared_mutex>
 #include <utility>
 
 #include "absl/base/thread_annotations.h"
@@ -173,38 +174,63 @@ class Store::Impl {
     return FromRocksDb(db_->Flush(rocksdb::FlushOptions(), families), "flushing memtables");
   }
 
-  // Reads the feed head and epoch, creating the epoch on first open.
-  absl::Status Restore() {
+  // A u64be meta value, or 0 when the key is absent.
+  absl::StatusOr<uint64_t> ReadMetaUint64(std::string_view key) const {
     std::string value;
     rocksdb::Status status =
-        db_->Get(rocksdb::ReadOptions(), Family(ColumnFamily::kMeta), kMetaFeedHead, &value);
-    uint64_t head = 0;
-    if (status.ok()) {
-      absl::StatusOr<uint64_t> decoded = DecodeUint64(value);
-      if (!decoded.ok()) {
-        return absl::DataLossError(absl::StrCat("meta feed_head: ", decoded.status().message()));
-      }
-      head = *decoded;
-    } else if (!status.IsNotFound()) {
-      return FromRocksDb(status, "reading the feed head");
+        db_->Get(rocksdb::ReadOptions(), Family(ColumnFamily::kMeta), key, &value);
+    if (status.IsNotFound()) return 0;
+    SYNDICATE_RETURN_IF_ERROR(FromRocksDb(status, absl::StrCat("reading meta ", AbslView(key))));
+    absl::StatusOr<uint64_t> decoded = DecodeUint64(value);
+    if (!decoded.ok()) {
+      return absl::DataLossError(
+          absl::StrCat("meta ", AbslView(key), ": ", decoded.status().message()));
     }
-    // feed_head is written in the same batch as the event it counts, so the two can only
-    // disagree when the files were damaged or mixed up.
-    std::unique_ptr<rocksdb::Iterator> last(
+    return *decoded;
+  }
+
+  // Reads the feed head, start and epoch, creating the epoch on first open.
+  absl::Status Restore() {
+    SYNDICATE_ASSIGN_OR_RETURN(const uint64_t head, ReadMetaUint64(kMetaFeedHead));
+    SYNDICATE_ASSIGN_OR_RETURN(const uint64_t start, ReadMetaUint64(kMetaFeedStart));
+    // feed_head is written in the same batch as the event it counts, and feed_start in the
+    // same batch as the range deletion it ends, so the feed holds exactly the events
+    // start + 1 … head. They can only disagree when the files were damaged or mixed up.
+    if (start > head) {
+      return absl::DataLossError(
+          absl::StrCat("meta feed_start is ", start, " but meta feed_head is only ", head));
+    }
+    std::unique_ptr<rocksdb::Iterator> it(
         db_->NewIterator(rocksdb::ReadOptions(), Family(ColumnFamily::kFeed)));
-    last->SeekToLast();
-    if (last->Valid()) {
+    it->SeekToLast();
+    if (it->Valid()) {
       SYNDICATE_ASSIGN_OR_RETURN(const uint64_t last_sequence,
-                                 DecodeFeedKey(last->key().ToStringView()));
+                                 DecodeFeedKey(it->key().ToStringView()));
       if (last_sequence != head) {
         return absl::DataLossError(absl::StrCat("the feed ends at sequence ", last_sequence,
                                                 " but meta feed_head is ", head));
       }
+      it->SeekToFirst();
+      if (it->Valid()) {
+        SYNDICATE_ASSIGN_OR_RETURN(const uint64_t first_sequence,
+                                   DecodeFeedKey(it->key().ToStringView()));
+        if (first_sequence != start + 1) {
+          return absl::DataLossError(absl::StrCat("the feed starts at sequence ", first_sequence,
+                                                  " but meta feed_start is ", start));
+        }
+      }
+    } else if (it->status().ok() && start != head) {
+      // Empty: never written (0, 0), or trimmed to nothing (start == head).
+      return absl::DataLossError(absl::StrCat("the feed is empty but meta feed_head is ", head,
+                                              " and meta feed_start is ", start));
     }
-    SYNDICATE_RETURN_IF_ERROR(FromRocksDb(last->status(), "reading the feed's last event"));
+    SYNDICATE_RETURN_IF_ERROR(
+        FromRocksDb(it->status(), "reading the feed's first and last events"));
     feed_head_.store(head, std::memory_order_release);
+    feed_start_.store(start, std::memory_order_release);
 
-    status = db_->Get(rocksdb::ReadOptions(), Family(ColumnFamily::kMeta), kMetaFeedEpoch, &epoch_);
+    rocksdb::Status status =
+        db_->Get(rocksdb::ReadOptions(), Family(ColumnFamily::kMeta), kMetaFeedEpoch, &epoch_);
     if (status.IsNotFound()) {
       epoch_ = RandomHex(kEpochBytes);
       rocksdb::WriteOptions synced;
@@ -290,12 +316,36 @@ class Store::Impl {
   const StoreOptions options_;
   std::string epoch_;  // set by Restore(), then constant
 
+  // Lock order: write_mutex_, listener_mutex_, feed_view_mutex_. (PublishArticle holds the
+  // first two; TrimFeed the first and last; a listener that calls ReadFeed the last two.)
+
   // Serializes every read-modify-write, so that a publish sees the latest version and
-  // takes the next sequence number without a race.
+  // takes the next sequence number without a race, and a trim sees a feed that only its
+  // own batch changes.
   std::mutex write_mutex_;
   // Written only with write_mutex_ held, after the batch holding that event was written;
   // read without the lock so that FeedHead() never waits behind a WAL sync.
   std::atomic<uint64_t> feed_head_{0};
+
+  // Makes a trim's removal and the move of feed_start_ one step for ReadFeed(). RocksDB
+  // shows a batch to new iterators as soon as it is written, before Write() returns, so
+  // without this a reader could see events gone while FeedStart() still said they were
+  // kept. TrimFeed holds it exclusively from its Write() until feed_start_ has moved;
+  // ReadFeed holds it shared while it creates its iterator (which fixes the iterator's view).
+  // So an iterator either predates the trim's batch or was made after the store to
+  // feed_start_, which happens-before the FeedStart() load of that reader (unlock → lock,
+  // then the release store is seen by the acquire load).
+  mutable std::shared_mutex feed_view_mutex_;
+  // Written only with write_mutex_ and feed_view_mutex_ (exclusively) held, after the
+  // trim's batch was written (and synced, with sync_writes). Release/acquire so that a
+  // reader who sees the new start also sees the feed as the trim left it.
+  std::atomic<uint64_t> feed_start_{0};
+
+  // Keeps listener calls in sequence order without holding write_mutex_ during them: an
+  // append takes it before releasing write_mutex_ (so the next append cannot take it
+  // first) and releases it after its call.
+  std::mutex listener_mutex_;
+  std::function<void(uint64_t)> listener_ ABSL_GUARDED_BY(listener_mutex_);
 };
 
 Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -407,7 +457,7 @@ absl::StatusOr<PublishResult> Store::PublishArticle(Article article, absl::Time 
     return absl::InvalidArgumentError("article.content_hash: must not be empty");
   }
 
-  std::lock_guard<std::mutex> lock(impl_->write_mutex_);
+  std::unique_lock<std::mutex> lock(impl_->write_mutex_);
   SYNDICATE_ASSIGN_OR_RETURN(std::optional<Article> previous,
                              impl_->LatestByExternalId(article.source_id(), article.external_id()));
   if (previous.has_value() && previous->content_hash() == article.content_hash()) {
@@ -434,6 +484,10 @@ absl::StatusOr<PublishResult> Store::PublishArticle(Article article, absl::Time 
   event.set_version(article.version());
   event.set_source_id(article.source_id());
   *event.mutable_time() = ToTimestamp(now);
+  event.set_language(article.language());
+  for (const syndication::v1::Subject& subject : article.subjects()) {
+    event.add_subject_codes(subject.code());
+  }
 
   rocksdb::WriteBatch batch;
   SYNDICATE_RETURN_IF_ERROR(impl_->AddVersion(article, previous, event, &batch));
@@ -441,6 +495,12 @@ absl::StatusOr<PublishResult> Store::PublishArticle(Article article, absl::Time 
       impl_->db_->Write(impl_->WriteOptions(), &batch),
       absl::StrCat("publishing article ", article.source_id(), "/", article.external_id())));
   impl_->feed_head_.store(sequence, std::memory_order_release);
+  {
+    // Taken before write_mutex_ is released, so the next append's call comes after this one.
+    std::lock_guard<std::mutex> listener_lock(impl_->listener_mutex_);
+    lock.unlock();
+    if (impl_->listener_) impl_->listener_(sequence);
+  }
 
   return PublishResult{previous.has_value() ? PublishOutcome::kUpdated : PublishOutcome::kCreated,
                        std::move(article), sequence};
@@ -549,6 +609,72 @@ uint64_t Store::FeedHead() const { return impl_->feed_head_.load(std::memory_ord
 
 std::string Store::FeedEpoch() const { return impl_->epoch_; }
 
+uint64_t Store::FeedStart() const { return impl_->feed_start_.load(std::memory_order_acquire); }
+
+absl::StatusOr<uint64_t> Store::TrimFeed(const FeedRetention& retention, absl::Time now) {
+  if (retention.max_age.has_value() && *retention.max_age < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(absl::StrCat("retention.max_age: must not be negative, got ",
+                                                   absl::FormatDuration(*retention.max_age)));
+  }
+  std::lock_guard<std::mutex> lock(impl_->write_mutex_);
+  const uint64_t head = impl_->feed_head_.load(std::memory_order_relaxed);
+  const uint64_t start = impl_->feed_start_.load(std::memory_order_relaxed);
+  uint64_t new_start = start;
+  if (retention.max_events.has_value() && head - start > *retention.max_events) {
+    new_start = head - *retention.max_events;
+  }
+  if (retention.max_age.has_value() && new_start < head) {
+    // Infinite max_age saturates to InfinitePast, which no event is before.
+    const absl::Time cutoff = now - *retention.max_age;
+    const std::string lower = FeedKey(new_start + 1);
+    const std::string upper = FeedKey(head + 1);  // no wrap: 2^64 events are never written
+    const rocksdb::Slice lower_slice(lower);
+    const rocksdb::Slice upper_slice(upper);
+    rocksdb::ReadOptions read_options;
+    read_options.iterate_lower_bound = &lower_slice;
+    read_options.iterate_upper_bound = &upper_slice;
+    std::unique_ptr<rocksdb::Iterator> it(
+        impl_->db_->NewIterator(read_options, impl_->Family(ColumnFamily::kFeed)));
+    for (it->Seek(lower_slice); it->Valid(); it->Next()) {
+      SYNDICATE_ASSIGN_OR_RETURN(const uint64_t sequence, DecodeFeedKey(it->key().ToStringView()));
+      if (sequence != new_start + 1) {
+        return absl::DataLossError(
+            absl::StrCat("the feed skips from sequence ", new_start, " to ", sequence));
+      }
+      FeedRecord event;
+      SYNDICATE_RETURN_IF_ERROR(
+          Parse(it->value().ToStringView(), &event, absl::StrCat("feed event ", sequence)));
+      if (ToAbslTime(event.time()) >= cutoff) break;
+      new_start = sequence;
+    }
+    SYNDICATE_RETURN_IF_ERROR(FromRocksDb(it->status(), "reading the feed to trim it"));
+  }
+  if (new_start == start) return 0;
+
+  rocksdb::WriteBatch batch;
+  // One range tombstone however many events go; compaction drops what it covers.
+  SYNDICATE_RETURN_IF_ERROR(
+      FromRocksDb(batch.DeleteRange(impl_->Family(ColumnFamily::kFeed), FeedKey(start + 1),
+                                    FeedKey(new_start + 1)),
+                  "building the trim batch"));
+  SYNDICATE_RETURN_IF_ERROR(FromRocksDb(
+      batch.Put(impl_->Family(ColumnFamily::kMeta), kMetaFeedStart, EncodeUint64(new_start)),
+      "building the trim batch"));
+  {
+    std::unique_lock<std::shared_mutex> view_lock(impl_->feed_view_mutex_);
+    SYNDICATE_RETURN_IF_ERROR(
+        FromRocksDb(impl_->db_->Write(impl_->WriteOptions(), &batch),
+                    absl::StrCat("trimming the feed to sequences after ", new_start)));
+    impl_->feed_start_.store(new_start, std::memory_order_release);
+  }
+  return new_start - start;
+}
+
+void Store::SetAppendListener(std::function<void(uint64_t sequence)> listener) {
+  std::lock_guard<std::mutex> lock(impl_->listener_mutex_);
+  impl_->listener_ = std::move(listener);
+}
+
 absl::StatusOr<std::vector<FeedRecord>> Store::ReadFeed(uint64_t after_sequence, int limit) const {
   SYNDICATE_RETURN_IF_ERROR(CheckLimit(limit));
   std::vector<FeedRecord> events;
@@ -557,8 +683,12 @@ absl::StatusOr<std::vector<FeedRecord>> Store::ReadFeed(uint64_t after_sequence,
   const rocksdb::Slice lower_slice(lower);
   rocksdb::ReadOptions read_options;
   read_options.iterate_lower_bound = &lower_slice;
-  std::unique_ptr<rocksdb::Iterator> it(
-      impl_->db_->NewIterator(read_options, impl_->Family(ColumnFamily::kFeed)));
+  std::unique_ptr<rocksdb::Iterator> it;
+  {
+    // The iterator's view is fixed here; see feed_view_mutex_.
+    std::shared_lock<std::shared_mutex> view_lock(impl_->feed_view_mutex_);
+    it.reset(impl_->db_->NewIterator(read_options, impl_->Family(ColumnFamily::kFeed)));
+  }
   for (it->Seek(lower_slice); it->Valid() && events.size() < static_cast<size_t>(limit);
        it->Next()) {
     SYNDICATE_ASSIGN_OR_RETURN(const uint64_t sequence, DecodeFeedKey(it->key().ToStringView()));

@@ -157,19 +157,45 @@ class Store {
 
   // The oldest position a reader may start after: the feed holds every event with a
   // sequence above it, up to FeedHead(). 0 until retention first removes events; FeedHead()
-  // when it removed them all. A reader positioned below it has missed events.
+  // when it removed them all. A reader positioned below it has missed events. Kept in meta,
+  // so it survives reopening.
+  //
+  // It moves only after the trim that removed those events is written (and synced, when
+  // StoreOptions::sync_writes), and before any ReadFeed() can see them gone: a reader that
+  // calls FeedStart() after a ReadFeed() whose result skips events gets a value at or above
+  // the last skipped sequence. So a reader detects that it fell behind by reading first and
+  // comparing FeedStart() with its position after. Never waits. (How: TrimFeed stores the
+  // new start with release after its Write() returned, while holding exclusively a lock
+  // that ReadFeed() holds shared while it creates its iterator; this is an acquire load.)
   uint64_t FeedStart() const;
 
-  // Removes the events `retention` no longer keeps — all but the newest max_events, and
-  // those whose time is before now - max_age — oldest first, in one WriteBatch, and moves
-  // FeedStart() past them. Never removes anything else (articles and versions stay).
-  // Returns how many events were removed. Safe to call while readers and writers run.
+  // Removes the oldest events that `retention` no longer keeps, in one WriteBatch, and moves
+  // FeedStart() past them: all but the newest max_events, and then, oldest first, every
+  // event whose time is before now - max_age, stopping at the first event it keeps (the
+  // feed stays one unbroken run from FeedStart() + 1 to FeedHead(), so an older event after
+  // a newer one stays until the newer one goes). Never removes anything else: articles,
+  // versions, FeedHead() and the next sequence number stay. Returns how many events were
+  // removed (0 writes nothing).
+  //
+  // Safe to call while readers and writers run: it waits for the write in progress and
+  // holds off new ones while it runs; ReadFeed() calls wait only while its batch is written
+  // (one WAL sync), and see the feed before or after the trim, never part of it.
+  // INVALID_ARGUMENT when max_age is negative; a failed write returns the mapped RocksDB
+  // error (typically UNAVAILABLE) and leaves FeedStart() where it was.
   absl::StatusOr<uint64_t> TrimFeed(const FeedRetention& retention, absl::Time now);
 
-  // Calls `listener(sequence)` after each append is durable, on the appending thread, in
-  // sequence order, outside the store's locks. Meant for waking stream readers: it must be
-  // quick and must not call back into the store's write methods. Set it once, before the
-  // first write; a later call replaces it (not thread-safe against concurrent appends).
+  // Calls `listener(sequence)` once for each append, after it is written (durable, with
+  // sync_writes) and FeedHead() has moved to it, on the appending thread, in sequence order.
+  // Meant for waking stream readers.
+  //
+  // Order is kept by a lock of its own that an append takes before it lets the next write
+  // start, and holds while the listener runs: the next append's write overlaps the call,
+  // but its own call waits for this one to return, and writes after it wait behind that.
+  // So the listener must be quick (no I/O, no waiting on other threads); it may
+  // call FeedHead(), FeedStart(), ReadFeed() and the other read methods, but calling a
+  // write method (PublishArticle, TrimFeed, UpsertSource, GetOrCreateSecret) or
+  // SetAppendListener from inside it deadlocks. An empty function removes the listener.
+  // Safe to call at any time: appends that start after it returns call the new listener.
   void SetAppendListener(std::function<void(uint64_t sequence)> listener);
 
   // --- Secrets -------------------------------------------------------------------------

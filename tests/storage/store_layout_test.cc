@@ -334,5 +334,143 @@ TEST_F(StorageLayoutTest, AFeedHeadThatDisagreesWithTheFeedIsDataLoss) {
       StatusIs(absl::StatusCode::kDataLoss, "the feed ends at sequence 2 but meta feed_head is 1"));
 }
 
+// --- Feed retention ------------------------------------------------------------------------
+
+TEST_F(StorageLayoutTest, ATrimRemovesTheOldEventsAndRecordsFeedStart) {
+  {
+    SYNDICATE_ASSERT_OK_AND_ASSIGN(std::unique_ptr<Store> store, Store::Open(StorePath()));
+    for (const char* external_id : {"1", "2", "3"}) {
+      ASSERT_THAT(store->PublishArticle(MakeArticle("wire", external_id, Hash('a')), kBaseTime),
+                  IsOk());
+    }
+    FeedRetention retention;
+    retention.max_events = 1;
+    SYNDICATE_ASSERT_OK_AND_ASSIGN(const uint64_t removed, store->TrimFeed(retention, kBaseTime));
+    EXPECT_EQ(removed, 2u);
+  }
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const auto all, ReadAllColumnFamilies(StorePath()));
+  EXPECT_THAT(all.at("feed"), ElementsAre(Key("\x00\x00\x00\x00\x00\x00\x00\x03"s)));
+  EXPECT_THAT(all.at("meta"), ElementsAre(Pair("feed_epoch", MatchesRegex("[0-9a-f]{16}")),
+                                          Pair("feed_head", "\x00\x00\x00\x00\x00\x00\x00\x03"s),
+                                          Pair("feed_start", "\x00\x00\x00\x00\x00\x00\x00\x02"s)));
+  // Everything else stays.
+  EXPECT_THAT(Sizes(all), ElementsAre(Pair("articles", 3u), Pair("by_external_id", 3u),
+                                      Pair("by_source_time", 3u), Pair("by_time", 3u),
+                                      Pair("feed", 1u), Pair("meta", 3u), Pair("versions", 3u)));
+}
+
+// Writes `value` under meta `key` of the store at `path`, as a bad restore might.
+void DamageMeta(const std::string& path, const std::string& key, const std::string& value) {
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(std::unique_ptr<RawDb> raw,
+                                 RawDb::Open(path, /*read_only=*/false));
+  ASSERT_NE(raw->Family("meta"), nullptr);
+  ASSERT_TRUE(raw->Db().Put(rocksdb::WriteOptions(), raw->Family("meta"), key, value).ok());
+}
+
+// A store with events 1..3 of which `keep` are left.
+void MakeTrimmedStore(const std::string& path, uint64_t keep) {
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(std::unique_ptr<Store> store, Store::Open(path));
+  for (const char* external_id : {"1", "2", "3"}) {
+    ASSERT_THAT(store->PublishArticle(MakeArticle("wire", external_id, Hash('a')), kBaseTime),
+                IsOk());
+  }
+  FeedRetention retention;
+  retention.max_events = keep;
+  ASSERT_THAT(store->TrimFeed(retention, kBaseTime), IsOk());
+}
+
+TEST_F(StorageLayoutTest, AFeedStartThatDisagreesWithTheFeedIsDataLoss) {
+  ASSERT_NO_FATAL_FAILURE(MakeTrimmedStore(StorePath(), 1));
+  ASSERT_NO_FATAL_FAILURE(
+      DamageMeta(StorePath(), "feed_start", "\x00\x00\x00\x00\x00\x00\x00\x01"s));
+  EXPECT_THAT(Store::Open(StorePath()),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       "the feed starts at sequence 3 but meta feed_start is 1"));
+  ASSERT_NO_FATAL_FAILURE(
+      DamageMeta(StorePath(), "feed_start", "\x00\x00\x00\x00\x00\x00\x00\x04"s));
+  EXPECT_THAT(
+      Store::Open(StorePath()),
+      StatusIs(absl::StatusCode::kDataLoss, "meta feed_start is 4 but meta feed_head is only 3"));
+  ASSERT_NO_FATAL_FAILURE(DamageMeta(StorePath(), "feed_start", "\x02"s));
+  EXPECT_THAT(Store::Open(StorePath()),
+              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("meta feed_start: ")));
+}
+
+TEST_F(StorageLayoutTest, AnEmptyFeedIsConsistentOnlyWhenItsStartIsItsHead) {
+  ASSERT_NO_FATAL_FAILURE(MakeTrimmedStore(StorePath(), 0));
+  {
+    SYNDICATE_ASSERT_OK_AND_ASSIGN(std::unique_ptr<Store> store, Store::Open(StorePath()));
+    EXPECT_EQ(store->FeedStart(), 3u);
+    EXPECT_EQ(store->FeedHead(), 3u);
+  }
+  ASSERT_NO_FATAL_FAILURE(
+      DamageMeta(StorePath(), "feed_start", "\x00\x00\x00\x00\x00\x00\x00\x02"s));
+  EXPECT_THAT(Store::Open(StorePath()),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       "the feed is empty but meta feed_head is 3 and meta feed_start is 2"));
+}
+
+TEST_F(StorageLayoutTest, EventsLostWithoutATrimAreDataLoss) {
+  {
+    SYNDICATE_ASSERT_OK_AND_ASSIGN(std::unique_ptr<Store> store, Store::Open(StorePath()));
+    ASSERT_THAT(store->PublishArticle(MakeArticle("wire", "1", Hash('a')), kBaseTime), IsOk());
+    ASSERT_THAT(store->PublishArticle(MakeArticle("wire", "2", Hash('a')), kBaseTime), IsOk());
+  }
+  {
+    SYNDICATE_ASSERT_OK_AND_ASSIGN(std::unique_ptr<RawDb> raw,
+                                   RawDb::Open(StorePath(), /*read_only=*/false));
+    ASSERT_NE(raw->Family("feed"), nullptr);
+    ASSERT_TRUE(raw->Db()
+                    .Delete(rocksdb::WriteOptions(), raw->Family("feed"),
+                            "\x00\x00\x00\x00\x00\x00\x00\x01"s)
+                    .ok());
+  }
+  EXPECT_THAT(Store::Open(StorePath()),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       "the feed starts at sequence 2 but meta feed_start is 0"));
+  {
+    SYNDICATE_ASSERT_OK_AND_ASSIGN(std::unique_ptr<RawDb> raw,
+                                   RawDb::Open(StorePath(), /*read_only=*/false));
+    ASSERT_TRUE(raw->Db()
+                    .Delete(rocksdb::WriteOptions(), raw->Family("feed"),
+                            "\x00\x00\x00\x00\x00\x00\x00\x02"s)
+                    .ok());
+  }
+  EXPECT_THAT(Store::Open(StorePath()),
+              StatusIs(absl::StatusCode::kDataLoss,
+                       "the feed is empty but meta feed_head is 2 and meta feed_start is 0"));
+}
+
+TEST_F(StorageLayoutTest, ATrimThatFailsInTheWalKeepsEveryEventAndFeedStart) {
+  auto file_system = std::make_shared<FaultyWalFileSystem>();
+  const std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(file_system);
+  StoreOptions options;
+  options.env = env.get();
+  {
+    SYNDICATE_ASSERT_OK_AND_ASSIGN(std::unique_ptr<Store> store, Store::Open(StorePath(), options));
+    ASSERT_GT(file_system->WalFilesOpened(), 0);
+    for (const char* external_id : {"1", "2", "3"}) {
+      ASSERT_THAT(store->PublishArticle(MakeArticle("wire", external_id, Hash('a')), kBaseTime),
+                  IsOk());
+    }
+    file_system->FailWalWrites(true);
+    FeedRetention retention;
+    retention.max_events = 1;
+    EXPECT_THAT(store->TrimFeed(retention, kBaseTime),
+                StatusIs(absl::StatusCode::kUnavailable,
+                         AllOf(HasSubstr("trimming the feed to sequences after 2"),
+                               HasSubstr("injected WAL fault"))));
+    file_system->FailWalWrites(false);
+    EXPECT_EQ(store->FeedStart(), 0u);
+    SYNDICATE_ASSERT_OK_AND_ASSIGN(const std::vector<FeedRecord> feed, store->ReadFeed(0, 10));
+    EXPECT_EQ(feed.size(), 3u);
+  }
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const auto all, ReadAllColumnFamilies(StorePath()));
+  EXPECT_THAT(all.at("feed"), SizeIs(3));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(std::unique_ptr<Store> store, Store::Open(StorePath(), options));
+  EXPECT_EQ(store->FeedStart(), 0u);
+  EXPECT_EQ(store->FeedHead(), 3u);
+}
+
 }  // namespace
 }  // namespace syndicate::storage
