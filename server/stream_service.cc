@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <deque>
 #include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -60,12 +61,12 @@ class StreamSession final : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
     Post([](StreamSession& s) { s.self_.reset(); });
   }
 
+  // Ends the stream once its write in flight, if any, has completed, so that the resume
+  // cursor covers everything the client will have received before the status.
   void EndForShutdown() {
     Post([](StreamSession& s) {
-      s.End(WithErrorInfo(
-          absl::UnavailableError("the server is shutting down; reconnect with after_cursor = "
-                                 "resume_cursor from the error details"),
-          kShuttingDown, {{"resume_cursor", s.service_->reader_->CursorAt(s.delivered_)}}));
+      s.shutting_down_ = true;
+      if (!s.write_in_flight_) s.End(s.ShutdownStatus());
     });
   }
 
@@ -120,7 +121,7 @@ class StreamSession final : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
   // Sends the next thing the stream owes: a pending event, the caught-up marker, or, when
   // there is nothing, waits for the feed to grow.
   void Advance() {
-    if (finished_ || write_in_flight_) return;
+    if (finished_ || write_in_flight_ || shutting_down_ || deferred_end_.has_value()) return;
     const FeedReader& reader = *service_->reader_;
     if (pending_.empty()) {
       absl::StatusOr<FeedBatch> batch =
@@ -159,11 +160,22 @@ class StreamSession final : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
 
   void WriteDone(bool ok) {
     write_in_flight_ = false;
+    if (ok) {
+      if (in_flight_sequence_ != 0) delivered_ = in_flight_sequence_;
+      // With nothing pending, every record up to scanned_ was written or filtered out.
+      if (pending_.empty()) delivered_ = std::max(delivered_, scanned_);
+    }
+    if (deferred_end_.has_value()) return End(*std::exchange(deferred_end_, std::nullopt));
     if (!ok) return End(absl::CancelledError("the client went away"));
-    if (in_flight_sequence_ != 0) delivered_ = in_flight_sequence_;
-    // With nothing pending, every record up to scanned_ was either written or filtered out.
-    if (pending_.empty()) delivered_ = std::max(delivered_, scanned_);
+    if (shutting_down_) return End(ShutdownStatus());
     Advance();
+  }
+
+  absl::Status ShutdownStatus() const {
+    return WithErrorInfo(
+        absl::UnavailableError("the server is shutting down; reconnect with after_cursor = "
+                               "resume_cursor from the error details"),
+        kShuttingDown, {{"resume_cursor", service_->reader_->CursorAt(delivered_)}});
   }
 
   // The periodic check: a heartbeat when the stream has been quiet, cancellation when a
@@ -176,7 +188,7 @@ class StreamSession final : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
         // OnCancel follows, which ends the stream.
         context_->TryCancel();
       }
-    } else if (now - last_write_ >= plan_.heartbeat_interval) {
+    } else if (now - last_write_ >= plan_.heartbeat_interval && !shutting_down_) {
       StreamArticlesResponse response;
       response.mutable_heartbeat()->set_cursor(service_->reader_->CursorAt(delivered_));
       response.mutable_heartbeat()->set_head_cursor(
@@ -190,8 +202,14 @@ class StreamSession final : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
   }
 
   // Ends the stream with `status` (OK never: a stream only ends by error or shutdown).
+  // Finish waits for the write in flight: gRPC would still deliver that message, and the
+  // status must come after everything the stream sent.
   void End(const absl::Status& status) {
     if (finished_) return;
+    if (write_in_flight_) {
+      if (!deferred_end_.has_value()) deferred_end_ = status;
+      return;
+    }
     finished_ = true;
     Finish(ToGrpcStatus(status));
   }
@@ -236,6 +254,8 @@ class StreamSession final : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
   bool write_in_flight_ = false;
   uint64_t in_flight_sequence_ = 0;  // the event being written; 0 for other messages
   bool finished_ = false;
+  bool shutting_down_ = false;
+  std::optional<absl::Status> deferred_end_;  // End() called while a write was in flight
   absl::Time write_started_;
   absl::Time last_write_;
   grpc::ByteBuffer buffer_;

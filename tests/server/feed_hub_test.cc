@@ -1,6 +1,7 @@
 #include "server/feed_hub.h"
 
 #include <atomic>
+#include <future>
 #include <thread>
 #include <vector>
 
@@ -88,7 +89,12 @@ TEST(TimerQueue, RunsCallbacksInDeadlineOrder) {
   std::atomic<int> ran{0};
   {
     TimerQueue timers;
+    // Hold the timer thread in a first callback until the others are all queued, so their
+    // order is the queue's doing and not the order of scheduling.
+    std::promise<void> release;
+    std::shared_future<void> released = release.get_future().share();
     const absl::Time base = absl::Now() - absl::Seconds(10);  // all due already
+    timers.Schedule(base, [released] { released.wait(); });
     for (int i : {3, 1, 2}) {
       timers.Schedule(base + absl::Seconds(i), [&, i] {
         std::lock_guard<std::mutex> lock(mu);
@@ -96,6 +102,7 @@ TEST(TimerQueue, RunsCallbacksInDeadlineOrder) {
         ++ran;
       });
     }
+    release.set_value();
     while (ran.load() < 3) std::this_thread::yield();
   }
   EXPECT_EQ(order, (std::vector<int>{1, 2, 3}));

@@ -319,6 +319,32 @@ TEST_F(StreamTest, ShutdownEndsStreamsWithTheirResumeCursor) {
   EXPECT_EQ(info->metadata().at("resume_cursor"), store_->FeedEpoch() + ":1");
 }
 
+// Found by the client work: a stream shut down with a write in flight reported a resume
+// cursor one event behind what the client then received.
+TEST_F(StreamTest, ShutdownWithAWriteInFlightResumesAfterTheLastEventReceived) {
+  for (int i = 0; i < 20; ++i) {
+    Article article = ExampleArticle("big-" + std::to_string(i));
+    article.set_body_text(std::string(300 * 1024, 'a' + i));
+    syndication::v1::PublishArticleRequest request;
+    *request.mutable_article() = article;
+    ASSERT_THAT(core_->PublishArticle(request), IsOk());
+  }
+  Stream stream = Open(From(StreamArticlesRequest::POSITION_BEGINNING));
+  StreamArticlesResponse response;
+  ASSERT_TRUE(stream.reader->Read(&response));
+  std::string last_cursor = response.event().cursor();
+  std::thread shutdown([this] { server_->Shutdown(absl::Seconds(30)); });
+  while (stream.reader->Read(&response)) {
+    if (response.has_event()) last_cursor = response.event().cursor();
+  }
+  const grpc::Status status = stream.reader->Finish();
+  shutdown.join();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  auto info = ErrorInfoOf(status);
+  ASSERT_TRUE(info.has_value());
+  EXPECT_EQ(info->metadata().at("resume_cursor"), last_cursor);
+}
+
 TEST_F(StreamTest, StreamsBeyondTheCapAreRefused) {
   Stop();
   ServerOptions options;
