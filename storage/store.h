@@ -80,6 +80,75 @@ struct ListQuery {
   int limit = 50;
 };
 
+// One new version of a story and the feed event it makes, as the domain layer decided it.
+struct Change {
+  // The complete new version, written as given: the caller sets every field, id, version
+  // (1, or the latest's + 1), first_created, version_created, etag, content_hash and
+  // signature included.
+  syndication::v1::Article version;
+  // The event the version makes in the feed.
+  syndication::v1::EventType event_type = syndication::v1::EVENT_TYPE_UNSPECIFIED;
+  // The serialized response to replay when the same request_id comes again (AIP-155);
+  // written in the same batch. Ignored when the commit has no request_id.
+  std::string response;
+};
+
+// Decides the change to make given the story's latest stored version (nullptr when the
+// story does not exist yet). Returns std::nullopt to write nothing, or an error, which the
+// commit returns as is. Runs on the committing thread under the store's write lock: it
+// must be quick and must not call the store's write methods.
+using Decide = std::function<absl::StatusOr<std::optional<Change>>(
+    const syndication::v1::Article* latest)>;
+
+struct CommitResult {
+  // The latest stored version after the call; unset (id empty) when there is none.
+  syndication::v1::Article latest;
+  // The sequence of the event appended; 0 when nothing was written.
+  uint64_t sequence = 0;
+  // Set when the request_id was seen before: the response recorded then. Nothing was
+  // decided or written this time.
+  std::optional<std::string> replayed_response;
+};
+
+// What the scheduler must do to a story at a given time. The store derives these from
+// each latest version: kLiftEmbargo at embargoed_until when embargoed_until is after
+// version_created (the version was made under embargo); kExpire at expires_at when
+// expires_at is set and pubstatus is USABLE.
+enum class TaskKind { kLiftEmbargo, kExpire };
+
+struct DueTask {
+  absl::Time due;
+  std::string article_id;
+  TaskKind kind = TaskKind::kLiftEmbargo;
+};
+
+// Where a page in update order ends: the version_created and id of its last article.
+struct UpdatePosition {
+  absl::Time version_created;
+  std::string article_id;
+};
+
+struct UpdateQuery {
+  // Only these sources; empty means every source.
+  std::vector<std::string> source_ids;
+  // Only stories whose latest version was created after this time (exclusive).
+  std::optional<absl::Time> updated_after;
+  // Start strictly after this position; unset starts at the oldest change.
+  std::optional<UpdatePosition> after;
+  // Most articles to return; must be positive.
+  int limit = 50;
+};
+
+// A public key the service has signed with (GetSigningKeys).
+struct SigningKeyRecord {
+  // First 8 bytes, in hex, of SHA-256 of the public key.
+  std::string key_id;
+  // The 32-byte Ed25519 public key.
+  std::string public_key;
+  // When the store first saw the key.
+  absl::Time first_used;
+};
+
 // Thread-safe. Writes are serialized inside the store; reads run concurrently with them.
 class Store {
  public:
@@ -142,6 +211,59 @@ class Store {
   // compared at microsecond precision (finer parts are rounded toward the past).
   // INVALID_ARGUMENT when limit is not positive or a source id is empty.
   absl::StatusOr<std::vector<syndication::v1::Article>> ListArticles(const ListQuery& query) const;
+
+  // Commits the change `decide` returns for the story (source_id, external_id), in one
+  // WriteBatch under the write lock: the latest version, the version record, the
+  // by_external_id entry (for a new story), the list and update indexes (moved when their
+  // times changed), the schedule entries (those of the previous latest version replaced
+  // by the new version's), the feed event (FeedRecord.hidden set when the version was made
+  // under embargo) and head, and, when `request_id` is not empty, the request record with
+  // Change::response.
+  //
+  // When `request_id` is not empty and already recorded, returns the recorded response in
+  // CommitResult::replayed_response without calling `decide`.
+  // INTERNAL when the change is inconsistent with the story (wrong id, source_id,
+  // external_id or version number): a bug in the caller. Errors from `decide` as is; a
+  // failed write as PublishArticle describes.
+  absl::StatusOr<CommitResult> CommitByExternalId(std::string_view source_id,
+                                                  std::string_view external_id,
+                                                  std::string_view request_id,
+                                                  const Decide& decide);
+
+  // As CommitByExternalId, for the story with id `article_id`; `decide` sees nullptr when
+  // there is no such story (and may return NOT_FOUND).
+  absl::StatusOr<CommitResult> CommitById(std::string_view article_id,
+                                          std::string_view request_id, const Decide& decide);
+
+  // Latest versions in the order of their version_created, oldest first, ties by id
+  // ascending; at most query.limit. Multiple source_ids are merged into one order.
+  absl::StatusOr<std::vector<syndication::v1::Article>> ListArticlesByUpdate(
+      const UpdateQuery& query) const;
+
+  // Every version of a story, oldest first: versions first_version .. first_version +
+  // limit - 1 that exist. NOT_FOUND when there is no such story.
+  absl::StatusOr<std::vector<syndication::v1::Article>> ListVersions(std::string_view article_id,
+                                                                     int64_t first_version,
+                                                                     int limit) const;
+
+  // --- Schedule ------------------------------------------------------------------------
+
+  // Tasks due at or before `now`, earliest first (ties by article id), at most `limit`.
+  absl::StatusOr<std::vector<DueTask>> DueTasks(absl::Time now, int limit) const;
+
+  // When the earliest pending task falls due; nullopt when none is pending.
+  absl::StatusOr<std::optional<absl::Time>> NextTaskTime() const;
+
+  // --- Requests and signing keys ---------------------------------------------------------
+
+  // Removes request records (AIP-155) written before `before`. Returns how many.
+  absl::StatusOr<uint64_t> TrimRequests(absl::Time before);
+
+  // Records a signing key (idempotent: first_used is kept from the first call).
+  absl::Status RegisterSigningKey(const SigningKeyRecord& key);
+
+  // Every key ever registered, oldest first_used first.
+  absl::StatusOr<std::vector<SigningKeyRecord>> ListSigningKeys() const;
 
   // --- Feed ----------------------------------------------------------------------------
 
