@@ -16,12 +16,13 @@
 //     section; weak furniture is the headline only. The paragraph after the
 //     headline is the standfirst when more story follows and it opens with no dateline.
 //     The story ends with its last story-like paragraph (IsStoryLike: a sentence, or 20
-//     words; under a list heading such as "Related Articles" only a full stop counts, so
-//     the list's headlines are not story). The trailer begins at the first furniture
-//     paragraph after it; no story is looked for after the heading of the readers'
-//     comments ("Leave a Reply"). Story paragraphs are the paragraphs between the headline and
-//     the trailer; furniture among them is kept with a warning, or left out with one
-//     when it is a bare furniture phrase ("Advertisement") with no text to keep.
+//     words, not counting furniture lines, whose full stop is a prompt's; under a list
+//     heading such as "Related Articles" only a full stop counts, so the list's headlines
+//     are not story). The trailer begins at the first furniture paragraph after it; no
+//     story is looked for after the heading of the readers' comments ("Leave a Reply").
+//     Story paragraphs are the paragraphs between the headline and the trailer; furniture
+//     among them is kept with a warning, or left out with one when it is a bare furniture
+//     phrase ("Advertisement") with no text to keep.
 //
 // Names (original publisher, distributor, copyright holder) are read from every line of
 // the trailer and of any furniture paragraph before the story, then reconciled in one
@@ -136,42 +137,83 @@ constexpr auto kCommentPrefixes = std::to_array<absl::string_view>({
 });
 
 // Other whole lines that are page furniture: navigation, sharing, comment and
-// subscription prompts. Compared ignoring case and trailing ":", ".", "…", "!".
+// subscription prompts, labels. Compared ignoring case and trailing ":", ".", "…", "!", so
+// "Share this article." is one too: a prompt's full stop does not make it a sentence.
 constexpr auto kFurnitureLines = std::to_array<absl::string_view>({
     "Advertisement",
     "Back to top",
     "Back to top button",
+    "Categories",
+    // Whole lines only: "Comments are closed on the plans until May, the council said."
+    // opens a story paragraph.
+    "Commenting has been disabled",
+    "Commenting is closed",
+    "Comments are closed",
+    "Comments are closed for this article",
+    "Comments are closed for this post",
+    "Comments are closed for this story",
+    "Comments are closed on this article",
+    "Comments are closed on this post",
+    "Comments are closed on this story",
+    "Comments have been closed",
+    "Comments have been disabled",
     "Continue reading",
+    "Copy link",
+    "Like Loading",
     "Like this",
     "Loading",
+    "Loading comments",
+    "Next post",
     "Post navigation",
+    "Previous post",
+    "Print",
+    "Print this article",
+    "Print this page",
     "Share",
     "Share this",
     "Share this article",
+    "Share this page",
+    "Share this post",
     "Share this story",
     "Subscribe",
     "Tags",
 });
 
-// Line openings only page furniture uses; the rest of such a line varies.
+// Line openings only page furniture uses; the rest of such a line varies. Prompts from
+// the site's comment form, newsletter box and sign-off end with a full stop as often as
+// not ("Your email address will not be published.", "Thanks for reading."), and labels
+// ("Tags:", "Categories:") head a list of the site's own topic words: either way the line
+// is the site's, not the story's, so it never counts as story text.
 constexpr auto kFurniturePrefixes = std::to_array<absl::string_view>({
     "All rights reserved",
+    "Categories:",
     "Click here to",
+    "Enter your email address to subscribe",
     "Filed under",
     "Follow us",
     "Join us on",
     "Like us on",
+    "Notify me of follow-up comments",
+    "Notify me of new comments",
+    "Notify me of new posts",
+    "Please enable JavaScript to view the comments",
     "Read more:",
     "Related:",
     "Required fields are marked",
+    "Save my name, email, and website",
     "Share on",
     "Sign up for",
     "Sign up to",
     "Subscribe now",
     "Subscribe to",
+    "Tagged:",
     "Tags:",
+    "Thank you for reading",
     "Thanks for reading",
+    "This site uses Akismet",
+    "Topics:",
     "You can follow us",
+    "You must be logged in to post a comment",
     "Your email address will not be published",
 });
 
@@ -840,21 +882,37 @@ size_t CountWords(absl::string_view s, size_t limit) {
   return words;
 }
 
+// A line that page furniture is made of, as Classify reads a paragraph's first line: an
+// attribution line (a bare "Via X" too), a distributor or copyright line, or a phrase
+// from the furniture tables.
+bool IsFurnitureLine(absl::string_view content) {
+  return ParsePublisherLine(content).has_value() || ParseDistributorLine(content).has_value() ||
+         ParseCopyrightLine(content).has_value() || IsFurniturePhrase(content);
+}
+
 // Story text, as the trailer boundary sees it: a paragraph that ends like a sentence
 // (".", "?" or "!", also inside closing quotes, or a closing double quote: a quotation
 // ends it) or holds kMinStoryWords words. Under a list heading (`in_list`) headlines may
 // end in "?", "!" or a quote and run long, so there only a final full stop counts.
+// Furniture lines count for neither: a prompt's full stop ("Comments are closed.") and a
+// share box's words are the site's, and a paragraph they end is not a sentence of the
+// story. (A paragraph is classified by its first line, so a text paragraph may still end
+// with one: "Facebook\nThanks for reading.")
 bool IsStoryLike(const Paragraph& paragraph, bool in_list) {
   const absl::string_view last = paragraph.lines.back().content;
-  if (absl::EndsWith(StripQuotes(last), ".")) return true;
-  if (in_list) return false;
-  if (EndsLikeSentence(last)) return true;
-  for (absl::string_view quote :
-       {absl::string_view("\u201D"), absl::string_view("\u00BB"), absl::string_view("\"")}) {
-    if (absl::EndsWith(last, quote)) return true;
+  if (!IsFurnitureLine(last)) {
+    if (absl::EndsWith(StripQuotes(last), ".")) return true;
+    if (in_list) return false;
+    if (EndsLikeSentence(last)) return true;
+    for (absl::string_view quote :
+         {absl::string_view("\u201D"), absl::string_view("\u00BB"), absl::string_view("\"")}) {
+      if (absl::EndsWith(last, quote)) return true;
+    }
   }
+  if (in_list) return false;
   size_t words = 0;
   for (const Line& line : paragraph.lines) {
+    if (IsFurnitureLine(line.content)) continue;
     words += CountWords(line.content, kMinStoryWords - words);
     if (words >= kMinStoryWords) return true;
   }

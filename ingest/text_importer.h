@@ -75,8 +75,11 @@ struct ImportResult {
 //    and ends with its last story-like paragraph: one that ends like a sentence (".", "?",
 //    "!", also inside closing quotes, or a closing ” » ") or holds 20 words or more. The
 //    trailer begins at the first paragraph of page furniture (attribution, distributor or
-//    copyright line, share/follow/comment/subscribe prompt, a heading such as "Related
-//    Articles") after that; everything from it on is trailer. So:
+//    copyright line, share/follow/comment/subscribe prompt, a label line such as "Tags: …",
+//    "Filed under: …" or "Categories: …", a heading such as "Related Articles") after that;
+//    everything from it on is trailer. A line of page furniture is never story-like, even
+//    when it ends with a full stop ("Comments are closed.", "Thanks for reading.", "Your
+//    email address will not be published."), and its words do not count towards the 20. So:
 //     - furniture with story-like text after it does not end the story. It stays in
 //       body_text as written, with a warning, and is not read for attribution: it may be
 //       the story's own "Source: X" under a figure, or a credit line followed by text that

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -16,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "tests/testing/paths.h"
 #include "tests/testing/status_matchers.h"
@@ -768,6 +771,137 @@ TEST(TextImporterFixtures, FurnitureInsideTheStoryDoesNotEndIt) {
       });
 }
 
+// The bug: "Comments are closed." ended in a full stop after a list heading, so it counted
+// as the story's last sentence, and the credit line, the tags and the list heading before
+// it were kept in body_text as furniture with story after it (and the credit line not
+// read). A prompt is furniture whatever its final mark.
+TEST(TextImporterFixtures, PromptWithAFullStopAfterAListHeadingIsTrailer) {
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result,
+                                 ParseFixture("prompt_after_list_heading.txt"));
+  ExpectImport(result, {
+                           .section = "Local",
+                           .headline = "Harbour lights switched on for the winter",
+                           .byline = "By Ana Ruiz",
+                           .authors = {"Ana Ruiz"},
+                           .paragraphs = {"The harbour lights came on at dusk on Friday."},
+                           .original_publisher = "Example Wire",
+                           .distributor = "Harbour Post",
+                           .credit_line = "Example Wire via Harbour Post",
+                           .external_id = "text-fe4689d429e4d1577ffa170faba1db5c",
+                           .provenance = {Created("Example Wire"), Republished("Harbour Post"),
+                                          Imported("prompt_after_list_heading.txt")},
+                           .warnings = {kNoDate},
+                       });
+}
+
+// ---------------------------------------------------------------------------------------
+// The demo's own pages (examples/*.txt), imported as scripts/demo.sh imports them: into the
+// Source of examples/source.json, so its publisher_aliases apply. Each was written with a
+// clear story and a clear trailer, so each must give exactly its story and its credit, and
+// no furniture may be kept in (or cut out of) the story. A page added to examples/ needs an
+// entry here.
+
+struct DemoPage {
+  std::vector<std::string> paragraphs;
+  std::string original_publisher;
+  std::string distributor;
+  std::string credit_line;
+};
+
+const std::map<std::string, DemoPage>& DemoPages() {
+  static const auto* const kPages = new std::map<std::string, DemoPage>{
+      {"ferry-timetable.txt",
+       {
+           .paragraphs = {"The harbour authority confirmed on Monday that the winter timetable "
+                          "for the Gull Island ferry will start on 1 December, with four "
+                          "crossings a day instead of seven.",
+                          "The last boat from the mainland will now leave at 5.40pm, two hours "
+                          "earlier than in summer. Residents who work late shifts on the "
+                          "mainland say they will have to stay overnight.",
+                          "\u201CWe know it is a hardship for some families,\u201D harbourmaster "
+                          "Ines Calloway said. \u201CThe crew numbers simply do not allow more "
+                          "crossings in the dark months.\u201D",
+                          "The island council has asked for a late-evening crossing on Fridays. "
+                          "The authority said it would review the request in January."},
+           // "coastline courier" in the trailer, through the Source's alias.
+           .original_publisher = "The Coastline Courier",
+           .distributor = "Northgate Daily",
+           .credit_line = "The Coastline Courier via Northgate Daily",
+       }},
+      {"library-reopens.txt",
+       {
+           .paragraphs = {"The Millbrook public library reopened its doors on Saturday after a "
+                          "two-year renovation that replaced the roof and restored the original "
+                          "reading room.",
+                          "Head librarian Oskar Lindqvist said more than 600 people came through "
+                          "the doors in the first hour. \u201CPeople queued in the rain,\u201D he "
+                          "said. \u201CThat tells you what this place means to the town.\u201D",
+                          "The renovation was paid for by a county grant and a local fundraising "
+                          "campaign that collected donations from more than 3,000 households."},
+           .original_publisher = "The Valley Ledger",
+           // From the site's own copyright line, as the trailer names no distributor.
+           .distributor = "Millbrook Notes",
+           .credit_line = "The Valley Ledger via Millbrook Notes",
+       }},
+      {"river-festival.txt",
+       {
+           .paragraphs = {"ASHFORD (Example Wire) \u2014 The river festival returns to Ashford "
+                          "this weekend for the first time since the flood of 2024, with a night "
+                          "market on the quay and a parade of decorated boats on Saturday "
+                          "evening.",
+                          "Organisers expect about 20,000 visitors over the two days. Roads "
+                          "along the river will close to traffic from 4pm on Saturday.",
+                          "\u201CIt has been a long wait,\u201D said festival chair Marta Okafor. "
+                          "\u201CThe town is ready for a party.\u201D"},
+           // "Source: Example Wire", agreeing with the dateline's agency.
+           .original_publisher = "Example Wire",
+           .distributor = "The Quayside Post",
+           .credit_line = "Example Wire via The Quayside Post",
+       }},
+  };
+  return *kPages;
+}
+
+TEST(TextImporterExamples, EveryDemoPageGivesItsStoryAndCreditExactly) {
+  const std::filesystem::path dir =
+      std::filesystem::path(::syndicate::testing::SourceDir()) / "examples";
+  const std::optional<std::string> source_json = ReadFile((dir / "source.json").string());
+  ASSERT_TRUE(source_json.has_value())
+      << "cannot read " << (dir / "source.json") << " (is SYNDICATE_SOURCE_DIR set?)";
+  Source source;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(*source_json, &source).ok());
+  ASSERT_FALSE(source.publisher_aliases().empty());
+
+  std::vector<std::string> pages;
+  for (const std::filesystem::directory_entry& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().extension() == ".txt") pages.push_back(entry.path().filename().string());
+  }
+  std::sort(pages.begin(), pages.end());
+  std::vector<std::string> expected_pages;
+  for (const auto& [name, page] : DemoPages()) expected_pages.push_back(name);
+  ASSERT_EQ(pages, expected_pages) << "a page in examples/ without an entry in DemoPages()?";
+
+  for (const std::string& name : pages) {
+    SCOPED_TRACE(name);
+    const std::optional<std::string> text = ReadFile((dir / name).string());
+    ASSERT_TRUE(text.has_value());
+    TextImportOptions options;
+    options.source = &source;
+    options.origin = (dir / name).string();
+    SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result, ParseScrapedText(*text, options));
+    const DemoPage& expected = DemoPages().at(name);
+    const Article& article = result.article;
+    EXPECT_EQ(article.body_text(), absl::StrJoin(expected.paragraphs, "\n\n"));
+    EXPECT_EQ(article.attribution().original_publisher(), expected.original_publisher);
+    EXPECT_EQ(article.attribution().distributor(), expected.distributor);
+    EXPECT_EQ(article.attribution().credit_line(), expected.credit_line);
+    // Both boundary warnings about furniture: kept in body_text, or cut out of the story.
+    for (const std::string& warning : result.warnings) {
+      EXPECT_THAT(warning, ::testing::Not(HasSubstr("furniture"))) << name;
+    }
+  }
+}
+
 // ---------------------------------------------------------------------------------------
 // Rules, each on the smallest page that shows it.
 
@@ -1140,6 +1274,86 @@ TEST(TextImporterRules, HeadlinesUnderAListHeadingAreTrailer) {
                 ElementsAre(kNoSection, "text in the trailer left out of body_text: \"Facebook\"",
                             kNoDistributor, kNoDate));
   }
+}
+
+// The bug (the demo's river-festival page): a prompt ending in a full stop counted as the
+// story's last sentence, so the credit line, a label line and a list heading before it were
+// kept in body_text. Prompts and label lines are furniture whatever their final mark,
+// under a list heading or not, and the credit line before them is read.
+TEST(TextImporterRules, PromptsEndingInAFullStopAreNotStoryText) {
+  for (const char* prompt : {
+           "Comments are closed.",
+           "Comments are closed for this article.",
+           "Comments have been disabled.",
+           "Subscribe to get the latest posts sent to your email.",
+           "Thanks for reading.",
+           "Thank you for reading!",
+           "All rights reserved.",
+           "Your email address will not be published.",
+           "Share this article.",
+           "Share this post.",
+           "You must be logged in to post a comment.",
+           "Save my name, email, and website in this browser for the next time I comment.",
+           "Notify me of new posts by email.",
+           "This site uses Akismet to reduce spam. Learn how your comment data is processed.",
+           "Please enable JavaScript to view the comments.",
+           "Enter your email address to subscribe to this blog.",
+           "Like Loading...",
+           "Print this page.",
+           "Tags: harbour, Brenn, lights.",
+           "Filed under: Local.",
+           "Categories: Local, Harbour.",
+           "Tagged: Brenn.",
+           "Topics: harbour lights.",
+       }) {
+    for (const char* before : {"", "You may also like\n\n"}) {
+      SCOPED_TRACE(absl::StrCat(before, prompt));
+      SYNDICATE_ASSERT_OK_AND_ASSIGN(
+          const ImportResult result,
+          Parse(absl::StrCat("Harbour lights switched on\n\nBy Ana Ruiz\n\nThe lights came "
+                             "on.\n\nSource: Example Wire\n\n",
+                             before, prompt, "\n")));
+      EXPECT_EQ(result.article.body_text(), "The lights came on.");
+      EXPECT_EQ(result.article.attribution().original_publisher(), "Example Wire");
+      EXPECT_THAT(result.warnings, ElementsAre(kNoSection, kNoDistributor, kNoDate));
+    }
+  }
+}
+
+// A paragraph is classified by its first line, so a text paragraph may end with a prompt.
+// Neither the prompt's full stop nor its words make that paragraph story text.
+TEST(TextImporterRules, PromptEndingATextParagraphDoesNotMakeItStoryText) {
+  for (const char* prompt : {"Thanks for reading.",
+                             "Enter your email address to subscribe to this blog and receive "
+                             "notifications of new posts by email from the Harbour Post team "
+                             "every single morning"}) {
+    SCOPED_TRACE(prompt);
+    SYNDICATE_ASSERT_OK_AND_ASSIGN(
+        const ImportResult result,
+        Parse(absl::StrCat("Harbour lights switched on\n\nBy Ana Ruiz\n\nThe lights came "
+                           "on.\n\nSource: Example Wire\n\nFacebook\n",
+                           prompt, "\n")));
+    EXPECT_EQ(result.article.body_text(), "The lights came on.");
+    EXPECT_EQ(result.article.attribution().original_publisher(), "Example Wire");
+    EXPECT_THAT(result.warnings,
+                ElementsAre(kNoSection, "text in the trailer left out of body_text: \"Facebook\"",
+                            kNoDistributor, kNoDate));
+  }
+}
+
+// The comment-state prompts are whole lines: a story sentence opening with their words is
+// story text, and the credit line after it still ends the story.
+TEST(TextImporterRules, SentenceOpeningWithAPromptsWordsIsStoryText) {
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(
+      const ImportResult result,
+      Parse("Harbour lights switched on\n\nBy Ana Ruiz\n\nThe lights came on.\n\n"
+            "Comments are closed on the plans until May, the council said.\n\n"
+            "Source: Example Wire\n"));
+  EXPECT_EQ(result.article.body_text(),
+            "The lights came on.\n\nComments are closed on the plans until May, the council "
+            "said.");
+  EXPECT_EQ(result.article.attribution().original_publisher(), "Example Wire");
+  EXPECT_THAT(result.warnings, ElementsAre(kNoSection, kNoDistributor, kNoDate));
 }
 
 // Readers' comments hold sentences but come after all of the story: after their heading
