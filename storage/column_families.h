@@ -23,6 +23,11 @@ enum class ColumnFamily : size_t {
   kPartners,
   kKeys,
   kMeta,
+  kByUpdate,
+  kBySourceUpdate,
+  kSchedule,
+  kRequests,
+  kRequestsByTime,
 };
 
 struct ColumnFamilySpec {
@@ -31,7 +36,10 @@ struct ColumnFamilySpec {
 };
 
 // In enum order, so kColumnFamilies[static_cast<size_t>(id)].id == id.
-inline constexpr std::array<ColumnFamilySpec, 10> kColumnFamilies = {{
+// A family added later is created when an existing store is opened (RocksDB's
+// create_missing_column_families); Store::Open fills it from the articles when it derives
+// from them (see kMetaLayoutVersion in keys.h).
+inline constexpr std::array<ColumnFamilySpec, 15> kColumnFamilies = {{
     {ColumnFamily::kSources, "sources"},
     {ColumnFamily::kArticles, "articles"},
     {ColumnFamily::kVersions, "versions"},
@@ -42,6 +50,11 @@ inline constexpr std::array<ColumnFamilySpec, 10> kColumnFamilies = {{
     {ColumnFamily::kPartners, "partners"},
     {ColumnFamily::kKeys, "keys"},
     {ColumnFamily::kMeta, "meta"},
+    {ColumnFamily::kByUpdate, "by_update"},
+    {ColumnFamily::kBySourceUpdate, "by_source_update"},
+    {ColumnFamily::kSchedule, "schedule"},
+    {ColumnFamily::kRequests, "requests"},
+    {ColumnFamily::kRequestsByTime, "requests_by_time"},
 }};
 
 static_assert(

@@ -62,6 +62,23 @@ absl::Status ParseListSuffix(std::string_view what, std::string_view key, std::s
   return absl::OkStatus();
 }
 
+// Parses u64be(+time) + article_id, which must be all of `suffix`.
+absl::Status ParseUpdateSuffix(std::string_view what, std::string_view key, std::string_view suffix,
+                               UpdateKeyParts* parts) {
+  if (suffix.size() != kUint64Bytes + kArticleIdLength) {
+    return Malformed(what, key,
+                     absl::StrCat("version time and article id take ", suffix.size(),
+                                  " bytes, not ", kUint64Bytes + kArticleIdLength));
+  }
+  std::string_view article_id = suffix.substr(kUint64Bytes);
+  if (!IsArticleId(article_id)) {
+    return Malformed(what, key, "article id is not 32 lowercase hex digits");
+  }
+  parts->version_created = DecodeAscendingTime(LoadUint64(suffix));
+  parts->article_id = std::string(article_id);
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 bool IsArticleId(std::string_view id) {
@@ -103,6 +120,23 @@ uint64_t EncodeListTime(absl::Time list_time) {
 
 absl::Time DecodeListTime(uint64_t encoded) {
   return absl::FromUnixMicros(static_cast<int64_t>(~encoded ^ kSignBit));
+}
+
+uint64_t EncodeAscendingTime(absl::Time time) {
+  // ToUnixMicros rounds toward the past and saturates at the int64 range.
+  return static_cast<uint64_t>(absl::ToUnixMicros(time)) ^ kSignBit;
+}
+
+uint64_t EncodeAscendingTimeRoundedUp(absl::Time time) {
+  int64_t micros = absl::ToUnixMicros(time);
+  if (absl::FromUnixMicros(micros) < time && micros != std::numeric_limits<int64_t>::max()) {
+    ++micros;
+  }
+  return static_cast<uint64_t>(micros) ^ kSignBit;
+}
+
+absl::Time DecodeAscendingTime(uint64_t encoded) {
+  return absl::FromUnixMicros(static_cast<int64_t>(encoded ^ kSignBit));
 }
 
 std::string VersionKey(std::string_view article_id, uint64_t version) {
@@ -175,6 +209,86 @@ absl::StatusOr<ListKeyParts> DecodeByTimeKey(std::string_view key) {
   return parts;
 }
 
+std::string UpdateSuffix(absl::Time version_created, std::string_view article_id) {
+  std::string suffix;
+  suffix.reserve(kUint64Bytes + article_id.size());
+  AppendUint64(&suffix, EncodeAscendingTime(version_created));
+  suffix.append(article_id);
+  return suffix;
+}
+
+std::string ByUpdateKey(absl::Time version_created, std::string_view article_id) {
+  return UpdateSuffix(version_created, article_id);
+}
+
+std::string BySourceUpdateKey(std::string_view source_id, absl::Time version_created,
+                              std::string_view article_id) {
+  std::string key = SourcePrefix(source_id);
+  key.append(UpdateSuffix(version_created, article_id));
+  return key;
+}
+
+absl::StatusOr<UpdateKeyParts> DecodeByUpdateKey(std::string_view key) {
+  UpdateKeyParts parts;
+  SYNDICATE_RETURN_IF_ERROR(ParseUpdateSuffix("by_update", key, key, &parts));
+  return parts;
+}
+
+absl::StatusOr<UpdateKeyParts> DecodeBySourceUpdateKey(std::string_view key) {
+  constexpr std::string_view kWhat = "by_source_update";
+  std::string_view rest = key;
+  SYNDICATE_ASSIGN_OR_RETURN(std::string_view source_id, ConsumeSourceId(kWhat, &rest));
+  UpdateKeyParts parts;
+  parts.source_id = std::string(source_id);
+  SYNDICATE_RETURN_IF_ERROR(ParseUpdateSuffix(kWhat, key, rest, &parts));
+  return parts;
+}
+
+std::string ScheduleKey(absl::Time due, std::string_view article_id, uint8_t task) {
+  std::string key;
+  key.reserve(kUint64Bytes + article_id.size() + 1);
+  AppendUint64(&key, EncodeAscendingTimeRoundedUp(due));
+  key.append(article_id);
+  key.push_back(static_cast<char>(task));
+  return key;
+}
+
+absl::StatusOr<ScheduleKeyParts> DecodeScheduleKey(std::string_view key) {
+  constexpr std::string_view kWhat = "schedule";
+  if (key.size() != kUint64Bytes + kArticleIdLength + 1) {
+    return Malformed(kWhat, key,
+                     absl::StrCat(key.size(), " bytes, not ", kUint64Bytes + kArticleIdLength + 1));
+  }
+  std::string_view article_id = key.substr(kUint64Bytes, kArticleIdLength);
+  if (!IsArticleId(article_id)) {
+    return Malformed(kWhat, key, "article id is not 32 lowercase hex digits");
+  }
+  const auto task = static_cast<uint8_t>(key.back());
+  if (task != kScheduleLiftEmbargo && task != kScheduleExpire) {
+    return Malformed(kWhat, key, absl::StrCat("unknown task ", task));
+  }
+  return ScheduleKeyParts{DecodeAscendingTime(LoadUint64(key)), std::string(article_id), task};
+}
+
+std::string RequestKey(std::string_view request_id) { return std::string(request_id); }
+
+std::string RequestTimeKey(absl::Time time, std::string_view request_id) {
+  std::string key;
+  key.reserve(kUint64Bytes + request_id.size());
+  AppendUint64(&key, EncodeAscendingTime(time));
+  key.append(request_id);
+  return key;
+}
+
+absl::StatusOr<RequestTimeKeyParts> DecodeRequestTimeKey(std::string_view key) {
+  if (key.size() <= kUint64Bytes) {
+    return Malformed("requests_by_time", key,
+                     absl::StrCat(key.size(), " bytes leave no room for a request id"));
+  }
+  return RequestTimeKeyParts{DecodeAscendingTime(LoadUint64(key)),
+                             std::string(key.substr(kUint64Bytes))};
+}
+
 std::string ByExternalIdKey(std::string_view source_id, std::string_view external_id) {
   std::string key = SourcePrefix(source_id);
   key.append(external_id);
@@ -184,6 +298,12 @@ std::string ByExternalIdKey(std::string_view source_id, std::string_view externa
 std::string MetaSecretKey(std::string_view name) {
   std::string key = "secret/";
   key.append(name);
+  return key;
+}
+
+std::string MetaSigningKeyKey(std::string_view key_id) {
+  std::string key(kMetaSigningKeyPrefix);
+  key.append(key_id);
   return key;
 }
 

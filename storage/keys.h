@@ -14,9 +14,18 @@
 //   by_source_time   u16be(len) + source_id + u64be(~time) + article_id → ""
 //   by_time          u64be(~time) + article_id                          → ""
 //   by_external_id   u16be(len) + source_id + external_id               → article_id
+//   by_update        u64be(+version_created) + article_id               → ""
+//   by_source_update u16be(len) + source_id + u64be(+version_created)
+//                    + article_id                                       → ""
+//   schedule         u64be(+due, rounded up) + article_id + u8(task)    → ""
+//   requests         request_id                                         → RequestRecord
+//   requests_by_time u64be(+RequestRecord.time) + request_id            → ""
 //   meta             "feed_head" → u64be, "feed_start" → u64be (absent until the first
-//                    trim: 0), "feed_epoch" → 16 hex digits, "secret/<name>" → bytes
-// where ~time is the inverted list time (see EncodeListTime).
+//                    trim: 0), "feed_epoch" → 16 hex digits, "secret/<name>" → bytes,
+//                    "layout_version" → u64be (kLayoutVersion), "signing_key/<key_id>" →
+//                    SigningKey
+// where ~time is the inverted list time (see EncodeListTime) and +time an ascending time
+// (see EncodeAscendingTime). Every article_id in a key is kArticleIdLength bytes.
 //
 // Decoders return DATA_LOSS for malformed input: the keys they read come from the
 // database, so a key that does not parse is damaged data, not a caller's mistake.
@@ -41,6 +50,11 @@ inline constexpr size_t kMaxSourceIdBytes = UINT16_MAX;
 inline constexpr std::string_view kMetaFeedHead = "feed_head";
 inline constexpr std::string_view kMetaFeedStart = "feed_start";
 inline constexpr std::string_view kMetaFeedEpoch = "feed_epoch";
+// Which derived entries the store maintains. Absent in a store written before the update
+// indexes and the schedule existed (version 1); Open() builds them from the articles and
+// then records kLayoutVersion.
+inline constexpr std::string_view kMetaLayoutVersion = "layout_version";
+inline constexpr uint64_t kLayoutVersion = 2;
 
 // True when `id` has the shape of an article id: kArticleIdLength lowercase hex digits.
 bool IsArticleId(std::string_view id);
@@ -59,6 +73,16 @@ absl::StatusOr<uint64_t> DecodeUint64(std::string_view bytes);
 uint64_t EncodeListTime(absl::Time list_time);
 // The inverse of EncodeListTime, at microsecond precision.
 absl::Time DecodeListTime(uint64_t encoded);
+
+// Maps a time to a u64 whose ascending order is oldest first: whole microseconds since the
+// Unix epoch, rounded down, saturating, with the sign bit flipped so that negative times
+// order before positive ones (not inverted: this is EncodeListTime without the ~).
+uint64_t EncodeAscendingTime(absl::Time time);
+// As EncodeAscendingTime, rounded up to the next whole microsecond instead, so that the
+// encoded time is never before `time`.
+uint64_t EncodeAscendingTimeRoundedUp(absl::Time time);
+// The inverse of both, at microsecond precision.
+absl::Time DecodeAscendingTime(uint64_t encoded);
 
 // --- versions ---------------------------------------------------------------------------
 
@@ -100,6 +124,54 @@ struct ListKeyParts {
 absl::StatusOr<ListKeyParts> DecodeBySourceTimeKey(std::string_view key);
 absl::StatusOr<ListKeyParts> DecodeByTimeKey(std::string_view key);
 
+// --- update indexes ---------------------------------------------------------------------
+
+// The order-carrying tail shared by by_update and by_source_update keys:
+// u64be(EncodeAscendingTime(version_created)) + article_id.
+std::string UpdateSuffix(absl::Time version_created, std::string_view article_id);
+
+std::string ByUpdateKey(absl::Time version_created, std::string_view article_id);
+std::string BySourceUpdateKey(std::string_view source_id, absl::Time version_created,
+                              std::string_view article_id);
+
+struct UpdateKeyParts {
+  std::string source_id;       // empty for a by_update key
+  absl::Time version_created;  // microsecond precision
+  std::string article_id;
+};
+absl::StatusOr<UpdateKeyParts> DecodeByUpdateKey(std::string_view key);
+absl::StatusOr<UpdateKeyParts> DecodeBySourceUpdateKey(std::string_view key);
+
+// --- schedule ---------------------------------------------------------------------------
+
+// The task byte of a schedule key. Stored: never renumber.
+inline constexpr uint8_t kScheduleLiftEmbargo = 1;
+inline constexpr uint8_t kScheduleExpire = 2;
+
+// u64be(EncodeAscendingTimeRoundedUp(due)) + article_id + u8(task): earliest first, ties
+// by article id, then by task. Rounding up keeps a task from falling due before its instant.
+std::string ScheduleKey(absl::Time due, std::string_view article_id, uint8_t task);
+
+struct ScheduleKeyParts {
+  absl::Time due;  // microsecond precision
+  std::string article_id;
+  uint8_t task = 0;
+};
+// DATA_LOSS also for a task byte other than the kSchedule… values.
+absl::StatusOr<ScheduleKeyParts> DecodeScheduleKey(std::string_view key);
+
+// --- requests ---------------------------------------------------------------------------
+
+std::string RequestKey(std::string_view request_id);
+// u64be(EncodeAscendingTime(time)) + request_id.
+std::string RequestTimeKey(absl::Time time, std::string_view request_id);
+
+struct RequestTimeKeyParts {
+  absl::Time time;  // microsecond precision
+  std::string request_id;
+};
+absl::StatusOr<RequestTimeKeyParts> DecodeRequestTimeKey(std::string_view key);
+
 // --- by_external_id ---------------------------------------------------------------------
 
 std::string ByExternalIdKey(std::string_view source_id, std::string_view external_id);
@@ -107,6 +179,10 @@ std::string ByExternalIdKey(std::string_view source_id, std::string_view externa
 // --- meta -------------------------------------------------------------------------------
 
 std::string MetaSecretKey(std::string_view name);
+
+// Every signing key's meta key starts with this.
+inline constexpr std::string_view kMetaSigningKeyPrefix = "signing_key/";
+std::string MetaSigningKeyKey(std::string_view key_id);
 
 // --- bounds -----------------------------------------------------------------------------
 

@@ -4,8 +4,12 @@
 #include <atomic>
 #include <limits>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
+#include <string>
+#include <tuple>
 #include <utility>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
@@ -30,12 +34,18 @@ namespace syndicate::storage {
 namespace {
 
 using ::syndication::v1::Article;
+using ::syndication::v1::EventType;
 using ::syndication::v1::Source;
 
 // 64 random bits: a collision between two histories of one deployment is negligible.
 constexpr size_t kEpochBytes = 8;
 // 128 random bits, so ids need no coordination (and no existence check) to be unique.
 constexpr size_t kArticleIdBytes = 16;
+// Ed25519 public keys; key ids are the hex of this many leading bytes of their SHA-256.
+constexpr size_t kPublicKeyBytes = crypto_sign_PUBLICKEYBYTES;
+constexpr size_t kKeyIdBytes = 8;
+// Articles per batch when Open() builds the derived entries of an older store.
+constexpr int kBuildBatchArticles = 1000;
 
 std::string RandomHex(size_t size_bytes) {
   std::string bytes(size_bytes, '\0');
@@ -85,6 +95,56 @@ absl::Status CheckSourceId(std::string_view field, std::string_view source_id) {
   return absl::OkStatus();
 }
 
+// Whether the version was made under embargo: partners must not see it until the lift.
+bool MadeUnderEmbargo(const Article& article) {
+  return article.has_embargoed_until() &&
+         ToAbslTime(article.embargoed_until()) > ToAbslTime(article.version_created());
+}
+
+// The schedule entries a latest version derives; see TaskKind.
+std::vector<std::string> ScheduleKeys(const Article& article) {
+  std::vector<std::string> keys;
+  if (MadeUnderEmbargo(article)) {
+    keys.push_back(
+        ScheduleKey(ToAbslTime(article.embargoed_until()), article.id(), kScheduleLiftEmbargo));
+  }
+  if (article.has_expires_at() && article.pubstatus() == syndication::v1::PUB_STATUS_USABLE) {
+    keys.push_back(ScheduleKey(ToAbslTime(article.expires_at()), article.id(), kScheduleExpire));
+  }
+  return keys;
+}
+
+// The feed event that `version` makes at `sequence`.
+FeedRecord MakeEvent(const Article& version, EventType type, uint64_t sequence) {
+  FeedRecord event;
+  event.set_sequence(sequence);
+  event.set_type(type);
+  event.set_article_id(version.id());
+  event.set_version(version.version());
+  event.set_source_id(version.source_id());
+  *event.mutable_time() = version.version_created();
+  event.set_language(version.language());
+  for (const syndication::v1::Subject& subject : version.subjects()) {
+    event.add_subject_codes(subject.code());
+  }
+  event.set_hidden(MadeUnderEmbargo(version));
+  return event;
+}
+
+// The story a commit is for: by (source_id, external_id), or by id. The views point into
+// the caller's arguments, which outlive the commit.
+struct CommitTarget {
+  bool by_id = false;
+  std::string_view article_id;  // when by_id
+  std::string_view source_id;   // when !by_id
+  std::string_view external_id;
+
+  std::string Describe() const {
+    if (by_id) return absl::StrCat("article ", AbslView(article_id));
+    return absl::StrCat("article ", AbslView(source_id), "/", AbslView(external_id));
+  }
+};
+
 // One key range of a list index, scanned in key order. The bounds live here because the
 // iterator's ReadOptions point at them for the iterator's whole life.
 struct IndexScan {
@@ -129,6 +189,55 @@ bool SetBounds(const ListQuery& query, IndexScan* scan) {
     }
   }
   return scan->upper.empty() || scan->lower < scan->upper;
+}
+
+// As SetBounds, for an update index (oldest first). updated_after is exact, which a key at
+// microsecond precision cannot express, so the range starts at its microsecond and the
+// caller skips what is not after it.
+bool SetUpdateBounds(const UpdateQuery& query, IndexScan* scan) {
+  scan->lower = scan->prefix;
+  if (query.updated_after.has_value()) {
+    AppendUint64(&scan->lower, EncodeAscendingTime(*query.updated_after));
+  }
+  if (query.after.has_value()) {
+    std::string after = absl::StrCat(
+        scan->prefix, UpdateSuffix(query.after->version_created, query.after->article_id),
+        absl::string_view("\0", 1));
+    scan->lower = std::max(scan->lower, after);
+  }
+  scan->upper = PrefixSuccessor(scan->prefix);
+  return scan->upper.empty() || scan->lower < scan->upper;
+}
+
+// Creates scan->iterator over `family` within scan's bounds and seeks to the lower one.
+void OpenScan(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* family,
+              const rocksdb::ReadOptions& read_options, IndexScan* scan) {
+  scan->lower_slice = rocksdb::Slice(scan->lower);
+  scan->upper_slice = rocksdb::Slice(scan->upper);
+  rocksdb::ReadOptions scan_options = read_options;
+  scan_options.iterate_lower_bound = &scan->lower_slice;
+  if (!scan->upper.empty()) scan_options.iterate_upper_bound = &scan->upper_slice;
+  scan->iterator.reset(db->NewIterator(scan_options, family));
+  scan->iterator->Seek(scan->lower_slice);
+}
+
+// Checks and sorts the source ids of a query: repeated ids count once.
+absl::StatusOr<std::vector<std::string>> QuerySourceIds(std::vector<std::string> source_ids) {
+  for (const std::string& source_id : source_ids) {
+    SYNDICATE_RETURN_IF_ERROR(CheckSourceId("source_ids", source_id));
+  }
+  std::sort(source_ids.begin(), source_ids.end());
+  source_ids.erase(std::unique(source_ids.begin(), source_ids.end()), source_ids.end());
+  return source_ids;
+}
+
+// The key id of an Ed25519 public key: the first 8 bytes of its SHA-256, in lowercase hex.
+std::string KeyIdOf(std::string_view public_key) {
+  unsigned char digest[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(public_key.data()),
+                     public_key.size());
+  return absl::BytesToHexString(
+      absl::string_view(reinterpret_cast<const char*>(digest), kKeyIdBytes));
 }
 
 }  // namespace
@@ -235,15 +344,68 @@ class Store::Impl {
       epoch_ = RandomHex(kEpochBytes);
       rocksdb::WriteOptions synced;
       synced.sync = true;
-      return FromRocksDb(db_->Put(synced, Family(ColumnFamily::kMeta), kMetaFeedEpoch, epoch_),
-                         "storing the feed epoch");
+      SYNDICATE_RETURN_IF_ERROR(
+          FromRocksDb(db_->Put(synced, Family(ColumnFamily::kMeta), kMetaFeedEpoch, epoch_),
+                      "storing the feed epoch"));
+    } else {
+      SYNDICATE_RETURN_IF_ERROR(FromRocksDb(status, "reading the feed epoch"));
+      if (!IsEpoch(epoch_)) {
+        return absl::DataLossError(absl::StrCat("meta feed_epoch \"", absl::CHexEscape(epoch_),
+                                                "\" is not 16 lowercase hex digits"));
+      }
     }
-    SYNDICATE_RETURN_IF_ERROR(FromRocksDb(status, "reading the feed epoch"));
-    if (!IsEpoch(epoch_)) {
-      return absl::DataLossError(absl::StrCat("meta feed_epoch \"", absl::CHexEscape(epoch_),
-                                              "\" is not 16 lowercase hex digits"));
+
+    SYNDICATE_ASSIGN_OR_RETURN(const uint64_t layout, ReadMetaUint64(kMetaLayoutVersion));
+    if (layout > kLayoutVersion) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the store has layout version ", layout, "; this build knows up to ", kLayoutVersion));
     }
+    if (layout < kLayoutVersion) SYNDICATE_RETURN_IF_ERROR(BuildDerivedEntries());
     return absl::OkStatus();
+  }
+
+  // Writes the update index and schedule entries of every stored article, then records
+  // kLayoutVersion: brings a store from before those families up to date (and costs a scan
+  // of nothing in a new one). Only Puts of entries derived from the articles, so a run cut
+  // short by a crash is simply repeated at the next open.
+  absl::Status BuildDerivedEntries() {
+    std::unique_ptr<rocksdb::Iterator> it(
+        db_->NewIterator(rocksdb::ReadOptions(), Family(ColumnFamily::kArticles)));
+    rocksdb::WriteBatch batch;
+    int in_batch = 0;
+    std::vector<rocksdb::Status> statuses;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      Article article;
+      SYNDICATE_RETURN_IF_ERROR(Parse(it->value().ToStringView(), &article,
+                                      absl::StrCat("article ", it->key().ToString())));
+      const absl::Time version_created = ToAbslTime(article.version_created());
+      statuses.push_back(batch.Put(Family(ColumnFamily::kByUpdate),
+                                   ByUpdateKey(version_created, article.id()), ""));
+      statuses.push_back(
+          batch.Put(Family(ColumnFamily::kBySourceUpdate),
+                    BySourceUpdateKey(article.source_id(), version_created, article.id()), ""));
+      for (const std::string& key : ScheduleKeys(article)) {
+        statuses.push_back(batch.Put(Family(ColumnFamily::kSchedule), key, ""));
+      }
+      if (++in_batch == kBuildBatchArticles) {
+        statuses.push_back(db_->Write(rocksdb::WriteOptions(), &batch));
+        batch.Clear();
+        in_batch = 0;
+      }
+      for (const rocksdb::Status& status : statuses) {
+        SYNDICATE_RETURN_IF_ERROR(
+            FromRocksDb(status, "building the update indexes and the schedule"));
+      }
+      statuses.clear();
+    }
+    SYNDICATE_RETURN_IF_ERROR(FromRocksDb(it->status(), "reading the articles"));
+    SYNDICATE_RETURN_IF_ERROR(FromRocksDb(
+        batch.Put(Family(ColumnFamily::kMeta), kMetaLayoutVersion, EncodeUint64(kLayoutVersion)),
+        "building the update indexes and the schedule"));
+    // Synced: the sync covers the unsynced batches before it in the WAL too.
+    rocksdb::WriteOptions synced;
+    synced.sync = true;
+    return FromRocksDb(db_->Write(synced, &batch), "building the update indexes and the schedule");
   }
 
   // The latest version of the story (source_id, external_id), or nullopt when there is none.
@@ -267,10 +429,119 @@ class Store::Impl {
     return latest;
   }
 
+  // The latest version of the story with id `article_id`, or nullopt when there is none.
+  absl::StatusOr<std::optional<Article>> LatestById(std::string_view article_id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mutex_) {
+    std::string bytes;
+    rocksdb::Status status =
+        db_->Get(rocksdb::ReadOptions(), Family(ColumnFamily::kArticles), article_id, &bytes);
+    if (status.IsNotFound()) return std::nullopt;
+    SYNDICATE_RETURN_IF_ERROR(
+        FromRocksDb(status, absl::StrCat("reading article ", AbslView(article_id))));
+    Article latest;
+    SYNDICATE_RETURN_IF_ERROR(
+        Parse(bytes, &latest, absl::StrCat("article ", AbslView(article_id))));
+    return latest;
+  }
+
+  absl::StatusOr<bool> Contains(ColumnFamily family, std::string_view key) const {
+    rocksdb::PinnableSlice value;
+    rocksdb::Status status = db_->Get(rocksdb::ReadOptions(), Family(family), key, &value);
+    if (status.IsNotFound()) return false;
+    SYNDICATE_RETURN_IF_ERROR(FromRocksDb(status, "looking up a key"));
+    return true;
+  }
+
+  // The response recorded for `request_id`, or nullopt when there is none.
+  absl::StatusOr<std::optional<std::string>> RecordedResponse(std::string_view request_id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mutex_) {
+    std::string bytes;
+    rocksdb::Status status = db_->Get(rocksdb::ReadOptions(), Family(ColumnFamily::kRequests),
+                                      RequestKey(request_id), &bytes);
+    if (status.IsNotFound()) return std::nullopt;
+    SYNDICATE_RETURN_IF_ERROR(FromRocksDb(status, "reading a request record"));
+    RequestRecord record;
+    SYNDICATE_RETURN_IF_ERROR(Parse(bytes, &record, "a request record"));
+    return std::move(*record.mutable_response());
+  }
+
+  // OK when `change` may follow `latest` (the target's latest version, nullopt for a new
+  // story); else INTERNAL naming the problem.
+  absl::Status CheckChange(const CommitTarget& target, const std::optional<Article>& latest,
+                           const Change& change) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mutex_) {
+    const Article& version = change.version;
+    const auto inconsistent = [&target](std::string_view problem) {
+      return absl::InternalError(
+          absl::StrCat("inconsistent change to ", target.Describe(), ": ", AbslView(problem)));
+    };
+    const auto differs = [](std::string_view field, std::string_view given,
+                            std::string_view expected) {
+      return absl::StrCat("version.", AbslView(field), " \"", absl::CHexEscape(AbslView(given)),
+                          "\" is not the story's \"", absl::CHexEscape(AbslView(expected)), "\"");
+    };
+    if (change.event_type == syndication::v1::EVENT_TYPE_UNSPECIFIED) {
+      return inconsistent("event_type is unspecified");
+    }
+    if (!version.has_version_created()) return inconsistent("version.version_created is unset");
+    if (latest.has_value()) {
+      if (version.id() != latest->id())
+        return inconsistent(differs("id", version.id(), latest->id()));
+      if (version.source_id() != latest->source_id()) {
+        return inconsistent(differs("source_id", version.source_id(), latest->source_id()));
+      }
+      if (version.external_id() != latest->external_id()) {
+        return inconsistent(differs("external_id", version.external_id(), latest->external_id()));
+      }
+      if (version.version() != latest->version() + 1) {
+        return inconsistent(absl::StrCat("version.version is ", version.version(),
+                                         " but the latest stored version is ", latest->version()));
+      }
+      return absl::OkStatus();
+    }
+    if (version.version() != 1) {
+      return inconsistent(
+          absl::StrCat("version.version is ", version.version(), " but the story is new"));
+    }
+    if (!IsArticleId(version.id())) {
+      return inconsistent(absl::StrCat("version.id \"", absl::CHexEscape(version.id()),
+                                       "\" is not 32 lowercase hex digits"));
+    }
+    if (target.by_id) {
+      if (version.id() != target.article_id) {
+        return inconsistent(differs("id", version.id(), target.article_id));
+      }
+      if (absl::Status status = CheckSourceId("version.source_id", version.source_id());
+          !status.ok()) {
+        return inconsistent(std::string(status.message()));
+      }
+      if (version.external_id().empty()) return inconsistent("version.external_id is empty");
+      SYNDICATE_ASSIGN_OR_RETURN(
+          const bool named, Contains(ColumnFamily::kByExternalId,
+                                     ByExternalIdKey(version.source_id(), version.external_id())));
+      if (named) {
+        return inconsistent(absl::StrCat("another story has source_id \"", version.source_id(),
+                                         "\" and external_id \"",
+                                         absl::CHexEscape(version.external_id()), "\""));
+      }
+      return absl::OkStatus();
+    }
+    if (version.source_id() != target.source_id) {
+      return inconsistent(differs("source_id", version.source_id(), target.source_id));
+    }
+    if (version.external_id() != target.external_id) {
+      return inconsistent(differs("external_id", version.external_id(), target.external_id));
+    }
+    SYNDICATE_ASSIGN_OR_RETURN(const bool taken, Contains(ColumnFamily::kArticles, version.id()));
+    if (taken) {
+      return inconsistent(absl::StrCat("version.id \"", version.id(), "\" is another story's"));
+    }
+    return absl::OkStatus();
+  }
+
   // Adds to `batch` everything one new version writes: the article views, the index
-  // entries, the feed event and the feed head. `previous` is the version it replaces.
-  // Kept apart from deciding the version so that applying an event read back from a
-  // replicated log can reuse it.
+  // entries, the schedule, the feed event and the feed head. `previous` is the version it
+  // replaces. Kept apart from deciding the version so that applying an event read back from
+  // a replicated log can reuse it.
   absl::Status AddVersion(const Article& article, const std::optional<Article>& previous,
                           const FeedRecord& event, rocksdb::WriteBatch* batch) {
     SYNDICATE_ASSIGN_OR_RETURN(const std::string bytes, Serialize(article, "article"));
@@ -278,6 +549,11 @@ class Store::Impl {
     const std::string by_source_time =
         BySourceTimeKey(article.source_id(), ListTime(article), article.id());
     const std::string by_time = ByTimeKey(ListTime(article), article.id());
+    const absl::Time version_created = ToAbslTime(article.version_created());
+    const std::string by_update = ByUpdateKey(version_created, article.id());
+    const std::string by_source_update =
+        BySourceUpdateKey(article.source_id(), version_created, article.id());
+    const std::vector<std::string> tasks = ScheduleKeys(article);
 
     std::vector<rocksdb::Status> statuses;
     statuses.push_back(batch->Put(Family(ColumnFamily::kArticles), article.id(), bytes));
@@ -292,6 +568,19 @@ class Store::Impl {
         statuses.push_back(batch->Delete(Family(ColumnFamily::kByTime),
                                          ByTimeKey(ListTime(*previous), previous->id())));
       }
+      const absl::Time previous_created = ToAbslTime(previous->version_created());
+      const std::string old_by_update = ByUpdateKey(previous_created, previous->id());
+      if (old_by_update != by_update) {
+        statuses.push_back(batch->Delete(Family(ColumnFamily::kByUpdate), old_by_update));
+        statuses.push_back(batch->Delete(
+            Family(ColumnFamily::kBySourceUpdate),
+            BySourceUpdateKey(previous->source_id(), previous_created, previous->id())));
+      }
+      for (const std::string& old_task : ScheduleKeys(*previous)) {
+        if (std::find(tasks.begin(), tasks.end(), old_task) == tasks.end()) {
+          statuses.push_back(batch->Delete(Family(ColumnFamily::kSchedule), old_task));
+        }
+      }
     } else {
       statuses.push_back(batch->Put(Family(ColumnFamily::kByExternalId),
                                     ByExternalIdKey(article.source_id(), article.external_id()),
@@ -299,6 +588,11 @@ class Store::Impl {
     }
     statuses.push_back(batch->Put(Family(ColumnFamily::kBySourceTime), by_source_time, ""));
     statuses.push_back(batch->Put(Family(ColumnFamily::kByTime), by_time, ""));
+    statuses.push_back(batch->Put(Family(ColumnFamily::kByUpdate), by_update, ""));
+    statuses.push_back(batch->Put(Family(ColumnFamily::kBySourceUpdate), by_source_update, ""));
+    for (const std::string& task : tasks) {
+      statuses.push_back(batch->Put(Family(ColumnFamily::kSchedule), task, ""));
+    }
     statuses.push_back(
         batch->Put(Family(ColumnFamily::kFeed), FeedKey(event.sequence()), event_bytes));
     statuses.push_back(
@@ -307,6 +601,71 @@ class Store::Impl {
       SYNDICATE_RETURN_IF_ERROR(FromRocksDb(status, "building the publish batch"));
     }
     return absl::OkStatus();
+  }
+
+  // Adds the request record for `request_id` to `batch`.
+  absl::Status AddRequest(std::string_view request_id, const google::protobuf::Timestamp& time,
+                          std::string response, rocksdb::WriteBatch* batch) {
+    RequestRecord record;
+    *record.mutable_time() = time;
+    record.set_response(std::move(response));
+    SYNDICATE_ASSIGN_OR_RETURN(const std::string bytes, Serialize(record, "request record"));
+    SYNDICATE_RETURN_IF_ERROR(
+        FromRocksDb(batch->Put(Family(ColumnFamily::kRequests), RequestKey(request_id), bytes),
+                    "building the publish batch"));
+    return FromRocksDb(batch->Put(Family(ColumnFamily::kRequestsByTime),
+                                  RequestTimeKey(ToAbslTime(time), request_id), ""),
+                       "building the publish batch");
+  }
+
+  // CommitByExternalId and CommitById.
+  absl::StatusOr<CommitResult> Commit(const CommitTarget& target, std::string_view request_id,
+                                      const Decide& decide) {
+    std::unique_lock<std::mutex> lock(write_mutex_);
+    SYNDICATE_ASSIGN_OR_RETURN(std::optional<Article> latest,
+                               target.by_id
+                                   ? LatestById(target.article_id)
+                                   : LatestByExternalId(target.source_id, target.external_id));
+    CommitResult result;
+    if (!request_id.empty()) {
+      SYNDICATE_ASSIGN_OR_RETURN(std::optional<std::string> recorded, RecordedResponse(request_id));
+      if (recorded.has_value()) {
+        if (latest.has_value()) result.latest = *std::move(latest);
+        result.replayed_response = *std::move(recorded);
+        return result;
+      }
+    }
+    absl::StatusOr<std::optional<Change>> decided = decide(latest.has_value() ? &*latest : nullptr);
+    if (!decided.ok()) return decided.status();
+    if (!decided->has_value()) {
+      if (latest.has_value()) result.latest = *std::move(latest);
+      return result;
+    }
+    Change& change = **decided;
+    SYNDICATE_RETURN_IF_ERROR(CheckChange(target, latest, change));
+
+    const uint64_t sequence = feed_head_.load(std::memory_order_relaxed) + 1;
+    const FeedRecord event = MakeEvent(change.version, change.event_type, sequence);
+    rocksdb::WriteBatch batch;
+    SYNDICATE_RETURN_IF_ERROR(AddVersion(change.version, latest, event, &batch));
+    if (!request_id.empty()) {
+      SYNDICATE_RETURN_IF_ERROR(AddRequest(request_id, change.version.version_created(),
+                                           std::move(change.response), &batch));
+    }
+    SYNDICATE_RETURN_IF_ERROR(FromRocksDb(
+        db_->Write(WriteOptions(), &batch),
+        absl::StrCat("publishing article ", change.version.source_id(), "/",
+                     change.version.external_id(), " version ", change.version.version())));
+    feed_head_.store(sequence, std::memory_order_release);
+    {
+      // Taken before write_mutex_ is released, so the next append's call comes after this one.
+      std::lock_guard<std::mutex> listener_lock(listener_mutex_);
+      lock.unlock();
+      if (listener_) listener_(sequence);
+    }
+    result.latest = std::move(change.version);
+    result.sequence = sequence;
+    return result;
   }
 
   rocksdb::DB* const db_;  // owned; deleted by hand because Close() must come first
@@ -456,54 +815,57 @@ absl::StatusOr<PublishResult> Store::PublishArticle(Article article, absl::Time 
   if (article.content_hash().empty()) {
     return absl::InvalidArgumentError("article.content_hash: must not be empty");
   }
-
-  std::unique_lock<std::mutex> lock(impl_->write_mutex_);
-  SYNDICATE_ASSIGN_OR_RETURN(std::optional<Article> previous,
-                             impl_->LatestByExternalId(article.source_id(), article.external_id()));
-  if (previous.has_value() && previous->content_hash() == article.content_hash()) {
-    return PublishResult{PublishOutcome::kUnchanged, *std::move(previous), 0};
+  // Copies: `decide` moves the article into the change while the commit still uses these.
+  const std::string source_id = article.source_id();
+  const std::string external_id = article.external_id();
+  const Decide decide = [&article,
+                         now](const Article* latest) -> absl::StatusOr<std::optional<Change>> {
+    if (latest != nullptr && latest->content_hash() == article.content_hash()) {
+      return std::nullopt;
+    }
+    Change change;
+    if (latest != nullptr) {
+      article.set_id(latest->id());
+      article.set_version(latest->version() + 1);
+      *article.mutable_first_created() = latest->first_created();
+      change.event_type = syndication::v1::EVENT_TYPE_UPDATED;
+    } else {
+      article.set_id(RandomHex(kArticleIdBytes));
+      article.set_version(1);
+      *article.mutable_first_created() = ToTimestamp(now);
+      change.event_type = syndication::v1::EVENT_TYPE_PUBLISHED;
+    }
+    *article.mutable_version_created() = ToTimestamp(now);
+    change.version = std::move(article);
+    return change;
+  };
+  SYNDICATE_ASSIGN_OR_RETURN(CommitResult committed,
+                             CommitByExternalId(source_id, external_id, "", decide));
+  PublishOutcome outcome = PublishOutcome::kUnchanged;
+  if (committed.sequence != 0) {
+    outcome = committed.latest.version() == 1 ? PublishOutcome::kCreated : PublishOutcome::kUpdated;
   }
+  return PublishResult{outcome, std::move(committed.latest), committed.sequence};
+}
 
-  if (previous.has_value()) {
-    article.set_id(previous->id());
-    article.set_version(previous->version() + 1);
-    *article.mutable_first_created() = previous->first_created();
-  } else {
-    article.set_id(RandomHex(kArticleIdBytes));
-    article.set_version(1);
-    *article.mutable_first_created() = ToTimestamp(now);
-  }
-  *article.mutable_version_created() = ToTimestamp(now);
+absl::StatusOr<CommitResult> Store::CommitByExternalId(std::string_view source_id,
+                                                       std::string_view external_id,
+                                                       std::string_view request_id,
+                                                       const Decide& decide) {
+  SYNDICATE_RETURN_IF_ERROR(CheckSourceId("source_id", source_id));
+  if (external_id.empty()) return absl::InvalidArgumentError("external_id: must not be empty");
+  CommitTarget target;
+  target.source_id = source_id;
+  target.external_id = external_id;
+  return impl_->Commit(target, request_id, decide);
+}
 
-  const uint64_t sequence = impl_->feed_head_.load(std::memory_order_relaxed) + 1;
-  FeedRecord event;
-  event.set_sequence(sequence);
-  event.set_type(previous.has_value() ? syndication::v1::EVENT_TYPE_UPDATED
-                                      : syndication::v1::EVENT_TYPE_PUBLISHED);
-  event.set_article_id(article.id());
-  event.set_version(article.version());
-  event.set_source_id(article.source_id());
-  *event.mutable_time() = ToTimestamp(now);
-  event.set_language(article.language());
-  for (const syndication::v1::Subject& subject : article.subjects()) {
-    event.add_subject_codes(subject.code());
-  }
-
-  rocksdb::WriteBatch batch;
-  SYNDICATE_RETURN_IF_ERROR(impl_->AddVersion(article, previous, event, &batch));
-  SYNDICATE_RETURN_IF_ERROR(FromRocksDb(
-      impl_->db_->Write(impl_->WriteOptions(), &batch),
-      absl::StrCat("publishing article ", article.source_id(), "/", article.external_id())));
-  impl_->feed_head_.store(sequence, std::memory_order_release);
-  {
-    // Taken before write_mutex_ is released, so the next append's call comes after this one.
-    std::lock_guard<std::mutex> listener_lock(impl_->listener_mutex_);
-    lock.unlock();
-    if (impl_->listener_) impl_->listener_(sequence);
-  }
-
-  return PublishResult{previous.has_value() ? PublishOutcome::kUpdated : PublishOutcome::kCreated,
-                       std::move(article), sequence};
+absl::StatusOr<CommitResult> Store::CommitById(std::string_view article_id,
+                                               std::string_view request_id, const Decide& decide) {
+  CommitTarget target;
+  target.by_id = true;
+  target.article_id = article_id;
+  return impl_->Commit(target, request_id, decide);
 }
 
 absl::StatusOr<Article> Store::GetArticle(std::string_view id, int64_t version) const {
@@ -535,12 +897,8 @@ absl::StatusOr<Article> Store::GetArticle(std::string_view id, int64_t version) 
 
 absl::StatusOr<std::vector<Article>> Store::ListArticles(const ListQuery& query) const {
   SYNDICATE_RETURN_IF_ERROR(CheckLimit(query.limit));
-  std::vector<std::string> source_ids = query.source_ids;
-  for (const std::string& source_id : source_ids) {
-    SYNDICATE_RETURN_IF_ERROR(CheckSourceId("source_ids", source_id));
-  }
-  std::sort(source_ids.begin(), source_ids.end());
-  source_ids.erase(std::unique(source_ids.begin(), source_ids.end()), source_ids.end());
+  SYNDICATE_ASSIGN_OR_RETURN(const std::vector<std::string> source_ids,
+                             QuerySourceIds(query.source_ids));
 
   // Every scan and article read of one call sees the same state.
   rocksdb::ManagedSnapshot snapshot(impl_->db_);
@@ -554,13 +912,7 @@ absl::StatusOr<std::vector<Article>> Store::ListArticles(const ListQuery& query)
     auto scan = std::make_unique<IndexScan>();
     scan->prefix = std::move(prefix);
     if (!SetBounds(query, scan.get())) return;
-    scan->lower_slice = rocksdb::Slice(scan->lower);
-    scan->upper_slice = rocksdb::Slice(scan->upper);
-    rocksdb::ReadOptions scan_options = read_options;
-    scan_options.iterate_lower_bound = &scan->lower_slice;
-    if (!scan->upper.empty()) scan_options.iterate_upper_bound = &scan->upper_slice;
-    scan->iterator.reset(impl_->db_->NewIterator(scan_options, impl_->Family(index)));
-    scan->iterator->Seek(scan->lower_slice);
+    OpenScan(impl_->db_, impl_->Family(index), read_options, scan.get());
     scans.push_back(std::move(scan));
   };
   if (source_ids.empty()) {
@@ -601,6 +953,267 @@ absl::StatusOr<std::vector<Article>> Store::ListArticles(const ListQuery& query)
     next->iterator->Next();
   }
   return articles;
+}
+
+absl::StatusOr<std::vector<Article>> Store::ListArticlesByUpdate(const UpdateQuery& query) const {
+  SYNDICATE_RETURN_IF_ERROR(CheckLimit(query.limit));
+  SYNDICATE_ASSIGN_OR_RETURN(const std::vector<std::string> source_ids,
+                             QuerySourceIds(query.source_ids));
+
+  rocksdb::ManagedSnapshot snapshot(impl_->db_);
+  rocksdb::ReadOptions read_options;
+  read_options.snapshot = snapshot.snapshot();
+
+  const ColumnFamily index =
+      source_ids.empty() ? ColumnFamily::kByUpdate : ColumnFamily::kBySourceUpdate;
+  std::vector<std::unique_ptr<IndexScan>> scans;
+  const auto add_scan = [&](std::string prefix) {
+    auto scan = std::make_unique<IndexScan>();
+    scan->prefix = std::move(prefix);
+    if (!SetUpdateBounds(query, scan.get())) return;
+    OpenScan(impl_->db_, impl_->Family(index), read_options, scan.get());
+    scans.push_back(std::move(scan));
+  };
+  if (source_ids.empty()) {
+    add_scan("");
+  } else {
+    for (const std::string& source_id : source_ids) add_scan(SourcePrefix(source_id));
+  }
+
+  std::vector<Article> articles;
+  while (articles.size() < static_cast<size_t>(query.limit)) {
+    // A k-way merge by the (time, id) suffix, as in ListArticles.
+    IndexScan* next = nullptr;
+    for (const std::unique_ptr<IndexScan>& scan : scans) {
+      if (!scan->iterator->Valid()) {
+        SYNDICATE_RETURN_IF_ERROR(
+            FromRocksDb(scan->iterator->status(), "listing articles by update"));
+        continue;
+      }
+      if (next == nullptr || scan->Suffix() < next->Suffix()) next = scan.get();
+    }
+    if (next == nullptr) break;
+
+    const std::string_view key = next->iterator->key().ToStringView();
+    SYNDICATE_ASSIGN_OR_RETURN(const UpdateKeyParts parts, source_ids.empty()
+                                                               ? DecodeByUpdateKey(key)
+                                                               : DecodeBySourceUpdateKey(key));
+    std::string bytes;
+    rocksdb::Status status = impl_->db_->Get(read_options, impl_->Family(ColumnFamily::kArticles),
+                                             parts.article_id, &bytes);
+    if (status.IsNotFound()) {
+      return absl::DataLossError(absl::StrCat("an update index entry names article ",
+                                              parts.article_id, ", which is not stored"));
+    }
+    SYNDICATE_RETURN_IF_ERROR(
+        FromRocksDb(status, absl::StrCat("reading article ", parts.article_id)));
+    Article article;
+    SYNDICATE_RETURN_IF_ERROR(Parse(bytes, &article, absl::StrCat("article ", parts.article_id)));
+    next->iterator->Next();
+    // Only entries in updated_after's own microsecond can fail this.
+    if (query.updated_after.has_value() &&
+        ToAbslTime(article.version_created()) <= *query.updated_after) {
+      continue;
+    }
+    articles.push_back(std::move(article));
+  }
+  return articles;
+}
+
+absl::StatusOr<std::vector<Article>> Store::ListVersions(std::string_view article_id,
+                                                         int64_t first_version, int limit) const {
+  if (first_version <= 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("first_version: must be positive, got ", first_version));
+  }
+  SYNDICATE_RETURN_IF_ERROR(CheckLimit(limit));
+  rocksdb::ManagedSnapshot snapshot(impl_->db_);
+  rocksdb::ReadOptions read_options;
+  read_options.snapshot = snapshot.snapshot();
+  rocksdb::PinnableSlice latest;
+  rocksdb::Status status =
+      impl_->db_->Get(read_options, impl_->Family(ColumnFamily::kArticles), article_id, &latest);
+  if (status.IsNotFound()) {
+    return absl::NotFoundError(absl::StrCat("no article with id \"", AbslView(article_id), "\""));
+  }
+  SYNDICATE_RETURN_IF_ERROR(
+      FromRocksDb(status, absl::StrCat("reading article ", AbslView(article_id))));
+
+  // A stored id is never empty, so its successor is a real bound.
+  const std::string lower = VersionKey(article_id, static_cast<uint64_t>(first_version));
+  const std::string upper = PrefixSuccessor(article_id);
+  const rocksdb::Slice lower_slice(lower);
+  const rocksdb::Slice upper_slice(upper);
+  read_options.iterate_lower_bound = &lower_slice;
+  read_options.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db_->NewIterator(read_options, impl_->Family(ColumnFamily::kVersions)));
+  std::vector<Article> versions;
+  for (it->Seek(lower_slice); it->Valid() && versions.size() < static_cast<size_t>(limit);
+       it->Next()) {
+    SYNDICATE_ASSIGN_OR_RETURN(const VersionKeyParts parts,
+                               DecodeVersionKey(it->key().ToStringView()));
+    if (parts.version - static_cast<uint64_t>(first_version) >= static_cast<uint64_t>(limit)) {
+      break;
+    }
+    SYNDICATE_RETURN_IF_ERROR(
+        Parse(it->value().ToStringView(), &versions.emplace_back(),
+              absl::StrCat("version ", parts.version, " of article ", parts.article_id)));
+  }
+  SYNDICATE_RETURN_IF_ERROR(FromRocksDb(it->status(), "listing versions"));
+  return versions;
+}
+
+// --- Schedule --------------------------------------------------------------------------
+
+absl::StatusOr<std::vector<DueTask>> Store::DueTasks(absl::Time now, int limit) const {
+  SYNDICATE_RETURN_IF_ERROR(CheckLimit(limit));
+  // Keys hold whole microseconds, so "at or before now" is "at or before now's microsecond".
+  const uint64_t last = EncodeAscendingTime(now);
+  const std::string upper =
+      last == std::numeric_limits<uint64_t>::max() ? "" : EncodeUint64(last + 1);
+  const rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions read_options;
+  if (!upper.empty()) read_options.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db_->NewIterator(read_options, impl_->Family(ColumnFamily::kSchedule)));
+  std::vector<DueTask> tasks;
+  for (it->SeekToFirst(); it->Valid() && tasks.size() < static_cast<size_t>(limit); it->Next()) {
+    SYNDICATE_ASSIGN_OR_RETURN(ScheduleKeyParts parts, DecodeScheduleKey(it->key().ToStringView()));
+    DueTask& task = tasks.emplace_back();
+    task.due = parts.due;
+    task.article_id = std::move(parts.article_id);
+    task.kind = parts.task == kScheduleLiftEmbargo ? TaskKind::kLiftEmbargo : TaskKind::kExpire;
+  }
+  SYNDICATE_RETURN_IF_ERROR(FromRocksDb(it->status(), "reading the schedule"));
+  return tasks;
+}
+
+absl::StatusOr<std::optional<absl::Time>> Store::NextTaskTime() const {
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db_->NewIterator(rocksdb::ReadOptions(), impl_->Family(ColumnFamily::kSchedule)));
+  it->SeekToFirst();
+  if (!it->Valid()) {
+    SYNDICATE_RETURN_IF_ERROR(FromRocksDb(it->status(), "reading the schedule"));
+    return std::nullopt;
+  }
+  SYNDICATE_ASSIGN_OR_RETURN(const ScheduleKeyParts parts,
+                             DecodeScheduleKey(it->key().ToStringView()));
+  return parts.due;
+}
+
+// --- Requests and signing keys -----------------------------------------------------------
+
+absl::StatusOr<uint64_t> Store::TrimRequests(absl::Time before) {
+  std::lock_guard<std::mutex> lock(impl_->write_mutex_);
+  // Every record in a microsecond before before's goes; those in its microsecond are
+  // compared by their exact time.
+  const uint64_t boundary = EncodeAscendingTime(before);
+  const std::string upper =
+      boundary == std::numeric_limits<uint64_t>::max() ? "" : EncodeUint64(boundary + 1);
+  const rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions read_options;
+  if (!upper.empty()) read_options.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db_->NewIterator(read_options, impl_->Family(ColumnFamily::kRequestsByTime)));
+  rocksdb::WriteBatch batch;
+  uint64_t removed = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    const std::string_view key = it->key().ToStringView();
+    SYNDICATE_ASSIGN_OR_RETURN(const RequestTimeKeyParts parts, DecodeRequestTimeKey(key));
+    if (EncodeAscendingTime(parts.time) == boundary) {
+      std::string bytes;
+      rocksdb::Status status =
+          impl_->db_->Get(rocksdb::ReadOptions(), impl_->Family(ColumnFamily::kRequests),
+                          RequestKey(parts.request_id), &bytes);
+      if (status.IsNotFound()) {
+        return absl::DataLossError(absl::StrCat("requests_by_time names request \"",
+                                                absl::CHexEscape(parts.request_id),
+                                                "\", which has no record"));
+      }
+      SYNDICATE_RETURN_IF_ERROR(FromRocksDb(status, "reading a request record"));
+      RequestRecord record;
+      SYNDICATE_RETURN_IF_ERROR(Parse(bytes, &record, "a request record"));
+      if (ToAbslTime(record.time()) >= before) continue;
+    }
+    SYNDICATE_RETURN_IF_ERROR(
+        FromRocksDb(batch.Delete(impl_->Family(ColumnFamily::kRequestsByTime), key),
+                    "building the request trim batch"));
+    SYNDICATE_RETURN_IF_ERROR(FromRocksDb(
+        batch.Delete(impl_->Family(ColumnFamily::kRequests), RequestKey(parts.request_id)),
+        "building the request trim batch"));
+    ++removed;
+  }
+  SYNDICATE_RETURN_IF_ERROR(FromRocksDb(it->status(), "reading the request records"));
+  if (removed == 0) return 0;
+  SYNDICATE_RETURN_IF_ERROR(FromRocksDb(impl_->db_->Write(impl_->WriteOptions(), &batch),
+                                        "removing old request records"));
+  return removed;
+}
+
+absl::Status Store::RegisterSigningKey(const SigningKeyRecord& key) {
+  if (key.public_key.size() != kPublicKeyBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("public_key: ", key.public_key.size(), " bytes, not ", kPublicKeyBytes));
+  }
+  const std::string key_id = KeyIdOf(key.public_key);
+  if (key.key_id != key_id) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("key_id: \"", absl::CHexEscape(key.key_id), "\" is not \"", key_id,
+                     "\", the first 8 bytes of SHA-256 of public_key in hex"));
+  }
+  const std::string meta_key = MetaSigningKeyKey(key_id);
+  std::lock_guard<std::mutex> lock(impl_->write_mutex_);
+  std::string bytes;
+  rocksdb::Status status =
+      impl_->db_->Get(rocksdb::ReadOptions(), impl_->Family(ColumnFamily::kMeta), meta_key, &bytes);
+  if (status.ok()) {
+    SigningKey stored;
+    SYNDICATE_RETURN_IF_ERROR(Parse(bytes, &stored, absl::StrCat("signing key ", key_id)));
+    if (stored.public_key() != key.public_key) {
+      // The id is a hash of the key, so only damage can put another key under it.
+      return absl::DataLossError(
+          absl::StrCat("signing key ", key_id, " is stored with another public key"));
+    }
+    return absl::OkStatus();
+  }
+  if (!status.IsNotFound()) {
+    return FromRocksDb(status, absl::StrCat("reading signing key ", key_id));
+  }
+  SigningKey record;
+  record.set_key_id(key_id);
+  record.set_public_key(key.public_key);
+  *record.mutable_first_used() = ToTimestamp(key.first_used);
+  SYNDICATE_ASSIGN_OR_RETURN(bytes, Serialize(record, "signing key"));
+  rocksdb::WriteOptions synced;
+  synced.sync = true;
+  return FromRocksDb(impl_->db_->Put(synced, impl_->Family(ColumnFamily::kMeta), meta_key, bytes),
+                     absl::StrCat("storing signing key ", key_id));
+}
+
+absl::StatusOr<std::vector<SigningKeyRecord>> Store::ListSigningKeys() const {
+  const std::string lower(kMetaSigningKeyPrefix);
+  const std::string upper = PrefixSuccessor(kMetaSigningKeyPrefix);
+  const rocksdb::Slice lower_slice(lower);
+  const rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions read_options;
+  read_options.iterate_lower_bound = &lower_slice;
+  read_options.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db_->NewIterator(read_options, impl_->Family(ColumnFamily::kMeta)));
+  std::vector<SigningKeyRecord> keys;
+  for (it->Seek(lower_slice); it->Valid(); it->Next()) {
+    SigningKey stored;
+    SYNDICATE_RETURN_IF_ERROR(
+        Parse(it->value().ToStringView(), &stored, absl::StrCat("meta ", it->key().ToString())));
+    keys.push_back(
+        SigningKeyRecord{stored.key_id(), stored.public_key(), ToAbslTime(stored.first_used())});
+  }
+  SYNDICATE_RETURN_IF_ERROR(FromRocksDb(it->status(), "listing signing keys"));
+  std::sort(keys.begin(), keys.end(), [](const SigningKeyRecord& a, const SigningKeyRecord& b) {
+    return std::tie(a.first_used, a.key_id) < std::tie(b.first_used, b.key_id);
+  });
+  return keys;
 }
 
 // --- Feed ------------------------------------------------------------------------------

@@ -97,8 +97,8 @@ struct Change {
 // story does not exist yet). Returns std::nullopt to write nothing, or an error, which the
 // commit returns as is. Runs on the committing thread under the store's write lock: it
 // must be quick and must not call the store's write methods.
-using Decide = std::function<absl::StatusOr<std::optional<Change>>(
-    const syndication::v1::Article* latest)>;
+using Decide =
+    std::function<absl::StatusOr<std::optional<Change>>(const syndication::v1::Article* latest)>;
 
 struct CommitResult {
   // The latest stored version after the call; unset (id empty) when there is none.
@@ -113,10 +113,14 @@ struct CommitResult {
 // What the scheduler must do to a story at a given time. The store derives these from
 // each latest version: kLiftEmbargo at embargoed_until when embargoed_until is after
 // version_created (the version was made under embargo); kExpire at expires_at when
-// expires_at is set and pubstatus is USABLE.
+// expires_at is set and pubstatus is USABLE. A commit replaces the previous latest
+// version's tasks with the new version's, so the version that carries out a task must not
+// derive it again: a lift has version_created at or after embargoed_until; an expiry
+// version is not USABLE or has no expires_at.
 enum class TaskKind { kLiftEmbargo, kExpire };
 
 struct DueTask {
+  // The task's time rounded up to a whole microsecond, so never before the instant itself.
   absl::Time due;
   std::string article_id;
   TaskKind kind = TaskKind::kLiftEmbargo;
@@ -131,9 +135,11 @@ struct UpdatePosition {
 struct UpdateQuery {
   // Only these sources; empty means every source.
   std::vector<std::string> source_ids;
-  // Only stories whose latest version was created after this time (exclusive).
+  // Only stories whose latest version was created after this time (exclusive), compared
+  // exactly (to the nanosecond).
   std::optional<absl::Time> updated_after;
-  // Start strictly after this position; unset starts at the oldest change.
+  // Start strictly after this position, compared at microsecond precision (finer parts
+  // rounded toward the past); unset starts at the oldest change.
   std::optional<UpdatePosition> after;
   // Most articles to return; must be positive.
   int limit = 50;
@@ -153,8 +159,10 @@ struct SigningKeyRecord {
 class Store {
  public:
   // Opens the store in directory `path`, creating it and every column family if missing.
-  // Restores the feed head and epoch. Errors: UNAVAILABLE when the directory cannot be
-  // used (e.g. locked by another process), DATA_LOSS on corruption.
+  // Restores the feed head and epoch; in a store written before the update indexes and the
+  // schedule existed, builds them from the stored articles first. Errors: UNAVAILABLE when the
+  // directory cannot be used (e.g. locked by another process), DATA_LOSS on corruption,
+  // FAILED_PRECONDITION when a newer build has changed the store's layout.
   static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& path,
                                                      const StoreOptions& options = {});
 
@@ -191,10 +199,9 @@ class Store {
   //
   // The caller has validated the article and set content_hash. The store assigns id (a new
   // random id for a new story, else the existing one), version (latest + 1), first_created
-  // (kept, else `now`) and version_created = `now`. In one WriteBatch it writes the latest
-  // article, the version record, the by_external_id entry, the list index entries (moving
-  // them when the list time changed), the feed event (PUBLISHED for version 1, else
-  // UPDATED; CORRECTED is reserved for a later change) and the feed head.
+  // (kept, else `now`) and version_created = `now`, and commits it as CommitByExternalId
+  // does (without a request id): one WriteBatch with the feed event PUBLISHED for version 1,
+  // else UPDATED. Superseded by the commit methods; kept until the server has moved to them.
   // INVALID_ARGUMENT when source_id, external_id or content_hash is empty. A write that
   // fails returns the mapped RocksDB error (typically UNAVAILABLE) and consumes no
   // sequence number; after a failed WAL write RocksDB refuses further writes until the
@@ -221,48 +228,75 @@ class Store {
   // Change::response.
   //
   // When `request_id` is not empty and already recorded, returns the recorded response in
-  // CommitResult::replayed_response without calling `decide`.
-  // INTERNAL when the change is inconsistent with the story (wrong id, source_id,
-  // external_id or version number): a bug in the caller. Errors from `decide` as is; a
-  // failed write as PublishArticle describes.
+  // CommitResult::replayed_response (with CommitResult::latest, sequence 0) without calling
+  // `decide`. Request ids are one namespace across both commit methods. A request record is
+  // written only with a change: a commit that writes nothing (std::nullopt or an error)
+  // records nothing, so its retry decides again. The record's time is the new version's
+  // version_created (see TrimRequests).
+  //
+  // The feed event's time is the new version's version_created; its type is
+  // Change::event_type.
+  //
+  // INVALID_ARGUMENT when source_id or external_id is empty or source_id is longer than
+  // 65535 bytes. INTERNAL when the change is inconsistent with the story (wrong id,
+  // source_id, external_id or version number; a new story whose id is not 32 lowercase hex
+  // digits or is already taken; version_created unset; event_type unspecified): a bug in the
+  // caller; nothing is written. Errors from `decide` as is; a failed write as
+  // PublishArticle describes.
   absl::StatusOr<CommitResult> CommitByExternalId(std::string_view source_id,
                                                   std::string_view external_id,
                                                   std::string_view request_id,
                                                   const Decide& decide);
 
   // As CommitByExternalId, for the story with id `article_id`; `decide` sees nullptr when
-  // there is no such story (and may return NOT_FOUND).
-  absl::StatusOr<CommitResult> CommitById(std::string_view article_id,
-                                          std::string_view request_id, const Decide& decide);
+  // there is no such story (and may return NOT_FOUND). A new story made this way must have
+  // id `article_id`, and its (source_id, external_id) must not name another story
+  // (INTERNAL otherwise).
+  absl::StatusOr<CommitResult> CommitById(std::string_view article_id, std::string_view request_id,
+                                          const Decide& decide);
 
   // Latest versions in the order of their version_created, oldest first, ties by id
-  // ascending; at most query.limit. Multiple source_ids are merged into one order.
+  // ascending; at most query.limit. Multiple source_ids are merged into one order; repeated
+  // ids count once. The order is by version_created at microsecond precision (rounded toward
+  // the past), then id. One snapshot: a story updated during the call is listed once, as it
+  // was when the call started.
+  // INVALID_ARGUMENT when limit is not positive or a source id is empty or longer than 65535
+  // bytes.
   absl::StatusOr<std::vector<syndication::v1::Article>> ListArticlesByUpdate(
       const UpdateQuery& query) const;
 
   // Every version of a story, oldest first: versions first_version .. first_version +
-  // limit - 1 that exist. NOT_FOUND when there is no such story.
+  // limit - 1 that exist. NOT_FOUND when there is no such story; INVALID_ARGUMENT when
+  // first_version or limit is not positive.
   absl::StatusOr<std::vector<syndication::v1::Article>> ListVersions(std::string_view article_id,
                                                                      int64_t first_version,
                                                                      int limit) const;
 
   // --- Schedule ------------------------------------------------------------------------
 
-  // Tasks due at or before `now`, earliest first (ties by article id), at most `limit`.
+  // Tasks due at or before `now`, earliest first (ties by article id, then a lift before an
+  // expiry), at most `limit`. A task stays due until a commit replaces the version it was
+  // derived from. INVALID_ARGUMENT when limit is not positive.
   absl::StatusOr<std::vector<DueTask>> DueTasks(absl::Time now, int limit) const;
 
-  // When the earliest pending task falls due; nullopt when none is pending.
+  // When the earliest pending task falls due (DueTask::due); nullopt when none is pending.
   absl::StatusOr<std::optional<absl::Time>> NextTaskTime() const;
 
   // --- Requests and signing keys ---------------------------------------------------------
 
-  // Removes request records (AIP-155) written before `before`. Returns how many.
+  // Removes request records (AIP-155) whose time (the version_created of the commit that
+  // wrote them) is before `before`, exactly, in one WriteBatch. Returns how many (0 writes
+  // nothing). A failed write returns the mapped RocksDB error.
   absl::StatusOr<uint64_t> TrimRequests(absl::Time before);
 
-  // Records a signing key (idempotent: first_used is kept from the first call).
+  // Records a signing key (idempotent: first_used is kept from the first call), in meta,
+  // always written with sync (a lost key would leave its signatures unverifiable).
+  // INVALID_ARGUMENT when public_key is not 32 bytes or key_id is not the first 8 bytes, in
+  // lowercase hex, of SHA-256 of public_key. DATA_LOSS when another public key is stored under
+  // key_id (only damage can do that: the id is the key's hash).
   absl::Status RegisterSigningKey(const SigningKeyRecord& key);
 
-  // Every key ever registered, oldest first_used first.
+  // Every key ever registered, oldest first_used first (ties by key_id).
   absl::StatusOr<std::vector<SigningKeyRecord>> ListSigningKeys() const;
 
   // --- Feed ----------------------------------------------------------------------------
@@ -315,8 +349,9 @@ class Store {
   // but its own call waits for this one to return, and writes after it wait behind that.
   // So the listener must be quick (no I/O, no waiting on other threads); it may
   // call FeedHead(), FeedStart(), ReadFeed() and the other read methods, but calling a
-  // write method (PublishArticle, TrimFeed, UpsertSource, GetOrCreateSecret) or
-  // SetAppendListener from inside it deadlocks. An empty function removes the listener.
+  // write method (PublishArticle, CommitByExternalId, CommitById, TrimFeed, TrimRequests,
+  // UpsertSource, RegisterSigningKey, GetOrCreateSecret) or SetAppendListener from inside
+  // it deadlocks. An empty function removes the listener.
   // Safe to call at any time: appends that start after it returns call the new listener.
   void SetAppendListener(std::function<void(uint64_t sequence)> listener);
 

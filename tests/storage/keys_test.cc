@@ -190,5 +190,151 @@ TEST(StorageKeysTest, MalformedKeysAreDataLoss) {
       StatusIs(absl::StatusCode::kDataLoss, R"(malformed feed key "\x01\xff": 2 bytes, not 8)"));
 }
 
+// --- Update indexes, schedule, requests, signing keys ---------------------------------------
+
+TEST(StorageKeysTest, AscendingTimeFlipsTheSignBitOnly) {
+  EXPECT_EQ(EncodeAscendingTime(absl::UnixEpoch()), 0x8000000000000000u);
+  EXPECT_EQ(EncodeAscendingTime(absl::UnixEpoch() + absl::Microseconds(1)), 0x8000000000000001u);
+  EXPECT_EQ(EncodeAscendingTime(absl::UnixEpoch() - absl::Microseconds(1)), 0x7fffffffffffffffu);
+  EXPECT_EQ(EncodeAscendingTime(absl::FromUnixSeconds(-1)), 0x7ffffffffff0bdc0u);
+  // 2026-01-01T00:00:00Z: 0x0006474846204000 with only the sign bit flipped.
+  EXPECT_EQ(EncodeUint64(EncodeAscendingTime(kNewYear2026)), "\x80\x06\x47\x48\x46\x20\x40\x00"s);
+  // Rounded down, negative times included.
+  EXPECT_EQ(EncodeAscendingTime(kNewYear2026 + absl::Nanoseconds(999)), 0x8006474846204000u);
+  EXPECT_EQ(EncodeAscendingTime(absl::UnixEpoch() - absl::Nanoseconds(1)), 0x7fffffffffffffffu);
+  EXPECT_EQ(EncodeAscendingTime(absl::InfiniteFuture()), std::numeric_limits<uint64_t>::max());
+  EXPECT_EQ(EncodeAscendingTime(absl::InfinitePast()), 0u);
+}
+
+TEST(StorageKeysTest, AscendingTimeRoundedUpNeverPrecedesTheTime) {
+  EXPECT_EQ(EncodeAscendingTimeRoundedUp(kNewYear2026), 0x8006474846204000u);
+  EXPECT_EQ(EncodeAscendingTimeRoundedUp(kNewYear2026 + absl::Nanoseconds(1)), 0x8006474846204001u);
+  EXPECT_EQ(EncodeAscendingTimeRoundedUp(kNewYear2026 + absl::Nanoseconds(1000)),
+            0x8006474846204001u);
+  EXPECT_EQ(EncodeAscendingTimeRoundedUp(absl::UnixEpoch() - absl::Nanoseconds(1)),
+            0x8000000000000000u);
+  EXPECT_EQ(EncodeAscendingTimeRoundedUp(absl::InfiniteFuture()),
+            std::numeric_limits<uint64_t>::max());
+}
+
+TEST(StorageKeysTest, AscendingTimeRoundTripsAtMicrosecondPrecision) {
+  for (const absl::Time time : {absl::UnixEpoch(), kNewYear2026, absl::FromUnixMicros(-1),
+                                absl::FromUnixSeconds(-2208988800) /* 1900-01-01 */,
+                                absl::FromUnixMicros(std::numeric_limits<int64_t>::min()),
+                                absl::FromUnixMicros(std::numeric_limits<int64_t>::max())}) {
+    EXPECT_EQ(DecodeAscendingTime(EncodeAscendingTime(time)), time) << time;
+    EXPECT_EQ(DecodeAscendingTime(EncodeAscendingTimeRoundedUp(time)), time) << time;
+  }
+}
+
+TEST(StorageKeysTest, UpdateKeysAreAscendingTimeThenId) {
+  EXPECT_EQ(ByUpdateKey(kNewYear2026, kIdA),
+            "\x80\x06\x47\x48\x46\x20\x40\x00"
+            "0123456789abcdef0123456789abcdef"s);
+  EXPECT_EQ(BySourceUpdateKey("wire", kNewYear2026, kIdB),
+            "\x00\x04"
+            "wire"
+            "\x80\x06\x47\x48\x46\x20\x40\x00"
+            "0123456789abcdef0123456789abcdf0"s);
+  EXPECT_EQ(UpdateSuffix(kNewYear2026, kIdA), ByUpdateKey(kNewYear2026, kIdA));
+  const UpdateKeyParts parts =
+      DecodeBySourceUpdateKey(BySourceUpdateKey("wire", absl::FromUnixSeconds(-1), kIdB)).value();
+  EXPECT_EQ(parts.source_id, "wire");
+  EXPECT_EQ(parts.version_created, absl::FromUnixSeconds(-1));
+  EXPECT_EQ(parts.article_id, kIdB);
+  const UpdateKeyParts unsourced = DecodeByUpdateKey(ByUpdateKey(kNewYear2026, kIdA)).value();
+  EXPECT_EQ(unsourced.source_id, "");
+  EXPECT_EQ(unsourced.version_created, kNewYear2026);
+  EXPECT_EQ(unsourced.article_id, kIdA);
+}
+
+TEST(StorageKeysTest, UpdateKeysSortOldestFirstThenById) {
+  const std::vector<absl::Time> times = {kNewYear2026, absl::FromUnixMicros(1), absl::UnixEpoch(),
+                                         absl::FromUnixMicros(-1), absl::FromUnixSeconds(-86400)};
+  std::vector<std::string> keys;
+  keys.reserve(times.size());
+  for (const absl::Time time : times) keys.push_back(BySourceUpdateKey("wire", time, kIdA));
+  std::sort(keys.begin(), keys.end());
+  std::vector<absl::Time> listed;
+  listed.reserve(keys.size());
+  for (const std::string& key : keys) {
+    listed.push_back(DecodeBySourceUpdateKey(key)->version_created);
+  }
+  EXPECT_THAT(listed, ElementsAre(absl::FromUnixSeconds(-86400), absl::FromUnixMicros(-1),
+                                  absl::UnixEpoch(), absl::FromUnixMicros(1), kNewYear2026));
+  EXPECT_LT(ByUpdateKey(kNewYear2026, kIdA), ByUpdateKey(kNewYear2026, kIdB));
+  // An older time wins over a smaller id.
+  EXPECT_LT(ByUpdateKey(kNewYear2026, kIdB),
+            ByUpdateKey(kNewYear2026 + absl::Microseconds(1), kIdA));
+  EXPECT_FALSE(BySourceUpdateKey("abc", kNewYear2026, kIdA).starts_with(SourcePrefix("ab")));
+}
+
+TEST(StorageKeysTest, ScheduleKeyIsRoundedUpTimeThenIdThenTask) {
+  EXPECT_EQ(kScheduleLiftEmbargo, 1);
+  EXPECT_EQ(kScheduleExpire, 2);
+  EXPECT_EQ(ScheduleKey(kNewYear2026, kIdA, kScheduleLiftEmbargo),
+            "\x80\x06\x47\x48\x46\x20\x40\x00"
+            "0123456789abcdef0123456789abcdef"
+            "\x01"s);
+  EXPECT_EQ(ScheduleKey(kNewYear2026 + absl::Nanoseconds(1), kIdB, kScheduleExpire),
+            "\x80\x06\x47\x48\x46\x20\x40\x01"
+            "0123456789abcdef0123456789abcdf0"
+            "\x02"s);
+  const ScheduleKeyParts parts =
+      DecodeScheduleKey(ScheduleKey(kNewYear2026 + absl::Nanoseconds(1), kIdB, kScheduleExpire))
+          .value();
+  EXPECT_EQ(parts.due, kNewYear2026 + absl::Microseconds(1));
+  EXPECT_EQ(parts.article_id, kIdB);
+  EXPECT_EQ(parts.task, kScheduleExpire);
+  // Earliest first; at one time by article id, then a lift before an expiry.
+  EXPECT_LT(ScheduleKey(kNewYear2026, kIdB, kScheduleExpire),
+            ScheduleKey(kNewYear2026 + absl::Microseconds(1), kIdA, kScheduleLiftEmbargo));
+  EXPECT_LT(ScheduleKey(kNewYear2026, kIdA, kScheduleExpire),
+            ScheduleKey(kNewYear2026, kIdB, kScheduleLiftEmbargo));
+  EXPECT_LT(ScheduleKey(kNewYear2026, kIdA, kScheduleLiftEmbargo),
+            ScheduleKey(kNewYear2026, kIdA, kScheduleExpire));
+}
+
+TEST(StorageKeysTest, RequestKeys) {
+  EXPECT_EQ(RequestKey("req-1"), "req-1");
+  EXPECT_EQ(RequestTimeKey(kNewYear2026 + absl::Nanoseconds(999), "req-1"),
+            "\x80\x06\x47\x48\x46\x20\x40\x00"
+            "req-1"s);
+  const RequestTimeKeyParts parts =
+      DecodeRequestTimeKey(RequestTimeKey(absl::FromUnixSeconds(-1), "\x00\xff"s)).value();
+  EXPECT_EQ(parts.time, absl::FromUnixSeconds(-1));
+  EXPECT_EQ(parts.request_id, "\x00\xff"s);
+}
+
+TEST(StorageKeysTest, MetaSigningKeyAndLayoutKeys) {
+  EXPECT_EQ(MetaSigningKeyKey("630dcd2966c43366"), "signing_key/630dcd2966c43366");
+  EXPECT_EQ(kMetaSigningKeyPrefix, "signing_key/");
+  EXPECT_EQ(kMetaLayoutVersion, "layout_version");
+  EXPECT_EQ(kLayoutVersion, 2u);
+}
+
+TEST(StorageKeysTest, MalformedNewKeysAreDataLoss) {
+  const auto data_loss = [](const std::string& problem) {
+    return StatusIs(absl::StatusCode::kDataLoss, HasSubstr(problem));
+  };
+  const std::string by_update = ByUpdateKey(kNewYear2026, kIdA);
+  EXPECT_THAT(DecodeByUpdateKey(by_update.substr(1)), data_loss("take 39 bytes, not 40"));
+  EXPECT_THAT(DecodeByUpdateKey(ByUpdateKey(kNewYear2026, "0123456789abcdef0123456789abcdeZ")),
+              data_loss("not 32 lowercase hex"));
+  EXPECT_THAT(DecodeBySourceUpdateKey("\x00"s), data_loss("shorter than its length prefix"));
+  EXPECT_THAT(DecodeBySourceUpdateKey("\x00\x09wire"s), data_loss("length 9 exceeds"));
+  EXPECT_THAT(DecodeBySourceUpdateKey("\x00\x04wire"s + by_update + "0"),
+              data_loss("take 41 bytes, not 40"));
+  const std::string schedule = ScheduleKey(kNewYear2026, kIdA, kScheduleExpire);
+  EXPECT_THAT(DecodeScheduleKey(schedule.substr(0, 40)), data_loss("40 bytes, not 41"));
+  EXPECT_THAT(DecodeScheduleKey(ScheduleKey(kNewYear2026, kIdA, 3)), data_loss("unknown task 3"));
+  EXPECT_THAT(DecodeScheduleKey(ScheduleKey(kNewYear2026, kIdA, 0)), data_loss("unknown task 0"));
+  EXPECT_THAT(DecodeScheduleKey(
+                  ScheduleKey(kNewYear2026, "0123456789ABCDEF0123456789abcdef", kScheduleExpire)),
+              data_loss("not 32 lowercase hex"));
+  EXPECT_THAT(DecodeRequestTimeKey("\x80\x06\x47\x48\x46\x20\x40\x00"s),
+              data_loss("8 bytes leave no room for a request id"));
+}
+
 }  // namespace
 }  // namespace syndicate::storage
