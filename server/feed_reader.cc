@@ -9,6 +9,7 @@
 #include "common/timestamps.h"
 #include "server/cursor.h"
 #include "server/error_info.h"
+#include "server/lifecycle.h"
 #include "server/validation.h"
 
 namespace syndicate::server {
@@ -35,6 +36,8 @@ bool CarriesArticle(syndication::v1::EventType type) {
 }  // namespace
 
 bool StreamFilter::Matches(const storage::FeedRecord& record) const {
+  // Made under embargo: partners learn of the story from its EMBARGO_LIFTED event.
+  if (record.hidden()) return false;
   if (!source_ids.empty() && !source_ids.contains(record.source_id())) return false;
   if (!languages.empty() && !languages.contains(absl::AsciiStrToLower(record.language()))) {
     return false;
@@ -159,13 +162,26 @@ absl::StatusOr<ArticleEvent> FeedReader::Event(const storage::FeedRecord& record
   event.set_version(record.version());
   event.set_source_id(record.source_id());
   *event.mutable_time() = record.time();
-  SYNDICATE_ASSIGN_OR_RETURN(syndication::v1::Article article,
-                             store_->GetArticle(record.article_id(), record.version()));
-  if (CarriesArticle(record.type())) {
-    *event.mutable_article() = std::move(article);
-  } else {
-    event.set_pubstatus(article.pubstatus());
+  if (!CarriesArticle(record.type())) {
+    // The tombstone version this event made.
+    SYNDICATE_ASSIGN_OR_RETURN(syndication::v1::Article tombstone,
+                               store_->GetArticle(record.article_id(), record.version()));
+    event.set_pubstatus(tombstone.pubstatus());
+    event.set_reason(tombstone.withdrawal_reason());
+    return event;
   }
+  // A story withdrawn, killed or expired since this event shows as its tombstone: its text
+  // is not replayed to a stream reading the backlog.
+  SYNDICATE_ASSIGN_OR_RETURN(syndication::v1::Article latest,
+                             store_->GetArticle(record.article_id()));
+  if (IsTombstone(latest)) {
+    event.set_pubstatus(latest.pubstatus());
+    event.set_reason(latest.withdrawal_reason());
+    return event;
+  }
+  SYNDICATE_ASSIGN_OR_RETURN(*event.mutable_article(),
+                             store_->GetArticle(record.article_id(), record.version()));
+  event.set_pubstatus(event.article().pubstatus());
   return event;
 }
 

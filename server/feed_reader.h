@@ -22,7 +22,8 @@ inline constexpr absl::Duration kDefaultHeartbeatInterval = absl::Seconds(15);
 inline constexpr absl::Duration kMinHeartbeatInterval = absl::Seconds(1);
 inline constexpr absl::Duration kMaxHeartbeatInterval = absl::Hours(1);
 
-// Which events a stream wants. An empty set means "any".
+// Which events a stream wants. An empty set means "any". Events of versions made under
+// embargo (FeedRecord.hidden) never match.
 struct StreamFilter {
   absl::flat_hash_set<std::string> source_ids;
   absl::flat_hash_set<std::string> languages;  // ASCII lower case
@@ -72,8 +73,9 @@ class FeedReader {
   absl::StatusOr<FeedBatch> Read(const StreamFilter& filter, uint64_t after, int max_records) const;
 
   // The event partners receive for `record`: with the article as of record.version for
-  // PUBLISHED, UPDATED, CORRECTED and EMBARGO_LIFTED; with the tombstone fields for the
-  // others. Errors of Store::GetArticle.
+  // PUBLISHED, UPDATED, CORRECTED and EMBARGO_LIFTED; with the tombstone fields (pubstatus,
+  // reason) for the others — and for every event of a story that is now withdrawn, killed
+  // or expired, whose text is then not sent. Errors of Store::GetArticle.
   absl::StatusOr<syndication::v1::ArticleEvent> Event(const storage::FeedRecord& record) const;
 
   // FAILED_PRECONDITION with ErrorInfo CURSOR_EXPIRED {oldest_cursor, head_cursor}.

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "server/server.h"
+#include "server/signing_key_file.h"
 #include "server/syndication_core.h"
 #include "storage/store.h"
 
@@ -60,6 +61,10 @@ int main(int argc, char** argv) {
   std::string retention_age;
   int64_t retention_events = 0;
   int max_streams = syndicate::server::StreamOptions().max_streams;
+  std::string signing_key_file;
+  app.add_option("--signing-key-file", signing_key_file,
+                 "Base64 Ed25519 seed the service signs stories with; created (mode 0600) when "
+                 "absent. Default: DATA_DIR/signing-key");
   app.add_option("--feed-retention-age", retention_age,
                  "Drop feed events older than this, e.g. 72h (default: keep all)");
   app.add_option("--feed-retention-events", retention_events,
@@ -111,7 +116,11 @@ int main(int argc, char** argv) {
   store_options.sync_writes = sync_writes;
   auto store = syndicate::storage::Store::Open(data_dir, store_options);
   if (!store.ok()) return Fail(store.status().ToString(), 1);
-  auto core = syndicate::server::SyndicationCore::Create(store->get());
+  if (signing_key_file.empty()) signing_key_file = data_dir + "/signing-key";
+  auto signing_key = syndicate::server::LoadOrCreateSigningKey(signing_key_file);
+  if (!signing_key.ok()) return Fail(signing_key.status().ToString(), 1);
+  auto core =
+      syndicate::server::SyndicationCore::Create(store->get(), *std::move(signing_key));
   if (!core.ok()) return Fail(core.status().ToString(), 1);
   auto server = syndicate::server::Server::Start(options, core->get());
   if (!server.ok()) return Fail(server.status().ToString(), 1);

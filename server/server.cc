@@ -102,11 +102,31 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   grpc::HealthCheckServiceInterface* health = server->server_->GetHealthCheckService();
   health->SetServingStatus(kSyndicationServiceName, true);
   health->SetServingStatus("syndication.v1.PublishingService", true);
-  if (options.retention.max_events.has_value() || options.retention.max_age.has_value()) {
-    Server* raw = server.get();
-    server->timers_.Schedule(absl::Now(), [raw] { raw->RetentionChore(); });
-  }
+  Server* raw = server.get();
+  // Retention also forgets old request ids (AIP-155), so it always runs.
+  server->timers_.Schedule(absl::Now(), [raw] { raw->RetentionChore(); });
+  // Embargoes and expiries that fell due while the server was down happen now.
+  core->SetScheduleListener(
+      [raw](absl::Time when) { raw->timers_.Schedule(when, [raw] { raw->TasksChore(); }); });
+  server->timers_.Schedule(absl::Now(), [raw] { raw->TasksChore(); });
   return server;
+}
+
+void Server::TasksChore() {
+  pool_.Submit([this] {
+    if (shut_down_) return;
+    if (absl::StatusOr<int> changed = core_->RunDueTasks(); !changed.ok()) {
+      std::cerr << "syndicated: embargo and expiry tasks failed: " << changed.status()
+                << std::endl;
+      // Try again soon rather than never.
+      timers_.Schedule(absl::Now() + absl::Seconds(10), [this] { TasksChore(); });
+      return;
+    }
+    if (absl::StatusOr<std::optional<absl::Time>> next = core_->NextTaskTime();
+        next.ok() && next->has_value()) {
+      timers_.Schedule(**next, [this] { TasksChore(); });
+    }
+  });
 }
 
 Server::~Server() { Shutdown(absl::Seconds(5)); }
@@ -130,6 +150,7 @@ void Server::Shutdown(absl::Duration grace) {
   streams_.Shutdown();
   server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoNanoseconds(grace));
   server_->Wait();
+  core_->SetScheduleListener(nullptr);
 }
 
 }  // namespace syndicate::server

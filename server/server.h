@@ -71,6 +71,10 @@ class Server {
   // Applies retention, then schedules the next run.
   void RetentionChore();
 
+  // Lifts the embargoes and applies the expiries due now, then schedules itself for the
+  // next one. Also scheduled for each time the core reports (SetScheduleListener).
+  void TasksChore();
+
   SyndicationCore* const core_;
   const ServerOptions options_;
   // Declared before everything that submits work or timers to them, so that they are

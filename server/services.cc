@@ -80,6 +80,30 @@ grpc::ServerUnaryReactor* SyndicationHandler::ListSources(grpc::CallbackServerCo
       pool_, context, request, response, [this](const auto& r) { return core_->ListSources(r); });
 }
 
+grpc::ServerUnaryReactor* PublishingHandler::WithdrawArticle(grpc::CallbackServerContext* context,
+                                                             const grpc::ByteBuffer* request,
+                                                             grpc::ByteBuffer* response) {
+  return Unary<syndication::v1::WithdrawArticleRequest>(
+      pool_, context, request, response,
+      [this](const auto& r) { return core_->WithdrawArticle(r); });
+}
+
+grpc::ServerUnaryReactor* SyndicationHandler::ListArticleVersions(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  return Unary<syndication::v1::ListArticleVersionsRequest>(
+      pool_, context, request, response,
+      [this](const auto& r) { return core_->ListArticleVersions(r); });
+}
+
+grpc::ServerUnaryReactor* SyndicationHandler::GetSigningKeys(grpc::CallbackServerContext* context,
+                                                             const grpc::ByteBuffer* request,
+                                                             grpc::ByteBuffer* response) {
+  return Unary<syndication::v1::GetSigningKeysRequest>(
+      pool_, context, request, response,
+      [this](const auto&) { return core_->GetSigningKeys(); });
+}
+
 grpc::ServerWriteReactor<grpc::ByteBuffer>* SyndicationHandler::StreamArticles(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) {
   return streams_->Start(context, request);

@@ -15,7 +15,8 @@ namespace syndicate::server {
 // Every method raw, so that server/wire.h parses and checks the request bytes.
 using PublishingApi = syndication::v1::PublishingService;
 using RawPublishingService = PublishingApi::WithRawCallbackMethod_UpsertSource<
-    PublishingApi::WithRawCallbackMethod_PublishArticle<PublishingApi::CallbackService>>;
+    PublishingApi::WithRawCallbackMethod_PublishArticle<
+        PublishingApi::WithRawCallbackMethod_WithdrawArticle<PublishingApi::CallbackService>>>;
 
 using SyndicationApi = syndication::v1::SyndicationService;
 using RawSyndicationService = SyndicationApi::WithRawCallbackMethod_GetArticle<
@@ -24,7 +25,9 @@ using RawSyndicationService = SyndicationApi::WithRawCallbackMethod_GetArticle<
             SyndicationApi::WithRawCallbackMethod_GetSource<
                 SyndicationApi::WithRawCallbackMethod_ListSources<
                     SyndicationApi::WithRawCallbackMethod_StreamArticles<
-                        SyndicationApi::CallbackService>>>>>>;
+                        SyndicationApi::WithRawCallbackMethod_ListArticleVersions<
+                            SyndicationApi::WithRawCallbackMethod_GetSigningKeys<
+                                SyndicationApi::CallbackService>>>>>>>>;
 
 // PublishingService. `core` and `pool` are not owned and must outlive the service.
 class PublishingHandler final : public RawPublishingService {
@@ -37,6 +40,9 @@ class PublishingHandler final : public RawPublishingService {
   grpc::ServerUnaryReactor* PublishArticle(grpc::CallbackServerContext* context,
                                            const grpc::ByteBuffer* request,
                                            grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* WithdrawArticle(grpc::CallbackServerContext* context,
+                                            const grpc::ByteBuffer* request,
+                                            grpc::ByteBuffer* response) override;
 
  private:
   SyndicationCore* const core_;
@@ -67,6 +73,12 @@ class SyndicationHandler final : public RawSyndicationService {
                                         grpc::ByteBuffer* response) override;
   grpc::ServerWriteReactor<grpc::ByteBuffer>* StreamArticles(
       grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) override;
+  grpc::ServerUnaryReactor* ListArticleVersions(grpc::CallbackServerContext* context,
+                                                const grpc::ByteBuffer* request,
+                                                grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* GetSigningKeys(grpc::CallbackServerContext* context,
+                                           const grpc::ByteBuffer* request,
+                                           grpc::ByteBuffer* response) override;
 
  private:
   const SyndicationCore* const core_;

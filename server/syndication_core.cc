@@ -8,10 +8,13 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "common/article_signing.h"
 #include "common/status_macros.h"
+#include "common/utf8.h"
 #include "common/timestamps.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "server/lifecycle.h"
 #include "server/validation.h"
 
 namespace syndicate::server {
@@ -37,7 +40,10 @@ void FillIfEmpty(std::string* field, const std::string& fallback) {
   if (field->empty()) *field = fallback;
 }
 
-// Fills what the publisher left empty from the Source's default attribution.
+// Fills what the publisher left empty from the Source's default attribution. Media items
+// inherit the story's credit and copyright only when the defaults cover media (as a
+// scraped page's "information and images from X" does); otherwise validation asks for
+// their own credit.
 void ApplyDefaults(const DefaultAttribution& defaults, Article* article) {
   auto* attribution = article->mutable_attribution();
   FillIfEmpty(attribution->mutable_credit_line(), defaults.credit_line());
@@ -48,19 +54,51 @@ void ApplyDefaults(const DefaultAttribution& defaults, Article* article) {
   FillIfEmpty(attribution->mutable_license_url(), defaults.license_url());
   if (defaults.covers_media()) {
     for (auto& media : *article->mutable_media()) {
-      FillIfEmpty(media.mutable_credit(), defaults.credit_line());
-      FillIfEmpty(media.mutable_copyright_notice(), defaults.copyright_notice());
+      FillIfEmpty(media.mutable_credit(), attribution->credit_line());
+      FillIfEmpty(media.mutable_copyright_notice(), attribution->copyright_notice());
     }
   }
 }
 
+// Everything the service sets; a publish's values for them are ignored.
 void ClearOutputOnly(Article* article) {
   article->clear_id();
   article->clear_version();
+  article->clear_pubstatus();
   article->clear_first_created();
   article->clear_version_created();
+  article->clear_corrections();
   article->clear_content_hash();
+  article->clear_signature();
+  article->clear_etag();
+  article->clear_withdrawal_reason();
 }
+
+// AIP-155: 1 to 128 printable ASCII characters, or empty for none.
+absl::Status ValidateRequestId(absl::string_view request_id) {
+  if (request_id.size() > 128 ||
+      !std::all_of(request_id.begin(), request_id.end(), [](char c) { return c > 0x20 && c < 0x7F; })) {
+    return absl::InvalidArgumentError(
+        "request_id: must be 1 to 128 printable ASCII characters without spaces (a UUID is a "
+        "good choice)");
+  }
+  return absl::OkStatus();
+}
+
+// A new story's id: 128 random bits as 32 lowercase hex digits.
+std::string NewArticleId() {
+  unsigned char bytes[16];
+  randombytes_buf(bytes, sizeof(bytes));
+  return absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(bytes), 16));
+}
+
+// How long a request_id is remembered (AIP-155).
+constexpr absl::Duration kRequestIdLifetime = absl::Hours(24);
+
+// At most this many stories are examined for one list page; past it the page ends short
+// with a token (AIP-158 allows it), so a run of hidden stories cannot make one call
+// unbounded.
+constexpr int kMaxExaminedPerPage = 5000;
 
 absl::Status NotFoundArticle(absl::string_view field_path, absl::string_view id, int64_t version) {
   if (version > 0) {
@@ -72,39 +110,22 @@ absl::Status NotFoundArticle(absl::string_view field_path, absl::string_view id,
 
 }  // namespace
 
-std::string ContentHash(const Article& article) {
-  Article content = article;
-  ClearOutputOnly(&content);
-  auto* hops = content.mutable_provenance();
-  hops->erase(std::remove_if(hops->begin(), hops->end(),
-                             [](const syndication::v1::ProvenanceHop& hop) {
-                               return hop.kind() == syndication::v1::ProvenanceHop::KIND_IMPORTED;
-                             }),
-              hops->end());
-  std::string bytes;
-  {
-    google::protobuf::io::StringOutputStream stream(&bytes);
-    google::protobuf::io::CodedOutputStream coded(&stream);
-    coded.SetSerializationDeterministic(true);
-    content.SerializeToCodedStream(&coded);
-  }
-  unsigned char digest[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
-  return absl::StrCat("sha256:", absl::BytesToHexString(absl::string_view(
-                                     reinterpret_cast<const char*>(digest), sizeof(digest))));
-}
-
 absl::StatusOr<std::unique_ptr<SyndicationCore>> SyndicationCore::Create(storage::Store* store,
+                                                                         SigningKey signing_key,
                                                                          Clock clock) {
   if (sodium_init() < 0) return absl::InternalError("libsodium failed to initialize");
   SYNDICATE_ASSIGN_OR_RETURN(std::string key,
                              store->GetOrCreateSecret(kPageTokenKeyName, kPageTokenKeyBytes));
-  return std::unique_ptr<SyndicationCore>(
-      new SyndicationCore(store, std::move(clock), PageTokenCodec(std::move(key))));
+  SYNDICATE_RETURN_IF_ERROR(store->RegisterSigningKey(
+      {signing_key.key_id(), signing_key.public_key(), clock()}));
+  return std::unique_ptr<SyndicationCore>(new SyndicationCore(
+      store, std::move(signing_key), std::move(clock), PageTokenCodec(std::move(key))));
 }
 
-SyndicationCore::SyndicationCore(storage::Store* store, Clock clock, PageTokenCodec page_tokens)
+SyndicationCore::SyndicationCore(storage::Store* store, SigningKey signing_key, Clock clock,
+                                 PageTokenCodec page_tokens)
     : store_(store),
+      signing_key_(std::move(signing_key)),
       clock_(std::move(clock)),
       page_tokens_(std::move(page_tokens)),
       feed_reader_(store),
@@ -115,7 +136,15 @@ SyndicationCore::SyndicationCore(storage::Store* store, Clock clock, PageTokenCo
 SyndicationCore::~SyndicationCore() { store_->SetAppendListener(nullptr); }
 
 absl::StatusOr<uint64_t> SyndicationCore::TrimFeed(const storage::FeedRetention& retention) {
-  return store_->TrimFeed(retention, clock_());
+  const absl::Time now = clock_();
+  SYNDICATE_RETURN_IF_ERROR(store_->TrimRequests(now - kRequestIdLifetime).status());
+  return store_->TrimFeed(retention, now);
+}
+
+void SyndicationCore::NoteSchedule(const Article& version) const {
+  if (!schedule_listener_) return;
+  if (version.has_embargoed_until()) schedule_listener_(ToAbslTime(version.embargoed_until()));
+  if (version.has_expires_at()) schedule_listener_(ToAbslTime(version.expires_at()));
 }
 
 absl::StatusOr<Source> SyndicationCore::UpsertSource(
@@ -129,11 +158,9 @@ absl::StatusOr<Source> SyndicationCore::UpsertSource(
 
 absl::StatusOr<syndication::v1::PublishArticleResponse> SyndicationCore::PublishArticle(
     const syndication::v1::PublishArticleRequest& request) {
+  SYNDICATE_RETURN_IF_ERROR(ValidateRequestId(request.request_id()));
   Article article = request.article();
   ClearOutputOnly(&article);
-  if (article.pubstatus() == syndication::v1::PUB_STATUS_UNSPECIFIED) {
-    article.set_pubstatus(syndication::v1::PUB_STATUS_USABLE);
-  }
   SYNDICATE_RETURN_IF_ERROR(ValidateSourceId(article.source_id(), "article.source_id"));
   absl::StatusOr<Source> source = store_->GetSource(article.source_id());
   if (absl::IsNotFound(source.status())) {
@@ -142,25 +169,87 @@ absl::StatusOr<syndication::v1::PublishArticleResponse> SyndicationCore::Publish
   }
   SYNDICATE_RETURN_IF_ERROR(source.status());
   ApplyDefaults(source->default_attribution(), &article);
+  article.set_pubstatus(syndication::v1::PUB_STATUS_USABLE);
   SYNDICATE_RETURN_IF_ERROR(ValidateArticle(article, "article"));
-  article.set_content_hash(ContentHash(article));
-
-  SYNDICATE_ASSIGN_OR_RETURN(storage::PublishResult result,
-                             store_->PublishArticle(std::move(article), clock_()));
-  syndication::v1::PublishArticleResponse response;
-  switch (result.outcome) {
-    case storage::PublishOutcome::kCreated:
-      response.set_outcome(syndication::v1::PublishArticleResponse::OUTCOME_CREATED);
-      break;
-    case storage::PublishOutcome::kUpdated:
-      response.set_outcome(syndication::v1::PublishArticleResponse::OUTCOME_UPDATED);
-      break;
-    case storage::PublishOutcome::kUnchanged:
-      response.set_outcome(syndication::v1::PublishArticleResponse::OUTCOME_UNCHANGED);
-      break;
+  if (!source->publisher_public_key().empty()) {
+    if (!article.has_publisher_signature()) {
+      return absl::InvalidArgumentError(
+          "article.publisher_signature: is required: the source has a publisher_public_key");
+    }
+    if (absl::Status verified = VerifySignature(PublisherBytes(article),
+                                                article.publisher_signature(),
+                                                source->publisher_public_key());
+        !verified.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("article.publisher_signature: ", verified.message()));
+    }
+  } else {
+    article.clear_publisher_signature();
   }
-  *response.mutable_article() = std::move(result.article);
+
+  const absl::Time now = clock_();
+  const std::string new_id = NewArticleId();
+  SYNDICATE_ASSIGN_OR_RETURN(
+      storage::CommitResult result,
+      store_->CommitByExternalId(
+          article.source_id(), article.external_id(), request.request_id(),
+          [&](const Article* latest) -> absl::StatusOr<std::optional<storage::Change>> {
+            return DecidePublish(latest, article, request, new_id, now, signing_key_);
+          }));
+  syndication::v1::PublishArticleResponse response;
+  if (result.replayed_response.has_value()) {
+    if (!response.ParseFromString(*result.replayed_response)) {
+      return absl::DataLossError("request_id: the recorded response cannot be read");
+    }
+    return response;
+  }
+  if (result.sequence == 0) {
+    response.set_outcome(syndication::v1::PublishArticleResponse::OUTCOME_UNCHANGED);
+  } else {
+    response.set_outcome(result.latest.version() == 1
+                             ? syndication::v1::PublishArticleResponse::OUTCOME_CREATED
+                             : syndication::v1::PublishArticleResponse::OUTCOME_UPDATED);
+    NoteSchedule(result.latest);
+  }
+  *response.mutable_article() = std::move(result.latest);
   return response;
+}
+
+absl::StatusOr<syndication::v1::WithdrawArticleResponse> SyndicationCore::WithdrawArticle(
+    const syndication::v1::WithdrawArticleRequest& request) {
+  SYNDICATE_RETURN_IF_ERROR(ValidateArticleId(request.id(), "id"));
+  SYNDICATE_RETURN_IF_ERROR(ValidateRequestId(request.request_id()));
+  SYNDICATE_RETURN_IF_ERROR(ValidateReason(request.reason(), "reason"));
+  const absl::Time now = clock_();
+  SYNDICATE_ASSIGN_OR_RETURN(
+      storage::CommitResult result,
+      store_->CommitById(request.id(), request.request_id(),
+                         [&](const Article* latest) -> absl::StatusOr<std::optional<storage::Change>> {
+                           SYNDICATE_ASSIGN_OR_RETURN(
+                               storage::Change change,
+                               DecideWithdraw(latest, request, now, signing_key_));
+                           return change;
+                         }));
+  syndication::v1::WithdrawArticleResponse response;
+  if (result.replayed_response.has_value()) {
+    if (!response.ParseFromString(*result.replayed_response)) {
+      return absl::DataLossError("request_id: the recorded response cannot be read");
+    }
+    return response;
+  }
+  *response.mutable_article() = std::move(result.latest);
+  return response;
+}
+
+absl::StatusOr<Article> SyndicationCore::VisibleLatest(absl::string_view id,
+                                                       absl::string_view field_path,
+                                                       absl::Time now) const {
+  absl::StatusOr<Article> latest = store_->GetArticle({id.data(), id.size()});
+  // A story under embargo reads exactly like one that does not exist.
+  if (absl::IsNotFound(latest.status()) || (latest.ok() && UnderEmbargo(*latest, now))) {
+    return NotFoundArticle(field_path, id, 0);
+  }
+  return latest;
 }
 
 absl::StatusOr<Article> SyndicationCore::GetArticle(
@@ -170,11 +259,121 @@ absl::StatusOr<Article> SyndicationCore::GetArticle(
     return absl::InvalidArgumentError(
         absl::StrCat("version: ", request.version(), " is negative; use 0 for the latest"));
   }
-  absl::StatusOr<Article> article = store_->GetArticle(request.id(), request.version());
-  if (absl::IsNotFound(article.status())) {
+  const absl::Time now = clock_();
+  SYNDICATE_ASSIGN_OR_RETURN(Article latest, VisibleLatest(request.id(), "id", now));
+  if (request.version() > latest.version()) {
     return NotFoundArticle("id", request.id(), request.version());
   }
-  return article;
+  // A withdrawn story shows only its tombstone, whatever version is asked for.
+  if (request.version() == 0 || request.version() == latest.version() || IsTombstone(latest)) {
+    return latest;
+  }
+  absl::StatusOr<Article> version = store_->GetArticle(request.id(), request.version());
+  if (absl::IsNotFound(version.status()) || (version.ok() && UnderEmbargo(*version, now))) {
+    return NotFoundArticle("id", request.id(), request.version());
+  }
+  return version;
+}
+
+absl::StatusOr<syndication::v1::ListArticleVersionsResponse> SyndicationCore::ListArticleVersions(
+    const syndication::v1::ListArticleVersionsRequest& request) const {
+  SYNDICATE_RETURN_IF_ERROR(ValidateArticleId(request.id(), "id"));
+  SYNDICATE_ASSIGN_OR_RETURN(const int page_size, EffectivePageSize(request.page_size()));
+  syndication::v1::ListArticleVersionsRequest filter;
+  filter.set_id(request.id());
+  const std::string fingerprint = FilterFingerprint(filter);
+  int64_t first = 1;
+  if (!request.page_token().empty()) {
+    SYNDICATE_ASSIGN_OR_RETURN(PageToken token, page_tokens_.Decode(request.page_token(),
+                                                                    "ListArticleVersions",
+                                                                    fingerprint));
+    first = token.list_time_micros() + 1;  // the last version of the previous page
+  }
+  const absl::Time now = clock_();
+  SYNDICATE_ASSIGN_OR_RETURN(Article latest, VisibleLatest(request.id(), "id", now));
+  syndication::v1::ListArticleVersionsResponse response;
+  if (IsTombstone(latest)) {
+    if (first == 1) *response.add_versions() = std::move(latest);
+    return response;
+  }
+  SYNDICATE_ASSIGN_OR_RETURN(std::vector<Article> versions,
+                             store_->ListVersions(request.id(), first, page_size + 1));
+  bool more = static_cast<int>(versions.size()) > page_size;
+  if (more) versions.resize(page_size);
+  size_t response_bytes = 0;
+  for (Article& version : versions) {
+    // A version made under an embargo still running, and every later one, is not shown.
+    if (UnderEmbargo(version, now)) {
+      more = false;
+      break;
+    }
+    response_bytes += version.ByteSizeLong();
+    if (response_bytes > kMaxResponseBytes && response.versions_size() > 0) {
+      more = true;
+      break;
+    }
+    *response.add_versions() = std::move(version);
+  }
+  if (more) {
+    PageToken token;
+    token.set_method("ListArticleVersions");
+    token.set_filter_fingerprint(fingerprint);
+    // The field holds the last version number shown; the next page starts after it.
+    token.set_list_time_micros(response.versions(response.versions_size() - 1).version());
+    response.set_next_page_token(page_tokens_.Encode(token));
+  }
+  return response;
+}
+
+absl::StatusOr<syndication::v1::GetSigningKeysResponse> SyndicationCore::GetSigningKeys() const {
+  SYNDICATE_ASSIGN_OR_RETURN(std::vector<storage::SigningKeyRecord> keys,
+                             store_->ListSigningKeys());
+  // The current key first, then the others, most recent first.
+  std::stable_sort(keys.begin(), keys.end(), [this](const auto& a, const auto& b) {
+    const bool a_current = a.key_id == signing_key_.key_id();
+    const bool b_current = b.key_id == signing_key_.key_id();
+    if (a_current != b_current) return a_current;
+    return a.first_used > b.first_used;
+  });
+  syndication::v1::GetSigningKeysResponse response;
+  for (const storage::SigningKeyRecord& record : keys) {
+    syndication::v1::SigningKey* key = response.add_keys();
+    key->set_key_id(record.key_id);
+    key->set_public_key(record.public_key);
+    *key->mutable_first_used() = ToTimestamp(record.first_used);
+    key->set_current(record.key_id == signing_key_.key_id());
+  }
+  return response;
+}
+
+absl::StatusOr<int> SyndicationCore::RunDueTasks() {
+  constexpr int kBatch = 100;
+  int changed = 0;
+  while (true) {
+    const absl::Time now = clock_();
+    SYNDICATE_ASSIGN_OR_RETURN(std::vector<storage::DueTask> due, store_->DueTasks(now, kBatch));
+    for (const storage::DueTask& task : due) {
+      SYNDICATE_ASSIGN_OR_RETURN(
+          storage::CommitResult result,
+          store_->CommitById(
+              task.article_id, "",
+              [&](const Article* latest) -> absl::StatusOr<std::optional<storage::Change>> {
+                return task.kind == storage::TaskKind::kLiftEmbargo
+                           ? DecideLiftEmbargo(latest, now, signing_key_)
+                           : DecideExpire(latest, now, signing_key_);
+              }));
+      if (result.sequence != 0) {
+        ++changed;
+        NoteSchedule(result.latest);
+      }
+    }
+    // A full batch may hide more; one that changed nothing would only repeat itself.
+    if (static_cast<int>(due.size()) < kBatch || changed == 0) return changed;
+  }
+}
+
+absl::StatusOr<std::optional<absl::Time>> SyndicationCore::NextTaskTime() const {
+  return store_->NextTaskTime();
 }
 
 absl::StatusOr<syndication::v1::BatchGetArticlesResponse> SyndicationCore::BatchGetArticles(
@@ -189,19 +388,17 @@ absl::StatusOr<syndication::v1::BatchGetArticlesResponse> SyndicationCore::Batch
   }
   syndication::v1::BatchGetArticlesResponse response;
   size_t response_bytes = 0;
+  const absl::Time now = clock_();
   for (int i = 0; i < request.ids_size(); ++i) {
-    absl::StatusOr<Article> article = store_->GetArticle(request.ids(i));
-    if (absl::IsNotFound(article.status())) {
-      return NotFoundArticle(absl::StrCat("ids[", i, "]"), request.ids(i), 0);
-    }
-    SYNDICATE_RETURN_IF_ERROR(article.status());
-    response_bytes += article->ByteSizeLong();
+    SYNDICATE_ASSIGN_OR_RETURN(Article article,
+                               VisibleLatest(request.ids(i), absl::StrCat("ids[", i, "]"), now));
+    response_bytes += article.ByteSizeLong();
     if (response_bytes > kMaxResponseBytes) {
       return absl::InvalidArgumentError(absl::StrCat(
           "ids: the first ", i + 1, " articles come to ", response_bytes,
           " bytes, more than one response carries (", kMaxResponseBytes, "); ask for fewer"));
     }
-    *response.add_articles() = *std::move(article);
+    *response.add_articles() = std::move(article);
   }
   return response;
 }
@@ -217,15 +414,32 @@ absl::StatusOr<syndication::v1::ListArticlesResponse> SyndicationCore::ListArtic
       ValidateOptionalTimestamp(request.start_time(), request.has_start_time(), "start_time"));
   SYNDICATE_RETURN_IF_ERROR(
       ValidateOptionalTimestamp(request.end_time(), request.has_end_time(), "end_time"));
+  SYNDICATE_RETURN_IF_ERROR(ValidateOptionalTimestamp(
+      request.updated_after(), request.has_updated_after(), "updated_after"));
+  const bool by_update = request.order_by() == "version_created";
+  if (!by_update && !request.order_by().empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "order_by: ", QuoteForMessage(request.order_by()),
+        " is not supported; use \"\" (newest first) or \"version_created\""));
+  }
+  if (request.has_updated_after() && !by_update) {
+    return absl::InvalidArgumentError(
+        "updated_after: applies only with order_by \"version_created\"");
+  }
+  if (by_update && (request.has_start_time() || request.has_end_time())) {
+    return absl::InvalidArgumentError(
+        "start_time: start_time and end_time do not apply with order_by \"version_created\"; "
+        "use updated_after");
+  }
 
-  storage::ListQuery query;
-  query.source_ids.assign(request.source_ids().begin(), request.source_ids().end());
-  std::sort(query.source_ids.begin(), query.source_ids.end());
-  query.source_ids.erase(std::unique(query.source_ids.begin(), query.source_ids.end()),
-                         query.source_ids.end());
-  if (request.has_start_time()) query.start_time = ToAbslTime(request.start_time());
-  if (request.has_end_time()) query.end_time = ToAbslTime(request.end_time());
-  if (query.start_time && query.end_time && *query.start_time >= *query.end_time) {
+  std::vector<std::string> source_ids(request.source_ids().begin(), request.source_ids().end());
+  std::sort(source_ids.begin(), source_ids.end());
+  source_ids.erase(std::unique(source_ids.begin(), source_ids.end()), source_ids.end());
+  std::optional<absl::Time> start_time;
+  std::optional<absl::Time> end_time;
+  if (request.has_start_time()) start_time = ToAbslTime(request.start_time());
+  if (request.has_end_time()) end_time = ToAbslTime(request.end_time());
+  if (start_time && end_time && *start_time >= *end_time) {
     return absl::InvalidArgumentError("start_time: must be before end_time");
   }
 
@@ -235,39 +449,78 @@ absl::StatusOr<syndication::v1::ListArticlesResponse> SyndicationCore::ListArtic
   filter.clear_page_size();
   filter.clear_page_token();
   filter.clear_source_ids();
-  for (const std::string& id : query.source_ids) filter.add_source_ids(id);
+  for (const std::string& id : source_ids) filter.add_source_ids(id);
   const std::string fingerprint = FilterFingerprint(filter);
 
+  // Where the previous page stopped: the time (list time, or version_created) and id of
+  // the last story it examined.
+  std::optional<std::pair<absl::Time, std::string>> position;
   if (!request.page_token().empty()) {
     SYNDICATE_ASSIGN_OR_RETURN(
         PageToken token, page_tokens_.Decode(request.page_token(), "ListArticles", fingerprint));
     SYNDICATE_RETURN_IF_ERROR(ValidateArticleId(token.article_id(), "page_token"));
-    query.after =
-        storage::ListPosition{absl::FromUnixMicros(token.list_time_micros()), token.article_id()};
+    position.emplace(absl::FromUnixMicros(token.list_time_micros()), token.article_id());
   }
-  // One more than the page tells whether another page follows.
-  query.limit = page_size + 1;
-  SYNDICATE_ASSIGN_OR_RETURN(std::vector<Article> articles, store_->ListArticles(query));
-
-  syndication::v1::ListArticlesResponse response;
-  bool more = static_cast<int>(articles.size()) > page_size;
-  if (more) articles.resize(page_size);
-  size_t response_bytes = 0;
-  for (Article& article : articles) {
-    response_bytes += article.ByteSizeLong();
-    if (response_bytes > kMaxResponseBytes && response.articles_size() > 0) {
-      more = true;
-      break;
+  const auto fetch = [&](int limit) -> absl::StatusOr<std::vector<Article>> {
+    if (by_update) {
+      storage::UpdateQuery query;
+      query.source_ids = source_ids;
+      if (request.has_updated_after()) query.updated_after = ToAbslTime(request.updated_after());
+      if (position) query.after = storage::UpdatePosition{position->first, position->second};
+      query.limit = limit;
+      return store_->ListArticlesByUpdate(query);
     }
-    *response.add_articles() = std::move(article);
+    storage::ListQuery query;
+    query.source_ids = source_ids;
+    query.start_time = start_time;
+    query.end_time = end_time;
+    if (position) query.after = storage::ListPosition{position->first, position->second};
+    query.limit = limit;
+    return store_->ListArticles(query);
+  };
+  const auto time_of = [by_update](const Article& article) {
+    return by_update ? ToAbslTime(article.version_created()) : storage::ListTime(article);
+  };
+
+  // Stories partners may not see are skipped, so a page may take several reads; each read
+  // asks for one more than the page still needs, to tell whether more follow.
+  const absl::Time now = clock_();
+  syndication::v1::ListArticlesResponse response;
+  size_t response_bytes = 0;
+  int examined = 0;
+  bool more = false;
+  while (true) {
+    const int wanted = page_size - response.articles_size();
+    SYNDICATE_ASSIGN_OR_RETURN(std::vector<Article> batch, fetch(wanted + 1));
+    bool stop = static_cast<int>(batch.size()) <= wanted;  // nothing after this batch
+    for (Article& article : batch) {
+      if (response.articles_size() == page_size || examined == kMaxExaminedPerPage) {
+        more = true;
+        stop = true;
+        break;
+      }
+      const bool visible = !UnderEmbargo(article, now) &&
+                           (request.show_withdrawn() || !IsTombstone(article));
+      if (visible) {
+        response_bytes += article.ByteSizeLong();
+        if (response_bytes > kMaxResponseBytes && response.articles_size() > 0) {
+          more = true;
+          stop = true;
+          break;
+        }
+      }
+      ++examined;
+      position.emplace(time_of(article), article.id());
+      if (visible) *response.add_articles() = std::move(article);
+    }
+    if (stop) break;
   }
   if (more) {
-    const Article& last = response.articles(response.articles_size() - 1);
     PageToken token;
     token.set_method("ListArticles");
     token.set_filter_fingerprint(fingerprint);
-    token.set_list_time_micros(absl::ToUnixMicros(storage::ListTime(last)));
-    token.set_article_id(last.id());
+    token.set_list_time_micros(absl::ToUnixMicros(position->first));
+    token.set_article_id(position->second);
     response.set_next_page_token(page_tokens_.Encode(token));
   }
   return response;

@@ -1,6 +1,7 @@
 // The domain layer: the syndication rules between the gRPC handlers and the store.
-// Validation, attribution defaults from the Source, content hashing, idempotent
-// publishing and AIP-158 pagination live here. No gRPC types: every method takes and
+// Validation, attribution defaults from the Source, signing, idempotent publishing, the
+// story's lifecycle (server/lifecycle.h), what partners may see (embargoes, tombstones)
+// and AIP-158 pagination live here. No gRPC types: every method takes and
 // returns the API's protobuf messages and absl::Status, so it is testable without a
 // server.
 //
@@ -14,10 +15,12 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/article_signing.h"
 #include "server/feed_hub.h"
 #include "server/feed_reader.h"
 #include "server/page_token.h"
@@ -38,21 +41,16 @@ inline constexpr int kMaxBatchGetIds = 100;
 // allows short pages); a page always holds at least one article.
 inline constexpr size_t kMaxResponseBytes = 3 * 1024 * 1024;
 
-// Returns "sha256:" and the 64 lowercase hex digits of the SHA-256 of `article`'s
-// deterministic serialization with its output-only fields (id, version, first_created,
-// version_created, content_hash) cleared and its KIND_IMPORTED provenance hops removed:
-// those say how this copy reached syndicate, not what the story is, so re-importing the
-// same page from another file or URL is "unchanged".
-std::string ContentHash(const syndication::v1::Article& article);
-
 // Thread-safe: every method may be called concurrently.
 class SyndicationCore {
  public:
   // Returns the current time; tests substitute a fixed clock.
   using Clock = std::function<absl::Time()>;
 
-  // `store` is not owned and must outlive the core. Reads the page-token key from the store.
+  // `store` is not owned and must outlive the core. Reads the page-token key from the store
+  // and registers `signing_key` in it (GetSigningKeys lists it from then on).
   static absl::StatusOr<std::unique_ptr<SyndicationCore>> Create(storage::Store* store,
+                                                                 SigningKey signing_key,
                                                                  Clock clock = absl::Now);
 
   // Unregisters the append listener.
@@ -62,11 +60,38 @@ class SyndicationCore {
   absl::StatusOr<syndication::v1::Source> UpsertSource(
       const syndication::v1::UpsertSourceRequest& request);
 
-  // PublishingService.PublishArticle: applies the Source's defaults, validates, hashes and
-  // stores. NOT_FOUND when article.source_id names no source; INVALID_ARGUMENT as
-  // ValidateArticle describes.
+  // PublishingService.PublishArticle: applies the Source's defaults, validates, checks a
+  // publisher signature, decides the change (DecidePublish), signs and stores it.
+  // NOT_FOUND when article.source_id names no source; INVALID_ARGUMENT as ValidateArticle
+  // describes, for a malformed request_id or a publisher signature that is missing or does
+  // not verify; FAILED_PRECONDITION and ABORTED as DecidePublish describes.
   absl::StatusOr<syndication::v1::PublishArticleResponse> PublishArticle(
       const syndication::v1::PublishArticleRequest& request);
+
+  // PublishingService.WithdrawArticle. INVALID_ARGUMENT for a malformed id or request_id or
+  // a missing reason; the rest as DecideWithdraw describes.
+  absl::StatusOr<syndication::v1::WithdrawArticleResponse> WithdrawArticle(
+      const syndication::v1::WithdrawArticleRequest& request);
+
+  // SyndicationService.ListArticleVersions. As GetArticle for what is visible.
+  absl::StatusOr<syndication::v1::ListArticleVersionsResponse> ListArticleVersions(
+      const syndication::v1::ListArticleVersionsRequest& request) const;
+
+  // SyndicationService.GetSigningKeys.
+  absl::StatusOr<syndication::v1::GetSigningKeysResponse> GetSigningKeys() const;
+
+  // Lifts every embargo and applies every expiry due now (each a new version and event).
+  // Returns how many stories changed.
+  absl::StatusOr<int> RunDueTasks();
+
+  // When the next embargo lift or expiry falls due; nullopt when none is pending.
+  absl::StatusOr<std::optional<absl::Time>> NextTaskTime() const;
+
+  // Called with a version's embargo or expiry time after each change that stored one, so
+  // the caller can run RunDueTasks then. Set once, before serving.
+  void SetScheduleListener(std::function<void(absl::Time)> listener) {
+    schedule_listener_ = std::move(listener);
+  }
 
   // SyndicationService.GetArticle. INVALID_ARGUMENT for a malformed id or negative version.
   absl::StatusOr<syndication::v1::Article> GetArticle(
@@ -102,13 +127,25 @@ class SyndicationCore {
   absl::StatusOr<uint64_t> TrimFeed(const storage::FeedRetention& retention);
 
  private:
-  SyndicationCore(storage::Store* store, Clock clock, PageTokenCodec page_tokens);
+  SyndicationCore(storage::Store* store, SigningKey signing_key, Clock clock,
+                  PageTokenCodec page_tokens);
+
+  // The latest version of story `id` as partners may see it: NOT_FOUND (named `field_path`)
+  // when it does not exist or is under embargo at `now`.
+  absl::StatusOr<syndication::v1::Article> VisibleLatest(absl::string_view id,
+                                                         absl::string_view field_path,
+                                                         absl::Time now) const;
+
+  // Tells the schedule listener about `version`'s embargo and expiry times.
+  void NoteSchedule(const syndication::v1::Article& version) const;
 
   storage::Store* const store_;
+  const SigningKey signing_key_;
   const Clock clock_;
   const PageTokenCodec page_tokens_;
   const FeedReader feed_reader_;
   FeedHub feed_hub_;
+  std::function<void(absl::Time)> schedule_listener_;
 };
 
 }  // namespace syndicate::server

@@ -240,9 +240,29 @@ absl::Status ValidateOptionalTimestamp(const google::protobuf::Timestamp& ts, bo
   return absl::OkStatus();
 }
 
+absl::Status ValidateReason(absl::string_view reason, absl::string_view field_path) {
+  SYNDICATE_RETURN_IF_ERROR(Require(reason, field_path));
+  if (std::optional<char32_t> control = FindControlCharacter({reason.data(), reason.size()}, false)) {
+    return Invalid(field_path, absl::StrCat("holds control character U+",
+                                            absl::AsciiStrToUpper(absl::StrCat(absl::Hex(
+                                                static_cast<uint32_t>(*control), absl::kZeroPad4))),
+                                            " (one line, no line breaks)"));
+  }
+  if (reason.size() > kMaxHeadlineBytes) {
+    return Invalid(field_path, absl::StrCat("is ", reason.size(), " bytes; at most ",
+                                            kMaxHeadlineBytes, " are allowed"));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ValidateSource(const Source& source, absl::string_view field_path) {
   SYNDICATE_RETURN_IF_ERROR(ValidateSourceId(source.id(), Path(field_path, "id")));
   SYNDICATE_RETURN_IF_ERROR(CheckControlCharacters(source, field_path));
+  if (!source.publisher_public_key().empty() && source.publisher_public_key().size() != 32) {
+    return Invalid(Path(field_path, "publisher_public_key"),
+                   absl::StrCat("is ", source.publisher_public_key().size(),
+                                " bytes; an Ed25519 public key is 32"));
+  }
   SYNDICATE_RETURN_IF_ERROR(Require(source.name(), Path(field_path, "name")));
   SYNDICATE_RETURN_IF_ERROR(
       ValidateOptionalHttpUrl(source.homepage_url(), Path(field_path, "homepage_url")));
@@ -327,6 +347,11 @@ absl::Status ValidateArticle(const Article& article, absl::string_view field_pat
     const auto& media = article.media(i);
     const std::string path = Path(field_path, "media", i);
     SYNDICATE_RETURN_IF_ERROR(Require(media.uri(), Path(path, "uri")));
+    if (IsBlank(media.credit())) {
+      return Invalid(Path(path, "credit"),
+                     "is required: the source's default attribution does not cover media "
+                     "(default_attribution.covers_media), so each item needs its own credit");
+    }
     SYNDICATE_RETURN_IF_ERROR(ValidateOptionalHttpUrl(media.uri(), Path(path, "uri")));
     for (int j = 0; j < media.renditions_size(); ++j) {
       const std::string rendition = Path(path, "renditions", j);

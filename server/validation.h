@@ -45,6 +45,9 @@ absl::Status ValidateOptionalLanguageTag(absl::string_view tag, absl::string_vie
 absl::Status ValidateOptionalTimestamp(const google::protobuf::Timestamp& ts, bool has_value,
                                        absl::string_view field_path);
 
+// A withdrawal reason: required, plain text on one line, at most kMaxHeadlineBytes.
+absl::Status ValidateReason(absl::string_view reason, absl::string_view field_path);
+
 // Everything a Source must satisfy to be stored: a valid id, a name, http(s) URLs, no
 // control characters, and publisher_aliases with non-empty aliases and names, no two
 // aliases the importer would take for the same name.

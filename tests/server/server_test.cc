@@ -32,7 +32,7 @@ class ServerTest : public ::testing::Test {
   void SetUp() override {
     SYNDICATE_ASSERT_OK_AND_ASSIGN(store_,
                                    storage::Store::Open(::syndicate::testing::FreshTempDir()));
-    SYNDICATE_ASSERT_OK_AND_ASSIGN(core_, SyndicationCore::Create(store_.get()));
+    SYNDICATE_ASSERT_OK_AND_ASSIGN(core_, SyndicationCore::Create(store_.get(), ::syndicate::testing::TestSigningKey()));
     SYNDICATE_ASSERT_OK_AND_ASSIGN(server_, Server::Start({}, core_.get()));
     client::ClientOptions options;
     options.server = server_->address();

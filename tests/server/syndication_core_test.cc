@@ -32,7 +32,7 @@ class SyndicationCoreTest : public ::testing::Test {
     auto store = storage::Store::Open(dir_);
     ASSERT_THAT(store, IsOk());
     store_ = *std::move(store);
-    auto core = SyndicationCore::Create(store_.get(), [this] { return now_; });
+    auto core = SyndicationCore::Create(store_.get(), ::syndicate::testing::TestSigningKey(), [this] { return now_; });
     ASSERT_THAT(core, IsOk());
     core_ = *std::move(core);
     syndication::v1::UpsertSourceRequest request;
@@ -148,14 +148,17 @@ TEST_F(SyndicationCoreTest, AttributionDefaultsComeFromTheSource) {
   article.clear_attribution();
   auto* media = article.add_media();
   media->set_uri("https://img.example.org/ferry.jpg");
+  // covers_media is off in the example source: a media item needs its own credit.
+  EXPECT_THAT(Publish(article), StatusIs(absl::StatusCode::kInvalidArgument,
+                                         HasSubstr("article.media[0].credit: is required")));
+  media->set_credit("Photo: Tomas Ek");
   SYNDICATE_ASSERT_OK_AND_ASSIGN(auto response, Publish(article));
   const auto& attribution = response.article().attribution();
   EXPECT_EQ(attribution.credit_line(), "The Harbour Gazette");
   EXPECT_EQ(attribution.original_publisher(), "The Harbour Gazette");
   EXPECT_EQ(attribution.copyright_notice(), "© 2026 The Harbour Gazette");
   EXPECT_EQ(attribution.usage_terms(), "Republication by licensed partners only.");
-  // covers_media is off in the example source: media credits stay as sent.
-  EXPECT_EQ(response.article().media(0).credit(), "");
+  EXPECT_EQ(response.article().media(0).credit(), "Photo: Tomas Ek");
 }
 
 TEST_F(SyndicationCoreTest, CoversMediaFillsMediaCredits) {
@@ -448,7 +451,7 @@ TEST_F(SyndicationCoreTest, PageTokensSurviveReopeningTheStore) {
   core_.reset();
   store_.reset();
   SYNDICATE_ASSERT_OK_AND_ASSIGN(store_, storage::Store::Open(dir_));
-  SYNDICATE_ASSERT_OK_AND_ASSIGN(core_, SyndicationCore::Create(store_.get()));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(core_, SyndicationCore::Create(store_.get(), ::syndicate::testing::TestSigningKey()));
   request.set_page_token(page.next_page_token());
   SYNDICATE_ASSERT_OK_AND_ASSIGN(auto next, core_->ListArticles(request));
   EXPECT_EQ(next.articles_size(), 1);

@@ -137,15 +137,25 @@ INSTANTIATE_TEST_SUITE_P(
                     "article.authors[0].name: is required"},
         ArticleCase{"MediaUri",
                     [](Article* a) {
-                      a->add_media()->set_uri("https://img.example.org/1.jpg");
-                      a->add_media()->set_uri("data:image/png;base64,AA");
+                      auto* first = a->add_media();
+                      first->set_uri("https://img.example.org/1.jpg");
+                      first->set_credit("Photo: Tomas Ek");
+                      auto* second = a->add_media();
+                      second->set_uri("data:image/png;base64,AA");
+                      second->set_credit("Photo: Tomas Ek");
                     },
                     "article.media[1].uri: \"data:image/png;base64,AA\" is not an absolute "
                     "http(s) URL"},
+        ArticleCase{"MediaWithoutCredit",
+                    [](Article* a) { a->add_media()->set_uri("https://img.example.org/1.jpg"); },
+                    "article.media[0].credit: is required: the source's default attribution "
+                    "does not cover media (default_attribution.covers_media), so each item needs "
+                    "its own credit"},
         ArticleCase{"RenditionUri",
                     [](Article* a) {
                       auto* media = a->add_media();
                       media->set_uri("https://img.example.org/1.jpg");
+                      media->set_credit("Photo: Tomas Ek");
                       media->add_renditions()->set_uri("img/1-small.jpg");
                     },
                     "article.media[0].renditions[0].uri: \"img/1-small.jpg\" is not an "

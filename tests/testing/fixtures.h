@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "common/article_signing.h"
 #include "syndication/v1/article.pb.h"
 #include "syndication/v1/source.pb.h"
 
@@ -51,6 +52,9 @@ inline syndication::v1::Article ExampleArticle(const std::string& external_id) {
   article.mutable_published_at()->set_seconds(1795000000);  // 2026-11-18T11:06:40Z
   return article;
 }
+
+// The service key the tests sign with: a fixed seed, so runs are repeatable.
+inline SigningKey TestSigningKey() { return *SigningKey::FromSeed(std::string(32, '\x2a')); }
 
 }  // namespace syndicate::testing
 

@@ -1,0 +1,198 @@
+#include "server/lifecycle.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "common/timestamps.h"
+#include "common/utf8.h"
+#include "server/validation.h"
+
+namespace syndicate::server {
+namespace {
+
+using syndication::v1::Article;
+using syndication::v1::EventType;
+using syndication::v1::PubStatus;
+
+absl::Status CheckEtag(const Article* latest, absl::string_view etag) {
+  if (etag.empty()) return absl::OkStatus();
+  if (latest == nullptr) {
+    return absl::AbortedError(absl::StrCat("etag: \"", etag, "\" does not match: the story does "
+                                           "not exist yet"));
+  }
+  if (latest->etag() != etag) {
+    return absl::AbortedError(absl::StrCat("etag: \"", etag,
+                                           "\" is stale: the story is at version ",
+                                           latest->version(), " (etag \"", latest->etag(), "\")"));
+  }
+  return absl::OkStatus();
+}
+
+// Attribution that identifies where a story comes from cannot be rewritten by an update.
+absl::Status CheckAttributionKept(const Article& latest, const Article& candidate) {
+  const auto& was = latest.attribution();
+  const auto& now = candidate.attribution();
+  if (!was.original_publisher().empty() && was.original_publisher() != now.original_publisher()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "article.attribution.original_publisher: a story's original publisher cannot change (it "
+        "is \"",
+        was.original_publisher(), "\")"));
+  }
+  if (!was.original_url().empty() && was.original_url() != now.original_url()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "article.attribution.original_url: a story's canonical URL cannot change (it is \"",
+        was.original_url(), "\")"));
+  }
+  return absl::OkStatus();
+}
+
+// The tombstone partners see of a withdrawn, killed or expired story: identity, status and
+// reason, no text.
+Article Tombstone(const Article& latest, PubStatus status, absl::string_view reason) {
+  Article tombstone;
+  tombstone.set_source_id(latest.source_id());
+  tombstone.set_external_id(latest.external_id());
+  tombstone.set_pubstatus(status);
+  tombstone.set_withdrawal_reason(std::string(reason));
+  return tombstone;
+}
+
+storage::Change MakeChange(Article version, EventType type) {
+  storage::Change change;
+  change.version = std::move(version);
+  change.event_type = type;
+  return change;
+}
+
+}  // namespace
+
+Article Seal(Article version, const Article* latest, absl::string_view new_id, absl::Time now,
+             const SigningKey& key) {
+  version.set_id(latest != nullptr ? latest->id() : std::string(new_id));
+  version.set_version(latest != nullptr ? latest->version() + 1 : 1);
+  *version.mutable_first_created() =
+      latest != nullptr ? latest->first_created() : ToTimestamp(now);
+  *version.mutable_version_created() = ToTimestamp(now);
+  version.clear_etag();
+  version.clear_signature();
+  version.set_content_hash(ContentHash(version));
+  *version.mutable_signature() = key.Sign(SignedBytes(version));
+  // The version number names the version; the hash keeps etags of two histories apart.
+  version.set_etag(absl::StrCat(version.version(), "-", version.content_hash().substr(7, 12)));
+  return version;
+}
+
+absl::StatusOr<std::optional<storage::Change>> DecidePublish(
+    const Article* latest, Article candidate,
+    const syndication::v1::PublishArticleRequest& request, absl::string_view new_id,
+    absl::Time now, const SigningKey& key) {
+  if (latest != nullptr && latest->pubstatus() == syndication::v1::PUB_STATUS_CANCELED) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("article: story ", latest->id(), " was killed at version ",
+                     latest->version(), "; a killed story cannot be published again"));
+  }
+  SYNDICATE_RETURN_IF_ERROR(CheckEtag(latest, request.etag()));
+  if (latest != nullptr && !IsTombstone(*latest)) {
+    SYNDICATE_RETURN_IF_ERROR(CheckAttributionKept(*latest, candidate));
+  }
+
+  candidate.set_pubstatus(syndication::v1::PUB_STATUS_USABLE);
+  candidate.clear_corrections();
+  if (latest != nullptr) *candidate.mutable_corrections() = latest->corrections();
+  if (request.has_correction()) {
+    syndication::v1::Correction correction = request.correction();
+    if (IsBlankText(correction.text())) {
+      return absl::InvalidArgumentError("correction.text: is required");
+    }
+    if (FindControlCharacter(correction.text(), true).has_value()) {
+      return absl::InvalidArgumentError(
+          "correction.text: holds a control character (only tabs and line breaks are allowed)");
+    }
+    SYNDICATE_RETURN_IF_ERROR(
+        ValidateOptionalTimestamp(correction.time(), correction.has_time(), "correction.time"));
+    if (!correction.has_time()) *correction.mutable_time() = ToTimestamp(now);
+    *candidate.add_corrections() = std::move(correction);
+  }
+
+  if (latest != nullptr && !request.has_correction() && !IsTombstone(*latest) &&
+      ContentFingerprint(*latest) == ContentFingerprint(candidate)) {
+    return std::nullopt;
+  }
+  const EventType type = latest == nullptr          ? syndication::v1::EVENT_TYPE_PUBLISHED
+                         : request.has_correction() ? syndication::v1::EVENT_TYPE_CORRECTED
+                                                    : syndication::v1::EVENT_TYPE_UPDATED;
+  storage::Change change = MakeChange(Seal(std::move(candidate), latest, new_id, now, key), type);
+  syndication::v1::PublishArticleResponse response;
+  response.set_outcome(latest == nullptr ? syndication::v1::PublishArticleResponse::OUTCOME_CREATED
+                                         : syndication::v1::PublishArticleResponse::OUTCOME_UPDATED);
+  *response.mutable_article() = change.version;
+  change.response = response.SerializeAsString();
+  return change;
+}
+
+absl::StatusOr<storage::Change> DecideWithdraw(
+    const Article* latest, const syndication::v1::WithdrawArticleRequest& request,
+    absl::Time now, const SigningKey& key) {
+  if (latest == nullptr) {
+    return absl::NotFoundError(absl::StrCat("id: no article has id \"", request.id(), "\""));
+  }
+  if (latest->pubstatus() == syndication::v1::PUB_STATUS_CANCELED) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("id: story ", latest->id(), " was already killed at version ",
+                     latest->version()));
+  }
+  if (latest->pubstatus() == syndication::v1::PUB_STATUS_WITHHELD && !request.kill()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "id: story ", latest->id(), " is already withdrawn (version ", latest->version(),
+        "); set kill to kill it"));
+  }
+  SYNDICATE_RETURN_IF_ERROR(CheckEtag(latest, request.etag()));
+  const PubStatus status = request.kill() ? syndication::v1::PUB_STATUS_CANCELED
+                                          : syndication::v1::PUB_STATUS_WITHHELD;
+  storage::Change change =
+      MakeChange(Seal(Tombstone(*latest, status, request.reason()), latest, "", now, key),
+                 request.kill() ? syndication::v1::EVENT_TYPE_CANCELED
+                                : syndication::v1::EVENT_TYPE_WITHDRAWN);
+  syndication::v1::WithdrawArticleResponse response;
+  *response.mutable_article() = change.version;
+  change.response = response.SerializeAsString();
+  return change;
+}
+
+std::optional<storage::Change> DecideLiftEmbargo(const Article* latest, absl::Time now,
+                                                 const SigningKey& key) {
+  if (latest == nullptr || IsTombstone(*latest) || !latest->has_embargoed_until()) {
+    return std::nullopt;
+  }
+  const absl::Time embargo = ToAbslTime(latest->embargoed_until());
+  if (embargo > now || ToAbslTime(latest->version_created()) >= embargo) return std::nullopt;
+  // The same story, made again after the embargo: partners see it from this version on.
+  return MakeChange(Seal(*latest, latest, "", now, key),
+                    syndication::v1::EVENT_TYPE_EMBARGO_LIFTED);
+}
+
+std::optional<storage::Change> DecideExpire(const Article* latest, absl::Time now,
+                                            const SigningKey& key) {
+  if (latest == nullptr || IsTombstone(*latest) || !latest->has_expires_at() ||
+      ToAbslTime(latest->expires_at()) > now) {
+    return std::nullopt;
+  }
+  return MakeChange(
+      Seal(Tombstone(*latest, syndication::v1::PUB_STATUS_WITHHELD, kExpiredReason), latest, "",
+           now, key),
+      syndication::v1::EVENT_TYPE_EXPIRED);
+}
+
+bool UnderEmbargo(const Article& version, absl::Time now) {
+  if (!version.has_embargoed_until()) return false;
+  const absl::Time embargo = ToAbslTime(version.embargoed_until());
+  return embargo > now && embargo > ToAbslTime(version.version_created());
+}
+
+bool IsTombstone(const Article& version) {
+  return version.pubstatus() == syndication::v1::PUB_STATUS_WITHHELD ||
+         version.pubstatus() == syndication::v1::PUB_STATUS_CANCELED;
+}
+
+}  // namespace syndicate::server
