@@ -12,6 +12,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <stop_token>
 #include <string>
@@ -23,10 +24,12 @@
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "client/client.h"
 #include "client/error_info.h"
 #include "client/json.h"
+#include "common/timestamps.h"
 #include "common/utf8.h"
 #include "ingest/text_importer.h"
 
@@ -137,20 +140,66 @@ const char* OutcomeWord(syndication::v1::PublishArticleResponse::Outcome outcome
   }
 }
 
-// One line per story, for people: id, version, list time, credit line, headline.
-void PrintBrief(const syndication::v1::ListArticlesResponse& page) {
+// "CANCELED" for PUB_STATUS_CANCELED, and so on.
+std::string PubStatusWord(syndication::v1::PubStatus status) {
+  const std::string& name = syndication::v1::PubStatus_Name(status);
+  return std::string(absl::StripPrefix(name, "PUB_STATUS_"));
+}
+
+bool IsTombstone(const syndication::v1::Article& article) {
+  return article.pubstatus() == syndication::v1::PUB_STATUS_WITHHELD ||
+         article.pubstatus() == syndication::v1::PUB_STATUS_CANCELED;
+}
+
+// One line per story, for people: id, version, time, then the credit line and headline, or
+// for a tombstone its pubstatus and reason. The time is the list time, or version_created
+// when the list is in that order.
+void PrintBrief(const syndication::v1::ListArticlesResponse& page, bool by_version_created) {
   for (const syndication::v1::Article& article : page.articles()) {
-    const auto& when =
-        article.has_published_at() ? article.published_at() : article.first_created();
+    const auto& when = by_version_created      ? article.version_created()
+                       : article.has_published_at() ? article.published_at()
+                                                    : article.first_created();
     std::cout << article.id() << "  v" << article.version() << "  "
               << absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromUnixSeconds(when.seconds()),
                                   absl::UTCTimeZone())
-              << "  [" << article.attribution().credit_line() << "]  " << article.headline()
-              << "\n";
+              << "  ";
+    if (IsTombstone(article)) {
+      std::cout << PubStatusWord(article.pubstatus()) << ": " << article.withdrawal_reason();
+    } else {
+      std::cout << "[" << article.attribution().credit_line() << "]  " << article.headline();
+    }
+    std::cout << "\n";
   }
   if (!page.next_page_token().empty()) {
     std::cout << "next page: --page-token=" << page.next_page_token() << "\n";
   }
+}
+
+// Checks `article`'s signatures and prints the verdict on `out`: "signature: valid (key K)"
+// (with ", publisher key P" when its Source's key was checked too) and returns kExitOk, or
+// "signature: invalid: REASON" and returns kExitError. When the check could not be made
+// (the server could not be asked for its keys or the source), reports that error instead.
+int VerifyAndPrint(Client& client, const syndication::v1::Article& article, std::ostream& out) {
+  std::optional<syndication::v1::Source> source;
+  if (article.has_publisher_signature() && !IsTombstone(article)) {
+    auto found = client.GetSource(article.source_id());
+    if (!found.ok() && !absl::IsNotFound(found.status())) return Report(found.status());
+    // A source that is gone cannot vouch for the signature; the service's still can.
+    if (found.ok()) source = *std::move(found);
+  }
+  const absl::Status verified =
+      client.VerifyArticle(article, source.has_value() ? &*source : nullptr);
+  if (absl::IsInvalidArgument(verified)) {
+    out << "signature: invalid: " << verified.message() << std::endl;
+    return kExitError;
+  }
+  if (!verified.ok()) return Report(verified);
+  out << "signature: valid (key " << article.signature().key_id();
+  if (source.has_value() && !source->publisher_public_key().empty()) {
+    out << ", publisher key " << article.publisher_signature().key_id();
+  }
+  out << ")" << std::endl;
+  return kExitOk;
 }
 
 // The stream command's flags.
@@ -298,10 +347,35 @@ int main(int argc, char** argv) {
   source_list->add_option("--page-size", source_page_size, "Sources per page (0: 50)");
   source_list->add_option("--page-token", source_page_token, "next_page_token of a prior page");
 
-  // publish
+  // publish / withdraw
   std::string article_file;
+  std::string publish_correction;
+  std::string publish_etag;
+  std::string publish_request_id;
   CLI::App* publish = app.add_subcommand("publish", "Publish an Article given as protobuf JSON");
   publish->add_option("FILE", article_file, "An Article as protobuf JSON")->required();
+  CLI::Option* correction = publish->add_option(
+      "--correction", publish_correction,
+      "A correction note for this version (event CORRECTED); its time is now");
+  publish->add_option("--etag", publish_etag,
+                      "Publish only if the story is still at the version with this etag");
+  publish->add_option("--request-id", publish_request_id,
+                      "Makes a retry safe: a repeat gets the first response (default: random)");
+  std::string withdraw_id;
+  std::string withdraw_reason;
+  bool withdraw_kill = false;
+  std::string withdraw_etag;
+  std::string withdraw_request_id;
+  CLI::App* withdraw = app.add_subcommand(
+      "withdraw", "Withdraw a story (pubstatus WITHHELD), or kill it; prints the tombstone");
+  withdraw->add_option("ID", withdraw_id, "Article id")->required();
+  withdraw->add_option("--reason", withdraw_reason, "Why, shown to partners")->required();
+  withdraw->add_flag("--kill", withdraw_kill,
+                     "Kill it (pubstatus CANCELED): it can never be published again");
+  withdraw->add_option("--etag", withdraw_etag,
+                       "Withdraw only if the story is still at the version with this etag");
+  withdraw->add_option("--request-id", withdraw_request_id,
+                       "Makes a retry safe: a repeat gets the first response (default: random)");
 
   // import / convert
   ImportFlags import_flags;
@@ -330,12 +404,30 @@ int main(int argc, char** argv) {
   std::string convert_file;
   convert->add_option("FILE", convert_file, "A saved page")->required();
 
-  // get / list
+  // get / verify / versions / keys / list
   std::string get_id;
   int64_t get_version = 0;
+  bool get_verify = false;
   CLI::App* get = app.add_subcommand("get", "Print a story as JSON");
   get->add_option("ID", get_id, "Article id")->required();
   get->add_option("--version", get_version, "Version to get (0: the latest)");
+  get->add_flag("--verify", get_verify,
+                "Then check its signature; the verdict goes to stderr, exit 1 when invalid");
+  std::string verify_file;
+  CLI::App* verify = app.add_subcommand(
+      "verify", "Check the signature of a story saved as JSON against the server's keys");
+  verify->add_option("FILE", verify_file, "An Article as protobuf JSON, e.g. saved from get")
+      ->required();
+  std::string versions_id;
+  int versions_page_size = 0;
+  std::string versions_page_token;
+  CLI::App* versions =
+      app.add_subcommand("versions", "Print a page of a story's versions as JSON, oldest first");
+  versions->add_option("ID", versions_id, "Article id")->required();
+  versions->add_option("--page-size", versions_page_size, "Versions per page (0: 50, at most 500)");
+  versions->add_option("--page-token", versions_page_token, "next_page_token of a prior page");
+  CLI::App* keys =
+      app.add_subcommand("keys", "Print the public keys the server signs stories with as JSON");
   CLI::App* list = app.add_subcommand("list", "Print a page of stories as JSON, newest first");
   std::vector<std::string> list_sources;
   int list_page_size = 0;
@@ -346,6 +438,16 @@ int main(int argc, char** argv) {
                  "One line per story: id, version, list time, credit line and headline");
   list->add_option("--page-size", list_page_size, "Stories per page (0: 50, at most 500)");
   list->add_option("--page-token", list_page_token, "next_page_token of a prior page");
+  std::string list_order_by;
+  std::string list_updated_after;
+  bool list_show_withdrawn = false;
+  list->add_option("--order-by", list_order_by,
+                   "version_created: oldest change first, the order to catch up in");
+  list->add_option("--updated-after", list_updated_after,
+                   "With --order-by=version_created: only stories changed after this RFC 3339 "
+                   "time, e.g. 2026-03-01T12:00:00Z");
+  list->add_flag("--show-withdrawn", list_show_withdrawn,
+                 "Include withdrawn, killed and expired stories, as tombstones");
 
   // stream
   StreamFlags stream_flags;
@@ -450,13 +552,24 @@ int main(int argc, char** argv) {
     return kExitOk;
   }
   if (*publish) {
-    syndication::v1::Article article;
-    if (absl::Status read = syndicate::client::ReadJsonFile(article_file, &article); !read.ok()) {
+    syndication::v1::PublishArticleRequest request;
+    if (absl::Status read = syndicate::client::ReadJsonFile(article_file, request.mutable_article());
+        !read.ok()) {
       return Report(read);
     }
-    auto published = (*client)->PublishArticle(article);
+    if (correction->count() > 0) request.mutable_correction()->set_text(publish_correction);
+    request.set_etag(publish_etag);
+    request.set_request_id(publish_request_id);
+    auto published = (*client)->PublishArticle(request);
     if (!published.ok()) return Report(published.status());
     std::cout << syndicate::client::ToJson(*published, true) << "\n";
+    return kExitOk;
+  }
+  if (*withdraw) {
+    auto withdrawn = (*client)->WithdrawArticle(withdraw_id, withdraw_reason, withdraw_kill,
+                                                withdraw_etag, withdraw_request_id);
+    if (!withdrawn.ok()) return Report(withdrawn.status());
+    std::cout << syndicate::client::ToJson(withdrawn->article(), true) << "\n";
     return kExitOk;
   }
   if (*import_cmd) {
@@ -515,7 +628,32 @@ int main(int argc, char** argv) {
   if (*get) {
     auto article = (*client)->GetArticle(get_id, get_version);
     if (!article.ok()) return Report(article.status());
-    std::cout << syndicate::client::ToJson(*article, true) << "\n";
+    std::cout << syndicate::client::ToJson(*article, true) << std::endl;
+    // On stderr, so that `get --verify ID > story.json` saves the story alone.
+    if (get_verify) return VerifyAndPrint(**client, *article, std::cerr);
+    return kExitOk;
+  }
+  if (*verify) {
+    syndication::v1::Article article;
+    if (absl::Status read = syndicate::client::ReadJsonFile(verify_file, &article); !read.ok()) {
+      return Report(read);
+    }
+    return VerifyAndPrint(**client, article, std::cout);
+  }
+  if (*versions) {
+    syndication::v1::ListArticleVersionsRequest request;
+    request.set_id(versions_id);
+    request.set_page_size(versions_page_size);
+    request.set_page_token(versions_page_token);
+    auto page = (*client)->ListArticleVersions(request);
+    if (!page.ok()) return Report(page.status());
+    std::cout << syndicate::client::ToJson(*page, true) << "\n";
+    return kExitOk;
+  }
+  if (*keys) {
+    auto listed = (*client)->GetSigningKeys();
+    if (!listed.ok()) return Report(listed.status());
+    std::cout << syndicate::client::ToJson(*listed, true) << "\n";
     return kExitOk;
   }
   if (*list) {
@@ -523,10 +661,22 @@ int main(int argc, char** argv) {
     request.set_page_size(list_page_size);
     request.set_page_token(list_page_token);
     for (const std::string& id : list_sources) request.add_source_ids(id);
+    request.set_order_by(list_order_by);
+    if (!list_updated_after.empty()) {
+      absl::Time updated_after;
+      std::string error;
+      if (!absl::ParseTime(absl::RFC3339_full, list_updated_after, &updated_after, &error)) {
+        return Usage(absl::StrCat("--updated-after: ",
+                                  syndicate::QuoteForMessage(list_updated_after),
+                                  " is not an RFC 3339 time such as 2026-03-01T12:00:00Z"));
+      }
+      *request.mutable_updated_after() = syndicate::ToTimestamp(updated_after);
+    }
+    request.set_show_withdrawn(list_show_withdrawn);
     auto page = (*client)->ListArticles(request);
     if (!page.ok()) return Report(page.status());
     if (list_brief) {
-      PrintBrief(*page);
+      PrintBrief(*page, list_order_by == "version_created");
     } else {
       std::cout << syndicate::client::ToJson(*page, true) << "\n";
     }

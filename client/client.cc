@@ -19,9 +19,13 @@
 #include <utility>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
 #include "client/error_info.h"
+#include "common/article_signing.h"
 #include "google/protobuf/any.pb.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
@@ -212,6 +216,34 @@ class Backoff {
   std::mt19937_64 random_;
 };
 
+// A random (version 4) UUID, e.g. "0f8e2c1a-5b7d-4e3f-9a6b-1c2d3e4f5a6b": a request_id.
+// All 122 random bits come from std::random_device (the kernel's generator), not from a
+// seeded engine, whose few seed bits would make two clients' ids collide far too soon.
+std::string RandomUuid() {
+  std::random_device device;
+  const auto next64 = [&device] { return (uint64_t{device()} << 32) | uint64_t{device()}; };
+  const uint64_t high = (next64() & 0xFFFFFFFFFFFF0FFFull) | 0x0000000000004000ull;
+  const uint64_t low = (next64() & 0x3FFFFFFFFFFFFFFFull) | 0x8000000000000000ull;
+  return absl::StrFormat("%08x-%04x-%04x-%04x-%012x", high >> 32, (high >> 16) & 0xFFFF,
+                         high & 0xFFFF, low >> 48, low & 0xFFFFFFFFFFFFull);
+}
+
+bool IsTombstone(const syndication::v1::Article& article) {
+  return article.pubstatus() == syndication::v1::PUB_STATUS_WITHHELD ||
+         article.pubstatus() == syndication::v1::PUB_STATUS_CANCELED;
+}
+
+// A VerifySignature error about the publisher's signature: its message names the field
+// publisher_signature instead of signature, so it is not mistaken for the service's.
+absl::Status AsPublisherSignature(const absl::Status& status) {
+  if (status.ok()) return status;
+  absl::string_view message = status.message();
+  if (absl::ConsumePrefix(&message, "signature")) {
+    return absl::Status(status.code(), absl::StrCat("publisher_signature", message));
+  }
+  return absl::Status(status.code(), absl::StrCat("publisher_signature: ", message));
+}
+
 }  // namespace
 
 absl::Status FromGrpcStatus(const grpc::Status& status) {
@@ -258,12 +290,34 @@ absl::StatusOr<syndication::v1::Source> Client::UpsertSource(
 }
 
 absl::StatusOr<syndication::v1::PublishArticleResponse> Client::PublishArticle(
+    const syndication::v1::PublishArticleRequest& request) {
+  syndication::v1::PublishArticleRequest sent = request;
+  if (sent.request_id().empty()) sent.set_request_id(RandomUuid());
+  return Invoke<syndication::v1::PublishArticleRequest, syndication::v1::PublishArticleResponse>(
+      sent, [&](auto* context, const auto& r, auto* response) {
+        return publishing_->PublishArticle(context, r, response);
+      });
+}
+
+absl::StatusOr<syndication::v1::PublishArticleResponse> Client::PublishArticle(
     const syndication::v1::Article& article) {
   syndication::v1::PublishArticleRequest request;
   *request.mutable_article() = article;
-  return Invoke<syndication::v1::PublishArticleRequest, syndication::v1::PublishArticleResponse>(
+  return PublishArticle(request);
+}
+
+absl::StatusOr<syndication::v1::WithdrawArticleResponse> Client::WithdrawArticle(
+    absl::string_view id, absl::string_view reason, bool kill, absl::string_view etag,
+    absl::string_view request_id) {
+  syndication::v1::WithdrawArticleRequest request;
+  request.set_id(std::string(id));
+  request.set_reason(std::string(reason));
+  request.set_kill(kill);
+  request.set_etag(std::string(etag));
+  request.set_request_id(request_id.empty() ? RandomUuid() : std::string(request_id));
+  return Invoke<syndication::v1::WithdrawArticleRequest, syndication::v1::WithdrawArticleResponse>(
       request, [&](auto* context, const auto& r, auto* response) {
-        return publishing_->PublishArticle(context, r, response);
+        return publishing_->WithdrawArticle(context, r, response);
       });
 }
 
@@ -275,6 +329,68 @@ absl::StatusOr<syndication::v1::Article> Client::GetArticle(absl::string_view id
       request, [&](auto* context, const auto& r, auto* response) {
         return syndication_->GetArticle(context, r, response);
       });
+}
+
+absl::StatusOr<syndication::v1::ListArticleVersionsResponse> Client::ListArticleVersions(
+    const syndication::v1::ListArticleVersionsRequest& request) {
+  return Invoke<syndication::v1::ListArticleVersionsRequest,
+                syndication::v1::ListArticleVersionsResponse>(
+      request, [&](auto* context, const auto& r, auto* response) {
+        return syndication_->ListArticleVersions(context, r, response);
+      });
+}
+
+absl::StatusOr<syndication::v1::GetSigningKeysResponse> Client::GetSigningKeys() {
+  absl::StatusOr<syndication::v1::GetSigningKeysResponse> keys =
+      Invoke<syndication::v1::GetSigningKeysRequest, syndication::v1::GetSigningKeysResponse>(
+          syndication::v1::GetSigningKeysRequest(),
+          [&](auto* context, const auto& r, auto* response) {
+            return syndication_->GetSigningKeys(context, r, response);
+          });
+  if (!keys.ok()) return keys;
+  std::map<std::string, std::string> listed;
+  for (const syndication::v1::SigningKey& key : keys->keys()) {
+    listed.emplace(key.key_id(), key.public_key());
+  }
+  std::lock_guard<std::mutex> lock(keys_mu_);
+  keys_ = std::move(listed);
+  return keys;
+}
+
+absl::StatusOr<std::string> Client::PublicKey(const std::string& key_id) {
+  {
+    std::lock_guard<std::mutex> lock(keys_mu_);
+    if (auto it = keys_.find(key_id); it != keys_.end()) return it->second;
+  }
+  absl::StatusOr<syndication::v1::GetSigningKeysResponse> keys = GetSigningKeys();
+  if (!keys.ok()) return keys.status();
+  for (const syndication::v1::SigningKey& key : keys->keys()) {
+    if (key.key_id() == key_id) return key.public_key();
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("signature.key_id: unknown key \"", absl::CHexEscape(key_id),
+                   "\": the service does not list it among its ", keys->keys_size(),
+                   " signing keys"));
+}
+
+absl::Status Client::VerifyArticle(const syndication::v1::Article& article,
+                                   const syndication::v1::Source* publisher) {
+  if (!article.has_signature()) return absl::InvalidArgumentError("signature: is missing");
+  absl::StatusOr<std::string> key = PublicKey(article.signature().key_id());
+  if (!key.ok()) return key.status();
+  if (absl::Status verified = syndicate::VerifyArticle(article, *key); !verified.ok()) {
+    return verified;
+  }
+  if (publisher == nullptr || publisher->publisher_public_key().empty() || IsTombstone(article)) {
+    return absl::OkStatus();
+  }
+  if (!article.has_publisher_signature()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("publisher_signature: is missing, but source \"", publisher->id(),
+                     "\" has a publisher_public_key"));
+  }
+  return AsPublisherSignature(VerifySignature(
+      PublisherBytes(article), article.publisher_signature(), publisher->publisher_public_key()));
 }
 
 absl::StatusOr<syndication::v1::BatchGetArticlesResponse> Client::BatchGetArticles(

@@ -4,8 +4,15 @@
 //
 // Retries: UNAVAILABLE is retried by gRPC itself (service-config retry policy: up to 4
 // attempts, exponential backoff from 0.2 s) for every unary method, which is safe because
-// every one is idempotent: reads trivially, UpsertSource by id, PublishArticle by
-// (source_id, external_id). Subscribe reconnects by itself (see there).
+// every one is idempotent: reads trivially, UpsertSource by id, and PublishArticle and
+// WithdrawArticle by their request_id (AIP-155), which the client fills with a random UUID
+// when the caller leaves it empty, so a retry of a call the server did carry out gets the
+// first response instead of a second correction or an "already withdrawn" error.
+// Subscribe reconnects by itself (see there).
+//
+// Signatures: VerifyArticle checks a story against the keys GetSigningKeys lists
+// (common/article_signing.h has the signed bytes), and optionally against its publisher's
+// own key.
 #ifndef SYNDICATE_CLIENT_CLIENT_H_
 #define SYNDICATE_CLIENT_CLIENT_H_
 
@@ -13,11 +20,15 @@
 #include <grpcpp/support/status.h>
 
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <stop_token>
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
@@ -84,9 +95,24 @@ class Client {
   // its errors), DEADLINE_EXCEEDED when options.deadline passed, or UNAVAILABLE when the
   // server could not be reached.
   absl::StatusOr<syndication::v1::Source> UpsertSource(const syndication::v1::Source& source);
+  // A request_id left empty is filled with a random UUID (see the retries note above).
+  absl::StatusOr<syndication::v1::PublishArticleResponse> PublishArticle(
+      const syndication::v1::PublishArticleRequest& request);
+  // PublishArticle of {article}: no correction, no etag, a random request_id.
   absl::StatusOr<syndication::v1::PublishArticleResponse> PublishArticle(
       const syndication::v1::Article& article);
+  // WithdrawArticle: withholds the story `id` (pubstatus WITHHELD), or kills it (CANCELED)
+  // when `kill`, giving partners `reason`. `etag`: act only if the story is still at that
+  // version (ABORTED otherwise); empty for any. `request_id`: empty for a random UUID.
+  // Returns the response holding the tombstone version just stored.
+  absl::StatusOr<syndication::v1::WithdrawArticleResponse> WithdrawArticle(
+      absl::string_view id, absl::string_view reason, bool kill = false,
+      absl::string_view etag = "", absl::string_view request_id = "");
   absl::StatusOr<syndication::v1::Article> GetArticle(absl::string_view id, int64_t version = 0);
+  absl::StatusOr<syndication::v1::ListArticleVersionsResponse> ListArticleVersions(
+      const syndication::v1::ListArticleVersionsRequest& request);
+  // The service's public keys, current first. Also refreshes the cache VerifyArticle uses.
+  absl::StatusOr<syndication::v1::GetSigningKeysResponse> GetSigningKeys();
   absl::StatusOr<syndication::v1::BatchGetArticlesResponse> BatchGetArticles(
       const std::vector<std::string>& ids);
   absl::StatusOr<syndication::v1::ListArticlesResponse> ListArticles(
@@ -94,6 +120,26 @@ class Client {
   absl::StatusOr<syndication::v1::Source> GetSource(absl::string_view id);
   absl::StatusOr<syndication::v1::ListSourcesResponse> ListSources(
       const syndication::v1::ListSourcesRequest& request);
+
+  // Checks that `article` (a version as GetArticle, ListArticles, a stream event or a
+  // PublishArticle or WithdrawArticle response gave it, or as saved from one of them) is
+  // what the service signed: its content_hash matches its signed bytes and its signature
+  // verifies with the service key signature.key_id names. Tombstones are signed too.
+  // The keys come from GetSigningKeys, cached for the Client's lifetime; a key id not in
+  // the cache fetches them again once (a rotation since), so a call costs at most one RPC.
+  //
+  // With `publisher` (the story's Source, e.g. from GetSource) holding a
+  // publisher_public_key, the article's publisher_signature must also verify with that key
+  // over common's PublisherBytes; tombstones carry no publisher signature and are exempt.
+  // Without `publisher`, or when it has no key, a publisher_signature is not checked.
+  //
+  // OK when every check passes. INVALID_ARGUMENT when the article does not verify, the
+  // message naming the check: "signature: is missing", "signature.key_id: unknown key …"
+  // (the service does not list it), "content_hash: does not match …", "signature: does not
+  // verify …", "publisher_signature: …" (missing, or as for signature). Any other code is
+  // GetSigningKeys' error: nothing was decided.
+  absl::Status VerifyArticle(const syndication::v1::Article& article,
+                             const syndication::v1::Source* publisher = nullptr);
 
   // Takes one response of a stream. OK: the response is handled (its cursor becomes the
   // resume point and is saved to cursor_file). Any other status: it is not; Subscribe ends
@@ -143,10 +189,18 @@ class Client {
   template <typename Request, typename Response, typename Call>
   absl::StatusOr<Response> Invoke(const Request& request, Call call);
 
+  // The public key with id `key_id`: from the cache, else from a fresh GetSigningKeys.
+  // INVALID_ARGUMENT when the service does not list it.
+  absl::StatusOr<std::string> PublicKey(const std::string& key_id);
+
   const ClientOptions options_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<syndication::v1::PublishingService::Stub> publishing_;
   std::unique_ptr<syndication::v1::SyndicationService::Stub> syndication_;
+
+  std::mutex keys_mu_;
+  // key_id → 32-byte public key, as the last GetSigningKeys listed them.
+  std::map<std::string, std::string> keys_ ABSL_GUARDED_BY(keys_mu_);
 };
 
 }  // namespace syndicate::client

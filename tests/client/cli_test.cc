@@ -15,6 +15,7 @@
 #include "gtest/gtest.h"
 #include "syndication/v1/publishing_service.pb.h"
 #include "syndication/v1/syndication_service.pb.h"
+#include "tests/client/cli_testing.h"
 #include "tests/client/testing.h"
 #include "tests/testing/paths.h"
 #include "tests/testing/status_matchers.h"
@@ -24,28 +25,16 @@ namespace syndicate {
 namespace {
 
 using ::syndicate::testing::IsOk;
-using ::syndicate::testing::Run;
 using ::syndicate::testing::RunResult;
 using ::syndicate::testing::SequenceOf;
 using ::syndicate::testing::SourceDir;
+using ::syndicate::testing::StreamLines;
+using ::syndicate::testing::Syndicate;
+using ::syndicate::testing::WriteFile;
 using ::testing::HasSubstr;
 
 std::string Fixture(const std::string& name) {
   return SourceDir() + "/tests/ingest/testdata/" + name;
-}
-
-void WriteFile(const std::string& path, const std::string& content) {
-  std::ofstream out(path, std::ios::binary);
-  out << content;
-}
-
-RunResult Syndicate(std::vector<std::string> args, const std::string& server = "") {
-  args.insert(args.begin(), SYNDICATE_PATH);
-  std::vector<std::string> env;
-  if (!server.empty()) env.push_back("SYNDICATE_SERVER=" + server);
-  auto result = Run(args, env);
-  EXPECT_THAT(result, IsOk());
-  return result.ok() ? *result : RunResult{};
 }
 
 TEST(CliOffline, ConvertPrintsTheArticleAsJsonWithoutAServer) {
@@ -284,17 +273,6 @@ TEST_F(CliWithServerTest, ImportStopsWhenTheServerGoesAway) {
   // The source lookup is the first call, so nothing is attempted.
   EXPECT_THAT(imported.err, ::testing::StartsWith("syndicate: UNAVAILABLE: "));
   EXPECT_EQ(imported.out, "");
-}
-
-// The responses `syndicate stream` printed, one per line.
-std::vector<syndication::v1::StreamArticlesResponse> StreamLines(const std::string& out) {
-  std::vector<syndication::v1::StreamArticlesResponse> responses;
-  for (absl::string_view line : absl::StrSplit(out, '\n', absl::SkipEmpty())) {
-    syndication::v1::StreamArticlesResponse response;
-    EXPECT_THAT(client::ParseJson(line, "stdout", &response), IsOk()) << line;
-    responses.push_back(response);
-  }
-  return responses;
 }
 
 // The article ids an import printed, in file order.

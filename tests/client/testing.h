@@ -8,6 +8,7 @@
 #include <sstream>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/numbers.h"
@@ -22,13 +23,17 @@ struct Syndicated {
   std::string address;
 };
 
-// Starts syndicated on `data_dir` listening on `listen` and waits for the address it prints.
-// Restarting on the address of a server that just ended keeps the port, so that clients of
-// the old server reach the new one. Errors of Subprocess::Start and ReadLine.
+// Starts syndicated on `data_dir` listening on `listen`, with `extra_flags` (e.g.
+// "--signing-key-file=…"), and waits for the address it prints. Restarting on the address
+// of a server that just ended keeps the port, so that clients of the old server reach the
+// new one. Errors of Subprocess::Start and ReadLine.
 inline absl::StatusOr<Syndicated> StartSyndicated(const std::string& data_dir,
-                                                  const std::string& listen = "127.0.0.1:0") {
-  absl::StatusOr<Subprocess> process =
-      Subprocess::Start({SYNDICATED_PATH, "--listen=" + listen, "--data-dir=" + data_dir});
+                                                  const std::string& listen = "127.0.0.1:0",
+                                                  const std::vector<std::string>& extra_flags = {}) {
+  std::vector<std::string> argv = {SYNDICATED_PATH, "--listen=" + listen,
+                                   "--data-dir=" + data_dir};
+  argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
+  absl::StatusOr<Subprocess> process = Subprocess::Start(argv);
   if (!process.ok()) return process.status();
   absl::StatusOr<std::string> address = process->ReadLine(absl::Seconds(60));
   if (!address.ok()) return address.status();
