@@ -1,7 +1,6 @@
 #include "server/stream_service.h"
 
 #include <algorithm>
-#include <deque>
 #include <functional>
 #include <optional>
 #include <string>
@@ -92,19 +91,20 @@ class StreamSession final : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
     }
   }
 
+  // Runs the queued tasks in order, taking them a batch at a time; tasks posted meanwhile
+  // form the next batch.
   void Drain() {
     while (true) {
-      Task task;
+      std::vector<Task> batch;
       {
         std::lock_guard<std::mutex> lock(strand_mu_);
         if (strand_.empty()) {
           strand_running_ = false;
           return;
         }
-        task = std::move(strand_.front());
-        strand_.pop_front();
+        batch.swap(strand_);
       }
-      task(*this);
+      for (Task& task : batch) task(*this);
     }
   }
 
@@ -123,15 +123,16 @@ class StreamSession final : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
   void Advance() {
     if (finished_ || write_in_flight_ || shutting_down_ || deferred_end_.has_value()) return;
     const FeedReader& reader = *service_->reader_;
-    if (pending_.empty()) {
+    if (!HasPending()) {
       absl::StatusOr<FeedBatch> batch =
           reader.Read(plan_.filter, scanned_, service_->options_.batch_records);
       if (!batch.ok()) return End(batch.status());
       scanned_ = batch->scanned_to;
-      for (storage::FeedRecord& record : batch->matched) pending_.push_back(std::move(record));
-      // Nothing matched up to scanned_: the stream has delivered everything up to there.
-      if (pending_.empty()) delivered_ = scanned_;
-      if (pending_.empty()) {
+      pending_ = std::move(batch->matched);
+      next_pending_ = 0;
+      if (!HasPending()) {
+        // Nothing matched up to scanned_: the stream has delivered everything up to there.
+        delivered_ = scanned_;
         if (scanned_ < batch->head) return Post([](StreamSession& s) { s.Advance(); });
         if (!caught_up_sent_) {
           caught_up_sent_ = true;
@@ -149,10 +150,15 @@ class StreamSession final : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
                                              }));
       }
     }
-    absl::StatusOr<syndication::v1::ArticleEvent> event = reader.Event(pending_.front());
+    const storage::FeedRecord& record = pending_[next_pending_];
+    absl::StatusOr<syndication::v1::ArticleEvent> event = reader.Event(record);
     if (!event.ok()) return End(event.status());
-    const uint64_t sequence = pending_.front().sequence();
-    pending_.pop_front();
+    const uint64_t sequence = record.sequence();
+    // An idle stream holds no batch: a few hundred bytes each, times thousands of streams.
+    if (++next_pending_ == pending_.size()) {
+      pending_ = {};
+      next_pending_ = 0;
+    }
     StreamArticlesResponse response;
     *response.mutable_event() = *std::move(event);
     Write(response, sequence);
@@ -160,10 +166,11 @@ class StreamSession final : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
 
   void WriteDone(bool ok) {
     write_in_flight_ = false;
+    buffer_.Clear();
     if (ok) {
       if (in_flight_sequence_ != 0) delivered_ = in_flight_sequence_;
       // With nothing pending, every record up to scanned_ was written or filtered out.
-      if (pending_.empty()) delivered_ = std::max(delivered_, scanned_);
+      if (!HasPending()) delivered_ = std::max(delivered_, scanned_);
     }
     if (deferred_end_.has_value()) return End(*std::exchange(deferred_end_, std::nullopt));
     if (!ok) return End(absl::CancelledError("the client went away"));
@@ -216,6 +223,8 @@ class StreamSession final : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
 
   // --- Helpers ---------------------------------------------------------------------------
 
+  bool HasPending() const { return next_pending_ < pending_.size(); }
+
   void Write(const StreamArticlesResponse& response, uint64_t sequence) {
     if (absl::Status encoded = EncodeResponse(response, &buffer_); !encoded.ok()) {
       return End(encoded);
@@ -241,14 +250,16 @@ class StreamSession final : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
   const StreamPlan plan_;
 
   std::mutex strand_mu_;
-  std::deque<Task> strand_ ABSL_GUARDED_BY(strand_mu_);
+  // Vectors, not deques: an empty std::deque already holds a block, and streams are many.
+  std::vector<Task> strand_ ABSL_GUARDED_BY(strand_mu_);
   bool strand_running_ ABSL_GUARDED_BY(strand_mu_) = false;
 
   // Strand-only state.
   std::shared_ptr<StreamSession> self_;
   uint64_t delivered_;                       // every matching event up to here has been written
   uint64_t scanned_;                         // every record up to here has been read and filtered
-  std::deque<storage::FeedRecord> pending_;  // matched, not yet written; at most a batch
+  std::vector<storage::FeedRecord> pending_;  // matched; those from next_pending_ not yet written
+  size_t next_pending_ = 0;
   bool caught_up_sent_ = false;
   bool waiting_ = false;  // registered with the FeedHub
   bool write_in_flight_ = false;

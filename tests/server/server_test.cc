@@ -176,6 +176,15 @@ TEST_F(ServerTest, AFourMegabyteStoryIsRefusedNamingItsLargestField) {
   EXPECT_EQ(store_->FeedHead(), 0u);
 }
 
+// The transport's limit still holds past it: the request is not read at all.
+TEST_F(ServerTest, ARequestOverTheEightMebibyteLimitIsResourceExhausted) {
+  Article article = ExampleArticle("too-huge");
+  article.set_body_text(std::string(9 * 1024 * 1024, 'b'));
+  EXPECT_THAT(client_->PublishArticle(article),
+              StatusIs(absl::StatusCode::kResourceExhausted, ::testing::_));
+  EXPECT_EQ(store_->FeedHead(), 0u);
+}
+
 TEST_F(ServerTest, GarbageRequestBytesAreInvalidArgument) {
   const grpc::Status status =
       RawCall("/syndication.v1.PublishingService/PublishArticle", std::string("\x0a\x64\x01", 3));
