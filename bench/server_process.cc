@@ -1,0 +1,202 @@
+#include "bench/server_process.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "bench/system_info.h"
+
+namespace syndicate::bench {
+namespace {
+
+int PollMilliseconds(absl::Duration timeout) {
+  if (timeout == absl::InfiniteDuration()) return -1;
+  return static_cast<int>(std::max<int64_t>(0, absl::ToInt64Milliseconds(timeout)));
+}
+
+// Reads up to the first newline from `fd` within `timeout`. DEADLINE_EXCEEDED when no line
+// came in time; UNAVAILABLE when the writer closed it first.
+absl::StatusOr<std::string> ReadLine(int fd, absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  std::string line;
+  while (true) {
+    pollfd ready{fd, POLLIN, 0};
+    const int polled = poll(&ready, 1, PollMilliseconds(deadline - absl::Now()));
+    if (polled < 0 && errno == EINTR) continue;
+    if (polled == 0) return absl::DeadlineExceededError("no line in time");
+    std::array<char, 256> buffer;
+    const ssize_t got = read(fd, buffer.data(), buffer.size());
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) return absl::UnavailableError("stdout closed");
+    line.append(buffer.data(), static_cast<size_t>(got));
+    if (const size_t newline = line.find('\n'); newline != std::string::npos) {
+      line.resize(newline);
+      return line;
+    }
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
+    const ServerProcessOptions& options) {
+  const char* tmpdir = std::getenv("TMPDIR");
+  std::string directory = absl::StrCat(tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp",
+                                       "/syndicate-bench-XXXXXX");
+  if (mkdtemp(directory.data()) == nullptr) {
+    return absl::InternalError(absl::StrCat("mkdtemp(", directory, "): ", std::strerror(errno)));
+  }
+  const std::string log_path = directory + "/syndicated.log";
+  std::vector<std::string> args = {options.binary, "--listen=127.0.0.1:0",
+                                   absl::StrCat("--data-dir=", directory, "/data")};
+  args.insert(args.end(), options.extra_args.begin(), options.extra_args.end());
+
+  // Everything the child needs is prepared here: between fork and exec it only makes
+  // system calls, since the parent has threads.
+  std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
+  for (std::string& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  cpu_set_t cpus;
+  CPU_ZERO(&cpus);
+  for (int cpu : options.cpus) CPU_SET(cpu, &cpus);
+  const int log_fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  const int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  std::array<int, 2> out = {-1, -1};
+  if (log_fd < 0 || null_fd < 0 || pipe2(out.data(), O_CLOEXEC) != 0) {
+    const int error = errno;
+    for (int fd : {log_fd, null_fd, out[0], out[1]}) {
+      if (fd >= 0) close(fd);
+    }
+    std::error_code ignored;
+    std::filesystem::remove_all(directory, ignored);
+    return absl::InternalError(
+        absl::StrCat("cannot prepare ", log_path, ": ", std::strerror(error)));
+  }
+
+  const pid_t pid = fork();
+  if (pid == 0) {
+    // The server dies with this process, so an interrupted benchmark leaves nothing running.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (!options.cpus.empty()) sched_setaffinity(0, sizeof(cpus), &cpus);
+    dup2(null_fd, STDIN_FILENO);
+    dup2(out[1], STDOUT_FILENO);
+    dup2(log_fd, STDERR_FILENO);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  const int fork_error = errno;
+  close(out[1]);
+  close(log_fd);
+  close(null_fd);
+  if (pid < 0) {
+    close(out[0]);
+    std::error_code ignored;
+    std::filesystem::remove_all(directory, ignored);
+    return absl::InternalError(absl::StrCat("fork: ", std::strerror(fork_error)));
+  }
+  const int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+  std::unique_ptr<ServerProcess> server(new ServerProcess(directory, pid, pidfd, out[0]));
+  if (pidfd < 0) {
+    return absl::InternalError(absl::StrCat("pidfd_open: ", std::strerror(errno)));
+  }
+
+  absl::StatusOr<std::string> line = ReadLine(server->stdout_fd_, options.start_timeout);
+  if (!line.ok()) {
+    return absl::UnavailableError(absl::StrCat(options.binary, " did not start (",
+                                               line.status().message(), "); its log ends:\n",
+                                               server->LogTail(20)));
+  }
+  server->address_ = *std::move(line);
+  return server;
+}
+
+ServerProcess::~ServerProcess() {
+  if (!reaped_) {
+    kill(pid_, SIGKILL);
+    WaitForExit(absl::InfiniteDuration());
+  }
+  if (pidfd_ >= 0) close(pidfd_);
+  close(stdout_fd_);
+  std::error_code ignored;
+  std::filesystem::remove_all(directory_, ignored);
+}
+
+absl::StatusOr<int64_t> ServerProcess::RssBytes() const {
+  return ReadProcStatusBytes(pid_, "VmRSS");
+}
+
+absl::StatusOr<int64_t> ServerProcess::PeakRssBytes() const {
+  return ReadProcStatusBytes(pid_, "VmHWM");
+}
+
+absl::StatusOr<double> ServerProcess::CpuSeconds() const { return ProcessCpuSeconds(pid_); }
+
+bool ServerProcess::WaitForExit(absl::Duration timeout) {
+  if (reaped_) return true;
+  const absl::Time deadline = absl::Now() + timeout;
+  // Without a pidfd (pidfd_open failed at start) only a blocking wait is possible.
+  while (pidfd_ >= 0) {
+    pollfd exited{pidfd_, POLLIN, 0};
+    const int polled = poll(&exited, 1, PollMilliseconds(deadline - absl::Now()));
+    if (polled < 0 && errno == EINTR) continue;
+    if (polled == 0) return false;
+    break;
+  }
+  while (waitpid(pid_, &wait_status_, 0) < 0 && errno == EINTR) {
+  }
+  reaped_ = true;
+  return true;
+}
+
+absl::Status ServerProcess::Stop(absl::Duration grace) {
+  bool killed = false;
+  if (!reaped_) {
+    kill(pid_, SIGTERM);
+    if (!WaitForExit(grace)) {
+      kill(pid_, SIGKILL);
+      WaitForExit(absl::InfiniteDuration());
+      killed = true;
+    }
+  }
+  if (killed) {
+    return absl::DeadlineExceededError(
+        absl::StrCat("syndicated did not stop within ", absl::FormatDuration(grace),
+                     " of SIGTERM and was killed; its log ends:\n", LogTail(20)));
+  }
+  if (WIFEXITED(wait_status_) && WEXITSTATUS(wait_status_) == 0) return absl::OkStatus();
+  const std::string how = WIFEXITED(wait_status_)
+                              ? absl::StrCat("exited with status ", WEXITSTATUS(wait_status_))
+                              : absl::StrCat("was killed by signal ", WTERMSIG(wait_status_));
+  return absl::InternalError(absl::StrCat("syndicated ", how, "; its log ends:\n", LogTail(20)));
+}
+
+std::string ServerProcess::LogTail(int lines) const {
+  std::ifstream in(directory_ + "/syndicated.log");
+  std::deque<std::string> tail;
+  std::string line;
+  while (std::getline(in, line)) {
+    tail.push_back(line);
+    if (tail.size() > static_cast<size_t>(lines)) tail.pop_front();
+  }
+  return absl::StrJoin(tail, "\n");
+}
+
+}  // namespace syndicate::bench

@@ -1,0 +1,86 @@
+// A syndicated process started for one benchmark run: a fresh temporary data directory,
+// 127.0.0.1 with a port the server picks, optionally pinned to CPUs, its stderr kept in a
+// log file beside the data. The directory is removed when the handle goes away.
+#ifndef SYNDICATE_BENCH_SERVER_PROCESS_H_
+#define SYNDICATE_BENCH_SERVER_PROCESS_H_
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace syndicate::bench {
+
+struct ServerProcessOptions {
+  // Path of the syndicated binary. Required.
+  std::string binary;
+  // CPUs the server (every one of its threads) runs on; empty means unpinned. Default: empty.
+  std::vector<int> cpus;
+  // Further flags for syndicated, e.g. "--max-streams=50000". Default: none.
+  std::vector<std::string> extra_args;
+  // How long the server may take to print its address. Default: 30 s.
+  absl::Duration start_timeout = absl::Seconds(30);
+};
+
+class ServerProcess {
+ public:
+  // Creates a temporary directory under $TMPDIR (else /tmp), starts the server with
+  // --listen=127.0.0.1:0 and --data-dir inside it, and waits for the address it prints.
+  // INTERNAL when the directory or the process cannot be created; UNAVAILABLE when the
+  // server exits or prints nothing within options.start_timeout (the message holds the
+  // end of its log).
+  static absl::StatusOr<std::unique_ptr<ServerProcess>> Start(const ServerProcessOptions& options);
+
+  // Kills the server (SIGKILL) if it is still running, reaps it, removes the directory.
+  ~ServerProcess();
+
+  ServerProcess(const ServerProcess&) = delete;
+  ServerProcess& operator=(const ServerProcess&) = delete;
+
+  // "127.0.0.1:PORT".
+  const std::string& address() const { return address_; }
+  pid_t pid() const { return pid_; }
+
+  // Resident set size now (VmRSS) and at its peak (VmHWM), in bytes. NOT_FOUND once the
+  // process has exited.
+  absl::StatusOr<int64_t> RssBytes() const;
+  absl::StatusOr<int64_t> PeakRssBytes() const;
+
+  // CPU time (user + system) the server has used so far, in seconds. NOT_FOUND once the
+  // process has exited.
+  absl::StatusOr<double> CpuSeconds() const;
+
+  // Asks the server to stop (SIGTERM) and waits up to `grace` for it; kills it after that.
+  // OK when it exited with status 0; INTERNAL naming the exit status (and the end of its
+  // log) otherwise; DEADLINE_EXCEEDED when it had to be killed. Idempotent.
+  absl::Status Stop(absl::Duration grace);
+
+  // The last `lines` lines of the server's stderr.
+  std::string LogTail(int lines) const;
+
+ private:
+  ServerProcess(std::string directory, pid_t pid, int pidfd, int stdout_fd)
+      : directory_(std::move(directory)), pid_(pid), pidfd_(pidfd), stdout_fd_(stdout_fd) {}
+
+  // Waits up to `timeout` for the process to exit and reaps it. Returns true once reaped.
+  bool WaitForExit(absl::Duration timeout);
+
+  const std::string directory_;
+  const pid_t pid_;
+  const int pidfd_;      // a pidfd of the server: readable once it has exited
+  const int stdout_fd_;  // the read end of the server's stdout, open while it runs
+  std::string address_;
+  bool reaped_ = false;
+  int wait_status_ = 0;
+};
+
+}  // namespace syndicate::bench
+
+#endif  // SYNDICATE_BENCH_SERVER_PROCESS_H_

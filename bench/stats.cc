@@ -1,0 +1,49 @@
+#include "bench/stats.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "absl/strings/str_format.h"
+
+namespace syndicate::bench {
+namespace {
+
+// Nearest rank of percentile `p` (0 < p ≤ 100) among `count` sorted samples, 0-based.
+size_t Rank(double p, size_t count) {
+  const auto rank = static_cast<size_t>(std::ceil(p / 100.0 * static_cast<double>(count)));
+  return std::clamp<size_t>(rank, 1, count) - 1;
+}
+
+double Milliseconds(int64_t nanoseconds) { return static_cast<double>(nanoseconds) / 1e6; }
+
+}  // namespace
+
+LatencySummary Summarize(std::vector<int64_t>* samples_ns) {
+  LatencySummary summary;
+  if (samples_ns->empty()) return summary;
+  std::sort(samples_ns->begin(), samples_ns->end());
+  const size_t count = samples_ns->size();
+  summary.count = static_cast<int64_t>(count);
+  summary.p50_ms = Milliseconds((*samples_ns)[Rank(50, count)]);
+  summary.p99_ms = Milliseconds((*samples_ns)[Rank(99, count)]);
+  summary.max_ms = Milliseconds(samples_ns->back());
+  return summary;
+}
+
+std::string FormatMib(int64_t bytes) {
+  return absl::StrFormat("%.1f", static_cast<double>(bytes) / (1024.0 * 1024.0));
+}
+
+std::string FormatNumber(double value, int decimals) {
+  const std::string digits = absl::StrFormat("%.*f", decimals, std::fabs(value));
+  const size_t integer_end = std::min(digits.find('.'), digits.size());
+  std::string out = value < 0 ? "-" : "";
+  for (size_t i = 0; i < integer_end; ++i) {
+    if (i > 0 && (integer_end - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  out.append(digits, integer_end, std::string::npos);
+  return out;
+}
+
+}  // namespace syndicate::bench

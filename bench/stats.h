@@ -1,0 +1,32 @@
+// Summaries of measured samples for syndicate-bench tables.
+#ifndef SYNDICATE_BENCH_STATS_H_
+#define SYNDICATE_BENCH_STATS_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace syndicate::bench {
+
+// Percentiles of a set of durations, in milliseconds.
+struct LatencySummary {
+  int64_t count = 0;
+  double p50_ms = 0;
+  double p99_ms = 0;
+  double max_ms = 0;
+};
+
+// Summarizes `samples_ns` (nanoseconds; reordered in place). Percentiles are nearest-rank:
+// the smallest sample with at least p% of the samples at or below it. All zero when empty.
+LatencySummary Summarize(std::vector<int64_t>* samples_ns);
+
+// `bytes` in MiB with one decimal, e.g. "37.4".
+std::string FormatMib(int64_t bytes);
+
+// `value` with `decimals` digits after the point and thousands separators in the integer
+// part, e.g. FormatNumber(12345.678, 1) == "12,345.7".
+std::string FormatNumber(double value, int decimals);
+
+}  // namespace syndicate::bench
+
+#endif  // SYNDICATE_BENCH_STATS_H_
