@@ -4,8 +4,14 @@
 # installs what is missing, builds, starts syndicated on 127.0.0.1 with its store in a
 # temporary directory, registers a source, opens a partner's live stream, imports the
 # example pages in examples/ plus any FILE given (pages saved as text), shows the events
-# the stream received, a partner listing the stories and getting one with its attribution,
-# then stops the server and removes the directory.
+# the stream received, a partner listing the stories, getting one with its attribution and
+# verifying its signature, and a tampered copy failing the check. Then a story's life: a
+# corrected page (examples/corrected/) republished with a correction note reaches the
+# stream as CORRECTED, a kill reaches it as a CANCELED tombstone, and a partner catches up
+# by pull. Finally it stops the server and removes the directory.
+#
+# SYNDICATE_BUILD_DIR=DIR builds into DIR and runs the binaries from there instead of
+# scripts/build.sh's build/ (e.g. to stay clear of a build/ someone else is using).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
@@ -20,9 +26,16 @@ for f in "$@"; do
 done
 
 scripts/install-deps.sh
-build_dir=$(scripts/build.sh syndicated syndicate | tail -n 1)
-syndicated="$repo/$build_dir/server/syndicated"
-syndicate="$repo/$build_dir/client/syndicate"
+if [[ -n "${SYNDICATE_BUILD_DIR:-}" ]]; then
+  build_dir=$SYNDICATE_BUILD_DIR
+  [[ -f "$build_dir/build.ninja" ]] || cmake -S . -B "$build_dir" -G Ninja -DSYNDICATE_WERROR=ON >&2
+  cmake --build "$build_dir" -j "$(nproc 2>/dev/null || echo 2)" --target syndicated syndicate >&2
+else
+  build_dir=$(scripts/build.sh syndicated syndicate | tail -n 1)
+fi
+[[ $build_dir == /* ]] || build_dir="$repo/$build_dir"
+syndicated="$build_dir/server/syndicated"
+syndicate="$build_dir/client/syndicate"
 
 work=$(mktemp -d -t syndicate-demo.XXXXXX)
 server_pid=
@@ -41,6 +54,48 @@ cleanup() {
 trap cleanup EXIT
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+# Echoes a command line as a partner or publisher would type it.
+show() { printf '$ %s\n' "$*"; }
+
+# The lines the partner's stream has written completely (a long line may be half-written).
+stream_lines() { head -n "$(wc -l <"$work/stream.jsonl")" "$work/stream.jsonl"; }
+# The value of the first (or, with "last", the last) "FIELD":"…" in a JSON line, as JSON.
+json_field() {
+  local pick=(head -n 1)
+  [[ ${3:-} != last ]] || pick=(tail -n 1)
+  grep -oE "\"$1\":\"([^\"\\\\]|\\\\.)*\"" <<<"$2" | "${pick[@]}" || true
+}
+# Waits until the stream holds $1 events, then prints the lines it received since the
+# last call. An event carrying a story shows its first fields, headline, credit line and
+# latest correction; tombstone events and markers are short and shown whole.
+shown=0
+show_stream() {
+  for _ in $(seq 1 100); do
+    [[ $(stream_lines | grep -c '^{"event"' || true) -ge $1 ]] && break
+    sleep 0.1
+  done
+  local lines
+  lines=$(stream_lines)
+  tail -n +$((shown + 1)) <<<"$lines" | while IFS= read -r line; do
+    if [[ $line != *'"article":{'* ]]; then
+      echo "$line"
+      continue
+    fi
+    local brief="${line%%,\"time\"*}, …" value
+    for field in headline creditLine; do
+      value=$(json_field "$field" "$line")
+      [[ -z "$value" ]] || brief+=" $value, …"
+    done
+    value=$(json_field text "${line#*\"corrections\":}" last)  # Correction.text
+    [[ $line != *'"corrections":'* || -z "$value" ]] || brief+=" \"corrections\":[… $value}], …"
+    echo "$brief}}"
+  done
+  shown=$(wc -l <<<"$lines")
+  if [[ $(grep -c '^{"event"' <<<"$lines" || true) -lt $1 ]]; then
+    echo "demo.sh: the stream did not receive the event in 10 s (see above)" >&2
+    exit 1
+  fi
+}
 
 say "Starting syndicated (store in a temporary directory)"
 "$syndicated" --listen=127.0.0.1:0 --data-dir="$work/data" --ports-file="$work/ports" \
@@ -54,14 +109,15 @@ for _ in $(seq 1 100); do
   fi
   sleep 0.1
 done
-export SYNDICATE_SERVER=$(cat "$work/ports")
+SYNDICATE_SERVER=$(cat "$work/ports")
+export SYNDICATE_SERVER
 echo "syndicated is serving on $SYNDICATE_SERVER"
 
 say "Publisher: registering the source (examples/source.json)"
 "$syndicate" source put examples/source.json
 
-say "Partner: opening a live stream of the source's new stories, in the background"
-echo "syndicate stream --from=now --source=scraped-republications > stream.jsonl"
+say "Partner: opening a live stream of the source's stories, in the background"
+show "syndicate stream --from=now --source=scraped-republications > stream.jsonl"
 "$syndicate" stream --from=now --source=scraped-republications \
   >"$work/stream.jsonl" 2>"$work/stream.log" &
 stream_pid=$!
@@ -79,32 +135,14 @@ done
 say "Publisher: importing pages saved as text"
 imported=$("$syndicate" import --source=scraped-republications examples/*.txt ${files[@]+"${files[@]}"})
 echo "$imported"
+# The id a file was imported as.
+imported_id() { grep -m 1 " $1\$" <<<"$imported" | awk '{print $2}'; }
 
 say "Partner: what the live stream received, one JSON object a line"
 # One event per story created or updated; "unchanged" makes none.
 expected=$(grep -cE '^(created|updated) ' <<<"$imported" || true)
-for _ in $(seq 1 100); do
-  [[ $(grep -c '^{"event"' "$work/stream.jsonl" || true) -ge $expected ]] && break
-  sleep 0.1
-done
-kill -TERM "$stream_pid"
-wait "$stream_pid"
-stream_pid=
-# Each event carries the whole story: show its first fields, its headline and credit line.
-while IFS= read -r line; do
-  if ((${#line} <= 150)); then
-    echo "$line"
-    continue
-  fi
-  shown="${line%%,\"time\"*}, …"
-  for field in headline creditLine; do
-    value=$(grep -oE "\"$field\":\"([^\"\\\\]|\\\\.)*\"" <<<"$line" | head -n 1 || true)
-    [[ -z "$value" ]] || shown+=" $value, …"
-  done
-  echo "$shown}}"
-done <"$work/stream.jsonl"
-received=$(grep -c '^{"event"' "$work/stream.jsonl" || true)
-echo "($received events for $expected new stories; the stream stopped on SIGTERM with exit 0)"
+show_stream "$expected"
+echo "($expected events for $expected new stories)"
 
 say "Partner: listing the stories, newest first"
 "$syndicate" list --brief
@@ -115,7 +153,61 @@ last_id=$(echo "$imported" | tail -n 1 | awk '{print $2}')
 say "Partner: getting story $last_id with its attribution"
 "$syndicate" get "$last_id"
 
-say "Stopping syndicated"
+say "Partner: checking that story's signature with the server's public key"
+show "syndicate get --verify $last_id > story.json"
+"$syndicate" get --verify "$last_id" >"$work/story.json"
+
+say "Partner: a saved copy whose credit line was changed fails the check"
+sed -E 's/"creditLine": "([^"\\]|\\.)*"/"creditLine": "Partner Site Staff"/' \
+  "$work/story.json" >"$work/tampered.json"
+echo "tampered.json: $(grep -m 1 '"creditLine"' "$work/tampered.json" | sed 's/^ *//')"
+show "syndicate verify tampered.json"
+if "$syndicate" verify "$work/tampered.json"; then
+  echo "demo.sh: the tampered copy verified" >&2
+  exit 1
+fi
+
+river_id=$(imported_id examples/river-festival.txt)
+say "Publisher: correcting story $river_id (roads close from 6pm, not 4pm)"
+etag=$("$syndicate" get "$river_id" | sed -n 's/^ "etag": "\([^"]*\)",\{0,1\}$/\1/p')
+corrected_page=examples/corrected/river-festival.txt
+show "syndicate convert --source-file=examples/source.json $corrected_page > corrected.json"
+"$syndicate" convert --source-file=examples/source.json "$corrected_page" \
+  >"$work/corrected.json" 2>"$work/convert.log" || { cat "$work/convert.log" >&2; exit 1; }
+correction="An earlier version said roads along the river close from 4pm; they close from 6pm."
+show "syndicate publish --etag=$etag --correction=\"$correction\" corrected.json"
+"$syndicate" publish --etag="$etag" --correction="$correction" "$work/corrected.json" \
+  >"$work/published.json"
+grep -E '^ "outcome"|^  "version"|^  "etag"' "$work/published.json"
+version=$(sed -n 's/^  "version": "\([0-9]*\)",$/\1/p' "$work/published.json")
+
+say "Partner: the live stream received a CORRECTED event with version $version"
+show_stream $((expected + 1))
+
+kill_id=$(imported_id examples/library-reopens.txt)
+say "Publisher: killing story $kill_id"
+show "syndicate withdraw $kill_id --kill --reason=\"Legal: the fundraising figures are disputed\""
+"$syndicate" withdraw "$kill_id" --kill --reason="Legal: the fundraising figures are disputed" \
+  >/dev/null
+
+say "Partner: the live stream received the kill as a tombstone"
+show_stream $((expected + 2))
+
+say "Partner: getting the killed story: a tombstone (no headline, no body) at every version"
+"$syndicate" get "$kill_id"
+show "syndicate get --version=1 $kill_id"
+"$syndicate" get --version=1 "$kill_id" | grep -E '^ "(version|pubstatus|headline|bodyText)"'
+
+say "Partner: catching up by pull, oldest change first, tombstones included"
+show "syndicate list --brief --order-by=version_created --show-withdrawn"
+"$syndicate" list --brief --order-by=version_created --show-withdrawn
+
+say "Stopping the partner's stream and syndicated"
+kill -TERM "$stream_pid"
+wait "$stream_pid"
+stream_pid=
+events=$(grep -c '^{"event"' "$work/stream.jsonl")
+echo "(the stream received $events events and stopped on SIGTERM with exit 0)"
 kill -TERM "$server_pid"
 wait "$server_pid"
 server_pid=
