@@ -5,23 +5,27 @@
 #
 # Builds into build/ (RelWithDebInfo), or build-asan/ with --sanitize (AddressSanitizer and
 # UndefinedBehaviorSanitizer at -O1), or build-tsan/ with --tsan (ThreadSanitizer at -O1).
-# Prints the build directory as its last line.
+# SYNDICATE_BUILD_DIR=DIR puts the plain build in DIR instead of build/ (e.g. to stay clear
+# of a build/ someone else is using). Prints the build directory as its last line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+mode=
 build_dir=build
 cmake_args=(-G Ninja -DSYNDICATE_WERROR=ON)
 targets=()
 for arg in "$@"; do
   case "$arg" in
     --sanitize)
-      [[ $build_dir == build ]] || { echo "build.sh: one of --sanitize and --tsan" >&2; exit 2; }
+      [[ -z $mode ]] || { echo "build.sh: one of --sanitize and --tsan" >&2; exit 2; }
+      mode=sanitize
       build_dir=build-asan
       cmake_args+=(-DCMAKE_BUILD_TYPE=Debug -DSYNDICATE_SANITIZE=address,undefined
                    -DCMAKE_CXX_FLAGS=-O1)
       ;;
     --tsan)
-      [[ $build_dir == build ]] || { echo "build.sh: one of --sanitize and --tsan" >&2; exit 2; }
+      [[ -z $mode ]] || { echo "build.sh: one of --sanitize and --tsan" >&2; exit 2; }
+      mode=tsan
       build_dir=build-tsan
       cmake_args+=(-DCMAKE_BUILD_TYPE=Debug -DSYNDICATE_SANITIZE=thread -DCMAKE_CXX_FLAGS=-O1)
       ;;
@@ -29,6 +33,8 @@ for arg in "$@"; do
     *) targets+=("$arg") ;;
   esac
 done
+
+[[ -n $mode ]] || build_dir=${SYNDICATE_BUILD_DIR:-build}
 
 # Two jobs per core at most; the machine this runs on may be small.
 jobs=$(nproc 2>/dev/null || echo 2)

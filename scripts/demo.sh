@@ -10,8 +10,8 @@
 # stream as CORRECTED, a kill reaches it as a CANCELED tombstone, and a partner catches up
 # by pull. Finally it stops the server and removes the directory.
 #
-# SYNDICATE_BUILD_DIR=DIR builds into DIR and runs the binaries from there instead of
-# scripts/build.sh's build/ (e.g. to stay clear of a build/ someone else is using).
+# SYNDICATE_BUILD_DIR=DIR builds into DIR (see scripts/build.sh) and runs the binaries from
+# there.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
@@ -26,13 +26,7 @@ for f in "$@"; do
 done
 
 scripts/install-deps.sh
-if [[ -n "${SYNDICATE_BUILD_DIR:-}" ]]; then
-  build_dir=$SYNDICATE_BUILD_DIR
-  [[ -f "$build_dir/build.ninja" ]] || cmake -S . -B "$build_dir" -G Ninja -DSYNDICATE_WERROR=ON >&2
-  cmake --build "$build_dir" -j "$(nproc 2>/dev/null || echo 2)" --target syndicated syndicate >&2
-else
-  build_dir=$(scripts/build.sh syndicated syndicate | tail -n 1)
-fi
+build_dir=$(scripts/build.sh syndicated syndicate | tail -n 1)
 [[ $build_dir == /* ]] || build_dir="$repo/$build_dir"
 syndicated="$build_dir/server/syndicated"
 syndicate="$build_dir/client/syndicate"

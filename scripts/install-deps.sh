@@ -12,7 +12,7 @@ packages=(
   grpc-proto
   # storage
   librocksdb-dev
-  # content hashes, page-token MACs and (later) Ed25519 signatures
+  # content hashes, page-token MACs and Ed25519 signatures
   libsodium-dev
   # errors, strings, time
   libabsl-dev
