@@ -305,7 +305,9 @@ int RunStream(Client& client, const StreamFlags& flags) {
     const std::optional<google::rpc::ErrorInfo> info = syndicate::client::GetErrorInfo(status);
     if (syndicate::client::HasErrorReason(status, syndicate::client::kCursorExpired) &&
         info->metadata().contains("head_cursor")) {
-      std::cerr << "syndicate: events were missed: re-sync with `syndicate list`, then "
+      std::cerr << "syndicate: events were missed: re-sync with `syndicate list "
+                   "--order-by=version_created --show-withdrawn --updated-after=TIME` (TIME: "
+                   "when this stream last had everything), then "
                 << (flags.cursor_file.empty() || !std::filesystem::exists(flags.cursor_file)
                         ? ""
                         : absl::StrCat("remove ", PlainOrQuoted(flags.cursor_file), " and "))

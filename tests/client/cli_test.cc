@@ -393,8 +393,9 @@ TEST_F(CliStreamTest, ACursorOfAnotherHistoryExitsOneShowingTheFeedsCursors) {
   EXPECT_EQ(err[1],
             "syndicate: CURSOR_EXPIRED: head_cursor=" + epoch + ":2 oldest_cursor=" + epoch + ":0");
   EXPECT_EQ(err[2],
-            "syndicate: events were missed: re-sync with `syndicate list`, then stream "
-            "--after=" +
+            "syndicate: events were missed: re-sync with `syndicate list "
+            "--order-by=version_created --show-withdrawn --updated-after=TIME` (TIME: when this "
+            "stream last had everything), then stream --after=" +
                 epoch + ":2");
 }
 
