@@ -48,13 +48,17 @@ absl::Status CheckAttributionKept(const Article& latest, const Article& candidat
 }
 
 // The tombstone partners see of a withdrawn, killed or expired story: identity, status and
-// reason, no text.
-Article Tombstone(const Article& latest, PubStatus status, absl::string_view reason) {
+// reason, no text. A story still under embargo at `now` keeps its embargoed_until, so the
+// tombstone is made under the same embargo: partners learn nothing of the story before the
+// instant, not even that it was taken down.
+Article Tombstone(const Article& latest, PubStatus status, absl::string_view reason,
+                  absl::Time now) {
   Article tombstone;
   tombstone.set_source_id(latest.source_id());
   tombstone.set_external_id(latest.external_id());
   tombstone.set_pubstatus(status);
   tombstone.set_withdrawal_reason(std::string(reason));
+  if (UnderEmbargo(latest, now)) *tombstone.mutable_embargoed_until() = latest.embargoed_until();
   return tombstone;
 }
 
@@ -86,16 +90,16 @@ Article Seal(Article version, const Article* latest, absl::string_view new_id, a
 absl::StatusOr<std::optional<storage::Change>> DecidePublish(
     const Article* latest, Article candidate,
     const syndication::v1::PublishArticleRequest& request, absl::string_view new_id,
-    absl::Time now, const SigningKey& key) {
+    absl::Time now, const SigningKey& key, const Article* taken_down) {
   if (latest != nullptr && latest->pubstatus() == syndication::v1::PUB_STATUS_CANCELED) {
     return absl::FailedPreconditionError(
         absl::StrCat("article: story ", latest->id(), " was killed at version ",
                      latest->version(), "; a killed story cannot be published again"));
   }
   SYNDICATE_RETURN_IF_ERROR(CheckEtag(latest, request.etag()));
-  if (latest != nullptr && !IsTombstone(*latest)) {
-    SYNDICATE_RETURN_IF_ERROR(CheckAttributionKept(*latest, candidate));
-  }
+  // A tombstone carries no attribution: a reinstatement keeps the one it took down.
+  const Article* kept = latest != nullptr && IsTombstone(*latest) ? taken_down : latest;
+  if (kept != nullptr) SYNDICATE_RETURN_IF_ERROR(CheckAttributionKept(*kept, candidate));
 
   candidate.set_pubstatus(syndication::v1::PUB_STATUS_USABLE);
   candidate.clear_corrections();
@@ -151,7 +155,7 @@ absl::StatusOr<storage::Change> DecideWithdraw(
   const PubStatus status = request.kill() ? syndication::v1::PUB_STATUS_CANCELED
                                           : syndication::v1::PUB_STATUS_WITHHELD;
   storage::Change change =
-      MakeChange(Seal(Tombstone(*latest, status, request.reason()), latest, "", now, key),
+      MakeChange(Seal(Tombstone(*latest, status, request.reason(), now), latest, "", now, key),
                  request.kill() ? syndication::v1::EVENT_TYPE_CANCELED
                                 : syndication::v1::EVENT_TYPE_WITHDRAWN);
   syndication::v1::WithdrawArticleResponse response;
@@ -179,8 +183,8 @@ std::optional<storage::Change> DecideExpire(const Article* latest, absl::Time no
     return std::nullopt;
   }
   return MakeChange(
-      Seal(Tombstone(*latest, syndication::v1::PUB_STATUS_WITHHELD, kExpiredReason), latest, "",
-           now, key),
+      Seal(Tombstone(*latest, syndication::v1::PUB_STATUS_WITHHELD, kExpiredReason, now), latest,
+           "", now, key),
       syndication::v1::EVENT_TYPE_EXPIRED);
 }
 

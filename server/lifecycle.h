@@ -28,7 +28,9 @@ syndication::v1::Article Seal(syndication::v1::Article version,
                               absl::Time now, const SigningKey& key);
 
 // The change a publish makes. `candidate` is the validated article with the Source's
-// defaults applied. Returns std::nullopt when it equals the latest version (same
+// defaults applied. When `latest` is a tombstone (withheld or expired), `taken_down` is the
+// version before it, whose attribution the candidate must keep as it would the latest's;
+// nullptr otherwise. Returns std::nullopt when it equals the latest version (same
 // ContentFingerprint, story usable, no correction). Errors:
 //   FAILED_PRECONDITION  the story was killed; or the candidate changes
 //                        attribution.original_publisher or a non-empty original_url.
@@ -38,12 +40,15 @@ syndication::v1::Article Seal(syndication::v1::Article version,
 absl::StatusOr<std::optional<storage::Change>> DecidePublish(
     const syndication::v1::Article* latest, syndication::v1::Article candidate,
     const syndication::v1::PublishArticleRequest& request, absl::string_view new_id,
-    absl::Time now, const SigningKey& key);
+    absl::Time now, const SigningKey& key,
+    const syndication::v1::Article* taken_down = nullptr);
 
 // The change a withdrawal or kill makes: a tombstone version (WITHHELD, or CANCELED when
-// request.kill), event WITHDRAWN or CANCELED. Errors: NOT_FOUND (no story),
-// FAILED_PRECONDITION (already killed; already withheld and not a kill), ABORTED (stale
-// etag). The Change's response is the serialized WithdrawArticleResponse.
+// request.kill), event WITHDRAWN or CANCELED. A story still under embargo at `now` gets a
+// tombstone under the same embargo, hidden from partners until the instant. Errors:
+// NOT_FOUND (no story), FAILED_PRECONDITION (already killed; already withheld and not a
+// kill), ABORTED (stale etag). The Change's response is the serialized
+// WithdrawArticleResponse.
 absl::StatusOr<storage::Change> DecideWithdraw(
     const syndication::v1::Article* latest,
     const syndication::v1::WithdrawArticleRequest& request, absl::Time now,
@@ -55,6 +60,7 @@ std::optional<storage::Change> DecideLiftEmbargo(const syndication::v1::Article*
                                                  absl::Time now, const SigningKey& key);
 
 // The EXPIRED tombstone when the latest version's expires_at has passed; nullopt otherwise.
+// Under an embargo still running at `now`, the tombstone keeps it, as DecideWithdraw's does.
 std::optional<storage::Change> DecideExpire(const syndication::v1::Article* latest,
                                             absl::Time now, const SigningKey& key);
 

@@ -194,7 +194,15 @@ absl::StatusOr<syndication::v1::PublishArticleResponse> SyndicationCore::Publish
       store_->CommitByExternalId(
           article.source_id(), article.external_id(), request.request_id(),
           [&](const Article* latest) -> absl::StatusOr<std::optional<storage::Change>> {
-            return DecidePublish(latest, article, request, new_id, now, signing_key_);
+            // Before a withheld or expired tombstone is always the usable version it took
+            // down (a withheld story can only be killed or republished).
+            std::optional<Article> taken_down;
+            if (latest != nullptr && IsTombstone(*latest) && latest->version() > 1) {
+              SYNDICATE_ASSIGN_OR_RETURN(taken_down,
+                                         store_->GetArticle(latest->id(), latest->version() - 1));
+            }
+            return DecidePublish(latest, article, request, new_id, now, signing_key_,
+                                 taken_down.has_value() ? &*taken_down : nullptr);
           }));
   syndication::v1::PublishArticleResponse response;
   if (result.replayed_response.has_value()) {

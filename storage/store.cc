@@ -104,7 +104,10 @@ bool MadeUnderEmbargo(const Article& article) {
 // The schedule entries a latest version derives; see TaskKind.
 std::vector<std::string> ScheduleKeys(const Article& article) {
   std::vector<std::string> keys;
-  if (MadeUnderEmbargo(article)) {
+  // A tombstone made under embargo stays hidden until the instant, but has nothing to lift.
+  const bool tombstone = article.pubstatus() == syndication::v1::PUB_STATUS_WITHHELD ||
+                         article.pubstatus() == syndication::v1::PUB_STATUS_CANCELED;
+  if (MadeUnderEmbargo(article) && !tombstone) {
     keys.push_back(
         ScheduleKey(ToAbslTime(article.embargoed_until()), article.id(), kScheduleLiftEmbargo));
   }

@@ -112,11 +112,12 @@ struct CommitResult {
 
 // What the scheduler must do to a story at a given time. The store derives these from
 // each latest version: kLiftEmbargo at embargoed_until when embargoed_until is after
-// version_created (the version was made under embargo); kExpire at expires_at when
-// expires_at is set and pubstatus is USABLE. A commit replaces the previous latest
-// version's tasks with the new version's, so the version that carries out a task must not
-// derive it again: a lift has version_created at or after embargoed_until; an expiry
-// version is not USABLE or has no expires_at.
+// version_created (the version was made under embargo) and pubstatus is not WITHHELD or
+// CANCELED (a tombstone made under embargo is hidden until then, but there is nothing to
+// lift); kExpire at expires_at when expires_at is set and pubstatus is USABLE. A commit
+// replaces the previous latest version's tasks with the new version's, so the version that
+// carries out a task must not derive it again: a lift has version_created at or after
+// embargoed_until; an expiry version is not USABLE or has no expires_at.
 enum class TaskKind { kLiftEmbargo, kExpire };
 
 struct DueTask {

@@ -179,6 +179,23 @@ TEST(DecidePublish, AWithheldStoryComesBackWithTheNextPublish) {
   EXPECT_EQ((*back)->version.headline(), Candidate().headline());
 }
 
+TEST(DecidePublish, AReinstatementKeepsTheAttributionItTookDown) {
+  const Article v1 = FirstVersion();
+  WithdrawArticleRequest request;
+  request.set_id(kId);
+  request.set_reason("Legal review");
+  const Article v2 = DecideWithdraw(&v1, request, kT0, TestSigningKey())->version;
+  Article changed = Candidate();
+  changed.mutable_attribution()->set_original_publisher("Another Gazette");
+  EXPECT_THAT(DecidePublish(&v2, changed, PublishArticleRequest(), "", kT0 + absl::Hours(1),
+                            TestSigningKey(), /*taken_down=*/&v1),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("a story's original publisher cannot change")));
+  EXPECT_THAT(DecidePublish(&v2, Candidate(), PublishArticleRequest(), "", kT0 + absl::Hours(1),
+                            TestSigningKey(), /*taken_down=*/&v1),
+              IsOk());
+}
+
 TEST(Embargo, HiddenUntilTheInstantThenLiftedOnce) {
   Article candidate = Candidate();
   *candidate.mutable_embargoed_until() = ToTimestamp(kT0 + absl::Hours(2));
@@ -196,6 +213,37 @@ TEST(Embargo, HiddenUntilTheInstantThenLiftedOnce) {
   // Lifting again does nothing.
   EXPECT_FALSE(
       DecideLiftEmbargo(&lifted->version, kT0 + absl::Hours(3), TestSigningKey()).has_value());
+}
+
+TEST(Embargo, AStoryWithdrawnUnderEmbargoGetsATombstoneUnderTheSameEmbargo) {
+  Article candidate = Candidate();
+  *candidate.mutable_embargoed_until() = ToTimestamp(kT0 + absl::Hours(2));
+  const Article v1 = FirstVersion(candidate);
+  WithdrawArticleRequest request;
+  request.set_id(kId);
+  request.set_reason("Legal review");
+  request.set_kill(true);
+  auto killed = DecideWithdraw(&v1, request, kT0 + absl::Hours(1), TestSigningKey());
+  ASSERT_THAT(killed, IsOk());
+  EXPECT_TRUE(UnderEmbargo(killed->version, kT0 + absl::Hours(1)));
+  EXPECT_FALSE(UnderEmbargo(killed->version, kT0 + absl::Hours(2)));
+  EXPECT_FALSE(
+      DecideLiftEmbargo(&killed->version, kT0 + absl::Hours(2), TestSigningKey()).has_value());
+  // Once the embargo has passed there is nothing to hide.
+  auto late = DecideWithdraw(&v1, request, kT0 + absl::Hours(2), TestSigningKey());
+  ASSERT_THAT(late, IsOk());
+  EXPECT_FALSE(late->version.has_embargoed_until());
+}
+
+TEST(Embargo, AStoryExpiringUnderEmbargoGetsATombstoneUnderTheSameEmbargo) {
+  Article candidate = Candidate();
+  *candidate.mutable_embargoed_until() = ToTimestamp(kT0 + absl::Hours(2));
+  *candidate.mutable_expires_at() = ToTimestamp(kT0 + absl::Hours(1));
+  const Article v1 = FirstVersion(candidate);
+  auto expired = DecideExpire(&v1, kT0 + absl::Hours(1), TestSigningKey());
+  ASSERT_TRUE(expired.has_value());
+  EXPECT_TRUE(UnderEmbargo(expired->version, kT0 + absl::Hours(1)));
+  EXPECT_FALSE(UnderEmbargo(expired->version, kT0 + absl::Hours(2)));
 }
 
 TEST(Expiry, MakesAnExpiredTombstoneWhenDue) {

@@ -748,6 +748,24 @@ TEST_F(StorageCommitTest, AnEmbargoNotAfterTheVersionSchedulesNothing) {
   EXPECT_FALSE(feed[3].hidden());
 }
 
+// A story withdrawn before its embargo ends: the tombstone keeps the embargo so partners do
+// not learn of the story early, and must not leave a lift due forever.
+TEST_F(StorageCommitTest, ATombstoneMadeUnderEmbargoIsHiddenAndSchedulesNoLift) {
+  std::unique_ptr<Store> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  const absl::Time lift = kT + absl::Hours(1);
+  const Article v1 = Commit(*store, Create(Timed("1", lift, std::nullopt), kId1, kT));
+  Article withheld = Timed("1", lift, std::nullopt, 'b');
+  withheld.set_pubstatus(syndication::v1::PUB_STATUS_WITHHELD);
+  Commit(*store, Next(v1, withheld, kT + absl::Minutes(30), syndication::v1::EVENT_TYPE_WITHDRAWN));
+
+  EXPECT_THAT(Due(*store, absl::InfiniteFuture()), IsEmpty());
+  EXPECT_THAT(NextTask(*store), Eq(std::nullopt));
+  const std::vector<FeedRecord> feed = Feed(*store);
+  ASSERT_EQ(feed.size(), 2u);
+  EXPECT_TRUE(feed[1].hidden());
+}
+
 TEST_F(StorageCommitTest, ExpiryIsScheduledForUsableVersionsOnly) {
   std::unique_ptr<Store> store = OpenStore();
   ASSERT_NE(store, nullptr);
