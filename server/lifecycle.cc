@@ -47,10 +47,10 @@ absl::Status CheckAttributionKept(const Article& latest, const Article& candidat
   return absl::OkStatus();
 }
 
-// The tombstone partners see of a withdrawn, killed or expired story: identity, status and
-// reason, no text. A story still under embargo at `now` keeps its embargoed_until, so the
-// tombstone is made under the same embargo: partners learn nothing of the story before the
-// instant, not even that it was taken down.
+// The tombstone partners see of a withdrawn, killed or expired story: identity, status,
+// reason and first publication time; no text. A story still under embargo at `now` keeps
+// its embargoed_until, so the tombstone is made under the same embargo: partners learn
+// nothing of the story before the instant, not even that it was taken down.
 Article Tombstone(const Article& latest, PubStatus status, absl::string_view reason,
                   absl::Time now) {
   Article tombstone;
@@ -59,6 +59,8 @@ Article Tombstone(const Article& latest, PubStatus status, absl::string_view rea
   tombstone.set_pubstatus(status);
   tombstone.set_withdrawal_reason(std::string(reason));
   if (UnderEmbargo(latest, now)) *tombstone.mutable_embargoed_until() = latest.embargoed_until();
+  // Kept so that a listing with show_withdrawn places the tombstone where the story was.
+  if (latest.has_published_at()) *tombstone.mutable_published_at() = latest.published_at();
   return tombstone;
 }
 

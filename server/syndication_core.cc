@@ -92,6 +92,13 @@ std::string NewArticleId() {
   return absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(bytes), 16));
 }
 
+// The key a request_id is remembered under: ids are kept per method, so the same id sent to
+// PublishArticle and to WithdrawArticle names two requests, and neither replays the other's
+// response. Empty stays empty: no id, nothing remembered.
+std::string ScopedRequestId(absl::string_view method, absl::string_view request_id) {
+  return request_id.empty() ? std::string() : absl::StrCat(method, "/", request_id);
+}
+
 // How long a request_id is remembered (AIP-155).
 constexpr absl::Duration kRequestIdLifetime = absl::Hours(24);
 
@@ -192,7 +199,8 @@ absl::StatusOr<syndication::v1::PublishArticleResponse> SyndicationCore::Publish
   SYNDICATE_ASSIGN_OR_RETURN(
       storage::CommitResult result,
       store_->CommitByExternalId(
-          article.source_id(), article.external_id(), request.request_id(),
+          article.source_id(), article.external_id(),
+          ScopedRequestId("PublishArticle", request.request_id()),
           [&](const Article* latest) -> absl::StatusOr<std::optional<storage::Change>> {
             // Before a withheld or expired tombstone is always the usable version it took
             // down (a withheld story can only be killed or republished).
@@ -231,7 +239,7 @@ absl::StatusOr<syndication::v1::WithdrawArticleResponse> SyndicationCore::Withdr
   const absl::Time now = clock_();
   SYNDICATE_ASSIGN_OR_RETURN(
       storage::CommitResult result,
-      store_->CommitById(request.id(), request.request_id(),
+      store_->CommitById(request.id(), ScopedRequestId("WithdrawArticle", request.request_id()),
                          [&](const Article* latest) -> absl::StatusOr<std::optional<storage::Change>> {
                            SYNDICATE_ASSIGN_OR_RETURN(
                                storage::Change change,

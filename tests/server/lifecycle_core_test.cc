@@ -336,6 +336,49 @@ TEST_F(LifecycleCoreTest, AWithheldStoryIsATombstoneInGetListAndFeed) {
   for (const ArticleEvent& event : feed) EXPECT_FALSE(event.has_article()) << Summary(event);
 }
 
+// Found by a tester: a withdrawal whose request_id had been used for a publish replayed the
+// publish's response and withdrew nothing.
+TEST_F(LifecycleCoreTest, ARequestIdIsRememberedPerMethod) {
+  syndication::v1::PublishArticleRequest publish;
+  *publish.mutable_article() = Story("ferry-1");
+  publish.set_request_id("req-1");
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const PublishArticleResponse published,
+                                 core_->PublishArticle(publish));
+  now_ += absl::Minutes(1);
+  syndication::v1::WithdrawArticleRequest withdraw;
+  withdraw.set_id(published.article().id());
+  withdraw.set_reason("Legal review");
+  withdraw.set_request_id("req-1");
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const syndication::v1::WithdrawArticleResponse withdrawn,
+                                 core_->WithdrawArticle(withdraw));
+  EXPECT_EQ(withdrawn.article().version(), 2);
+  EXPECT_EQ(withdrawn.article().pubstatus(), syndication::v1::PUB_STATUS_WITHHELD);
+
+  // Each method replays its own first response.
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const syndication::v1::WithdrawArticleResponse withdrawn_again,
+                                 core_->WithdrawArticle(withdraw));
+  EXPECT_EQ(withdrawn_again.article().version(), 2);
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const PublishArticleResponse published_again,
+                                 core_->PublishArticle(publish));
+  EXPECT_EQ(published_again.article().version(), 1);
+  EXPECT_THAT(Summaries(PartnerFeed()), ElementsAre("PUBLISHED v1", "WITHDRAWN v2"));
+}
+
+// Found by a tester: a tombstone listed at its first import time, not where the story was.
+TEST_F(LifecycleCoreTest, AWithdrawnStoryListsAtItsPublicationTime) {
+  Article older = Story("harbour-1");
+  older.mutable_published_at()->set_seconds(1795000000);
+  Article newer = Story("bridge-1");
+  newer.mutable_published_at()->set_seconds(1795000100);
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const Article o1, Publish(older));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const Article n1, Publish(newer));
+  now_ += absl::Minutes(1);
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const Article o2, Withdraw(o1.id(), "Legal review"));
+  EXPECT_EQ(o2.published_at().seconds(), 1795000000);
+  EXPECT_THAT(IdsAndVersions(ListNewestFirst(/*show_withdrawn=*/true)),
+              ElementsAre(std::pair(n1.id(), int64_t{1}), std::pair(o1.id(), int64_t{2})));
+}
+
 TEST_F(LifecycleCoreTest, APublishReinstatesAWithheldStory) {
   SYNDICATE_ASSERT_OK_AND_ASSIGN(const Article v1, Publish(Story("ferry-1")));
   now_ += absl::Minutes(10);
