@@ -1,5 +1,6 @@
 // syndicated: the syndication server. See README.md for flags and behaviour.
 #include <csignal>
+#include <cstdlib>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -9,6 +10,9 @@
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "server/access.h"
+#include "server/admin_core.h"
+#include "server/secret_file.h"
 #include "server/server.h"
 #include "server/signing_key_file.h"
 #include "server/syndication_core.h"
@@ -73,6 +77,16 @@ int main(int argc, char** argv) {
   app.add_option("--max-streams", max_streams, "Most StreamArticles calls open at once")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  std::string auth = "api-key";
+  app.add_option("--auth", auth,
+                 "api-key: every call needs `authorization: Bearer <key>`; none: no "
+                 "authentication, every caller is an admin (loopback addresses only)")
+      ->check(CLI::IsMember({"api-key", "none"}))
+      ->capture_default_str();
+  std::string admin_key_file;
+  app.add_option("--admin-key-file", admin_key_file,
+                 "File holding the first admin key; created (mode 0600) with a new key when "
+                 "absent. Default: $SYNDICATE_ADMIN_KEY_FILE, else DATA_DIR/admin-key");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -96,11 +110,11 @@ int main(int argc, char** argv) {
   absl::StatusOr<std::pair<std::string, int>> host_port =
       syndicate::server::SplitHostPort(listen, "--listen");
   if (!host_port.ok()) return Fail(std::string(host_port.status().message()), 2);
-  // Authentication does not exist yet, so nothing but this machine may reach the API.
-  if (!syndicate::server::IsLoopbackHost(host_port->first)) {
+  // Without authentication, nothing but this machine may reach the API.
+  if (auth == "none" && !syndicate::server::IsLoopbackHost(host_port->first)) {
     return Fail(absl::StrCat("--listen: \"", listen,
-                             "\" is not a loopback address; this build has no authentication, "
-                             "so it serves 127.0.0.0/8, ::1 or localhost only"),
+                             "\" is not a loopback address; --auth=none serves 127.0.0.0/8, "
+                             "::1 or localhost only (use --auth=api-key)"),
                 2);
   }
 
@@ -122,6 +136,34 @@ int main(int argc, char** argv) {
   auto core =
       syndicate::server::SyndicationCore::Create(store->get(), *std::move(signing_key));
   if (!core.ok()) return Fail(core.status().ToString(), 1);
+  auto access = syndicate::server::AccessControl::Load(store->get());
+  if (!access.ok()) return Fail(access.status().ToString(), 1);
+  auto admin = syndicate::server::AdminCore::Create(store->get(), access->get());
+  if (!admin.ok()) return Fail(admin.status().ToString(), 1);
+  options.admin = admin->get();
+  if (auth == "api-key") {
+    options.access = access->get();
+    if (admin_key_file.empty()) {
+      const char* from_env = std::getenv("SYNDICATE_ADMIN_KEY_FILE");
+      admin_key_file = from_env != nullptr && *from_env != '\0' ? from_env : data_dir + "/admin-key";
+    }
+    auto content = syndicate::server::ReadOrCreateSecretFile(
+        admin_key_file, "admin key file", [] { return syndicate::server::MakeSecret().secret; });
+    if (!content.ok()) return Fail(content.status().ToString(), 1);
+    auto outcome = (*admin)->EnsureAdminKey(content->text);
+    if (!outcome.ok()) {
+      return Fail(absl::StrCat("admin key file \"", admin_key_file, "\": ",
+                               outcome.status().message()),
+                  1);
+    }
+    if (content->created) {
+      std::cerr << "syndicated: created a new admin key in " << admin_key_file << std::endl;
+    }
+    if (*outcome == syndicate::server::AdminKeyOutcome::kRevoked) {
+      std::cerr << "syndicated: warning: the admin key in " << admin_key_file
+                << " was revoked; it does not authenticate" << std::endl;
+    }
+  }
   auto server = syndicate::server::Server::Start(options, core->get());
   if (!server.ok()) return Fail(server.status().ToString(), 1);
 
@@ -139,6 +181,8 @@ int main(int argc, char** argv) {
             << ", shutting down" << std::endl;
   (*server)->Shutdown(absl::Seconds(10));
   server->reset();
+  admin->reset();
+  access->reset();
   core->reset();
   if (absl::Status flushed = (*store)->Flush(); !flushed.ok()) {
     return Fail(flushed.ToString(), 1);

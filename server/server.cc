@@ -59,9 +59,15 @@ Server::Server(SyndicationCore* core, const ServerOptions& options)
     : core_(core),
       options_(options),
       pool_(std::max(4, 2 * static_cast<int>(std::thread::hardware_concurrency()))),
-      streams_(&core->feed_reader(), &core->feed_hub(), &pool_, &timers_, options.streams),
-      publishing_(core, &pool_),
-      syndication_(core, &pool_, &streams_) {}
+      auth_(options.access),
+      streams_(&core->feed_reader(), &core->feed_hub(), &pool_, &timers_, options.streams,
+               &auth_),
+      publishing_(core, &pool_, &auth_),
+      syndication_(core, &pool_, &streams_, &auth_) {
+  if (options.admin != nullptr) {
+    admin_ = std::make_unique<AdminHandler>(options.admin, &pool_, &auth_);
+  }
+}
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options,
                                                       SyndicationCore* core) {
@@ -92,6 +98,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   builder.SetMaxReceiveMessageSize(static_cast<int>(kMaxRequestBytes));
   builder.RegisterService(&server->publishing_);
   builder.RegisterService(&server->syndication_);
+  if (server->admin_ != nullptr) builder.RegisterService(server->admin_.get());
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || selected_port == 0) {
     return absl::UnavailableError(absl::StrCat("listen: cannot serve on ", options.listen_address));
@@ -102,6 +109,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   grpc::HealthCheckServiceInterface* health = server->server_->GetHealthCheckService();
   health->SetServingStatus(kSyndicationServiceName, true);
   health->SetServingStatus("syndication.v1.PublishingService", true);
+  if (server->admin_ != nullptr) health->SetServingStatus("syndication.v1.AdminService", true);
+  if (options.access != nullptr) {
+    options.access->SetChangeListener([raw = server.get()] { raw->streams_.AccessChanged(); });
+  }
   Server* raw = server.get();
   // Retention also forgets old request ids (AIP-155), so it always runs.
   server->timers_.Schedule(absl::Now(), [raw] { raw->RetentionChore(); });
@@ -145,6 +156,7 @@ void Server::RetentionChore() {
 
 void Server::Shutdown(absl::Duration grace) {
   if (shut_down_.exchange(true) || server_ == nullptr) return;
+  if (options_.access != nullptr) options_.access->SetChangeListener(nullptr);
   server_->GetHealthCheckService()->Shutdown();
   // Streams first: gRPC's Shutdown waits for every call, and a stream only ends when told.
   streams_.Shutdown();
