@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # The main job end to end on an embedded RocksDB:
 #   scripts/demo.sh [FILE...]
-# installs what is missing, builds, starts syndicated on 127.0.0.1 with its store in a
-# temporary directory, registers a source, opens a partner's live stream, imports the
-# example pages in examples/ plus any FILE given (pages saved as text), shows the events
-# the stream received, a partner listing the stories and getting one with its attribution,
-# then stops the server and removes the directory.
+# installs what is missing, builds, starts syndicated on 127.0.0.1 with API keys on and its
+# store in a temporary directory; as the admin (the key syndicated writes to admin.key),
+# registers two sources, a publisher key for both and two partners licensing one source
+# each; opens the first partner's live stream, imports the example pages in examples/ plus
+# any FILE given (pages saved as text) into one source and publishes a wire story into the
+# other, shows the events the stream received, each partner listing only the stories it
+# licensed, an unlicensed story reading as not found, a call without a key refused, and a
+# partner getting one story with its attribution and search directive; then stops the
+# server and removes the directory.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
@@ -42,9 +46,9 @@ trap cleanup EXIT
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
-say "Starting syndicated (store in a temporary directory)"
+say "Starting syndicated with API keys on (store in a temporary directory)"
 "$syndicated" --listen=127.0.0.1:0 --data-dir="$work/data" --ports-file="$work/ports" \
-  >"$work/stdout" 2>"$work/server.log" &
+  --admin-key-file="$work/admin.key" >"$work/stdout" 2>"$work/server.log" &
 server_pid=$!
 for _ in $(seq 1 100); do
   [[ -s "$work/ports" ]] && break
@@ -55,15 +59,35 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 export SYNDICATE_SERVER=$(cat "$work/ports")
-echo "syndicated is serving on $SYNDICATE_SERVER"
+echo "syndicated is serving on $SYNDICATE_SERVER; it wrote the first admin key to admin.key"
+admin=(--api-key-file="$work/admin.key")
+publisher=(--api-key-file="$work/publisher.key")
+coastline=(--api-key-file="$work/coastline.key")
+harbour=(--api-key-file="$work/harbour.key")
+# Secrets are shown once; keep them owner-only.
+umask 077
 
-say "Publisher: registering the source (examples/source.json)"
-"$syndicate" source put examples/source.json
+say "Admin: registering two sources (examples/source.json, examples/wire-source.json)"
+"$syndicate" "${admin[@]}" source put examples/source.json | grep -E '^ "(id|name)"'
+"$syndicate" "${admin[@]}" source put examples/wire-source.json | grep -E '^ "(id|name)"'
 
-say "Partner: opening a live stream of the source's new stories, in the background"
-echo "syndicate stream --from=now --source=scraped-republications > stream.jsonl"
-"$syndicate" stream --from=now --source=scraped-republications \
-  >"$work/stream.jsonl" 2>"$work/stream.log" &
+say "Admin: a publisher key for both sources, two partners licensing one source each"
+echo "syndicate key create --role=publisher --source=scraped-republications --source=harbour-wire > publisher.key"
+"$syndicate" "${admin[@]}" key create --role=publisher --source=scraped-republications \
+  --source=harbour-wire --name="demo importer" >"$work/publisher.key"
+echo "syndicate partner create coastline-daily --source=scraped-republications"
+"$syndicate" "${admin[@]}" partner create coastline-daily --name="Coastline Daily" \
+  --source=scraped-republications >/dev/null
+"$syndicate" "${admin[@]}" key create --role=partner --partner=coastline-daily >"$work/coastline.key"
+echo "syndicate partner create harbour-weekly --source=harbour-wire --search-directive=canonical"
+"$syndicate" "${admin[@]}" partner create harbour-weekly --name="Harbour Weekly" \
+  --source=harbour-wire --search-directive=canonical >/dev/null
+"$syndicate" "${admin[@]}" key create --role=partner --partner=harbour-weekly >"$work/harbour.key"
+"$syndicate" "${admin[@]}" key list | grep -E '"(keyId|role|partnerId)"'
+
+say "Partner coastline-daily: opening a live stream of what it licensed, in the background"
+echo "syndicate --api-key-file=coastline.key stream --from=now > stream.jsonl"
+"$syndicate" "${coastline[@]}" stream --from=now >"$work/stream.jsonl" 2>"$work/stream.log" &
 stream_pid=$!
 # The caught-up marker is the first line: from then on the stream's start is fixed, so no
 # story imported below can be missed.
@@ -76,9 +100,13 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 
-say "Publisher: importing pages saved as text"
-imported=$("$syndicate" import --source=scraped-republications examples/*.txt ${files[@]+"${files[@]}"})
+say "Publisher: importing pages saved as text, and publishing a wire story"
+imported=$("$syndicate" "${publisher[@]}" import --source=scraped-republications examples/*.txt \
+  ${files[@]+"${files[@]}"})
 echo "$imported"
+wire_id=$("$syndicate" "${publisher[@]}" publish examples/wire-story.json |
+  grep -m1 -oE '"id": "[0-9a-f]{32}"' | grep -oE '[0-9a-f]{32}')
+echo "published $wire_id examples/wire-story.json (source harbour-wire)"
 
 say "Partner: what the live stream received, one JSON object a line"
 # One event per story created or updated; "unchanged" makes none.
@@ -104,16 +132,33 @@ while IFS= read -r line; do
   echo "$shown}}"
 done <"$work/stream.jsonl"
 received=$(grep -c '^{"event"' "$work/stream.jsonl" || true)
-echo "($received events for $expected new stories; the stream stopped on SIGTERM with exit 0)"
+echo "($received events for $expected new stories of its licensed source; the wire story is not"
+echo " among them; the stream stopped on SIGTERM with exit 0)"
 
-say "Partner: listing the stories, newest first"
-"$syndicate" list --brief
+say "Partner coastline-daily: listing its stories, newest first"
+"$syndicate" "${coastline[@]}" list --brief
+say "Partner harbour-weekly: listing its stories, newest first"
+"$syndicate" "${harbour[@]}" list --brief
+echo "Its policy is canonical, so what it gets says where rel=canonical points:"
+"$syndicate" "${harbour[@]}" get "$wire_id" | grep -A3 '"delivery"'
 
 # The story to show: the last FILE given, else the first example.
 last_id=$(echo "$imported" | tail -n 1 | awk '{print $2}')
 [[ ${#files[@]} -gt 0 ]] || last_id=$(echo "$imported" | head -n 1 | awk '{print $2}')
-say "Partner: getting story $last_id with its attribution"
-"$syndicate" get "$last_id"
+say "Partner harbour-weekly: asking for coastline-daily's story $last_id"
+if "$syndicate" "${harbour[@]}" get "$last_id"; then
+  echo "demo.sh: an unlicensed story was delivered" >&2
+  exit 1
+fi
+echo "(not licensed: it reads exactly like a story that does not exist)"
+say "Anyone without a key"
+if "$syndicate" source list; then
+  echo "demo.sh: a call without a key was answered" >&2
+  exit 1
+fi
+
+say "Partner coastline-daily: getting story $last_id with its attribution and search directive"
+"$syndicate" "${coastline[@]}" get "$last_id"
 
 say "Stopping syndicated"
 kill -TERM "$server_pid"
