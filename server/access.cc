@@ -27,16 +27,16 @@ std::string HashSecretBytes(absl::string_view bytes) {
 }
 
 absl::Status Unauthenticated(absl::string_view why) {
-  return absl::UnauthenticatedError(absl::StrCat(
-      "authorization: ", why, "; send `authorization: Bearer sk_…` with an API key"));
+  return absl::UnauthenticatedError(
+      absl::StrCat("authorization: ", why, "; send `authorization: Bearer sk_…` with an API key"));
 }
 
 }  // namespace
 
 bool IsKeyId(absl::string_view key_id) {
-  return key_id.size() == kKeyIdLength &&
-         std::all_of(key_id.begin(), key_id.end(),
-                     [](char c) { return absl::ascii_isdigit(c) || (c >= 'a' && c <= 'f'); });
+  return key_id.size() == kKeyIdLength && std::all_of(key_id.begin(), key_id.end(), [](char c) {
+           return absl::ascii_isdigit(c) || (c >= 'a' && c <= 'f');
+         });
 }
 
 NewSecret MakeSecret() {
@@ -56,7 +56,8 @@ NewSecret MakeSecret() {
 absl::StatusOr<ParsedSecret> ParseSecret(absl::string_view secret, absl::string_view field_path) {
   const auto bad = [&] {
     return absl::InvalidArgumentError(absl::StrCat(
-        field_path, ": is not an API key (\"sk_\", 16 hex digits, \"_\", 43 base64url characters)"));
+        field_path,
+        ": is not an API key (\"sk_\", 16 hex digits, \"_\", 43 base64url characters)"));
   };
   if (!absl::ConsumePrefix(&secret, kSecretPrefix) || secret.size() <= kKeyIdLength ||
       secret[kKeyIdLength] != '_') {

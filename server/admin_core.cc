@@ -35,8 +35,8 @@ absl::Status ValidatePartnerId(absl::string_view id, absl::string_view field_pat
 absl::Status ValidateDisplayName(absl::string_view name, absl::string_view field_path,
                                  bool required) {
   if (name.size() > kMaxDisplayNameBytes) {
-    return absl::InvalidArgumentError(absl::StrCat(field_path, ": is ", name.size(),
-                                                   " bytes; at most ", kMaxDisplayNameBytes));
+    return absl::InvalidArgumentError(
+        absl::StrCat(field_path, ": is ", name.size(), " bytes; at most ", kMaxDisplayNameBytes));
   }
   if (FindControlCharacter(std::string(name), false).has_value()) {
     return absl::InvalidArgumentError(absl::StrCat(field_path, ": holds a control character"));
@@ -48,12 +48,13 @@ absl::Status ValidateDisplayName(absl::string_view name, absl::string_view field
 }
 
 absl::Status NoPartner(absl::string_view field_path, absl::string_view id) {
-  return absl::NotFoundError(absl::StrCat(field_path, ": no partner has id ", QuoteForMessage(std::string(id))));
+  return absl::NotFoundError(
+      absl::StrCat(field_path, ": no partner has id ", QuoteForMessage(std::string(id))));
 }
 
 // The paths UpdatePartner may name.
-const char* const kUpdatablePartnerFields[] = {
-    "display_name", "entitled_source_ids", "languages", "search_directive", "max_streams"};
+const char* const kUpdatablePartnerFields[] = {"display_name", "entitled_source_ids", "languages",
+                                               "search_directive", "max_streams"};
 
 }  // namespace
 
@@ -66,14 +67,13 @@ absl::StatusOr<std::unique_ptr<AdminCore>> AdminCore::Create(storage::Store* sto
       new AdminCore(store, access, std::move(clock), PageTokenCodec(std::move(key))));
 }
 
-absl::Status AdminCore::ValidatePartner(Partner* partner) const {
-  SYNDICATE_RETURN_IF_ERROR(ValidatePartnerId(partner->id(), "partner.id"));
-  SYNDICATE_RETURN_IF_ERROR(
-      ValidateDisplayName(partner->display_name(), "partner.display_name", true));
+absl::Status AdminCore::CheckKnownSources(
+    const google::protobuf::RepeatedPtrField<std::string>& source_ids,
+    absl::string_view field_path) const {
   absl::flat_hash_set<std::string> seen;
-  for (int i = 0; i < partner->entitled_source_ids_size(); ++i) {
-    const std::string& id = partner->entitled_source_ids(i);
-    const std::string path = absl::StrCat("partner.entitled_source_ids[", i, "]");
+  for (int i = 0; i < source_ids.size(); ++i) {
+    const std::string& id = source_ids[i];
+    const std::string path = absl::StrCat(field_path, "[", i, "]");
     SYNDICATE_RETURN_IF_ERROR(ValidateSourceId(id, path));
     if (!seen.insert(id).second) {
       return absl::InvalidArgumentError(absl::StrCat(path, ": \"", id, "\" is listed twice"));
@@ -84,6 +84,15 @@ absl::Status AdminCore::ValidatePartner(Partner* partner) const {
     }
     SYNDICATE_RETURN_IF_ERROR(source.status());
   }
+  return absl::OkStatus();
+}
+
+absl::Status AdminCore::ValidatePartner(Partner* partner) const {
+  SYNDICATE_RETURN_IF_ERROR(ValidatePartnerId(partner->id(), "partner.id"));
+  SYNDICATE_RETURN_IF_ERROR(
+      ValidateDisplayName(partner->display_name(), "partner.display_name", true));
+  SYNDICATE_RETURN_IF_ERROR(
+      CheckKnownSources(partner->entitled_source_ids(), "partner.entitled_source_ids"));
   for (int i = 0; i < partner->languages_size(); ++i) {
     const std::string path = absl::StrCat("partner.languages[", i, "]");
     if (partner->languages(i).empty()) {
@@ -92,16 +101,16 @@ absl::Status AdminCore::ValidatePartner(Partner* partner) const {
     SYNDICATE_RETURN_IF_ERROR(ValidateOptionalLanguageTag(partner->languages(i), path));
   }
   if (!syndication::v1::SearchDirective_IsValid(partner->search_directive())) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "partner.search_directive: ", partner->search_directive(),
-        " is not NOINDEX (1), CANONICAL (2) or NONE (3)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("partner.search_directive: ", partner->search_directive(),
+                     " is not NOINDEX (1), CANONICAL (2) or NONE (3)"));
   }
   if (partner->search_directive() == syndication::v1::SEARCH_DIRECTIVE_UNSPECIFIED) {
     partner->set_search_directive(syndication::v1::SEARCH_DIRECTIVE_NOINDEX);
   }
   if (partner->max_streams() < 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "partner.max_streams: ", partner->max_streams(), " is negative; use 0 for no cap"));
+    return absl::InvalidArgumentError(absl::StrCat("partner.max_streams: ", partner->max_streams(),
+                                                   " is negative; use 0 for no cap"));
   }
   return absl::OkStatus();
 }
@@ -178,7 +187,8 @@ absl::StatusOr<Partner> AdminCore::UpdatePartner(
           "max_streams"));
     }
   }
-  if (paths.empty()) paths.assign(std::begin(kUpdatablePartnerFields), std::end(kUpdatablePartnerFields));
+  if (paths.empty())
+    paths.assign(std::begin(kUpdatablePartnerFields), std::end(kUpdatablePartnerFields));
   std::lock_guard<std::mutex> lock(write_mu_);
   absl::StatusOr<Partner> stored = store_->GetPartner(request.partner().id());
   if (absl::IsNotFound(stored.status())) return NoPartner("partner.id", request.partner().id());
@@ -233,8 +243,7 @@ absl::StatusOr<syndication::v1::CreateApiKeyResponse> AdminCore::CreateApiKey(
   key.clear_key_id();
   key.clear_create_time();
   key.clear_revoke_time();
-  SYNDICATE_RETURN_IF_ERROR(
-      ValidateDisplayName(key.display_name(), "api_key.display_name", false));
+  SYNDICATE_RETURN_IF_ERROR(ValidateDisplayName(key.display_name(), "api_key.display_name", false));
   switch (key.role()) {
     case syndication::v1::ROLE_ADMIN:
       break;
@@ -243,21 +252,7 @@ absl::StatusOr<syndication::v1::CreateApiKeyResponse> AdminCore::CreateApiKey(
         return absl::InvalidArgumentError(
             "api_key.source_ids: a publisher key needs at least one source");
       }
-      absl::flat_hash_set<std::string> seen;
-      for (int i = 0; i < key.source_ids_size(); ++i) {
-        const std::string& id = key.source_ids(i);
-        const std::string path = absl::StrCat("api_key.source_ids[", i, "]");
-        SYNDICATE_RETURN_IF_ERROR(ValidateSourceId(id, path));
-        if (!seen.insert(id).second) {
-          return absl::InvalidArgumentError(absl::StrCat(path, ": \"", id, "\" is listed twice"));
-        }
-        absl::StatusOr<syndication::v1::Source> source = store_->GetSource(id);
-        if (absl::IsNotFound(source.status())) {
-          return absl::InvalidArgumentError(
-              absl::StrCat(path, ": \"", id, "\" is not a known source"));
-        }
-        SYNDICATE_RETURN_IF_ERROR(source.status());
-      }
+      SYNDICATE_RETURN_IF_ERROR(CheckKnownSources(key.source_ids(), "api_key.source_ids"));
       break;
     }
     case syndication::v1::ROLE_PARTNER: {
@@ -340,8 +335,8 @@ absl::StatusOr<ApiKey> AdminCore::RevokeApiKey(
     const Principal& caller, const syndication::v1::RevokeApiKeyRequest& request) {
   SYNDICATE_RETURN_IF_ERROR(RequireAdmin(caller, "RevokeApiKey"));
   if (!IsKeyId(request.key_id())) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "key_id: ", QuoteForMessage(request.key_id()), " is not a key id (16 lowercase hex digits)"));
+    return absl::InvalidArgumentError(absl::StrCat("key_id: ", QuoteForMessage(request.key_id()),
+                                                   " is not a key id (16 lowercase hex digits)"));
   }
   std::lock_guard<std::mutex> lock(write_mu_);
   std::optional<storage::ApiKeyRecord> record = access_->FindKey(request.key_id());
@@ -363,8 +358,8 @@ absl::StatusOr<AdminKeyOutcome> AdminCore::EnsureAdminKey(absl::string_view secr
         sodium_memcmp(record->secret_hash().data(), parsed.secret_hash.data(),
                       parsed.secret_hash.size()) != 0 ||
         record->key().role() != syndication::v1::ROLE_ADMIN) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "admin key: the store holds another key with id ", parsed.key_id));
+      return absl::FailedPreconditionError(
+          absl::StrCat("admin key: the store holds another key with id ", parsed.key_id));
     }
     return record->key().has_revoke_time() ? AdminKeyOutcome::kRevoked : AdminKeyOutcome::kKnown;
   }

@@ -70,7 +70,12 @@ class AdminCore {
   AdminCore(storage::Store* store, AccessControl* access, Clock clock, PageTokenCodec tokens)
       : store_(store), access_(access), clock_(std::move(clock)), page_tokens_(std::move(tokens)) {}
 
-  // Checks the fields a caller sets on a partner; `field_path` is "partner".
+  // Each id a well-formed id of an existing source, none twice; INVALID_ARGUMENT naming
+  // "<field_path>[i]" otherwise.
+  absl::Status CheckKnownSources(const google::protobuf::RepeatedPtrField<std::string>& source_ids,
+                                 absl::string_view field_path) const;
+
+  // Checks the fields a caller sets on a partner and defaults its search directive.
   absl::Status ValidatePartner(syndication::v1::Partner* partner) const;
 
   storage::Store* const store_;

@@ -30,12 +30,13 @@ absl::string_view RoleName(Role role) {
 
 absl::Status RequireAdmin(const Principal& caller, absl::string_view method) {
   if (caller.role == syndication::v1::ROLE_ADMIN) return absl::OkStatus();
-  return absl::PermissionDeniedError(absl::StrCat(method, ": needs an admin key; this key's role is ",
-                                                  RoleName(caller.role)));
+  return absl::PermissionDeniedError(
+      absl::StrCat(method, ": needs an admin key; this key's role is ", RoleName(caller.role)));
 }
 
 absl::Status RequirePublishingRole(const Principal& caller, absl::string_view method) {
-  if (caller.role == syndication::v1::ROLE_ADMIN || caller.role == syndication::v1::ROLE_PUBLISHER) {
+  if (caller.role == syndication::v1::ROLE_ADMIN ||
+      caller.role == syndication::v1::ROLE_PUBLISHER) {
     return absl::OkStatus();
   }
   return absl::PermissionDeniedError(absl::StrCat(
@@ -71,8 +72,8 @@ bool MayReadSource(const Principal& caller, absl::string_view source_id) {
   return caller.role == syndication::v1::ROLE_ADMIN || caller.source_ids.contains(source_id);
 }
 
-bool MayReadEvent(const Principal& caller, absl::string_view source_id,
-                  absl::string_view language, bool tombstone) {
+bool MayReadEvent(const Principal& caller, absl::string_view source_id, absl::string_view language,
+                  bool tombstone) {
   if (!MayReadSource(caller, source_id)) return false;
   if (caller.role != syndication::v1::ROLE_PARTNER || caller.languages.empty() || tombstone) {
     return true;

@@ -68,8 +68,7 @@ absl::Status RequireWriter(const Principal& caller, absl::string_view source_id,
 
 // UpsertSource: an admin may create or replace any source; a publisher bound to `source_id`
 // may replace it when it `exists`; PERMISSION_DENIED otherwise.
-absl::Status RequireSourceUpsert(const Principal& caller, absl::string_view source_id,
-                                 bool exists);
+absl::Status RequireSourceUpsert(const Principal& caller, absl::string_view source_id, bool exists);
 
 // May `caller` see the source `source_id` (GetSource, ListSources)? Admins see every
 // source; publishers and partners theirs.
@@ -81,8 +80,8 @@ bool MayReadArticle(const Principal& caller, const syndication::v1::Article& art
 
 // As MayReadArticle, for a feed event: its source, language and whether it is a tombstone
 // event (WITHDRAWN, CANCELED, EXPIRED).
-bool MayReadEvent(const Principal& caller, absl::string_view source_id,
-                  absl::string_view language, bool tombstone);
+bool MayReadEvent(const Principal& caller, absl::string_view source_id, absl::string_view language,
+                  bool tombstone);
 
 // Sets article->delivery for a partner (the search directive; the canonical URL with
 // CANONICAL, or NOINDEX when the story has no original_url); clears it for anyone else.

@@ -16,7 +16,8 @@
 namespace syndicate::server {
 namespace {
 
-absl::Status Unavailable(absl::string_view what, const std::string& path, absl::string_view action) {
+absl::Status Unavailable(absl::string_view what, const std::string& path,
+                         absl::string_view action) {
   return absl::UnavailableError(
       absl::StrCat(what, " \"", path, "\": ", action, ": ", std::strerror(errno)));
 }
@@ -31,9 +32,9 @@ absl::Status Create(const std::string& path, absl::string_view what,
     if (errno == EEXIST) return absl::OkStatus();  // someone else made it; read theirs
     return Unavailable(what, path, "cannot create");
   }
-  const bool written = write(fd, content.data(), content.size()) ==
-                           static_cast<ssize_t>(content.size()) &&
-                       fsync(fd) == 0;
+  const bool written =
+      write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size()) &&
+      fsync(fd) == 0;
   close(fd);
   sodium_memzero(content.data(), content.size());
   if (!written) return Unavailable(what, path, "cannot write");

@@ -23,7 +23,8 @@ struct SecretFileContent {
 // read). `what` names the file in messages, e.g. "signing key file". UNAVAILABLE when it
 // cannot be read or created; FAILED_PRECONDITION when group or others may read it.
 absl::StatusOr<SecretFileContent> ReadOrCreateSecretFile(
-    const std::string& path, absl::string_view what, const std::function<std::string()>& make_content);
+    const std::string& path, absl::string_view what,
+    const std::function<std::string()>& make_content);
 
 }  // namespace syndicate::server
 

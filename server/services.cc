@@ -20,16 +20,16 @@ grpc::ServerUnaryReactor* Unary(WorkPool* pool, const Authenticator* auth,
     reactor->Finish(ToGrpcStatus(caller.status()));
     return reactor;
   }
-  const bool queued = pool->Submit([reactor, request_bytes, response_bytes, handle,
-                                    caller = *std::move(caller)] {
-    const absl::Status status = [&]() -> absl::Status {
-      Request request;
-      SYNDICATE_RETURN_IF_ERROR(DecodeRequest(*request_bytes, &request));
-      SYNDICATE_ASSIGN_OR_RETURN(const auto response, handle(request, caller));
-      return EncodeResponse(response, response_bytes);
-    }();
-    reactor->Finish(ToGrpcStatus(status));
-  });
+  const bool queued =
+      pool->Submit([reactor, request_bytes, response_bytes, handle, caller = *std::move(caller)] {
+        const absl::Status status = [&]() -> absl::Status {
+          Request request;
+          SYNDICATE_RETURN_IF_ERROR(DecodeRequest(*request_bytes, &request));
+          SYNDICATE_ASSIGN_OR_RETURN(const auto response, handle(request, caller));
+          return EncodeResponse(response, response_bytes);
+        }();
+        reactor->Finish(ToGrpcStatus(status));
+      });
   if (!queued) reactor->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "shutting down"));
   return reactor;
 }
@@ -49,7 +49,8 @@ grpc::ServerUnaryReactor* PublishingHandler::UpsertSource(grpc::CallbackServerCo
                                                           const grpc::ByteBuffer* request,
                                                           grpc::ByteBuffer* response) {
   return Unary<syndication::v1::UpsertSourceRequest>(
-      pool_, auth_, context, request, response, [this](const auto& r, const Principal& c) { return core_->UpsertSource(r, c); });
+      pool_, auth_, context, request, response,
+      [this](const auto& r, const Principal& c) { return core_->UpsertSource(r, c); });
 }
 
 grpc::ServerUnaryReactor* PublishingHandler::PublishArticle(grpc::CallbackServerContext* context,
@@ -64,7 +65,8 @@ grpc::ServerUnaryReactor* SyndicationHandler::GetArticle(grpc::CallbackServerCon
                                                          const grpc::ByteBuffer* request,
                                                          grpc::ByteBuffer* response) {
   return Unary<syndication::v1::GetArticleRequest>(
-      pool_, auth_, context, request, response, [this](const auto& r, const Principal& c) { return core_->GetArticle(r, c); });
+      pool_, auth_, context, request, response,
+      [this](const auto& r, const Principal& c) { return core_->GetArticle(r, c); });
 }
 
 grpc::ServerUnaryReactor* SyndicationHandler::BatchGetArticles(grpc::CallbackServerContext* context,
@@ -79,21 +81,24 @@ grpc::ServerUnaryReactor* SyndicationHandler::ListArticles(grpc::CallbackServerC
                                                            const grpc::ByteBuffer* request,
                                                            grpc::ByteBuffer* response) {
   return Unary<syndication::v1::ListArticlesRequest>(
-      pool_, auth_, context, request, response, [this](const auto& r, const Principal& c) { return core_->ListArticles(r, c); });
+      pool_, auth_, context, request, response,
+      [this](const auto& r, const Principal& c) { return core_->ListArticles(r, c); });
 }
 
 grpc::ServerUnaryReactor* SyndicationHandler::GetSource(grpc::CallbackServerContext* context,
                                                         const grpc::ByteBuffer* request,
                                                         grpc::ByteBuffer* response) {
   return Unary<syndication::v1::GetSourceRequest>(
-      pool_, auth_, context, request, response, [this](const auto& r, const Principal& c) { return core_->GetSource(r, c); });
+      pool_, auth_, context, request, response,
+      [this](const auto& r, const Principal& c) { return core_->GetSource(r, c); });
 }
 
 grpc::ServerUnaryReactor* SyndicationHandler::ListSources(grpc::CallbackServerContext* context,
                                                           const grpc::ByteBuffer* request,
                                                           grpc::ByteBuffer* response) {
   return Unary<syndication::v1::ListSourcesRequest>(
-      pool_, auth_, context, request, response, [this](const auto& r, const Principal& c) { return core_->ListSources(r, c); });
+      pool_, auth_, context, request, response,
+      [this](const auto& r, const Principal& c) { return core_->ListSources(r, c); });
 }
 
 grpc::ServerUnaryReactor* PublishingHandler::WithdrawArticle(grpc::CallbackServerContext* context,
@@ -126,64 +131,64 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* SyndicationHandler::StreamArticles(
 }
 
 grpc::ServerUnaryReactor* AdminHandler::CreatePartner(grpc::CallbackServerContext* context,
-                                                const grpc::ByteBuffer* request,
-                                                grpc::ByteBuffer* response) {
+                                                      const grpc::ByteBuffer* request,
+                                                      grpc::ByteBuffer* response) {
   return Unary<syndication::v1::CreatePartnerRequest>(
       pool_, auth_, context, request, response,
       [this](const auto& r, const Principal& c) { return admin_->CreatePartner(c, r); });
 }
 
 grpc::ServerUnaryReactor* AdminHandler::GetPartner(grpc::CallbackServerContext* context,
-                                                const grpc::ByteBuffer* request,
-                                                grpc::ByteBuffer* response) {
+                                                   const grpc::ByteBuffer* request,
+                                                   grpc::ByteBuffer* response) {
   return Unary<syndication::v1::GetPartnerRequest>(
       pool_, auth_, context, request, response,
       [this](const auto& r, const Principal& c) { return admin_->GetPartner(c, r); });
 }
 
 grpc::ServerUnaryReactor* AdminHandler::ListPartners(grpc::CallbackServerContext* context,
-                                                const grpc::ByteBuffer* request,
-                                                grpc::ByteBuffer* response) {
+                                                     const grpc::ByteBuffer* request,
+                                                     grpc::ByteBuffer* response) {
   return Unary<syndication::v1::ListPartnersRequest>(
       pool_, auth_, context, request, response,
       [this](const auto& r, const Principal& c) { return admin_->ListPartners(c, r); });
 }
 
 grpc::ServerUnaryReactor* AdminHandler::UpdatePartner(grpc::CallbackServerContext* context,
-                                                const grpc::ByteBuffer* request,
-                                                grpc::ByteBuffer* response) {
+                                                      const grpc::ByteBuffer* request,
+                                                      grpc::ByteBuffer* response) {
   return Unary<syndication::v1::UpdatePartnerRequest>(
       pool_, auth_, context, request, response,
       [this](const auto& r, const Principal& c) { return admin_->UpdatePartner(c, r); });
 }
 
 grpc::ServerUnaryReactor* AdminHandler::DeletePartner(grpc::CallbackServerContext* context,
-                                                const grpc::ByteBuffer* request,
-                                                grpc::ByteBuffer* response) {
+                                                      const grpc::ByteBuffer* request,
+                                                      grpc::ByteBuffer* response) {
   return Unary<syndication::v1::DeletePartnerRequest>(
       pool_, auth_, context, request, response,
       [this](const auto& r, const Principal& c) { return admin_->DeletePartner(c, r); });
 }
 
 grpc::ServerUnaryReactor* AdminHandler::CreateApiKey(grpc::CallbackServerContext* context,
-                                                const grpc::ByteBuffer* request,
-                                                grpc::ByteBuffer* response) {
+                                                     const grpc::ByteBuffer* request,
+                                                     grpc::ByteBuffer* response) {
   return Unary<syndication::v1::CreateApiKeyRequest>(
       pool_, auth_, context, request, response,
       [this](const auto& r, const Principal& c) { return admin_->CreateApiKey(c, r); });
 }
 
 grpc::ServerUnaryReactor* AdminHandler::ListApiKeys(grpc::CallbackServerContext* context,
-                                                const grpc::ByteBuffer* request,
-                                                grpc::ByteBuffer* response) {
+                                                    const grpc::ByteBuffer* request,
+                                                    grpc::ByteBuffer* response) {
   return Unary<syndication::v1::ListApiKeysRequest>(
       pool_, auth_, context, request, response,
       [this](const auto& r, const Principal& c) { return admin_->ListApiKeys(c, r); });
 }
 
 grpc::ServerUnaryReactor* AdminHandler::RevokeApiKey(grpc::CallbackServerContext* context,
-                                                const grpc::ByteBuffer* request,
-                                                grpc::ByteBuffer* response) {
+                                                     const grpc::ByteBuffer* request,
+                                                     grpc::ByteBuffer* response) {
   return Unary<syndication::v1::RevokeApiKeyRequest>(
       pool_, auth_, context, request, response,
       [this](const auto& r, const Principal& c) { return admin_->RevokeApiKey(c, r); });

@@ -53,11 +53,12 @@ using AdminApi = syndication::v1::AdminService;
 using RawAdminService = AdminApi::WithRawCallbackMethod_CreatePartner<
     AdminApi::WithRawCallbackMethod_GetPartner<AdminApi::WithRawCallbackMethod_ListPartners<
         AdminApi::WithRawCallbackMethod_UpdatePartner<AdminApi::WithRawCallbackMethod_DeletePartner<
-            AdminApi::WithRawCallbackMethod_CreateApiKey<AdminApi::WithRawCallbackMethod_ListApiKeys<
-                AdminApi::WithRawCallbackMethod_RevokeApiKey<AdminApi::CallbackService>>>>>>>>;
+            AdminApi::WithRawCallbackMethod_CreateApiKey<
+                AdminApi::WithRawCallbackMethod_ListApiKeys<
+                    AdminApi::WithRawCallbackMethod_RevokeApiKey<AdminApi::CallbackService>>>>>>>>;
 
-#define SYNDICATE_UNARY_METHOD(Name)                                                  \
-  grpc::ServerUnaryReactor* Name(grpc::CallbackServerContext* context,                \
+#define SYNDICATE_UNARY_METHOD(Name)                                                          \
+  grpc::ServerUnaryReactor* Name(grpc::CallbackServerContext* context,                        \
                                  const grpc::ByteBuffer* request, grpc::ByteBuffer* response) \
       override
 

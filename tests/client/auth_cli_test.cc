@@ -24,18 +24,17 @@ class AuthCliTest : public ::testing::Test {
   void SetUp() override {
     dir_ = FreshTempDir();
     admin_key_ = dir_ + "/admin.key";
-    auto process = Subprocess::Start({SYNDICATED_PATH, "--listen=127.0.0.1:0",
-                                      "--data-dir=" + dir_ + "/data",
-                                      "--admin-key-file=" + admin_key_});
+    auto process =
+        Subprocess::Start({SYNDICATED_PATH, "--listen=127.0.0.1:0", "--data-dir=" + dir_ + "/data",
+                           "--admin-key-file=" + admin_key_});
     ASSERT_THAT(process, IsOk());
     server_.emplace(*std::move(process));
     auto address = server_->ReadLine(absl::Seconds(60));
     ASSERT_THAT(address, IsOk());
     address_ = *address;
-    WriteFile(dir_ + "/source.json",
-              R"({"id":"harbour-wire","name":"Harbour Wire",)"
-              R"("defaultAttribution":{"creditLine":"The Harbour Gazette",)"
-              R"("originalPublisher":"The Harbour Gazette"}})");
+    WriteFile(dir_ + "/source.json", R"({"id":"harbour-wire","name":"Harbour Wire",)"
+                                     R"("defaultAttribution":{"creditLine":"The Harbour Gazette",)"
+                                     R"("originalPublisher":"The Harbour Gazette"}})");
   }
 
   // `syndicate --api-key-file=KEY ARGS…` against the server.
@@ -65,9 +64,9 @@ TEST_F(AuthCliTest, TheFirstAdminKeyFileIsCreatedOwnerOnlyAndWorks) {
 
 TEST_F(AuthCliTest, PartnersAndKeysFromTheCommandLine) {
   ASSERT_EQ(As(admin_key_, {"source", "put", dir_ + "/source.json"}).exit_code, 0);
-  const RunResult bad = As(admin_key_, {"partner", "create", "northbay-courier", "--name",
-                                        "Northbay Courier", "--source", "harbour-wire",
-                                        "--source", "x"});
+  const RunResult bad =
+      As(admin_key_, {"partner", "create", "northbay-courier", "--name", "Northbay Courier",
+                      "--source", "harbour-wire", "--source", "x"});
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_THAT(bad.err, HasSubstr("partner.entitled_source_ids[1]: \"x\" is not a known source"));
   const RunResult created =
@@ -89,8 +88,9 @@ TEST_F(AuthCliTest, PartnersAndKeysFromTheCommandLine) {
   WriteFile(dir_ + "/partner.key", secret + "\n");
 
   // The key works from the environment too; a partner may not manage partners.
-  auto listed = ::syndicate::testing::Run({SYNDICATE_PATH, "source", "list"},
-                    {"SYNDICATE_SERVER=" + address_, "SYNDICATE_API_KEY_FILE=" + dir_ + "/partner.key"});
+  auto listed = ::syndicate::testing::Run(
+      {SYNDICATE_PATH, "source", "list"},
+      {"SYNDICATE_SERVER=" + address_, "SYNDICATE_API_KEY_FILE=" + dir_ + "/partner.key"});
   ASSERT_THAT(listed, IsOk());
   EXPECT_EQ(listed->exit_code, 0) << listed->err;
   EXPECT_THAT(listed->out, HasSubstr("harbour-wire"));
@@ -117,11 +117,13 @@ TEST_F(AuthCliTest, AMissingKeyFileIsNamed) {
 
 TEST(AuthCliRefusals, AuthNoneOnlyOnLoopbackButApiKeysAnywhere) {
   const std::string dir = FreshTempDir();
-  auto none = ::syndicate::testing::Run({SYNDICATED_PATH, "--listen=0.0.0.0:0", "--data-dir=" + dir, "--auth=none"});
+  auto none = ::syndicate::testing::Run(
+      {SYNDICATED_PATH, "--listen=0.0.0.0:0", "--data-dir=" + dir, "--auth=none"});
   ASSERT_THAT(none, IsOk());
   EXPECT_EQ(none->exit_code, 2);
   EXPECT_THAT(none->err, HasSubstr("--auth=none serves 127.0.0.0/8"));
-  auto bad = ::syndicate::testing::Run({SYNDICATED_PATH, "--listen=127.0.0.1:0", "--data-dir=" + dir, "--auth=maybe"});
+  auto bad = ::syndicate::testing::Run(
+      {SYNDICATED_PATH, "--listen=127.0.0.1:0", "--data-dir=" + dir, "--auth=maybe"});
   ASSERT_THAT(bad, IsOk());
   EXPECT_EQ(bad->exit_code, 2);
 }

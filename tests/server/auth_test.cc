@@ -46,9 +46,14 @@ enum Caller {
   kCallerCount
 };
 
-const char* const kCallerNames[] = {"no key",          "unknown key",          "revoked key",
-                                    "partner entitled", "partner not entitled", "publisher of this source",
-                                    "publisher of another source", "admin"};
+const char* const kCallerNames[] = {"no key",
+                                    "unknown key",
+                                    "revoked key",
+                                    "partner entitled",
+                                    "partner not entitled",
+                                    "publisher of this source",
+                                    "publisher of another source",
+                                    "admin"};
 
 constexpr char kOtherSource[] = "valley-post";
 
@@ -105,9 +110,9 @@ class AuthTest : public ::testing::Test {
     ASSERT_THAT(admin_->RevokeApiKey(parsed.key_id), IsOk());
   }
 
-  std::string PartnerKey(const std::string& partner_id, const std::vector<std::string>& sources,
-                         syndication::v1::SearchDirective directive =
-                             syndication::v1::SEARCH_DIRECTIVE_UNSPECIFIED) {
+  std::string PartnerKey(
+      const std::string& partner_id, const std::vector<std::string>& sources,
+      syndication::v1::SearchDirective directive = syndication::v1::SEARCH_DIRECTIVE_UNSPECIFIED) {
     syndication::v1::Partner partner;
     partner.set_id(partner_id);
     partner.set_display_name("Partner " + partner_id);
@@ -255,15 +260,24 @@ TEST_F(AuthTest, EveryRpcTimesEveryCaller) {
   const Row write = {kUnauth, kUnauth, kUnauth, kDenied, kDenied, kOk, kDenied, kOk};
   const Row admin_only = {kUnauth, kUnauth, kUnauth, kDenied, kDenied, kDenied, kDenied, kOk};
   const std::map<std::string, Row> expected = {
-      {"GetArticle", read_story},     {"BatchGetArticles", read_story},
-      {"ListArticleVersions", read_story}, {"GetSource", read_story},
-      {"ListArticles", read_any},     {"ListSources", read_any},
-      {"GetSigningKeys", read_any},   {"StreamArticles", read_any},
-      {"UpsertSource", write},        {"PublishArticle", write},
-      {"WithdrawArticle", write},     {"CreatePartner", admin_only},
-      {"GetPartner", admin_only},     {"ListPartners", admin_only},
-      {"UpdatePartner", admin_only},  {"DeletePartner", admin_only},
-      {"CreateApiKey", admin_only},   {"ListApiKeys", admin_only},
+      {"GetArticle", read_story},
+      {"BatchGetArticles", read_story},
+      {"ListArticleVersions", read_story},
+      {"GetSource", read_story},
+      {"ListArticles", read_any},
+      {"ListSources", read_any},
+      {"GetSigningKeys", read_any},
+      {"StreamArticles", read_any},
+      {"UpsertSource", write},
+      {"PublishArticle", write},
+      {"WithdrawArticle", write},
+      {"CreatePartner", admin_only},
+      {"GetPartner", admin_only},
+      {"ListPartners", admin_only},
+      {"UpdatePartner", admin_only},
+      {"DeletePartner", admin_only},
+      {"CreateApiKey", admin_only},
+      {"ListApiKeys", admin_only},
       {"RevokeApiKey", admin_only},
   };
   ASSERT_EQ(calls.size(), expected.size());
@@ -328,8 +342,8 @@ TEST_F(AuthTest, ListsAndStreamsHoldOnlyLicensedStoriesWithTheSearchDirective) {
 }
 
 TEST_F(AuthTest, CanonicalPolicyPointsAtTheOriginal) {
-  auto partner = WithKey(PartnerKey("southend-herald", {"harbour-wire"},
-                                    syndication::v1::SEARCH_DIRECTIVE_CANONICAL));
+  auto partner = WithKey(
+      PartnerKey("southend-herald", {"harbour-wire"}, syndication::v1::SEARCH_DIRECTIVE_CANONICAL));
   SYNDICATE_ASSERT_OK_AND_ASSIGN(auto batch, partner->BatchGetArticles({licensed_id_}));
   EXPECT_EQ(batch.articles(0).delivery().search_directive(),
             syndication::v1::SEARCH_DIRECTIVE_CANONICAL);
@@ -338,65 +352,82 @@ TEST_F(AuthTest, CanonicalPolicyPointsAtTheOriginal) {
   EXPECT_THAT(partner->VerifyArticle(batch.articles(0)), IsOk());
 }
 
+// A Subscribe from the beginning on a thread of its own, recording the source of every
+// event, until it ends by itself or Stop().
+class BackgroundStream {
+ public:
+  explicit BackgroundStream(client::Client* client)
+      : thread_([this, client] {
+          client::SubscribeOptions options;
+          options.request.set_position(syndication::v1::StreamArticlesRequest::POSITION_BEGINNING);
+          absl::Status ended = client->Subscribe(
+              options,
+              [this](const syndication::v1::StreamArticlesResponse& response) {
+                std::lock_guard<std::mutex> lock(mu_);
+                if (response.has_caught_up()) caught_up_ = true;
+                if (response.has_event()) sources_.push_back(response.event().source_id());
+                cv_.notify_all();
+                return absl::OkStatus();
+              },
+              stop_.get_token());
+          std::lock_guard<std::mutex> lock(mu_);
+          ended_ = std::move(ended);
+        }) {}
+
+  ~BackgroundStream() { Stop().IgnoreError(); }
+
+  void WaitCaughtUp() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [this] { return caught_up_; });
+  }
+
+  // The sources of the events, once there are `count` of them.
+  std::vector<std::string> WaitForEvents(size_t count) {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return sources_.size() >= count; });
+    return sources_;
+  }
+
+  // Stops it if it still runs; returns what Subscribe returned.
+  absl::Status Stop() {
+    stop_.request_stop();
+    if (thread_.joinable()) thread_.join();
+    std::lock_guard<std::mutex> lock(mu_);
+    return ended_;
+  }
+
+  // Waits for Subscribe to end by itself; returns what it returned.
+  absl::Status Join() {
+    if (thread_.joinable()) thread_.join();
+    std::lock_guard<std::mutex> lock(mu_);
+    return ended_;
+  }
+
+ private:
+  std::stop_source stop_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool caught_up_ = false;
+  std::vector<std::string> sources_;
+  absl::Status ended_;
+  std::thread thread_;  // last: starts once the rest exists
+};
+
 TEST_F(AuthTest, RevokingAKeyEndsItsOpenStreamAndItsNextCall) {
   auto partner = For(kPartnerEntitled);
-  std::stop_source stop;
-  std::mutex mu;
-  std::condition_variable cv;
-  bool caught_up = false;
-  absl::Status ended;
-  std::thread reader([&] {
-    client::SubscribeOptions options;
-    options.request.set_position(syndication::v1::StreamArticlesRequest::POSITION_BEGINNING);
-    ended = partner->Subscribe(
-        options,
-        [&](const syndication::v1::StreamArticlesResponse& response) {
-          if (response.has_caught_up()) {
-            std::lock_guard<std::mutex> lock(mu);
-            caught_up = true;
-            cv.notify_all();
-          }
-          return absl::OkStatus();
-        },
-        stop.get_token());
-  });
-  {
-    std::unique_lock<std::mutex> lock(mu);
-    cv.wait(lock, [&] { return caught_up; });
-  }
+  BackgroundStream stream(partner.get());
+  stream.WaitCaughtUp();
   SYNDICATE_ASSERT_OK_AND_ASSIGN(auto parsed, ParseSecret(secrets_[kPartnerEntitled], "key"));
   ASSERT_THAT(admin_->RevokeApiKey(parsed.key_id), IsOk());
-  reader.join();  // Subscribe returns the error it cannot recover from
-  EXPECT_THAT(ended, StatusIs(Code::kUnauthenticated, HasSubstr("was revoked")));
+  // Subscribe returns the error it cannot recover from.
+  EXPECT_THAT(stream.Join(), StatusIs(Code::kUnauthenticated, HasSubstr("was revoked")));
   EXPECT_THAT(partner->GetArticle(licensed_id_), StatusIs(Code::kUnauthenticated));
 }
 
 TEST_F(AuthTest, AnEntitlementChangeAppliesToAnOpenStream) {
   auto partner = For(kPartnerEntitled);
-  std::stop_source stop;
-  std::mutex mu;
-  std::condition_variable cv;
-  bool caught_up = false;
-  std::vector<std::string> sources;
-  std::thread reader([&] {
-    client::SubscribeOptions options;
-    options.request.set_position(syndication::v1::StreamArticlesRequest::POSITION_BEGINNING);
-    EXPECT_THAT(partner->Subscribe(
-                    options,
-                    [&](const syndication::v1::StreamArticlesResponse& response) {
-                      std::lock_guard<std::mutex> lock(mu);
-                      if (response.has_caught_up()) caught_up = true;
-                      if (response.has_event()) sources.push_back(response.event().source_id());
-                      cv.notify_all();
-                      return absl::OkStatus();
-                    },
-                    stop.get_token()),
-                IsOk());
-  });
-  {
-    std::unique_lock<std::mutex> lock(mu);
-    cv.wait(lock, [&] { return caught_up; });
-  }
+  BackgroundStream stream(partner.get());
+  stream.WaitCaughtUp();
   // From now on the partner licenses valley-post instead of harbour-wire.
   syndication::v1::UpdatePartnerRequest update;
   update.mutable_partner()->set_id("northbay-courier");
@@ -405,13 +436,9 @@ TEST_F(AuthTest, AnEntitlementChangeAppliesToAnOpenStream) {
   ASSERT_THAT(admin_->UpdatePartner(update), IsOk());
   ASSERT_THAT(admin_->PublishArticle(ExampleArticle("after-change")), IsOk());
   ASSERT_THAT(admin_->PublishArticle(OtherArticle("after-change")), IsOk());
-  {
-    std::unique_lock<std::mutex> lock(mu);
-    cv.wait(lock, [&] { return sources.size() == 2; });
-  }
-  stop.request_stop();
-  reader.join();
-  EXPECT_EQ(sources, (std::vector<std::string>{"harbour-wire", kOtherSource}));
+  // The backlog's harbour-wire story, then only the new valley-post one.
+  EXPECT_EQ(stream.WaitForEvents(2), (std::vector<std::string>{"harbour-wire", kOtherSource}));
+  EXPECT_THAT(stream.Stop(), IsOk());
 }
 
 TEST_F(AuthTest, AdminRequestsAreCheckedAndNamed) {
@@ -425,18 +452,19 @@ TEST_F(AuthTest, AdminRequestsAreCheckedAndNamed) {
                        "partner.entitled_source_ids[1]: \"x\" is not a known source"));
   EXPECT_THAT(admin_->GetPartner("westport-daily"), StatusIs(Code::kNotFound));
   EXPECT_THAT(admin_->CreatePartner([] {
-                syndication::v1::Partner p;
-                p.set_id("northbay-courier");
-                p.set_display_name("Again");
-                return p;
-              }()),
+    syndication::v1::Partner p;
+    p.set_id("northbay-courier");
+    p.set_display_name("Again");
+    return p;
+  }()),
               StatusIs(Code::kAlreadyExists));
   syndication::v1::ApiKey key;
   key.set_role(syndication::v1::ROLE_PARTNER);
   key.set_partner_id("nobody-here");
   EXPECT_THAT(admin_->CreateApiKey(key), StatusIs(Code::kNotFound));
   key.set_role(syndication::v1::ROLE_UNSPECIFIED);
-  EXPECT_THAT(admin_->CreateApiKey(key), StatusIs(Code::kInvalidArgument, HasSubstr("api_key.role")));
+  EXPECT_THAT(admin_->CreateApiKey(key),
+              StatusIs(Code::kInvalidArgument, HasSubstr("api_key.role")));
   EXPECT_THAT(admin_->RevokeApiKey("nope"), StatusIs(Code::kInvalidArgument));
   syndication::v1::UpdatePartnerRequest update;
   update.mutable_partner()->set_id("northbay-courier");
