@@ -87,6 +87,16 @@ int main(int argc, char** argv) {
   app.add_option("--admin-key-file", admin_key_file,
                  "File holding the first admin key; created (mode 0600) with a new key when "
                  "absent. Default: $SYNDICATE_ADMIN_KEY_FILE, else DATA_DIR/admin-key");
+  double partner_rate = 0;
+  double partner_burst = 0;
+  app.add_option("--partner-rate", partner_rate,
+                 "Requests per second each partner may make (token bucket; 0: no limit)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--partner-burst", partner_burst,
+                 "Requests a partner may make at once after a quiet spell (0: the rate, at "
+                 "least 1)")
+      ->check(CLI::NonNegativeNumber);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -96,6 +106,7 @@ int main(int argc, char** argv) {
   syndicate::server::ServerOptions options;
   options.listen_address = listen;
   options.streams.max_streams = max_streams;
+  options.partner_rate = {partner_rate, partner_burst};
   if (!retention_age.empty()) {
     absl::Duration age;
     if (!absl::ParseDuration(retention_age, &age) || age <= absl::ZeroDuration()) {

@@ -40,6 +40,8 @@ struct ServerOptions {
   AccessControl* access = nullptr;
   // AdminService is served when set. Not owned; must outlive the Server.
   AdminCore* admin = nullptr;
+  // Per-partner request rate (with authentication on). Default: no limit.
+  RateLimit partner_rate;
 };
 
 // Largest request read, in bytes; larger ones get gRPC's RESOURCE_EXHAUSTED. Eight times
@@ -88,6 +90,7 @@ class Server {
   // destroyed after it.
   WorkPool pool_;
   TimerQueue timers_;
+  RateLimiter limiter_;
   Authenticator auth_;
   StreamService streams_;
   PublishingHandler publishing_;

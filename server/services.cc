@@ -41,8 +41,14 @@ absl::StatusOr<Principal> Authenticator::Authenticate(
   if (access_ == nullptr) return Principal::Operator();
   const auto& metadata = context.client_metadata();
   auto it = metadata.find("authorization");
-  if (it == metadata.end()) return access_->Authenticate(std::nullopt);
-  return access_->Authenticate(absl::string_view(it->second.data(), it->second.size()));
+  absl::StatusOr<Principal> caller =
+      it == metadata.end()
+          ? access_->Authenticate(std::nullopt)
+          : access_->Authenticate(absl::string_view(it->second.data(), it->second.size()));
+  if (caller.ok() && limiter_ != nullptr && !caller->partner_id.empty()) {
+    if (absl::Status taken = limiter_->Take(caller->partner_id); !taken.ok()) return taken;
+  }
+  return caller;
 }
 
 grpc::ServerUnaryReactor* PublishingHandler::UpsertSource(grpc::CallbackServerContext* context,

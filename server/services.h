@@ -6,6 +6,7 @@
 
 #include "server/access.h"
 #include "server/admin_core.h"
+#include "server/rate_limiter.h"
 #include "server/stream_service.h"
 #include "server/syndication_core.h"
 #include "server/work_pool.h"
@@ -20,9 +21,13 @@ namespace syndicate::server {
 // (--auth=none), every call is Principal::Operator(). Cheap: runs on gRPC's thread.
 class Authenticator {
  public:
-  // `access` is not owned and must outlive this; nullptr turns authentication off.
-  explicit Authenticator(const AccessControl* access) : access_(access) {}
+  // `access` and `limiter` are not owned and must outlive this; a null `access` turns
+  // authentication off, a null `limiter` the rate limit.
+  explicit Authenticator(const AccessControl* access, RateLimiter* limiter = nullptr)
+      : access_(access), limiter_(limiter) {}
 
+  // Also takes a token of the caller's partner from the rate limiter: RESOURCE_EXHAUSTED
+  // with RetryInfo when there is none (RateLimiter::Take).
   absl::StatusOr<Principal> Authenticate(const grpc::CallbackServerContext& context) const;
 
   // nullptr when authentication is off.
@@ -30,6 +35,7 @@ class Authenticator {
 
  private:
   const AccessControl* const access_;
+  RateLimiter* const limiter_;
 };
 
 // Every method raw, so that server/wire.h parses and checks the request bytes.

@@ -1,6 +1,8 @@
 // Authentication and authorization against the server in-process with API keys on: every
 // RPC × every kind of caller, entitlements, revocation and entitlement changes on open
 // streams, and the search directive on every delivery.
+#include <grpcpp/create_channel.h>
+
 #include <condition_variable>
 #include <functional>
 #include <map>
@@ -16,6 +18,8 @@
 #include "gtest/gtest.h"
 #include "server/access.h"
 #include "server/admin_core.h"
+#include "server/error_info.h"
+#include "server/rate_limiter.h"
 #include "server/server.h"
 #include "storage/store.h"
 #include "tests/testing/fixtures.h"
@@ -75,6 +79,9 @@ Article OtherArticle(const std::string& external_id) {
 
 class AuthTest : public ::testing::Test {
  protected:
+  // The server's per-partner rate limit; none unless a test overrides it.
+  virtual RateLimit PartnerRate() const { return {}; }
+
   void SetUp() override {
     SYNDICATE_ASSERT_OK_AND_ASSIGN(store_,
                                    storage::Store::Open(::syndicate::testing::FreshTempDir()));
@@ -85,6 +92,7 @@ class AuthTest : public ::testing::Test {
     ServerOptions options;
     options.access = access_.get();
     options.admin = admin_core_.get();
+    options.partner_rate = PartnerRate();
     SYNDICATE_ASSERT_OK_AND_ASSIGN(server_, Server::Start(options, core_.get()));
 
     const std::string admin_secret = MakeSecret().secret;
@@ -488,6 +496,75 @@ TEST_F(AuthTest, AdminRequestsAreCheckedAndNamed) {
     list.set_page_token(page.next_page_token());
   } while (!list.page_token().empty());
   EXPECT_EQ(ids.size(), 6u);  // admin, 2 partners, 2 publishers, the revoked one
+}
+
+TEST_F(AuthTest, APartnersStreamCapRefusesOneMore) {
+  syndication::v1::UpdatePartnerRequest update;
+  update.mutable_partner()->set_id("northbay-courier");
+  update.mutable_partner()->set_max_streams(1);
+  update.mutable_update_mask()->add_paths("max_streams");
+  ASSERT_THAT(admin_->UpdatePartner(update), IsOk());
+  auto partner = For(kPartnerEntitled);
+  BackgroundStream first(partner.get());
+  first.WaitCaughtUp();
+  // A raw call: Client::Subscribe would retry after RESOURCE_EXHAUSTED.
+  auto stub = syndication::v1::SyndicationService::NewStub(
+      grpc::CreateChannel(server_->address(), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.AddMetadata("authorization", "Bearer " + secrets_[kPartnerEntitled]);
+  syndication::v1::StreamArticlesRequest request;
+  request.set_position(syndication::v1::StreamArticlesRequest::POSITION_NOW);
+  auto reader = stub->StreamArticles(&context, request);
+  syndication::v1::StreamArticlesResponse response;
+  EXPECT_FALSE(reader->Read(&response));
+  const grpc::Status second = reader->Finish();
+  EXPECT_EQ(second.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(second.error_message(), HasSubstr("northbay-courier"));
+  // Other partners are not held back by it.
+  EXPECT_THAT(StreamBacklog(*For(kPartnerNotEntitled)), IsOk());
+  EXPECT_THAT(first.Stop(), IsOk());
+}
+
+class RateLimitedAuthTest : public AuthTest {
+ protected:
+  // Two calls at once, then one every 1000 s: the third call of a test is always refused.
+  RateLimit PartnerRate() const override { return {0.001, 2}; }
+};
+
+TEST_F(RateLimitedAuthTest, APartnerOverItsRateGetsResourceExhaustedWithRetryInfo) {
+  auto partner = For(kPartnerEntitled);
+  EXPECT_THAT(partner->GetArticle(licensed_id_), IsOk());
+  EXPECT_THAT(partner->ListArticles({}), IsOk());
+  absl::Status third = partner->GetArticle(licensed_id_).status();
+  EXPECT_THAT(third, StatusIs(Code::kResourceExhausted, HasSubstr("\"northbay-courier\"")));
+  absl::optional<absl::Cord> payload = third.GetPayload(kRetryInfoTypeUrl);
+  ASSERT_TRUE(payload.has_value());
+  google::rpc::RetryInfo info;
+  ASSERT_TRUE(info.ParseFromString(std::string(*payload)));
+  EXPECT_GT(info.retry_delay().seconds(), 0);
+  // Another partner, a publisher and the admin have buckets of their own, or none.
+  EXPECT_THAT(For(kPartnerNotEntitled)->GetArticle(other_id_), IsOk());
+  for (int i = 0; i < 3; ++i) EXPECT_THAT(admin_->GetArticle(licensed_id_), IsOk());
+}
+
+TEST(RateLimiterTest, ATokenBucketPerPartnerRefilledByTheClock) {
+  absl::Time now = absl::FromUnixSeconds(1795000000);
+  RateLimiter limiter({2, 3}, [&now] { return now; });
+  for (int i = 0; i < 3; ++i) EXPECT_THAT(limiter.Take("northbay-courier"), IsOk());
+  absl::Status refused = limiter.Take("northbay-courier");
+  EXPECT_THAT(refused, StatusIs(Code::kResourceExhausted));
+  google::rpc::RetryInfo info;
+  ASSERT_TRUE(info.ParseFromString(std::string(*refused.GetPayload(kRetryInfoTypeUrl))));
+  EXPECT_EQ(info.retry_delay().nanos(), 500000000);  // half a second at 2 per second
+  EXPECT_THAT(limiter.Take("eastfield-times"), IsOk());
+  now += absl::Milliseconds(500);
+  EXPECT_THAT(limiter.Take("northbay-courier"), IsOk());
+  EXPECT_THAT(limiter.Take("northbay-courier"), StatusIs(Code::kResourceExhausted));
+  now += absl::Hours(1);  // refills to the burst, no further
+  for (int i = 0; i < 3; ++i) EXPECT_THAT(limiter.Take("northbay-courier"), IsOk());
+  EXPECT_THAT(limiter.Take("northbay-courier"), StatusIs(Code::kResourceExhausted));
+  RateLimiter off({}, [&now] { return now; });
+  for (int i = 0; i < 100; ++i) EXPECT_THAT(off.Take("northbay-courier"), IsOk());
 }
 
 TEST(AccessTest, SecretsHaveTheirFormatAndOnlyTheirHashIsKept) {
