@@ -17,6 +17,7 @@
 #include <stop_token>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -319,10 +320,35 @@ int RunStream(Client& client, const StreamFlags& flags) {
 // The client of --server, sending the key in `api_key_file` (when given) with every call.
 // Errors name the flag: the key file unreadable or empty (INVALID_ARGUMENT or the errno's
 // code), an empty server (INVALID_ARGUMENT).
+// TLS files of the CLI; all empty for plaintext.
+struct TlsFlags {
+  std::string ca;
+  std::string cert;
+  std::string key;
+};
+
 absl::StatusOr<std::unique_ptr<Client>> Connect(const std::string& server,
-                                                const std::string& api_key_file) {
+                                                const std::string& api_key_file,
+                                                const TlsFlags& tls) {
   syndicate::client::ClientOptions options;
   options.server = server;
+  if (tls.ca.empty() && !(tls.cert.empty() && tls.key.empty())) {
+    return absl::InvalidArgumentError("--tls-cert and --tls-key: need --tls-ca");
+  }
+  if (tls.cert.empty() != tls.key.empty()) {
+    return absl::InvalidArgumentError("--tls-cert and --tls-key: give both or neither");
+  }
+  for (auto [flag, path, pem] : {std::tuple{"--tls-ca", &tls.ca, &options.tls_ca_pem},
+                                 std::tuple{"--tls-cert", &tls.cert, &options.tls_cert_pem},
+                                 std::tuple{"--tls-key", &tls.key, &options.tls_key_pem}}) {
+    if (path->empty()) continue;
+    absl::StatusOr<std::string> content = syndicate::client::ReadInputFile(*path);
+    if (!content.ok()) {
+      return absl::Status(content.status().code(),
+                          absl::StrCat(flag, ": ", content.status().message()));
+    }
+    *pem = *std::move(content);
+  }
   if (!api_key_file.empty()) {
     absl::StatusOr<std::string> key = syndicate::client::ReadInputFile(api_key_file);
     if (!key.ok()) {
@@ -394,6 +420,13 @@ int main(int argc, char** argv) {
   app.add_option("--api-key-file", api_key_file,
                  "File holding the API key (sk_…) sent as `authorization: Bearer`")
       ->envname("SYNDICATE_API_KEY_FILE");
+  TlsFlags tls_flags;
+  app.add_option("--tls-ca", tls_flags.ca, "PEM CA certificates: connect with TLS, trusting them")
+      ->envname("SYNDICATE_TLS_CA");
+  app.add_option("--tls-cert", tls_flags.cert, "PEM client certificate chain, for mTLS")
+      ->envname("SYNDICATE_TLS_CERT");
+  app.add_option("--tls-key", tls_flags.key, "PEM private key of --tls-cert")
+      ->envname("SYNDICATE_TLS_KEY");
 
   // partner create | get | list | update | delete
   CLI::App* partner_cmd = app.add_subcommand("partner", "Manage partners (admin key)");
@@ -648,7 +681,7 @@ int main(int argc, char** argv) {
     const sigset_t signals = StreamSignals();
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   }
-  auto client = Connect(server, api_key_file);
+  auto client = Connect(server, api_key_file, tls_flags);
   if (!client.ok()) {
     if (absl::IsInvalidArgument(client.status())) return Usage(client.status().message());
     return Report(client.status());

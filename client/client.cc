@@ -76,7 +76,15 @@ std::shared_ptr<grpc::Channel> MakeChannel(const ClientOptions& options, bool fo
   } else {
     arguments.SetServiceConfigJSON(kServiceConfig);
   }
-  return grpc::CreateCustomChannel(options.server, grpc::InsecureChannelCredentials(), arguments);
+  std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
+  if (!options.tls_ca_pem.empty()) {
+    grpc::SslCredentialsOptions tls;
+    tls.pem_root_certs = options.tls_ca_pem;
+    tls.pem_cert_chain = options.tls_cert_pem;
+    tls.pem_private_key = options.tls_key_pem;
+    credentials = grpc::SslCredentials(tls);
+  }
+  return grpc::CreateCustomChannel(options.server, credentials, arguments);
 }
 
 absl::Status CursorFileError(int error, absl::string_view what, const std::string& path) {

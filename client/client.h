@@ -54,6 +54,13 @@ struct ClientOptions {
   // call and stream as `authorization: Bearer <api_key>`. Empty sends none (a server with
   // --auth=none). Default: empty.
   std::string api_key;
+  // TLS: when tls_ca_pem is set, the channel is TLS, trusting these PEM certificates for
+  // the server's (which must name the host of `server`). tls_cert_pem and tls_key_pem, the
+  // client's own certificate chain and key, for a server that requires client certificates
+  // (mTLS). Default: empty, plaintext.
+  std::string tls_ca_pem;
+  std::string tls_cert_pem;
+  std::string tls_key_pem;
 };
 
 // The inverse of the server's ToGrpcStatus: same code, same message, and each detail of the

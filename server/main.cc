@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <sstream>
+#include <tuple>
 #include <string>
 
 #include "CLI/CLI.hpp"
@@ -87,6 +89,13 @@ int main(int argc, char** argv) {
   app.add_option("--admin-key-file", admin_key_file,
                  "File holding the first admin key; created (mode 0600) with a new key when "
                  "absent. Default: $SYNDICATE_ADMIN_KEY_FILE, else DATA_DIR/admin-key");
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_client_ca;
+  app.add_option("--tls-cert", tls_cert, "PEM certificate chain: serve TLS (with --tls-key)");
+  app.add_option("--tls-key", tls_key, "PEM private key of --tls-cert");
+  app.add_option("--tls-client-ca", tls_client_ca,
+                 "PEM CA certificates: require client certificates they signed (mTLS)");
   double partner_rate = 0;
   double partner_burst = 0;
   app.add_option("--partner-rate", partner_rate,
@@ -107,6 +116,25 @@ int main(int argc, char** argv) {
   options.listen_address = listen;
   options.streams.max_streams = max_streams;
   options.partner_rate = {partner_rate, partner_burst};
+  if (tls_cert.empty() != tls_key.empty()) {
+    return Fail("--tls-cert and --tls-key: give both or neither", 2);
+  }
+  if (!tls_client_ca.empty() && tls_cert.empty()) {
+    return Fail("--tls-client-ca: needs --tls-cert and --tls-key", 2);
+  }
+  for (auto [flag, path, pem] : {std::tuple{"--tls-cert", &tls_cert, &options.tls_cert_pem},
+                                 std::tuple{"--tls-key", &tls_key, &options.tls_key_pem},
+                                 std::tuple{"--tls-client-ca", &tls_client_ca,
+                                            &options.tls_client_ca_pem}}) {
+    if (path->empty()) continue;
+    std::ifstream in(*path);
+    std::stringstream content;
+    content << in.rdbuf();
+    if (!in || content.str().find("-----BEGIN") == std::string::npos) {
+      return Fail(absl::StrCat(flag, ": \"", *path, "\" cannot be read or holds no PEM"), 2);
+    }
+    *pem = content.str();
+  }
   if (!retention_age.empty()) {
     absl::Duration age;
     if (!absl::ParseDuration(retention_age, &age) || age <= absl::ZeroDuration()) {

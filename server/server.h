@@ -40,6 +40,12 @@ struct ServerOptions {
   AccessControl* access = nullptr;
   // AdminService is served when set. Not owned; must outlive the Server.
   AdminCore* admin = nullptr;
+  // TLS: with a certificate chain and its key (PEM), the listening port serves TLS only;
+  // with client_ca_pem too, every client must present a certificate that CA signed (mTLS).
+  // Default: empty, plaintext.
+  std::string tls_cert_pem;
+  std::string tls_key_pem;
+  std::string tls_client_ca_pem;
   // Per-partner request rate (with authentication on). Default: no limit.
   RateLimit partner_rate;
 };
