@@ -17,6 +17,7 @@
 #include <stop_token>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -318,10 +319,94 @@ int RunStream(Client& client, const StreamFlags& flags) {
   return kExitOk;
 }
 
-absl::StatusOr<std::unique_ptr<Client>> Connect(const std::string& server) {
+// The client of --server, sending the key in `api_key_file` (when given) with every call.
+// Errors name the flag: the key file unreadable or empty (INVALID_ARGUMENT or the errno's
+// code), an empty server (INVALID_ARGUMENT).
+// TLS files of the CLI; all empty for plaintext.
+struct TlsFlags {
+  std::string ca;
+  std::string cert;
+  std::string key;
+};
+
+absl::StatusOr<std::unique_ptr<Client>> Connect(const std::string& server,
+                                                const std::string& api_key_file,
+                                                const TlsFlags& tls) {
   syndicate::client::ClientOptions options;
   options.server = server;
+  if (tls.ca.empty() && !(tls.cert.empty() && tls.key.empty())) {
+    return absl::InvalidArgumentError("--tls-cert and --tls-key: need --tls-ca");
+  }
+  if (tls.cert.empty() != tls.key.empty()) {
+    return absl::InvalidArgumentError("--tls-cert and --tls-key: give both or neither");
+  }
+  for (auto [flag, path, pem] : {std::tuple{"--tls-ca", &tls.ca, &options.tls_ca_pem},
+                                 std::tuple{"--tls-cert", &tls.cert, &options.tls_cert_pem},
+                                 std::tuple{"--tls-key", &tls.key, &options.tls_key_pem}}) {
+    if (path->empty()) continue;
+    absl::StatusOr<std::string> content = syndicate::client::ReadInputFile(*path);
+    if (!content.ok()) {
+      return absl::Status(content.status().code(),
+                          absl::StrCat(flag, ": ", content.status().message()));
+    }
+    *pem = *std::move(content);
+  }
+  if (!api_key_file.empty()) {
+    absl::StatusOr<std::string> key = syndicate::client::ReadInputFile(api_key_file);
+    if (!key.ok()) {
+      return absl::Status(key.status().code(),
+                          absl::StrCat("--api-key-file: ", key.status().message()));
+    }
+    options.api_key = std::string(absl::StripAsciiWhitespace(*key));
+    if (options.api_key.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--api-key-file: \"", api_key_file, "\" is empty"));
+    }
+  }
   return Client::Create(options);
+}
+
+// Flags of `partner create` and `partner update`.
+struct PartnerFlags {
+  std::string id;
+  std::string name;
+  std::vector<std::string> sources;
+  std::vector<std::string> languages;
+  std::string search_directive;
+  int max_streams = 0;
+};
+
+syndication::v1::SearchDirective DirectiveFromFlag(const std::string& flag) {
+  if (flag == "canonical") return syndication::v1::SEARCH_DIRECTIVE_CANONICAL;
+  if (flag == "none") return syndication::v1::SEARCH_DIRECTIVE_NONE;
+  if (flag == "noindex") return syndication::v1::SEARCH_DIRECTIVE_NOINDEX;
+  return syndication::v1::SEARCH_DIRECTIVE_UNSPECIFIED;
+}
+
+syndication::v1::Partner PartnerFromFlags(const PartnerFlags& flags) {
+  syndication::v1::Partner partner;
+  partner.set_id(flags.id);
+  partner.set_display_name(flags.name);
+  for (const std::string& id : flags.sources) partner.add_entitled_source_ids(id);
+  for (const std::string& tag : flags.languages) partner.add_languages(tag);
+  partner.set_search_directive(DirectiveFromFlag(flags.search_directive));
+  partner.set_max_streams(flags.max_streams);
+  return partner;
+}
+
+syndication::v1::Role RoleFromFlag(const std::string& flag) {
+  if (flag == "admin") return syndication::v1::ROLE_ADMIN;
+  if (flag == "publisher") return syndication::v1::ROLE_PUBLISHER;
+  if (flag == "partner") return syndication::v1::ROLE_PARTNER;
+  return syndication::v1::ROLE_UNSPECIFIED;
+}
+
+// Prints `message` as pretty JSON and returns kExitOk, or reports the error.
+template <typename Message>
+int PrintOrReport(const absl::StatusOr<Message>& result) {
+  if (!result.ok()) return Report(result.status());
+  std::cout << syndicate::client::ToJson(*result, true) << "\n";
+  return kExitOk;
 }
 
 }  // namespace
@@ -333,6 +418,80 @@ int main(int argc, char** argv) {
   app.add_option("--server", server, "HOST:PORT of syndicated")
       ->envname("SYNDICATE_SERVER")
       ->capture_default_str();
+  std::string api_key_file;
+  app.add_option("--api-key-file", api_key_file,
+                 "File holding the API key (sk_…) sent as `authorization: Bearer`")
+      ->envname("SYNDICATE_API_KEY_FILE");
+  TlsFlags tls_flags;
+  app.add_option("--tls-ca", tls_flags.ca, "PEM CA certificates: connect with TLS, trusting them")
+      ->envname("SYNDICATE_TLS_CA");
+  app.add_option("--tls-cert", tls_flags.cert, "PEM client certificate chain, for mTLS")
+      ->envname("SYNDICATE_TLS_CERT");
+  app.add_option("--tls-key", tls_flags.key, "PEM private key of --tls-cert")
+      ->envname("SYNDICATE_TLS_KEY");
+
+  // partner create | get | list | update | delete
+  CLI::App* partner_cmd = app.add_subcommand("partner", "Manage partners (admin key)");
+  partner_cmd->require_subcommand(1);
+  PartnerFlags partner_flags;
+  const auto add_partner_flags = [&partner_flags](CLI::App* command) {
+    command->add_option("ID", partner_flags.id, "Partner id (a-z, 0-9, -)")->required();
+    command->add_option("--name", partner_flags.name, "Display name");
+    command->add_option("--source", partner_flags.sources,
+                        "A source the partner licenses (repeatable)");
+    command->add_option("--language", partner_flags.languages,
+                        "Only stories in this language, a BCP 47 tag (repeatable)");
+    command->add_option("--search-directive", partner_flags.search_directive,
+                        "noindex (default), canonical or none")
+        ->check(CLI::IsMember({"noindex", "canonical", "none"}));
+    command->add_option("--max-streams", partner_flags.max_streams,
+                        "Most open streams of the partner's keys (0: no cap of its own)");
+  };
+  CLI::App* partner_create = partner_cmd->add_subcommand("create", "Create a partner");
+  add_partner_flags(partner_create);
+  CLI::App* partner_update = partner_cmd->add_subcommand(
+      "update", "Change the fields given (--source and --language replace the lists)");
+  add_partner_flags(partner_update);
+  bool partner_clear_sources = false;
+  bool partner_clear_languages = false;
+  partner_update->add_flag("--clear-sources", partner_clear_sources, "License no source");
+  partner_update->add_flag("--clear-languages", partner_clear_languages, "Every language");
+  std::string partner_id;
+  CLI::App* partner_get = partner_cmd->add_subcommand("get", "Print a partner as JSON");
+  partner_get->add_option("ID", partner_id, "Partner id")->required();
+  CLI::App* partner_delete =
+      partner_cmd->add_subcommand("delete", "Delete a partner and revoke its keys");
+  partner_delete->add_option("ID", partner_id, "Partner id")->required();
+  CLI::App* partner_list = partner_cmd->add_subcommand("list", "Print a page of partners as JSON");
+  int admin_page_size = 0;
+  std::string admin_page_token;
+  partner_list->add_option("--page-size", admin_page_size, "Partners per page (0: 50)");
+  partner_list->add_option("--page-token", admin_page_token, "next_page_token of a prior page");
+
+  // key create | list | revoke
+  CLI::App* key_cmd = app.add_subcommand("key", "Manage API keys (admin key)");
+  key_cmd->require_subcommand(1);
+  CLI::App* key_create = key_cmd->add_subcommand(
+      "create", "Create a key; prints its secret (shown only now) alone on stdout");
+  std::string key_role;
+  std::vector<std::string> key_sources;
+  std::string key_partner;
+  std::string key_name;
+  key_create->add_option("--role", key_role, "admin, publisher or partner")
+      ->required()
+      ->check(CLI::IsMember({"admin", "publisher", "partner"}));
+  key_create->add_option("--source", key_sources, "Publisher: a source it may publish to (repeatable)");
+  key_create->add_option("--partner", key_partner, "Partner: the partner id it acts for");
+  key_create->add_option("--name", key_name, "What the key is for");
+  CLI::App* key_list = key_cmd->add_subcommand("list", "Print a page of keys (no secrets) as JSON");
+  bool key_show_revoked = false;
+  key_list->add_option("--partner", key_partner, "Only this partner's keys");
+  key_list->add_flag("--show-revoked", key_show_revoked, "Include revoked keys");
+  key_list->add_option("--page-size", admin_page_size, "Keys per page (0: 50)");
+  key_list->add_option("--page-token", admin_page_token, "next_page_token of a prior page");
+  std::string key_id;
+  CLI::App* key_revoke = key_cmd->add_subcommand("revoke", "Revoke a key at once");
+  key_revoke->add_option("KEY_ID", key_id, "The key's id (16 hex digits)")->required();
 
   // source put | get | list
   CLI::App* source_cmd = app.add_subcommand("source", "Manage sources");
@@ -524,8 +683,61 @@ int main(int argc, char** argv) {
     const sigset_t signals = StreamSignals();
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   }
-  auto client = Connect(server);
-  if (!client.ok()) return Usage(client.status().message());
+  auto client = Connect(server, api_key_file, tls_flags);
+  if (!client.ok()) {
+    if (absl::IsInvalidArgument(client.status())) return Usage(client.status().message());
+    return Report(client.status());
+  }
+
+  if (*partner_create) return PrintOrReport((*client)->CreatePartner(PartnerFromFlags(partner_flags)));
+  if (*partner_get) return PrintOrReport((*client)->GetPartner(partner_id));
+  if (*partner_delete) return PrintOrReport((*client)->DeletePartner(partner_id));
+  if (*partner_list) {
+    syndication::v1::ListPartnersRequest request;
+    request.set_page_size(admin_page_size);
+    request.set_page_token(admin_page_token);
+    return PrintOrReport((*client)->ListPartners(request));
+  }
+  if (*partner_update) {
+    syndication::v1::UpdatePartnerRequest request;
+    *request.mutable_partner() = PartnerFromFlags(partner_flags);
+    auto* mask = request.mutable_update_mask();
+    if (partner_update->count("--name") > 0) mask->add_paths("display_name");
+    if (partner_update->count("--source") > 0 || partner_clear_sources) {
+      mask->add_paths("entitled_source_ids");
+    }
+    if (partner_update->count("--language") > 0 || partner_clear_languages) {
+      mask->add_paths("languages");
+    }
+    if (partner_update->count("--search-directive") > 0) mask->add_paths("search_directive");
+    if (partner_update->count("--max-streams") > 0) mask->add_paths("max_streams");
+    if (mask->paths().empty()) {
+      return Usage("partner update: give at least one field to change (see partner update --help)");
+    }
+    return PrintOrReport((*client)->UpdatePartner(request));
+  }
+  if (*key_create) {
+    syndication::v1::ApiKey key;
+    key.set_role(RoleFromFlag(key_role));
+    for (const std::string& id : key_sources) key.add_source_ids(id);
+    key.set_partner_id(key_partner);
+    key.set_display_name(key_name);
+    auto created = (*client)->CreateApiKey(key);
+    if (!created.ok()) return Report(created.status());
+    std::cout << created->secret() << std::endl;
+    std::cerr << "syndicate: created " << key_role << " key " << created->api_key().key_id()
+              << "; its secret is shown only now\n";
+    return kExitOk;
+  }
+  if (*key_list) {
+    syndication::v1::ListApiKeysRequest request;
+    request.set_page_size(admin_page_size);
+    request.set_page_token(admin_page_token);
+    request.set_partner_id(key_partner);
+    request.set_show_revoked(key_show_revoked);
+    return PrintOrReport((*client)->ListApiKeys(request));
+  }
+  if (*key_revoke) return PrintOrReport((*client)->RevokeApiKey(key_id));
 
   if (*stream) return RunStream(**client, stream_flags);
   if (*source_put) {

@@ -76,7 +76,15 @@ std::shared_ptr<grpc::Channel> MakeChannel(const ClientOptions& options, bool fo
   } else {
     arguments.SetServiceConfigJSON(kServiceConfig);
   }
-  return grpc::CreateCustomChannel(options.server, grpc::InsecureChannelCredentials(), arguments);
+  std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
+  if (!options.tls_ca_pem.empty()) {
+    grpc::SslCredentialsOptions tls;
+    tls.pem_root_certs = options.tls_ca_pem;
+    tls.pem_cert_chain = options.tls_cert_pem;
+    tls.pem_private_key = options.tls_key_pem;
+    credentials = grpc::SslCredentials(tls);
+  }
+  return grpc::CreateCustomChannel(options.server, credentials, arguments);
 }
 
 absl::Status CursorFileError(int error, absl::string_view what, const std::string& path) {
@@ -267,12 +275,18 @@ Client::Client(const ClientOptions& options, std::shared_ptr<grpc::Channel> chan
     : options_(options),
       channel_(std::move(channel)),
       publishing_(syndication::v1::PublishingService::NewStub(channel_)),
-      syndication_(syndication::v1::SyndicationService::NewStub(channel_)) {}
+      syndication_(syndication::v1::SyndicationService::NewStub(channel_)),
+      admin_(syndication::v1::AdminService::NewStub(channel_)) {}
+
+void Client::Authorize(grpc::ClientContext* context) const {
+  if (!options_.api_key.empty()) context->AddMetadata("authorization", "Bearer " + options_.api_key);
+}
 
 template <typename Request, typename Response, typename Call>
 absl::StatusOr<Response> Client::Invoke(const Request& request, Call call) {
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + options_.deadline));
+  Authorize(&context);
   Response response;
   const grpc::Status status = call(&context, request, &response);
   if (!status.ok()) return FromGrpcStatus(status);
@@ -456,6 +470,7 @@ absl::Status Client::Subscribe(const SubscribeOptions& options, const StreamHand
     std::unique_ptr<syndication::v1::SyndicationService::Stub> stub =
         syndication::v1::SyndicationService::NewStub(channel);
     grpc::ClientContext context;
+    Authorize(&context);
     bool delivered = false;
     absl::Status ended;
     {
@@ -506,6 +521,60 @@ absl::Status Client::Subscribe(const SubscribeOptions& options, const StreamHand
     wait_cv.wait_for(lock, stop, absl::ToChronoNanoseconds(delay), [] { return false; });
   }
   return absl::OkStatus();
+}
+
+
+namespace v1 = ::syndication::v1;
+
+absl::StatusOr<v1::Partner> Client::CreatePartner(const v1::Partner& partner) {
+  v1::CreatePartnerRequest request;
+  *request.mutable_partner() = partner;
+  return Invoke<v1::CreatePartnerRequest, v1::Partner>(
+      request, [&](auto* c, const auto& r, auto* out) { return admin_->CreatePartner(c, r, out); });
+}
+
+absl::StatusOr<v1::Partner> Client::GetPartner(absl::string_view id) {
+  v1::GetPartnerRequest request;
+  request.set_id(std::string(id));
+  return Invoke<v1::GetPartnerRequest, v1::Partner>(
+      request, [&](auto* c, const auto& r, auto* out) { return admin_->GetPartner(c, r, out); });
+}
+
+absl::StatusOr<v1::ListPartnersResponse> Client::ListPartners(
+    const v1::ListPartnersRequest& request) {
+  return Invoke<v1::ListPartnersRequest, v1::ListPartnersResponse>(
+      request, [&](auto* c, const auto& r, auto* out) { return admin_->ListPartners(c, r, out); });
+}
+
+absl::StatusOr<v1::Partner> Client::UpdatePartner(const v1::UpdatePartnerRequest& request) {
+  return Invoke<v1::UpdatePartnerRequest, v1::Partner>(
+      request, [&](auto* c, const auto& r, auto* out) { return admin_->UpdatePartner(c, r, out); });
+}
+
+absl::StatusOr<v1::DeletePartnerResponse> Client::DeletePartner(absl::string_view id) {
+  v1::DeletePartnerRequest request;
+  request.set_id(std::string(id));
+  return Invoke<v1::DeletePartnerRequest, v1::DeletePartnerResponse>(
+      request, [&](auto* c, const auto& r, auto* out) { return admin_->DeletePartner(c, r, out); });
+}
+
+absl::StatusOr<v1::CreateApiKeyResponse> Client::CreateApiKey(const v1::ApiKey& key) {
+  v1::CreateApiKeyRequest request;
+  *request.mutable_api_key() = key;
+  return Invoke<v1::CreateApiKeyRequest, v1::CreateApiKeyResponse>(
+      request, [&](auto* c, const auto& r, auto* out) { return admin_->CreateApiKey(c, r, out); });
+}
+
+absl::StatusOr<v1::ListApiKeysResponse> Client::ListApiKeys(const v1::ListApiKeysRequest& request) {
+  return Invoke<v1::ListApiKeysRequest, v1::ListApiKeysResponse>(
+      request, [&](auto* c, const auto& r, auto* out) { return admin_->ListApiKeys(c, r, out); });
+}
+
+absl::StatusOr<v1::ApiKey> Client::RevokeApiKey(absl::string_view key_id) {
+  v1::RevokeApiKeyRequest request;
+  request.set_key_id(std::string(key_id));
+  return Invoke<v1::RevokeApiKeyRequest, v1::ApiKey>(
+      request, [&](auto* c, const auto& r, auto* out) { return admin_->RevokeApiKey(c, r, out); });
 }
 
 }  // namespace syndicate::client

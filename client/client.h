@@ -32,6 +32,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "syndication/v1/admin_service.grpc.pb.h"
 #include "syndication/v1/publishing_service.grpc.pb.h"
 #include "syndication/v1/syndication_service.grpc.pb.h"
 
@@ -49,6 +50,17 @@ struct ClientOptions {
   // server accepts pings. Default: 30 s and 10 s.
   absl::Duration keepalive_time = absl::Seconds(30);
   absl::Duration keepalive_timeout = absl::Seconds(10);
+  // The API key ("sk_…", from CreateApiKey or syndicated's admin key file) sent with every
+  // call and stream as `authorization: Bearer <api_key>`. Empty sends none (a server with
+  // --auth=none). Default: empty.
+  std::string api_key;
+  // TLS: when tls_ca_pem is set, the channel is TLS, trusting these PEM certificates for
+  // the server's (which must name the host of `server`). tls_cert_pem and tls_key_pem, the
+  // client's own certificate chain and key, for a server that requires client certificates
+  // (mTLS). Default: empty, plaintext.
+  std::string tls_ca_pem;
+  std::string tls_cert_pem;
+  std::string tls_key_pem;
 };
 
 // The inverse of the server's ToGrpcStatus: same code, same message, and each detail of the
@@ -121,6 +133,20 @@ class Client {
   absl::StatusOr<syndication::v1::ListSourcesResponse> ListSources(
       const syndication::v1::ListSourcesRequest& request);
 
+  // AdminService (admin keys only).
+  absl::StatusOr<syndication::v1::Partner> CreatePartner(const syndication::v1::Partner& partner);
+  absl::StatusOr<syndication::v1::Partner> GetPartner(absl::string_view id);
+  absl::StatusOr<syndication::v1::ListPartnersResponse> ListPartners(
+      const syndication::v1::ListPartnersRequest& request);
+  absl::StatusOr<syndication::v1::Partner> UpdatePartner(
+      const syndication::v1::UpdatePartnerRequest& request);
+  absl::StatusOr<syndication::v1::DeletePartnerResponse> DeletePartner(absl::string_view id);
+  absl::StatusOr<syndication::v1::CreateApiKeyResponse> CreateApiKey(
+      const syndication::v1::ApiKey& key);
+  absl::StatusOr<syndication::v1::ListApiKeysResponse> ListApiKeys(
+      const syndication::v1::ListApiKeysRequest& request);
+  absl::StatusOr<syndication::v1::ApiKey> RevokeApiKey(absl::string_view key_id);
+
   // Checks that `article` (a version as GetArticle, ListArticles, a stream event or a
   // PublishArticle or WithdrawArticle response gave it, or as saved from one of them) is
   // what the service signed: its content_hash matches its signed bytes and its signature
@@ -189,6 +215,9 @@ class Client {
   template <typename Request, typename Response, typename Call>
   absl::StatusOr<Response> Invoke(const Request& request, Call call);
 
+  // Adds the API key's `authorization` metadata to `context`, when there is a key.
+  void Authorize(grpc::ClientContext* context) const;
+
   // The public key with id `key_id`: from the cache, else from a fresh GetSigningKeys.
   // INVALID_ARGUMENT when the service does not list it.
   absl::StatusOr<std::string> PublicKey(const std::string& key_id);
@@ -197,6 +226,7 @@ class Client {
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<syndication::v1::PublishingService::Stub> publishing_;
   std::unique_ptr<syndication::v1::SyndicationService::Stub> syndication_;
+  std::unique_ptr<syndication::v1::AdminService::Stub> admin_;
 
   std::mutex keys_mu_;
   // key_id → 32-byte public key, as the last GetSigningKeys listed them.

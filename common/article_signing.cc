@@ -49,6 +49,7 @@ Article PublisherView(const Article& article) {
   view.clear_etag();
   view.clear_withdrawal_reason();
   view.clear_publisher_signature();
+  view.clear_delivery();
   return view;
 }
 
@@ -65,6 +66,8 @@ std::string SignedBytes(const Article& article) {
   signed_view.clear_etag();
   signed_view.clear_content_hash();
   signed_view.clear_signature();
+  // Per-delivery, not content: the same version is signed once and delivered to many.
+  signed_view.clear_delivery();
   return Deterministic(signed_view);
 }
 

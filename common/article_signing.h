@@ -18,13 +18,14 @@ inline constexpr size_t kEd25519SeedBytes = 32;
 inline constexpr size_t kEd25519PublicKeyBytes = 32;
 inline constexpr size_t kEd25519SignatureBytes = 64;
 
-// The deterministic protobuf serialization of `article` with etag, content_hash and
-// signature cleared: what content_hash and the service's signature cover.
+// The deterministic protobuf serialization of `article` with etag, content_hash, signature
+// and delivery (per-delivery, not content) cleared: what content_hash and the service's
+// signature cover.
 std::string SignedBytes(const syndication::v1::Article& article);
 
 // The deterministic serialization of `article` with every field the service sets cleared
 // (id, version, pubstatus, first_created, version_created, corrections, content_hash,
-// signature, etag, withdrawal_reason, publisher_signature): what a publisher signs.
+// signature, etag, withdrawal_reason, publisher_signature, delivery): what a publisher signs.
 std::string PublisherBytes(const syndication::v1::Article& article);
 
 // PublisherBytes without KIND_IMPORTED provenance hops: two publishes with the same

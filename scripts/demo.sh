@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # The main job end to end on an embedded RocksDB:
 #   scripts/demo.sh [FILE...]
-# installs what is missing, builds, starts syndicated on 127.0.0.1 with its store in a
-# temporary directory, registers a source, opens a partner's live stream, imports the
-# example pages in examples/ plus any FILE given (pages saved as text), shows the events
-# the stream received, a partner listing the stories, getting one with its attribution and
-# verifying its signature, and a tampered copy failing the check. Then a story's life: a
-# corrected page (examples/corrected/) republished with a correction note reaches the
-# stream as CORRECTED, a kill reaches it as a CANCELED tombstone, and a partner catches up
-# by pull. Finally it stops the server and removes the directory.
+# installs what is missing, builds, starts syndicated on 127.0.0.1 with API keys on and its
+# store in a temporary directory; as the admin (the key syndicated writes to admin.key),
+# registers two sources, a publisher key for both and two partners licensing one source
+# each; opens the first partner's live stream, imports the example pages in examples/ plus
+# any FILE given (pages saved as text) into one source and publishes a wire story into the
+# other, shows the events the stream received, each partner listing only the stories it
+# licensed, an unlicensed story reading as not found, a call without a key refused, a
+# partner getting one story with its attribution and search directive and verifying its
+# signature, and a tampered copy failing the check. Then a story's life: a corrected page
+# (examples/corrected/) republished with a correction note reaches the stream as
+# CORRECTED, a kill reaches it as a CANCELED tombstone, and the partner catches up by
+# pull. Finally it stops the server and removes the directory.
 #
 # SYNDICATE_BUILD_DIR=DIR builds into DIR (see scripts/build.sh) and runs the binaries from
 # there.
@@ -91,9 +95,9 @@ show_stream() {
   fi
 }
 
-say "Starting syndicated (store in a temporary directory)"
+say "Starting syndicated with API keys on (store in a temporary directory)"
 "$syndicated" --listen=127.0.0.1:0 --data-dir="$work/data" --ports-file="$work/ports" \
-  >"$work/stdout" 2>"$work/server.log" &
+  --admin-key-file="$work/admin.key" >"$work/stdout" 2>"$work/server.log" &
 server_pid=$!
 for _ in $(seq 1 100); do
   [[ -s "$work/ports" ]] && break
@@ -105,15 +109,35 @@ for _ in $(seq 1 100); do
 done
 SYNDICATE_SERVER=$(cat "$work/ports")
 export SYNDICATE_SERVER
-echo "syndicated is serving on $SYNDICATE_SERVER"
+echo "syndicated is serving on $SYNDICATE_SERVER; it wrote the first admin key to admin.key"
+admin=(--api-key-file="$work/admin.key")
+publisher=(--api-key-file="$work/publisher.key")
+coastline=(--api-key-file="$work/coastline.key")
+harbour=(--api-key-file="$work/harbour.key")
+# Secrets are shown once; keep them owner-only.
+umask 077
 
-say "Publisher: registering the source (examples/source.json)"
-"$syndicate" source put examples/source.json
+say "Admin: registering two sources (examples/source.json, examples/wire-source.json)"
+"$syndicate" "${admin[@]}" source put examples/source.json | grep -E '^ "(id|name)"'
+"$syndicate" "${admin[@]}" source put examples/wire-source.json | grep -E '^ "(id|name)"'
 
-say "Partner: opening a live stream of the source's stories, in the background"
-show "syndicate stream --from=now --source=scraped-republications > stream.jsonl"
-"$syndicate" stream --from=now --source=scraped-republications \
-  >"$work/stream.jsonl" 2>"$work/stream.log" &
+say "Admin: a publisher key for both sources, two partners licensing one source each"
+show "syndicate key create --role=publisher --source=scraped-republications --source=harbour-wire > publisher.key"
+"$syndicate" "${admin[@]}" key create --role=publisher --source=scraped-republications \
+  --source=harbour-wire --name="demo importer" >"$work/publisher.key"
+show "syndicate partner create coastline-daily --source=scraped-republications"
+"$syndicate" "${admin[@]}" partner create coastline-daily --name="Coastline Daily" \
+  --source=scraped-republications >/dev/null
+"$syndicate" "${admin[@]}" key create --role=partner --partner=coastline-daily >"$work/coastline.key"
+show "syndicate partner create harbour-weekly --source=harbour-wire --search-directive=canonical"
+"$syndicate" "${admin[@]}" partner create harbour-weekly --name="Harbour Weekly" \
+  --source=harbour-wire --search-directive=canonical >/dev/null
+"$syndicate" "${admin[@]}" key create --role=partner --partner=harbour-weekly >"$work/harbour.key"
+"$syndicate" "${admin[@]}" key list | grep -E '"(keyId|role|partnerId)"'
+
+say "Partner coastline-daily: opening a live stream of what it licensed, in the background"
+show "syndicate --api-key-file=coastline.key stream --from=now > stream.jsonl"
+"$syndicate" "${coastline[@]}" stream --from=now >"$work/stream.jsonl" 2>"$work/stream.log" &
 stream_pid=$!
 # The caught-up marker is the first line: from then on the stream's start is fixed, so no
 # story imported below can be missed.
@@ -126,51 +150,72 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 
-say "Publisher: importing pages saved as text"
-imported=$("$syndicate" import --source=scraped-republications examples/*.txt ${files[@]+"${files[@]}"})
+say "Publisher: importing pages saved as text, and publishing a wire story"
+imported=$("$syndicate" "${publisher[@]}" import --source=scraped-republications examples/*.txt \
+  ${files[@]+"${files[@]}"})
 echo "$imported"
 # The id a file was imported as.
 imported_id() { grep -m 1 " $1\$" <<<"$imported" | awk '{print $2}'; }
+wire_id=$("$syndicate" "${publisher[@]}" publish examples/wire-story.json |
+  grep -m1 -oE '"id": "[0-9a-f]{32}"' | grep -oE '[0-9a-f]{32}')
+echo "published $wire_id examples/wire-story.json (source harbour-wire)"
 
 say "Partner: what the live stream received, one JSON object a line"
 # One event per story created or updated; "unchanged" makes none.
 expected=$(grep -cE '^(created|updated) ' <<<"$imported" || true)
 show_stream "$expected"
-echo "($expected events for $expected new stories)"
+echo "($expected events for $expected new stories of its licensed source; the wire story is"
+echo " not among them)"
 
-say "Partner: listing the stories, newest first"
-"$syndicate" list --brief
+say "Partner coastline-daily: listing its stories, newest first"
+"$syndicate" "${coastline[@]}" list --brief
+say "Partner harbour-weekly: listing its stories, newest first"
+"$syndicate" "${harbour[@]}" list --brief
+echo "Its policy is canonical, so what it gets says where rel=canonical points:"
+"$syndicate" "${harbour[@]}" get "$wire_id" | grep -A3 '"delivery"'
 
 # The story to show: the last FILE given, else the first example.
 last_id=$(echo "$imported" | tail -n 1 | awk '{print $2}')
 [[ ${#files[@]} -gt 0 ]] || last_id=$(echo "$imported" | head -n 1 | awk '{print $2}')
-say "Partner: getting story $last_id with its attribution"
-"$syndicate" get "$last_id"
+say "Partner harbour-weekly: asking for coastline-daily's story $last_id"
+if "$syndicate" "${harbour[@]}" get "$last_id"; then
+  echo "demo.sh: an unlicensed story was delivered" >&2
+  exit 1
+fi
+echo "(not licensed: it reads exactly like a story that does not exist)"
+say "Anyone without a key"
+if "$syndicate" source list; then
+  echo "demo.sh: a call without a key was answered" >&2
+  exit 1
+fi
+
+say "Partner coastline-daily: getting story $last_id with its attribution and search directive"
+"$syndicate" "${coastline[@]}" get "$last_id"
 
 say "Partner: checking that story's signature with the server's public key"
-show "syndicate get --verify $last_id > story.json"
-"$syndicate" get --verify "$last_id" >"$work/story.json"
+show "syndicate --api-key-file=coastline.key get --verify $last_id > story.json"
+"$syndicate" "${coastline[@]}" get --verify "$last_id" >"$work/story.json"
 
 say "Partner: a saved copy whose credit line was changed fails the check"
 sed -E 's/"creditLine": "([^"\\]|\\.)*"/"creditLine": "Partner Site Staff"/' \
   "$work/story.json" >"$work/tampered.json"
 echo "tampered.json: $(grep -m 1 '"creditLine"' "$work/tampered.json" | sed 's/^ *//')"
-show "syndicate verify tampered.json"
-if "$syndicate" verify "$work/tampered.json"; then
+show "syndicate --api-key-file=coastline.key verify tampered.json"
+if "$syndicate" "${coastline[@]}" verify "$work/tampered.json"; then
   echo "demo.sh: the tampered copy verified" >&2
   exit 1
 fi
 
 river_id=$(imported_id examples/river-festival.txt)
 say "Publisher: correcting story $river_id (roads close from 6pm, not 4pm)"
-etag=$("$syndicate" get "$river_id" | sed -n 's/^ "etag": "\([^"]*\)",\{0,1\}$/\1/p')
+etag=$("$syndicate" "${publisher[@]}" get "$river_id" | sed -n 's/^ "etag": "\([^"]*\)",\{0,1\}$/\1/p')
 corrected_page=examples/corrected/river-festival.txt
 show "syndicate convert --source-file=examples/source.json $corrected_page > corrected.json"
 "$syndicate" convert --source-file=examples/source.json "$corrected_page" \
   >"$work/corrected.json" 2>"$work/convert.log" || { cat "$work/convert.log" >&2; exit 1; }
 correction="An earlier version said roads along the river close from 4pm; they close from 6pm."
-show "syndicate publish --etag=$etag --correction=\"$correction\" corrected.json"
-"$syndicate" publish --etag="$etag" --correction="$correction" "$work/corrected.json" \
+show "syndicate --api-key-file=publisher.key publish --etag=$etag --correction=\"$correction\" corrected.json"
+"$syndicate" "${publisher[@]}" publish --etag="$etag" --correction="$correction" "$work/corrected.json" \
   >"$work/published.json"
 grep -E '^ "outcome"|^  "version"|^  "etag"' "$work/published.json"
 version=$(sed -n 's/^  "version": "\([0-9]*\)",$/\1/p' "$work/published.json")
@@ -180,21 +225,21 @@ show_stream $((expected + 1))
 
 kill_id=$(imported_id examples/library-reopens.txt)
 say "Publisher: killing story $kill_id"
-show "syndicate withdraw $kill_id --kill --reason=\"Legal: the fundraising figures are disputed\""
-"$syndicate" withdraw "$kill_id" --kill --reason="Legal: the fundraising figures are disputed" \
+show "syndicate --api-key-file=publisher.key withdraw $kill_id --kill --reason=\"Legal: the fundraising figures are disputed\""
+"$syndicate" "${publisher[@]}" withdraw "$kill_id" --kill --reason="Legal: the fundraising figures are disputed" \
   >/dev/null
 
 say "Partner: the live stream received the kill as a tombstone"
 show_stream $((expected + 2))
 
 say "Partner: getting the killed story: a tombstone (no headline, no body) at every version"
-"$syndicate" get "$kill_id"
-show "syndicate get --version=1 $kill_id"
-"$syndicate" get --version=1 "$kill_id" | grep -E '^ "(version|pubstatus|headline|bodyText)"'
+"$syndicate" "${coastline[@]}" get "$kill_id"
+show "syndicate --api-key-file=coastline.key get --version=1 $kill_id"
+"$syndicate" "${coastline[@]}" get --version=1 "$kill_id" | grep -E '^ "(version|pubstatus|headline|bodyText)"'
 
 say "Partner: catching up by pull, oldest change first, tombstones included"
-show "syndicate list --brief --order-by=version_created --show-withdrawn"
-"$syndicate" list --brief --order-by=version_created --show-withdrawn
+show "syndicate --api-key-file=coastline.key list --brief --order-by=version_created --show-withdrawn"
+"$syndicate" "${coastline[@]}" list --brief --order-by=version_created --show-withdrawn
 
 say "Stopping the partner's stream and syndicated"
 kill -TERM "$stream_pid"

@@ -14,6 +14,8 @@ packages=(
   librocksdb-dev
   # content hashes, page-token MACs and Ed25519 signatures
   libsodium-dev
+  # certificates made at test time for the TLS and mTLS tests
+  openssl
   # errors, strings, time
   libabsl-dev
   # command-line parsing for syndicated and syndicate

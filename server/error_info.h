@@ -9,6 +9,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 #include "google/rpc/error_details.pb.h"
 
 namespace syndicate::server {
@@ -16,6 +17,9 @@ namespace syndicate::server {
 inline constexpr char kErrorDomain[] = "syndication.v1";
 // The type URL an ErrorInfo payload is stored under (the Any type URL of the message).
 inline constexpr char kErrorInfoTypeUrl[] = "type.googleapis.com/google.rpc.ErrorInfo";
+
+// The type URL a RetryInfo payload is stored under.
+inline constexpr char kRetryInfoTypeUrl[] = "type.googleapis.com/google.rpc.RetryInfo";
 
 // A stream cursor that the feed no longer covers (too old, or another history).
 inline constexpr char kCursorExpired[] = "CURSOR_EXPIRED";
@@ -25,6 +29,10 @@ inline constexpr char kShuttingDown[] = "SHUTTING_DOWN";
 // `status` with an ErrorInfo {domain kErrorDomain, reason, metadata} attached.
 absl::Status WithErrorInfo(absl::Status status, const std::string& reason,
                            const std::map<std::string, std::string>& metadata);
+
+// `status` with a google.rpc.RetryInfo {retry_delay = `delay`, whole microseconds rounded
+// up} attached: when the caller may try again.
+absl::Status WithRetryInfo(absl::Status status, absl::Duration delay);
 
 // The ErrorInfo attached to `status`, if any.
 std::optional<google::rpc::ErrorInfo> GetErrorInfo(const absl::Status& status);

@@ -38,6 +38,10 @@ bool CarriesArticle(syndication::v1::EventType type) {
 bool StreamFilter::Matches(const storage::FeedRecord& record) const {
   // Made under embargo: partners learn of the story from its EMBARGO_LIFTED event.
   if (record.hidden()) return false;
+  if (caller != nullptr && !MayReadEvent(*caller, record.source_id(), record.language(),
+                                         !CarriesArticle(record.type()))) {
+    return false;
+  }
   if (!source_ids.empty() && !source_ids.contains(record.source_id())) return false;
   if (!languages.empty() && !languages.contains(absl::AsciiStrToLower(record.language()))) {
     return false;

@@ -6,12 +6,14 @@
 #define SYNDICATE_SERVER_FEED_READER_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "server/authz.h"
 #include "storage/store.h"
 #include "syndication/v1/syndication_service.pb.h"
 
@@ -23,8 +25,12 @@ inline constexpr absl::Duration kMinHeartbeatInterval = absl::Seconds(1);
 inline constexpr absl::Duration kMaxHeartbeatInterval = absl::Hours(1);
 
 // Which events a stream wants. An empty set means "any". Events of versions made under
-// embargo (FeedRecord.hidden) never match.
+// embargo (FeedRecord.hidden) never match, nor events `caller` may not read
+// (MayReadEvent, server/authz.h).
 struct StreamFilter {
+  // Who is streaming; nullptr means anyone may read everything (the operator). Replaced
+  // when the caller's key or partner changes.
+  std::shared_ptr<const Principal> caller;
   absl::flat_hash_set<std::string> source_ids;
   absl::flat_hash_set<std::string> languages;  // ASCII lower case
   absl::flat_hash_set<std::string> subject_codes;

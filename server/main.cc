@@ -1,14 +1,20 @@
 // syndicated: the syndication server. See README.md for flags and behaviour.
 #include <csignal>
+#include <cstdlib>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <sstream>
+#include <tuple>
 #include <string>
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "server/access.h"
+#include "server/admin_core.h"
+#include "server/secret_file.h"
 #include "server/server.h"
 #include "server/signing_key_file.h"
 #include "server/syndication_core.h"
@@ -73,6 +79,33 @@ int main(int argc, char** argv) {
   app.add_option("--max-streams", max_streams, "Most StreamArticles calls open at once")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  std::string auth = "api-key";
+  app.add_option("--auth", auth,
+                 "api-key: every call needs `authorization: Bearer <key>`; none: no "
+                 "authentication, every caller is an admin (loopback addresses only)")
+      ->check(CLI::IsMember({"api-key", "none"}))
+      ->capture_default_str();
+  std::string admin_key_file;
+  app.add_option("--admin-key-file", admin_key_file,
+                 "File holding the first admin key; created (mode 0600) with a new key when "
+                 "absent. Default: $SYNDICATE_ADMIN_KEY_FILE, else DATA_DIR/admin-key");
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_client_ca;
+  app.add_option("--tls-cert", tls_cert, "PEM certificate chain: serve TLS (with --tls-key)");
+  app.add_option("--tls-key", tls_key, "PEM private key of --tls-cert");
+  app.add_option("--tls-client-ca", tls_client_ca,
+                 "PEM CA certificates: require client certificates they signed (mTLS)");
+  double partner_rate = 0;
+  double partner_burst = 0;
+  app.add_option("--partner-rate", partner_rate,
+                 "Requests per second each partner may make (token bucket; 0: no limit)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--partner-burst", partner_burst,
+                 "Requests a partner may make at once after a quiet spell (0: the rate, at "
+                 "least 1)")
+      ->check(CLI::NonNegativeNumber);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -82,6 +115,26 @@ int main(int argc, char** argv) {
   syndicate::server::ServerOptions options;
   options.listen_address = listen;
   options.streams.max_streams = max_streams;
+  options.partner_rate = {partner_rate, partner_burst};
+  if (tls_cert.empty() != tls_key.empty()) {
+    return Fail("--tls-cert and --tls-key: give both or neither", 2);
+  }
+  if (!tls_client_ca.empty() && tls_cert.empty()) {
+    return Fail("--tls-client-ca: needs --tls-cert and --tls-key", 2);
+  }
+  for (auto [flag, path, pem] : {std::tuple{"--tls-cert", &tls_cert, &options.tls_cert_pem},
+                                 std::tuple{"--tls-key", &tls_key, &options.tls_key_pem},
+                                 std::tuple{"--tls-client-ca", &tls_client_ca,
+                                            &options.tls_client_ca_pem}}) {
+    if (path->empty()) continue;
+    std::ifstream in(*path);
+    std::stringstream content;
+    content << in.rdbuf();
+    if (!in || content.str().find("-----BEGIN") == std::string::npos) {
+      return Fail(absl::StrCat(flag, ": \"", *path, "\" cannot be read or holds no PEM"), 2);
+    }
+    *pem = content.str();
+  }
   if (!retention_age.empty()) {
     absl::Duration age;
     if (!absl::ParseDuration(retention_age, &age) || age <= absl::ZeroDuration()) {
@@ -96,11 +149,11 @@ int main(int argc, char** argv) {
   absl::StatusOr<std::pair<std::string, int>> host_port =
       syndicate::server::SplitHostPort(listen, "--listen");
   if (!host_port.ok()) return Fail(std::string(host_port.status().message()), 2);
-  // Authentication does not exist yet, so nothing but this machine may reach the API.
-  if (!syndicate::server::IsLoopbackHost(host_port->first)) {
+  // Without authentication, nothing but this machine may reach the API.
+  if (auth == "none" && !syndicate::server::IsLoopbackHost(host_port->first)) {
     return Fail(absl::StrCat("--listen: \"", listen,
-                             "\" is not a loopback address; this build has no authentication, "
-                             "so it serves 127.0.0.0/8, ::1 or localhost only"),
+                             "\" is not a loopback address; --auth=none serves 127.0.0.0/8, "
+                             "::1 or localhost only (use --auth=api-key)"),
                 2);
   }
 
@@ -122,6 +175,34 @@ int main(int argc, char** argv) {
   auto core =
       syndicate::server::SyndicationCore::Create(store->get(), *std::move(signing_key));
   if (!core.ok()) return Fail(core.status().ToString(), 1);
+  auto access = syndicate::server::AccessControl::Load(store->get());
+  if (!access.ok()) return Fail(access.status().ToString(), 1);
+  auto admin = syndicate::server::AdminCore::Create(store->get(), access->get());
+  if (!admin.ok()) return Fail(admin.status().ToString(), 1);
+  options.admin = admin->get();
+  if (auth == "api-key") {
+    options.access = access->get();
+    if (admin_key_file.empty()) {
+      const char* from_env = std::getenv("SYNDICATE_ADMIN_KEY_FILE");
+      admin_key_file = from_env != nullptr && *from_env != '\0' ? from_env : data_dir + "/admin-key";
+    }
+    auto content = syndicate::server::ReadOrCreateSecretFile(
+        admin_key_file, "admin key file", [] { return syndicate::server::MakeSecret().secret; });
+    if (!content.ok()) return Fail(content.status().ToString(), 1);
+    auto outcome = (*admin)->EnsureAdminKey(content->text);
+    if (!outcome.ok()) {
+      return Fail(absl::StrCat("admin key file \"", admin_key_file, "\": ",
+                               outcome.status().message()),
+                  1);
+    }
+    if (content->created) {
+      std::cerr << "syndicated: created a new admin key in " << admin_key_file << std::endl;
+    }
+    if (*outcome == syndicate::server::AdminKeyOutcome::kRevoked) {
+      std::cerr << "syndicated: warning: the admin key in " << admin_key_file
+                << " was revoked; it does not authenticate" << std::endl;
+    }
+  }
   auto server = syndicate::server::Server::Start(options, core->get());
   if (!server.ok()) return Fail(server.status().ToString(), 1);
 
@@ -139,6 +220,8 @@ int main(int argc, char** argv) {
             << ", shutting down" << std::endl;
   (*server)->Shutdown(absl::Seconds(10));
   server->reset();
+  admin->reset();
+  access->reset();
   core->reset();
   if (absl::Status flushed = (*store)->Flush(); !flushed.ok()) {
     return Fail(flushed.ToString(), 1);

@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/escaping.h"
@@ -73,6 +74,15 @@ std::string FilterFingerprint(const google::protobuf::Message& filter) {
   crypto_hash_sha256(reinterpret_cast<unsigned char*>(digest.data()),
                      reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
   return digest;
+}
+
+absl::StatusOr<int> EffectivePageSize(int32_t page_size) {
+  if (page_size < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("page_size: ", page_size, " is negative; use 0 for the default"));
+  }
+  if (page_size == 0) return kDefaultPageSize;
+  return std::min<int>(page_size, kMaxPageSize);
 }
 
 }  // namespace syndicate::server

@@ -16,6 +16,17 @@ namespace syndicate::server {
 
 // Size of the authentication key in bytes (crypto_auth_KEYBYTES).
 inline constexpr size_t kPageTokenKeyBytes = 32;
+// Name of the store secret (Store::GetOrCreateSecret) that is the key.
+inline constexpr char kPageTokenKeyName[] = "page_token_key";
+
+// Largest page_size honoured by the List methods (AIP-158); larger values are lowered to it.
+inline constexpr int kMaxPageSize = 500;
+// page_size used when the request leaves it 0.
+inline constexpr int kDefaultPageSize = 50;
+
+// page_size per AIP-158: 0 means kDefaultPageSize, larger than kMaxPageSize means
+// kMaxPageSize. INVALID_ARGUMENT "page_size: … is negative" for a negative one.
+absl::StatusOr<int> EffectivePageSize(int32_t page_size);
 
 class PageTokenCodec {
  public:

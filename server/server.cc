@@ -59,9 +59,16 @@ Server::Server(SyndicationCore* core, const ServerOptions& options)
     : core_(core),
       options_(options),
       pool_(std::max(4, 2 * static_cast<int>(std::thread::hardware_concurrency()))),
-      streams_(&core->feed_reader(), &core->feed_hub(), &pool_, &timers_, options.streams),
-      publishing_(core, &pool_),
-      syndication_(core, &pool_, &streams_) {}
+      limiter_(options.partner_rate),
+      auth_(options.access, &limiter_),
+      streams_(&core->feed_reader(), &core->feed_hub(), &pool_, &timers_, options.streams,
+               &auth_),
+      publishing_(core, &pool_, &auth_),
+      syndication_(core, &pool_, &streams_, &auth_) {
+  if (options.admin != nullptr) {
+    admin_ = std::make_unique<AdminHandler>(options.admin, &pool_, &auth_);
+  }
+}
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options,
                                                       SyndicationCore* core) {
@@ -85,13 +92,23 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
   int selected_port = 0;
-  builder.AddListeningPort(options.listen_address, grpc::InsecureServerCredentials(),
-                           &selected_port);
+  std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
+  if (!options.tls_cert_pem.empty()) {
+    grpc::SslServerCredentialsOptions tls(
+        options.tls_client_ca_pem.empty()
+            ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+            : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+    tls.pem_root_certs = options.tls_client_ca_pem;
+    tls.pem_key_cert_pairs.push_back({options.tls_key_pem, options.tls_cert_pem});
+    credentials = grpc::SslServerCredentials(tls);
+  }
+  builder.AddListeningPort(options.listen_address, credentials, &selected_port);
   // Requests well past the largest article are read, so that an oversized story is refused
   // by validation naming its largest field, not by gRPC's size check.
   builder.SetMaxReceiveMessageSize(static_cast<int>(kMaxRequestBytes));
   builder.RegisterService(&server->publishing_);
   builder.RegisterService(&server->syndication_);
+  if (server->admin_ != nullptr) builder.RegisterService(server->admin_.get());
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || selected_port == 0) {
     return absl::UnavailableError(absl::StrCat("listen: cannot serve on ", options.listen_address));
@@ -102,6 +119,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   grpc::HealthCheckServiceInterface* health = server->server_->GetHealthCheckService();
   health->SetServingStatus(kSyndicationServiceName, true);
   health->SetServingStatus("syndication.v1.PublishingService", true);
+  if (server->admin_ != nullptr) health->SetServingStatus("syndication.v1.AdminService", true);
+  if (options.access != nullptr) {
+    options.access->SetChangeListener([raw = server.get()] { raw->streams_.AccessChanged(); });
+  }
   Server* raw = server.get();
   // Retention also forgets old request ids (AIP-155), so it always runs.
   server->timers_.Schedule(absl::Now(), [raw] { raw->RetentionChore(); });
@@ -145,6 +166,7 @@ void Server::RetentionChore() {
 
 void Server::Shutdown(absl::Duration grace) {
   if (shut_down_.exchange(true) || server_ == nullptr) return;
+  if (options_.access != nullptr) options_.access->SetChangeListener(nullptr);
   server_->GetHealthCheckService()->Shutdown();
   // Streams first: gRPC's Shutdown waits for every call, and a stream only ends when told.
   streams_.Shutdown();

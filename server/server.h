@@ -1,5 +1,5 @@
 // Runs the gRPC server: PublishingService and SyndicationService over one
-// SyndicationCore, plus grpc.health.v1 health checking and server reflection (so that
+// SyndicationCore, AdminService over an AdminCore, API-key authentication, plus grpc.health.v1 health checking and server reflection (so that
 // grpcurl works without the protos).
 #ifndef SYNDICATE_SERVER_SERVER_H_
 #define SYNDICATE_SERVER_SERVER_H_
@@ -33,6 +33,21 @@ struct ServerOptions {
   // Default: 30 s and 10 s.
   absl::Duration keepalive_time = absl::Seconds(30);
   absl::Duration keepalive_timeout = absl::Seconds(10);
+  // Authentication: with an AccessControl, every call must carry an API key
+  // (`authorization: Bearer …`); nullptr (the default, for in-process callers and
+  // --auth=none) makes every call the operator's (Principal::Operator()). Not owned; must
+  // outlive the Server.
+  AccessControl* access = nullptr;
+  // AdminService is served when set. Not owned; must outlive the Server.
+  AdminCore* admin = nullptr;
+  // TLS: with a certificate chain and its key (PEM), the listening port serves TLS only;
+  // with client_ca_pem too, every client must present a certificate that CA signed (mTLS).
+  // Default: empty, plaintext.
+  std::string tls_cert_pem;
+  std::string tls_key_pem;
+  std::string tls_client_ca_pem;
+  // Per-partner request rate (with authentication on). Default: no limit.
+  RateLimit partner_rate;
 };
 
 // Largest request read, in bytes; larger ones get gRPC's RESOURCE_EXHAUSTED. Eight times
@@ -81,9 +96,12 @@ class Server {
   // destroyed after it.
   WorkPool pool_;
   TimerQueue timers_;
+  RateLimiter limiter_;
+  Authenticator auth_;
   StreamService streams_;
   PublishingHandler publishing_;
   SyndicationHandler syndication_;
+  std::unique_ptr<AdminHandler> admin_;
   std::unique_ptr<grpc::Server> server_;
   std::string address_;
   std::atomic<bool> shut_down_{false};

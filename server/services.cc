@@ -6,107 +6,198 @@
 namespace syndicate::server {
 namespace {
 
-// Answers one call on `pool`: decodes a `Request`, answers it with `handle`
-// (Request → absl::StatusOr<Response>) and finishes the call. gRPC keeps the request and
-// response buffers alive until Finish.
+// Answers one call on `pool`: authenticates the caller with `auth`, decodes a `Request`,
+// answers it with `handle` (Request, Principal → absl::StatusOr<Response>) and finishes the
+// call. gRPC keeps the request and response buffers alive until Finish.
 template <typename Request, typename Handle>
-grpc::ServerUnaryReactor* Unary(WorkPool* pool, grpc::CallbackServerContext* context,
+grpc::ServerUnaryReactor* Unary(WorkPool* pool, const Authenticator* auth,
+                                grpc::CallbackServerContext* context,
                                 const grpc::ByteBuffer* request_bytes,
                                 grpc::ByteBuffer* response_bytes, Handle handle) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  const bool queued = pool->Submit([reactor, request_bytes, response_bytes, handle] {
-    const absl::Status status = [&]() -> absl::Status {
-      Request request;
-      SYNDICATE_RETURN_IF_ERROR(DecodeRequest(*request_bytes, &request));
-      SYNDICATE_ASSIGN_OR_RETURN(const auto response, handle(request));
-      return EncodeResponse(response, response_bytes);
-    }();
-    reactor->Finish(ToGrpcStatus(status));
-  });
+  absl::StatusOr<Principal> caller = auth->Authenticate(*context);
+  if (!caller.ok()) {
+    reactor->Finish(ToGrpcStatus(caller.status()));
+    return reactor;
+  }
+  const bool queued =
+      pool->Submit([reactor, request_bytes, response_bytes, handle, caller = *std::move(caller)] {
+        const absl::Status status = [&]() -> absl::Status {
+          Request request;
+          SYNDICATE_RETURN_IF_ERROR(DecodeRequest(*request_bytes, &request));
+          SYNDICATE_ASSIGN_OR_RETURN(const auto response, handle(request, caller));
+          return EncodeResponse(response, response_bytes);
+        }();
+        reactor->Finish(ToGrpcStatus(status));
+      });
   if (!queued) reactor->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "shutting down"));
   return reactor;
 }
 
 }  // namespace
 
+absl::StatusOr<Principal> Authenticator::Authenticate(
+    const grpc::CallbackServerContext& context) const {
+  if (access_ == nullptr) return Principal::Operator();
+  const auto& metadata = context.client_metadata();
+  auto it = metadata.find("authorization");
+  absl::StatusOr<Principal> caller =
+      it == metadata.end()
+          ? access_->Authenticate(std::nullopt)
+          : access_->Authenticate(absl::string_view(it->second.data(), it->second.size()));
+  if (caller.ok() && limiter_ != nullptr && !caller->partner_id.empty()) {
+    if (absl::Status taken = limiter_->Take(caller->partner_id); !taken.ok()) return taken;
+  }
+  return caller;
+}
+
 grpc::ServerUnaryReactor* PublishingHandler::UpsertSource(grpc::CallbackServerContext* context,
                                                           const grpc::ByteBuffer* request,
                                                           grpc::ByteBuffer* response) {
   return Unary<syndication::v1::UpsertSourceRequest>(
-      pool_, context, request, response, [this](const auto& r) { return core_->UpsertSource(r); });
+      pool_, auth_, context, request, response,
+      [this](const auto& r, const Principal& c) { return core_->UpsertSource(r, c); });
 }
 
 grpc::ServerUnaryReactor* PublishingHandler::PublishArticle(grpc::CallbackServerContext* context,
                                                             const grpc::ByteBuffer* request,
                                                             grpc::ByteBuffer* response) {
   return Unary<syndication::v1::PublishArticleRequest>(
-      pool_, context, request, response,
-      [this](const auto& r) { return core_->PublishArticle(r); });
+      pool_, auth_, context, request, response,
+      [this](const auto& r, const Principal& c) { return core_->PublishArticle(r, c); });
 }
 
 grpc::ServerUnaryReactor* SyndicationHandler::GetArticle(grpc::CallbackServerContext* context,
                                                          const grpc::ByteBuffer* request,
                                                          grpc::ByteBuffer* response) {
   return Unary<syndication::v1::GetArticleRequest>(
-      pool_, context, request, response, [this](const auto& r) { return core_->GetArticle(r); });
+      pool_, auth_, context, request, response,
+      [this](const auto& r, const Principal& c) { return core_->GetArticle(r, c); });
 }
 
 grpc::ServerUnaryReactor* SyndicationHandler::BatchGetArticles(grpc::CallbackServerContext* context,
                                                                const grpc::ByteBuffer* request,
                                                                grpc::ByteBuffer* response) {
   return Unary<syndication::v1::BatchGetArticlesRequest>(
-      pool_, context, request, response,
-      [this](const auto& r) { return core_->BatchGetArticles(r); });
+      pool_, auth_, context, request, response,
+      [this](const auto& r, const Principal& c) { return core_->BatchGetArticles(r, c); });
 }
 
 grpc::ServerUnaryReactor* SyndicationHandler::ListArticles(grpc::CallbackServerContext* context,
                                                            const grpc::ByteBuffer* request,
                                                            grpc::ByteBuffer* response) {
   return Unary<syndication::v1::ListArticlesRequest>(
-      pool_, context, request, response, [this](const auto& r) { return core_->ListArticles(r); });
+      pool_, auth_, context, request, response,
+      [this](const auto& r, const Principal& c) { return core_->ListArticles(r, c); });
 }
 
 grpc::ServerUnaryReactor* SyndicationHandler::GetSource(grpc::CallbackServerContext* context,
                                                         const grpc::ByteBuffer* request,
                                                         grpc::ByteBuffer* response) {
   return Unary<syndication::v1::GetSourceRequest>(
-      pool_, context, request, response, [this](const auto& r) { return core_->GetSource(r); });
+      pool_, auth_, context, request, response,
+      [this](const auto& r, const Principal& c) { return core_->GetSource(r, c); });
 }
 
 grpc::ServerUnaryReactor* SyndicationHandler::ListSources(grpc::CallbackServerContext* context,
                                                           const grpc::ByteBuffer* request,
                                                           grpc::ByteBuffer* response) {
   return Unary<syndication::v1::ListSourcesRequest>(
-      pool_, context, request, response, [this](const auto& r) { return core_->ListSources(r); });
+      pool_, auth_, context, request, response,
+      [this](const auto& r, const Principal& c) { return core_->ListSources(r, c); });
 }
 
 grpc::ServerUnaryReactor* PublishingHandler::WithdrawArticle(grpc::CallbackServerContext* context,
                                                              const grpc::ByteBuffer* request,
                                                              grpc::ByteBuffer* response) {
   return Unary<syndication::v1::WithdrawArticleRequest>(
-      pool_, context, request, response,
-      [this](const auto& r) { return core_->WithdrawArticle(r); });
+      pool_, auth_, context, request, response,
+      [this](const auto& r, const Principal& c) { return core_->WithdrawArticle(r, c); });
 }
 
 grpc::ServerUnaryReactor* SyndicationHandler::ListArticleVersions(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
   return Unary<syndication::v1::ListArticleVersionsRequest>(
-      pool_, context, request, response,
-      [this](const auto& r) { return core_->ListArticleVersions(r); });
+      pool_, auth_, context, request, response,
+      [this](const auto& r, const Principal& c) { return core_->ListArticleVersions(r, c); });
 }
 
 grpc::ServerUnaryReactor* SyndicationHandler::GetSigningKeys(grpc::CallbackServerContext* context,
                                                              const grpc::ByteBuffer* request,
                                                              grpc::ByteBuffer* response) {
   return Unary<syndication::v1::GetSigningKeysRequest>(
-      pool_, context, request, response,
-      [this](const auto&) { return core_->GetSigningKeys(); });
+      pool_, auth_, context, request, response,
+      [this](const auto&, const Principal&) { return core_->GetSigningKeys(); });
 }
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* SyndicationHandler::StreamArticles(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) {
   return streams_->Start(context, request);
+}
+
+grpc::ServerUnaryReactor* AdminHandler::CreatePartner(grpc::CallbackServerContext* context,
+                                                      const grpc::ByteBuffer* request,
+                                                      grpc::ByteBuffer* response) {
+  return Unary<syndication::v1::CreatePartnerRequest>(
+      pool_, auth_, context, request, response,
+      [this](const auto& r, const Principal& c) { return admin_->CreatePartner(c, r); });
+}
+
+grpc::ServerUnaryReactor* AdminHandler::GetPartner(grpc::CallbackServerContext* context,
+                                                   const grpc::ByteBuffer* request,
+                                                   grpc::ByteBuffer* response) {
+  return Unary<syndication::v1::GetPartnerRequest>(
+      pool_, auth_, context, request, response,
+      [this](const auto& r, const Principal& c) { return admin_->GetPartner(c, r); });
+}
+
+grpc::ServerUnaryReactor* AdminHandler::ListPartners(grpc::CallbackServerContext* context,
+                                                     const grpc::ByteBuffer* request,
+                                                     grpc::ByteBuffer* response) {
+  return Unary<syndication::v1::ListPartnersRequest>(
+      pool_, auth_, context, request, response,
+      [this](const auto& r, const Principal& c) { return admin_->ListPartners(c, r); });
+}
+
+grpc::ServerUnaryReactor* AdminHandler::UpdatePartner(grpc::CallbackServerContext* context,
+                                                      const grpc::ByteBuffer* request,
+                                                      grpc::ByteBuffer* response) {
+  return Unary<syndication::v1::UpdatePartnerRequest>(
+      pool_, auth_, context, request, response,
+      [this](const auto& r, const Principal& c) { return admin_->UpdatePartner(c, r); });
+}
+
+grpc::ServerUnaryReactor* AdminHandler::DeletePartner(grpc::CallbackServerContext* context,
+                                                      const grpc::ByteBuffer* request,
+                                                      grpc::ByteBuffer* response) {
+  return Unary<syndication::v1::DeletePartnerRequest>(
+      pool_, auth_, context, request, response,
+      [this](const auto& r, const Principal& c) { return admin_->DeletePartner(c, r); });
+}
+
+grpc::ServerUnaryReactor* AdminHandler::CreateApiKey(grpc::CallbackServerContext* context,
+                                                     const grpc::ByteBuffer* request,
+                                                     grpc::ByteBuffer* response) {
+  return Unary<syndication::v1::CreateApiKeyRequest>(
+      pool_, auth_, context, request, response,
+      [this](const auto& r, const Principal& c) { return admin_->CreateApiKey(c, r); });
+}
+
+grpc::ServerUnaryReactor* AdminHandler::ListApiKeys(grpc::CallbackServerContext* context,
+                                                    const grpc::ByteBuffer* request,
+                                                    grpc::ByteBuffer* response) {
+  return Unary<syndication::v1::ListApiKeysRequest>(
+      pool_, auth_, context, request, response,
+      [this](const auto& r, const Principal& c) { return admin_->ListApiKeys(c, r); });
+}
+
+grpc::ServerUnaryReactor* AdminHandler::RevokeApiKey(grpc::CallbackServerContext* context,
+                                                     const grpc::ByteBuffer* request,
+                                                     grpc::ByteBuffer* response) {
+  return Unary<syndication::v1::RevokeApiKeyRequest>(
+      pool_, auth_, context, request, response,
+      [this](const auto& r, const Principal& c) { return admin_->RevokeApiKey(c, r); });
 }
 
 }  // namespace syndicate::server

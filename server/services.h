@@ -4,13 +4,39 @@
 #ifndef SYNDICATE_SERVER_SERVICES_H_
 #define SYNDICATE_SERVER_SERVICES_H_
 
+#include "server/access.h"
+#include "server/admin_core.h"
+#include "server/rate_limiter.h"
 #include "server/stream_service.h"
 #include "server/syndication_core.h"
 #include "server/work_pool.h"
+#include "syndication/v1/admin_service.grpc.pb.h"
 #include "syndication/v1/publishing_service.grpc.pb.h"
 #include "syndication/v1/syndication_service.grpc.pb.h"
 
 namespace syndicate::server {
+
+// Resolves who makes a call: with an AccessControl, from the call's `authorization`
+// metadata (UNAUTHENTICATED as AccessControl::Authenticate describes); without one
+// (--auth=none), every call is Principal::Operator(). Cheap: runs on gRPC's thread.
+class Authenticator {
+ public:
+  // `access` and `limiter` are not owned and must outlive this; a null `access` turns
+  // authentication off, a null `limiter` the rate limit.
+  explicit Authenticator(const AccessControl* access, RateLimiter* limiter = nullptr)
+      : access_(access), limiter_(limiter) {}
+
+  // Also takes a token of the caller's partner from the rate limiter: RESOURCE_EXHAUSTED
+  // with RetryInfo when there is none (RateLimiter::Take).
+  absl::StatusOr<Principal> Authenticate(const grpc::CallbackServerContext& context) const;
+
+  // nullptr when authentication is off.
+  const AccessControl* access() const { return access_; }
+
+ private:
+  const AccessControl* const access_;
+  RateLimiter* const limiter_;
+};
 
 // Every method raw, so that server/wire.h parses and checks the request bytes.
 using PublishingApi = syndication::v1::PublishingService;
@@ -29,10 +55,47 @@ using RawSyndicationService = SyndicationApi::WithRawCallbackMethod_GetArticle<
                             SyndicationApi::WithRawCallbackMethod_GetSigningKeys<
                                 SyndicationApi::CallbackService>>>>>>>>;
 
-// PublishingService. `core` and `pool` are not owned and must outlive the service.
+using AdminApi = syndication::v1::AdminService;
+using RawAdminService = AdminApi::WithRawCallbackMethod_CreatePartner<
+    AdminApi::WithRawCallbackMethod_GetPartner<AdminApi::WithRawCallbackMethod_ListPartners<
+        AdminApi::WithRawCallbackMethod_UpdatePartner<AdminApi::WithRawCallbackMethod_DeletePartner<
+            AdminApi::WithRawCallbackMethod_CreateApiKey<
+                AdminApi::WithRawCallbackMethod_ListApiKeys<
+                    AdminApi::WithRawCallbackMethod_RevokeApiKey<AdminApi::CallbackService>>>>>>>>;
+
+#define SYNDICATE_UNARY_METHOD(Name)                                                          \
+  grpc::ServerUnaryReactor* Name(grpc::CallbackServerContext* context,                        \
+                                 const grpc::ByteBuffer* request, grpc::ByteBuffer* response) \
+      override
+
+// AdminService. `admin`, `pool` and `auth` are not owned and must outlive the service.
+class AdminHandler final : public RawAdminService {
+ public:
+  AdminHandler(AdminCore* admin, WorkPool* pool, const Authenticator* auth)
+      : admin_(admin), pool_(pool), auth_(auth) {}
+
+  SYNDICATE_UNARY_METHOD(CreatePartner);
+  SYNDICATE_UNARY_METHOD(GetPartner);
+  SYNDICATE_UNARY_METHOD(ListPartners);
+  SYNDICATE_UNARY_METHOD(UpdatePartner);
+  SYNDICATE_UNARY_METHOD(DeletePartner);
+  SYNDICATE_UNARY_METHOD(CreateApiKey);
+  SYNDICATE_UNARY_METHOD(ListApiKeys);
+  SYNDICATE_UNARY_METHOD(RevokeApiKey);
+
+ private:
+  AdminCore* const admin_;
+  WorkPool* const pool_;
+  const Authenticator* const auth_;
+};
+
+#undef SYNDICATE_UNARY_METHOD
+
+// PublishingService. `core`, `pool` and `auth` are not owned and must outlive the service.
 class PublishingHandler final : public RawPublishingService {
  public:
-  PublishingHandler(SyndicationCore* core, WorkPool* pool) : core_(core), pool_(pool) {}
+  PublishingHandler(SyndicationCore* core, WorkPool* pool, const Authenticator* auth)
+      : core_(core), pool_(pool), auth_(auth) {}
 
   grpc::ServerUnaryReactor* UpsertSource(grpc::CallbackServerContext* context,
                                          const grpc::ByteBuffer* request,
@@ -47,14 +110,16 @@ class PublishingHandler final : public RawPublishingService {
  private:
   SyndicationCore* const core_;
   WorkPool* const pool_;
+  const Authenticator* const auth_;
 };
 
-// SyndicationService. `core`, `pool` and `streams` are not owned and must outlive the
-// service.
+// SyndicationService. `core`, `pool`, `streams` and `auth` are not owned and must outlive
+// the service.
 class SyndicationHandler final : public RawSyndicationService {
  public:
-  SyndicationHandler(const SyndicationCore* core, WorkPool* pool, StreamService* streams)
-      : core_(core), pool_(pool), streams_(streams) {}
+  SyndicationHandler(const SyndicationCore* core, WorkPool* pool, StreamService* streams,
+                     const Authenticator* auth)
+      : core_(core), pool_(pool), streams_(streams), auth_(auth) {}
 
   grpc::ServerUnaryReactor* GetArticle(grpc::CallbackServerContext* context,
                                        const grpc::ByteBuffer* request,
@@ -84,6 +149,7 @@ class SyndicationHandler final : public RawSyndicationService {
   const SyndicationCore* const core_;
   WorkPool* const pool_;
   StreamService* const streams_;
+  const Authenticator* const auth_;
 };
 
 }  // namespace syndicate::server

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "server/error_info.h"
+#include "server/services.h"
 #include "server/wire.h"
 
 namespace syndicate::server {
@@ -31,9 +32,10 @@ class StreamSession final : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
                             public std::enable_shared_from_this<StreamSession> {
  public:
   StreamSession(StreamService* service, uint64_t id, grpc::CallbackServerContext* context,
-                StreamPlan plan)
+                StreamPlan plan, std::string partner_id)
       : service_(service),
         id_(id),
+        partner_id_(std::move(partner_id)),
         context_(context),
         plan_(std::move(plan)),
         delivered_(plan_.after),
@@ -56,8 +58,19 @@ class StreamSession final : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
   }
 
   void OnDone() override {
-    service_->Forget(id_);
+    service_->Forget(id_, partner_id_);
     Post([](StreamSession& s) { s.self_.reset(); });
+  }
+
+  // Re-resolves the caller after a change of keys or partners (StreamService::AccessChanged).
+  void Recheck() {
+    Post([](StreamSession& s) {
+      const AccessControl* access = s.service_->auth_->access();
+      if (s.finished_ || access == nullptr || s.plan_.filter.caller == nullptr) return;
+      absl::StatusOr<Principal> caller = access->Resolve(s.plan_.filter.caller->key_id);
+      if (!caller.ok()) return s.End(caller.status());
+      s.plan_.filter.caller = std::make_shared<const Principal>(*std::move(caller));
+    });
   }
 
   // Ends the stream once its write in flight, if any, has completed, so that the resume
@@ -151,13 +164,23 @@ class StreamSession final : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
       }
     }
     const storage::FeedRecord& record = pending_[next_pending_];
-    absl::StatusOr<syndication::v1::ArticleEvent> event = reader.Event(record);
+    // Matched before a change of entitlements that now excludes it.
+    const bool still_matches = plan_.filter.Matches(record);
+    absl::StatusOr<syndication::v1::ArticleEvent> event =
+        still_matches ? reader.Event(record) : syndication::v1::ArticleEvent();
     if (!event.ok()) return End(event.status());
     const uint64_t sequence = record.sequence();
     // An idle stream holds no batch: a few hundred bytes each, times thousands of streams.
     if (++next_pending_ == pending_.size()) {
       pending_ = {};
       next_pending_ = 0;
+    }
+    if (!still_matches) {
+      if (!HasPending()) delivered_ = std::max(delivered_, scanned_);
+      return Post([](StreamSession& s) { s.Advance(); });
+    }
+    if (plan_.filter.caller != nullptr && event->has_article()) {
+      SetDelivery(*plan_.filter.caller, event->mutable_article());
     }
     StreamArticlesResponse response;
     *response.mutable_event() = *std::move(event);
@@ -246,8 +269,9 @@ class StreamSession final : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
 
   StreamService* const service_;
   const uint64_t id_;
+  const std::string partner_id_;  // empty unless a partner's key opened the stream
   grpc::CallbackServerContext* const context_;
-  const StreamPlan plan_;
+  StreamPlan plan_;  // strand-only after Begin: Recheck replaces the filter's caller
 
   std::mutex strand_mu_;
   // Vectors, not deques: an empty std::deque already holds a block, and streams are many.
@@ -273,11 +297,13 @@ class StreamSession final : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
 };
 
 StreamService::StreamService(const FeedReader* reader, FeedHub* hub, WorkPool* pool,
-                             TimerQueue* timers, StreamOptions options)
-    : reader_(reader), hub_(hub), pool_(pool), timers_(timers), options_(options) {}
+                             TimerQueue* timers, StreamOptions options, const Authenticator* auth)
+    : reader_(reader), hub_(hub), pool_(pool), timers_(timers), options_(options), auth_(auth) {}
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* StreamService::Start(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request_bytes) {
+  absl::StatusOr<Principal> caller = auth_->Authenticate(*context);
+  if (!caller.ok()) return new RefusedStream(caller.status());
   syndication::v1::StreamArticlesRequest request;
   if (absl::Status decoded = DecodeRequest(*request_bytes, &request); !decoded.ok()) {
     return new RefusedStream(decoded);
@@ -285,6 +311,9 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* StreamService::Start(
   // Validation reads only atomics of the store, so it runs here, on gRPC's thread.
   absl::StatusOr<StreamPlan> plan = reader_->Plan(request);
   if (!plan.ok()) return new RefusedStream(plan.status());
+  if (auth_->access() != nullptr) {
+    plan->filter.caller = std::make_shared<const Principal>(*caller);
+  }
 
   std::shared_ptr<StreamSession> session;
   {
@@ -296,24 +325,33 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* StreamService::Start(
       return new RefusedStream(absl::ResourceExhaustedError(absl::StrCat(
           "the server holds its maximum of ", options_.max_streams, " streams; retry later")));
     }
+    if (caller->max_streams > 0 && partner_streams_[caller->partner_id] >= caller->max_streams) {
+      return new RefusedStream(absl::ResourceExhaustedError(
+          absl::StrCat("partner \"", caller->partner_id, "\" holds its maximum of ",
+                       caller->max_streams, " streams; retry later")));
+    }
     const uint64_t id = next_id_++;
-    session = std::make_shared<StreamSession>(this, id, context, *std::move(plan));
+    session = std::make_shared<StreamSession>(this, id, context, *std::move(plan),
+                                              caller->partner_id);
     sessions_[id] = session;
+    if (!caller->partner_id.empty()) ++partner_streams_[caller->partner_id];
   }
   session->Begin();
   return session.get();
 }
 
-void StreamService::Shutdown() {
+std::vector<std::shared_ptr<StreamSession>> StreamService::OpenSessions(bool shutting_down) {
   std::vector<std::shared_ptr<StreamSession>> open;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    shutting_down_ = true;
-    for (auto& [id, weak] : sessions_) {
-      if (std::shared_ptr<StreamSession> session = weak.lock()) open.push_back(session);
-    }
+  std::lock_guard<std::mutex> lock(mu_);
+  if (shutting_down) shutting_down_ = true;
+  for (auto& [id, weak] : sessions_) {
+    if (std::shared_ptr<StreamSession> session = weak.lock()) open.push_back(session);
   }
-  for (const auto& session : open) session->EndForShutdown();
+  return open;
+}
+
+void StreamService::Shutdown() {
+  for (const auto& session : OpenSessions(true)) session->EndForShutdown();
 }
 
 size_t StreamService::open_streams() const {
@@ -321,9 +359,16 @@ size_t StreamService::open_streams() const {
   return sessions_.size();
 }
 
-void StreamService::Forget(uint64_t id) {
+void StreamService::Forget(uint64_t id, const std::string& partner_id) {
   std::lock_guard<std::mutex> lock(mu_);
   sessions_.erase(id);
+  if (partner_id.empty()) return;
+  auto it = partner_streams_.find(partner_id);
+  if (it != partner_streams_.end() && --it->second <= 0) partner_streams_.erase(it);
+}
+
+void StreamService::AccessChanged() {
+  for (const auto& session : OpenSessions(false)) session->Recheck();
 }
 
 }  // namespace syndicate::server

@@ -17,6 +17,8 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <string>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
@@ -39,17 +41,28 @@ struct StreamOptions {
 };
 
 class StreamSession;
+class Authenticator;
 
 // Thread-safe. The collaborators are not owned and must outlive the service.
 class StreamService {
  public:
+  // `auth` resolves each stream's caller; its AccessControl (when authentication is on) is
+  // asked again after every change of keys or partners (AccessChanged).
   StreamService(const FeedReader* reader, FeedHub* hub, WorkPool* pool, TimerQueue* timers,
-                StreamOptions options);
+                StreamOptions options, const Authenticator* auth);
 
-  // Starts the stream of one StreamArticles call; the request's bytes are checked and
-  // parsed as in server/wire.h. Returns the reactor gRPC drives.
+  // Starts the stream of one StreamArticles call: authenticates the caller
+  // (UNAUTHENTICATED), checks and parses the request's bytes as in server/wire.h, and
+  // refuses it with RESOURCE_EXHAUSTED when the server or the caller's partner
+  // (Partner.max_streams) holds its maximum of streams. Returns the reactor gRPC drives.
   grpc::ServerWriteReactor<grpc::ByteBuffer>* Start(grpc::CallbackServerContext* context,
                                                     const grpc::ByteBuffer* request);
+
+  // Keys or partners changed: every open stream re-resolves its caller on its strand. A
+  // stream whose key was revoked (or whose partner was deleted) ends with UNAUTHENTICATED
+  // after its write in flight; the others filter by the caller's new entitlements from the
+  // next event on. Returns at once.
+  void AccessChanged();
 
   // Refuses new streams with UNAVAILABLE and ends every open one with UNAVAILABLE carrying
   // ErrorInfo SHUTTING_DOWN and its resume cursor. Returns at once; the streams end as
@@ -62,16 +75,22 @@ class StreamService {
  private:
   friend class StreamSession;
 
+  // The sessions open now; with `shutting_down`, new ones are refused from now on.
+  std::vector<std::shared_ptr<StreamSession>> OpenSessions(bool shutting_down);
+
   // Called by a session when gRPC is done with it.
-  void Forget(uint64_t id);
+  void Forget(uint64_t id, const std::string& partner_id);
 
   const FeedReader* const reader_;
   FeedHub* const hub_;
   WorkPool* const pool_;
   TimerQueue* const timers_;
   const StreamOptions options_;
+  const Authenticator* const auth_;
 
   mutable std::mutex mu_;
+  // Open streams per Partner.id, for Partner.max_streams.
+  absl::flat_hash_map<std::string, int> partner_streams_ ABSL_GUARDED_BY(mu_);
   bool shutting_down_ ABSL_GUARDED_BY(mu_) = false;
   uint64_t next_id_ ABSL_GUARDED_BY(mu_) = 1;
   absl::flat_hash_map<uint64_t, std::weak_ptr<StreamSession>> sessions_ ABSL_GUARDED_BY(mu_);

@@ -24,18 +24,6 @@ using syndication::v1::Article;
 using syndication::v1::DefaultAttribution;
 using syndication::v1::Source;
 
-constexpr char kPageTokenKeyName[] = "page_token_key";
-
-// page_size per AIP-158: 0 means the default, larger than the cap means the cap.
-absl::StatusOr<int> EffectivePageSize(int32_t page_size) {
-  if (page_size < 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("page_size: ", page_size, " is negative; use 0 for the default"));
-  }
-  if (page_size == 0) return kDefaultPageSize;
-  return std::min<int>(page_size, kMaxPageSize);
-}
-
 void FillIfEmpty(std::string* field, const std::string& fallback) {
   if (field->empty()) *field = fallback;
 }
@@ -72,6 +60,7 @@ void ClearOutputOnly(Article* article) {
   article->clear_signature();
   article->clear_etag();
   article->clear_withdrawal_reason();
+  article->clear_delivery();
 }
 
 // AIP-155: 1 to 128 printable ASCII characters, or empty for none.
@@ -155,20 +144,26 @@ void SyndicationCore::NoteSchedule(const Article& version) const {
 }
 
 absl::StatusOr<Source> SyndicationCore::UpsertSource(
-    const syndication::v1::UpsertSourceRequest& request) {
+    const syndication::v1::UpsertSourceRequest& request, const Principal& caller) {
   Source source = request.source();
   source.clear_create_time();
   source.clear_update_time();
   SYNDICATE_RETURN_IF_ERROR(ValidateSource(source, "source"));
+  if (caller.role != syndication::v1::ROLE_ADMIN) {
+    absl::StatusOr<Source> stored = store_->GetSource(source.id());
+    if (!stored.ok() && !absl::IsNotFound(stored.status())) return stored.status();
+    SYNDICATE_RETURN_IF_ERROR(RequireSourceUpsert(caller, source.id(), stored.ok()));
+  }
   return store_->UpsertSource(std::move(source), clock_());
 }
 
 absl::StatusOr<syndication::v1::PublishArticleResponse> SyndicationCore::PublishArticle(
-    const syndication::v1::PublishArticleRequest& request) {
+    const syndication::v1::PublishArticleRequest& request, const Principal& caller) {
   SYNDICATE_RETURN_IF_ERROR(ValidateRequestId(request.request_id()));
   Article article = request.article();
   ClearOutputOnly(&article);
   SYNDICATE_RETURN_IF_ERROR(ValidateSourceId(article.source_id(), "article.source_id"));
+  SYNDICATE_RETURN_IF_ERROR(RequireWriter(caller, article.source_id(), "article.source_id"));
   absl::StatusOr<Source> source = store_->GetSource(article.source_id());
   if (absl::IsNotFound(source.status())) {
     return absl::NotFoundError(
@@ -232,7 +227,8 @@ absl::StatusOr<syndication::v1::PublishArticleResponse> SyndicationCore::Publish
 }
 
 absl::StatusOr<syndication::v1::WithdrawArticleResponse> SyndicationCore::WithdrawArticle(
-    const syndication::v1::WithdrawArticleRequest& request) {
+    const syndication::v1::WithdrawArticleRequest& request, const Principal& caller) {
+  SYNDICATE_RETURN_IF_ERROR(RequirePublishingRole(caller, "WithdrawArticle"));
   SYNDICATE_RETURN_IF_ERROR(ValidateArticleId(request.id(), "id"));
   SYNDICATE_RETURN_IF_ERROR(ValidateRequestId(request.request_id()));
   SYNDICATE_RETURN_IF_ERROR(ValidateReason(request.reason(), "reason"));
@@ -241,6 +237,11 @@ absl::StatusOr<syndication::v1::WithdrawArticleResponse> SyndicationCore::Withdr
       storage::CommitResult result,
       store_->CommitById(request.id(), ScopedRequestId("WithdrawArticle", request.request_id()),
                          [&](const Article* latest) -> absl::StatusOr<std::optional<storage::Change>> {
+                           // Checked under the store's write lock, on the story as it is.
+                           if (latest != nullptr) {
+                             SYNDICATE_RETURN_IF_ERROR(
+                                 RequireWriter(caller, latest->source_id(), "id"));
+                           }
                            SYNDICATE_ASSIGN_OR_RETURN(
                                storage::Change change,
                                DecideWithdraw(latest, request, now, signing_key_));
@@ -251,6 +252,8 @@ absl::StatusOr<syndication::v1::WithdrawArticleResponse> SyndicationCore::Withdr
     if (!response.ParseFromString(*result.replayed_response)) {
       return absl::DataLossError("request_id: the recorded response cannot be read");
     }
+    // A replay answers only a caller who could have made the withdrawal.
+    SYNDICATE_RETURN_IF_ERROR(RequireWriter(caller, response.article().source_id(), "id"));
     return response;
   }
   *response.mutable_article() = std::move(result.latest);
@@ -259,40 +262,46 @@ absl::StatusOr<syndication::v1::WithdrawArticleResponse> SyndicationCore::Withdr
 
 absl::StatusOr<Article> SyndicationCore::VisibleLatest(absl::string_view id,
                                                        absl::string_view field_path,
-                                                       absl::Time now) const {
+                                                       absl::Time now,
+                                                       const Principal& caller) const {
   absl::StatusOr<Article> latest = store_->GetArticle({id.data(), id.size()});
-  // A story under embargo reads exactly like one that does not exist.
-  if (absl::IsNotFound(latest.status()) || (latest.ok() && UnderEmbargo(*latest, now))) {
+  // A story under embargo, or one the caller has not licensed, reads exactly like one that
+  // does not exist.
+  if (absl::IsNotFound(latest.status()) ||
+      (latest.ok() && (UnderEmbargo(*latest, now) || !MayReadArticle(caller, *latest)))) {
     return NotFoundArticle(field_path, id, 0);
   }
   return latest;
 }
 
 absl::StatusOr<Article> SyndicationCore::GetArticle(
-    const syndication::v1::GetArticleRequest& request) const {
+    const syndication::v1::GetArticleRequest& request, const Principal& caller) const {
   SYNDICATE_RETURN_IF_ERROR(ValidateArticleId(request.id(), "id"));
   if (request.version() < 0) {
     return absl::InvalidArgumentError(
         absl::StrCat("version: ", request.version(), " is negative; use 0 for the latest"));
   }
   const absl::Time now = clock_();
-  SYNDICATE_ASSIGN_OR_RETURN(Article latest, VisibleLatest(request.id(), "id", now));
+  SYNDICATE_ASSIGN_OR_RETURN(Article latest, VisibleLatest(request.id(), "id", now, caller));
   if (request.version() > latest.version()) {
     return NotFoundArticle("id", request.id(), request.version());
   }
   // A withdrawn story shows only its tombstone, whatever version is asked for.
   if (request.version() == 0 || request.version() == latest.version() || IsTombstone(latest)) {
+    SetDelivery(caller, &latest);
     return latest;
   }
   absl::StatusOr<Article> version = store_->GetArticle(request.id(), request.version());
-  if (absl::IsNotFound(version.status()) || (version.ok() && UnderEmbargo(*version, now))) {
+  if (absl::IsNotFound(version.status()) ||
+      (version.ok() && (UnderEmbargo(*version, now) || !MayReadArticle(caller, *version)))) {
     return NotFoundArticle("id", request.id(), request.version());
   }
+  if (version.ok()) SetDelivery(caller, &*version);
   return version;
 }
 
 absl::StatusOr<syndication::v1::ListArticleVersionsResponse> SyndicationCore::ListArticleVersions(
-    const syndication::v1::ListArticleVersionsRequest& request) const {
+    const syndication::v1::ListArticleVersionsRequest& request, const Principal& caller) const {
   SYNDICATE_RETURN_IF_ERROR(ValidateArticleId(request.id(), "id"));
   SYNDICATE_ASSIGN_OR_RETURN(const int page_size, EffectivePageSize(request.page_size()));
   syndication::v1::ListArticleVersionsRequest filter;
@@ -306,10 +315,13 @@ absl::StatusOr<syndication::v1::ListArticleVersionsResponse> SyndicationCore::Li
     first = token.list_time_micros() + 1;  // the last version of the previous page
   }
   const absl::Time now = clock_();
-  SYNDICATE_ASSIGN_OR_RETURN(Article latest, VisibleLatest(request.id(), "id", now));
+  SYNDICATE_ASSIGN_OR_RETURN(Article latest, VisibleLatest(request.id(), "id", now, caller));
   syndication::v1::ListArticleVersionsResponse response;
   if (IsTombstone(latest)) {
-    if (first == 1) *response.add_versions() = std::move(latest);
+    if (first == 1) {
+      SetDelivery(caller, &latest);
+      *response.add_versions() = std::move(latest);
+    }
     return response;
   }
   SYNDICATE_ASSIGN_OR_RETURN(std::vector<Article> versions,
@@ -323,6 +335,9 @@ absl::StatusOr<syndication::v1::ListArticleVersionsResponse> SyndicationCore::Li
       more = false;
       break;
     }
+    // A version in a language the partner has not licensed is left out.
+    if (!MayReadArticle(caller, version)) continue;
+    SetDelivery(caller, &version);
     response_bytes += version.ByteSizeLong();
     if (response_bytes > kMaxResponseBytes && response.versions_size() > 0) {
       more = true;
@@ -393,7 +408,7 @@ absl::StatusOr<std::optional<absl::Time>> SyndicationCore::NextTaskTime() const 
 }
 
 absl::StatusOr<syndication::v1::BatchGetArticlesResponse> SyndicationCore::BatchGetArticles(
-    const syndication::v1::BatchGetArticlesRequest& request) const {
+    const syndication::v1::BatchGetArticlesRequest& request, const Principal& caller) const {
   if (request.ids().empty()) return absl::InvalidArgumentError("ids: at least one is required");
   if (request.ids_size() > kMaxBatchGetIds) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -406,8 +421,9 @@ absl::StatusOr<syndication::v1::BatchGetArticlesResponse> SyndicationCore::Batch
   size_t response_bytes = 0;
   const absl::Time now = clock_();
   for (int i = 0; i < request.ids_size(); ++i) {
-    SYNDICATE_ASSIGN_OR_RETURN(Article article,
-                               VisibleLatest(request.ids(i), absl::StrCat("ids[", i, "]"), now));
+    SYNDICATE_ASSIGN_OR_RETURN(
+        Article article, VisibleLatest(request.ids(i), absl::StrCat("ids[", i, "]"), now, caller));
+    SetDelivery(caller, &article);
     response_bytes += article.ByteSizeLong();
     if (response_bytes > kMaxResponseBytes) {
       return absl::InvalidArgumentError(absl::StrCat(
@@ -420,7 +436,7 @@ absl::StatusOr<syndication::v1::BatchGetArticlesResponse> SyndicationCore::Batch
 }
 
 absl::StatusOr<syndication::v1::ListArticlesResponse> SyndicationCore::ListArticles(
-    const syndication::v1::ListArticlesRequest& request) const {
+    const syndication::v1::ListArticlesRequest& request, const Principal& caller) const {
   SYNDICATE_ASSIGN_OR_RETURN(const int page_size, EffectivePageSize(request.page_size()));
   for (int i = 0; i < request.source_ids_size(); ++i) {
     SYNDICATE_RETURN_IF_ERROR(
@@ -467,6 +483,20 @@ absl::StatusOr<syndication::v1::ListArticlesResponse> SyndicationCore::ListArtic
   filter.clear_source_ids();
   for (const std::string& id : source_ids) filter.add_source_ids(id);
   const std::string fingerprint = FilterFingerprint(filter);
+  // A caller limited to some sources lists only those: the ones asked for among them, or
+  // all of them when none were asked for. None left means an empty list.
+  if (caller.role != syndication::v1::ROLE_ADMIN) {
+    std::vector<std::string> readable;
+    for (const std::string& id : source_ids.empty()
+                                     ? std::vector<std::string>(caller.source_ids.begin(),
+                                                                caller.source_ids.end())
+                                     : source_ids) {
+      if (MayReadSource(caller, id)) readable.push_back(id);
+    }
+    std::sort(readable.begin(), readable.end());
+    if (readable.empty()) return syndication::v1::ListArticlesResponse();
+    source_ids = std::move(readable);
+  }
 
   // Where the previous page stopped: the time (list time, or version_created) and id of
   // the last story it examined.
@@ -516,8 +546,10 @@ absl::StatusOr<syndication::v1::ListArticlesResponse> SyndicationCore::ListArtic
         break;
       }
       const bool visible = !UnderEmbargo(article, now) &&
-                           (request.show_withdrawn() || !IsTombstone(article));
+                           (request.show_withdrawn() || !IsTombstone(article)) &&
+                           MayReadArticle(caller, article);
       if (visible) {
+        SetDelivery(caller, &article);
         response_bytes += article.ByteSizeLong();
         if (response_bytes > kMaxResponseBytes && response.articles_size() > 0) {
           more = true;
@@ -543,9 +575,11 @@ absl::StatusOr<syndication::v1::ListArticlesResponse> SyndicationCore::ListArtic
 }
 
 absl::StatusOr<Source> SyndicationCore::GetSource(
-    const syndication::v1::GetSourceRequest& request) const {
+    const syndication::v1::GetSourceRequest& request, const Principal& caller) const {
   SYNDICATE_RETURN_IF_ERROR(ValidateSourceId(request.id(), "id"));
-  absl::StatusOr<Source> source = store_->GetSource(request.id());
+  absl::StatusOr<Source> source = MayReadSource(caller, request.id())
+                                      ? store_->GetSource(request.id())
+                                      : absl::NotFoundError("not readable");
   if (absl::IsNotFound(source.status())) {
     return absl::NotFoundError(absl::StrCat("id: no source has id \"", request.id(), "\""));
   }
@@ -553,7 +587,7 @@ absl::StatusOr<Source> SyndicationCore::GetSource(
 }
 
 absl::StatusOr<syndication::v1::ListSourcesResponse> SyndicationCore::ListSources(
-    const syndication::v1::ListSourcesRequest& request) const {
+    const syndication::v1::ListSourcesRequest& request, const Principal& caller) const {
   SYNDICATE_ASSIGN_OR_RETURN(const int page_size, EffectivePageSize(request.page_size()));
   syndication::v1::ListSourcesRequest filter;  // ListSources has no filter fields yet
   const std::string fingerprint = FilterFingerprint(filter);
@@ -563,8 +597,22 @@ absl::StatusOr<syndication::v1::ListSourcesResponse> SyndicationCore::ListSource
         PageToken token, page_tokens_.Decode(request.page_token(), "ListSources", fingerprint));
     after_id = token.source_id();
   }
-  SYNDICATE_ASSIGN_OR_RETURN(std::vector<Source> sources,
-                             store_->ListSources(after_id, page_size + 1));
+  std::vector<Source> sources;
+  if (caller.role == syndication::v1::ROLE_ADMIN) {
+    SYNDICATE_ASSIGN_OR_RETURN(sources, store_->ListSources(after_id, page_size + 1));
+  } else {
+    // Only the caller's own sources, which are few: each read by id, in id order.
+    std::vector<std::string> ids(caller.source_ids.begin(), caller.source_ids.end());
+    std::sort(ids.begin(), ids.end());
+    for (const std::string& id : ids) {
+      if (id <= after_id) continue;
+      if (static_cast<int>(sources.size()) > page_size) break;
+      absl::StatusOr<Source> source = store_->GetSource(id);
+      if (absl::IsNotFound(source.status())) continue;
+      SYNDICATE_RETURN_IF_ERROR(source.status());
+      sources.push_back(*std::move(source));
+    }
+  }
   syndication::v1::ListSourcesResponse response;
   const bool more = static_cast<int>(sources.size()) > page_size;
   if (more) sources.resize(page_size);

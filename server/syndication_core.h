@@ -7,7 +7,13 @@
 //
 // Error codes (each message names the request field and its problem):
 //   INVALID_ARGUMENT  the request is malformed (see each method).
-//   NOT_FOUND         the named source, story or version does not exist.
+//   NOT_FOUND         the named source, story or version does not exist, or `caller` may not
+//                     read it (server/authz.h): the two read the same.
+//   PERMISSION_DENIED `caller`'s role may not make the change (server/authz.h).
+//
+// Every method takes the caller's Principal; its default, Principal::Operator(), is the
+// trusted caller of a server without authentication (and of tests). Articles returned to
+// a partner carry its DeliveryInfo (SetDelivery).
 //   UNAVAILABLE       the store could not be read or written; nothing was changed.
 //   DATA_LOSS         the store found corrupt data.
 #ifndef SYNDICATE_SERVER_SYNDICATION_CORE_H_
@@ -21,6 +27,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/article_signing.h"
+#include "server/authz.h"
 #include "server/feed_hub.h"
 #include "server/feed_reader.h"
 #include "server/page_token.h"
@@ -30,10 +37,6 @@
 
 namespace syndicate::server {
 
-// Largest page_size honoured by the List methods (AIP-158); larger values are lowered to it.
-inline constexpr int kMaxPageSize = 500;
-// page_size used when the request leaves it 0.
-inline constexpr int kDefaultPageSize = 50;
 // Most ids one BatchGetArticles may ask for (AIP-231).
 inline constexpr int kMaxBatchGetIds = 100;
 // Most bytes of articles one response carries, so that it stays under gRPC's default 4 MiB
@@ -58,7 +61,8 @@ class SyndicationCore {
 
   // PublishingService.UpsertSource. INVALID_ARGUMENT as ValidateSource describes.
   absl::StatusOr<syndication::v1::Source> UpsertSource(
-      const syndication::v1::UpsertSourceRequest& request);
+      const syndication::v1::UpsertSourceRequest& request,
+      const Principal& caller = Principal::Operator());
 
   // PublishingService.PublishArticle: applies the Source's defaults, validates, checks a
   // publisher signature, decides the change (DecidePublish), signs and stores it.
@@ -66,16 +70,19 @@ class SyndicationCore {
   // describes, for a malformed request_id or a publisher signature that is missing or does
   // not verify; FAILED_PRECONDITION and ABORTED as DecidePublish describes.
   absl::StatusOr<syndication::v1::PublishArticleResponse> PublishArticle(
-      const syndication::v1::PublishArticleRequest& request);
+      const syndication::v1::PublishArticleRequest& request,
+      const Principal& caller = Principal::Operator());
 
   // PublishingService.WithdrawArticle. INVALID_ARGUMENT for a malformed id or request_id or
   // a missing reason; the rest as DecideWithdraw describes.
   absl::StatusOr<syndication::v1::WithdrawArticleResponse> WithdrawArticle(
-      const syndication::v1::WithdrawArticleRequest& request);
+      const syndication::v1::WithdrawArticleRequest& request,
+      const Principal& caller = Principal::Operator());
 
   // SyndicationService.ListArticleVersions. As GetArticle for what is visible.
   absl::StatusOr<syndication::v1::ListArticleVersionsResponse> ListArticleVersions(
-      const syndication::v1::ListArticleVersionsRequest& request) const;
+      const syndication::v1::ListArticleVersionsRequest& request,
+      const Principal& caller = Principal::Operator()) const;
 
   // SyndicationService.GetSigningKeys.
   absl::StatusOr<syndication::v1::GetSigningKeysResponse> GetSigningKeys() const;
@@ -95,27 +102,32 @@ class SyndicationCore {
 
   // SyndicationService.GetArticle. INVALID_ARGUMENT for a malformed id or negative version.
   absl::StatusOr<syndication::v1::Article> GetArticle(
-      const syndication::v1::GetArticleRequest& request) const;
+      const syndication::v1::GetArticleRequest& request,
+      const Principal& caller = Principal::Operator()) const;
 
   // SyndicationService.BatchGetArticles. INVALID_ARGUMENT for no ids, more than
   // kMaxBatchGetIds, a malformed id, or articles that together pass kMaxResponseBytes
   // (ask for fewer); NOT_FOUND names the first missing id.
   absl::StatusOr<syndication::v1::BatchGetArticlesResponse> BatchGetArticles(
-      const syndication::v1::BatchGetArticlesRequest& request) const;
+      const syndication::v1::BatchGetArticlesRequest& request,
+      const Principal& caller = Principal::Operator()) const;
 
   // SyndicationService.ListArticles. INVALID_ARGUMENT for a negative page_size, a malformed
   // source id, start_time not before end_time, or a page_token that is altered, foreign or
   // was issued for another filter.
   absl::StatusOr<syndication::v1::ListArticlesResponse> ListArticles(
-      const syndication::v1::ListArticlesRequest& request) const;
+      const syndication::v1::ListArticlesRequest& request,
+      const Principal& caller = Principal::Operator()) const;
 
   // SyndicationService.GetSource. INVALID_ARGUMENT for a malformed id.
   absl::StatusOr<syndication::v1::Source> GetSource(
-      const syndication::v1::GetSourceRequest& request) const;
+      const syndication::v1::GetSourceRequest& request,
+      const Principal& caller = Principal::Operator()) const;
 
   // SyndicationService.ListSources. INVALID_ARGUMENT for a negative page_size or a bad token.
   absl::StatusOr<syndication::v1::ListSourcesResponse> ListSources(
-      const syndication::v1::ListSourcesRequest& request) const;
+      const syndication::v1::ListSourcesRequest& request,
+      const Principal& caller = Principal::Operator()) const;
 
   // The change feed as streams read it, and the hub that wakes them on every append (the
   // core registers it as the store's append listener).
@@ -130,11 +142,12 @@ class SyndicationCore {
   SyndicationCore(storage::Store* store, SigningKey signing_key, Clock clock,
                   PageTokenCodec page_tokens);
 
-  // The latest version of story `id` as partners may see it: NOT_FOUND (named `field_path`)
-  // when it does not exist or is under embargo at `now`.
+  // The latest version of story `id` as `caller` may see it: NOT_FOUND (named `field_path`)
+  // when it does not exist, is under embargo at `now`, or `caller` may not read it.
   absl::StatusOr<syndication::v1::Article> VisibleLatest(absl::string_view id,
                                                          absl::string_view field_path,
-                                                         absl::Time now) const;
+                                                         absl::Time now,
+                                                         const Principal& caller) const;
 
   // Tells the schedule listener about `version`'s embargo and expiry times.
   void NoteSchedule(const syndication::v1::Article& version) const;

@@ -272,6 +272,10 @@ absl::StatusOr<ScheduleKeyParts> DecodeScheduleKey(std::string_view key) {
 
 std::string RequestKey(std::string_view request_id) { return std::string(request_id); }
 
+std::string PartnerKey(std::string_view partner_id) { return std::string(partner_id); }
+
+std::string ApiKeyKey(std::string_view key_id) { return std::string(key_id); }
+
 std::string RequestTimeKey(absl::Time time, std::string_view request_id) {
   std::string key;
   key.reserve(kUint64Bytes + request_id.size());

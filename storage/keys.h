@@ -20,6 +20,8 @@
 //   schedule         u64be(+due, rounded up) + article_id + u8(task)    → ""
 //   requests         request_id                                         → RequestRecord
 //   requests_by_time u64be(+RequestRecord.time) + request_id            → ""
+//   partners         partner_id                                         → Partner
+//   keys             key_id (16 lowercase hex digits)                   → ApiKeyRecord
 //   meta             "feed_head" → u64be, "feed_start" → u64be (absent until the first
 //                    trim: 0), "feed_epoch" → 16 hex digits, "secret/<name>" → bytes,
 //                    "layout_version" → u64be (kLayoutVersion), "signing_key/<key_id>" →
@@ -171,6 +173,13 @@ struct RequestTimeKeyParts {
   std::string request_id;
 };
 absl::StatusOr<RequestTimeKeyParts> DecodeRequestTimeKey(std::string_view key);
+
+// --- partners and keys ------------------------------------------------------------------
+
+// The whole key is the id: partner ids (AIP-122) and key ids (hex) are plain ASCII, and id
+// order is what ListPartners and ListApiKeys page through.
+std::string PartnerKey(std::string_view partner_id);
+std::string ApiKeyKey(std::string_view key_id);
 
 // --- by_external_id ---------------------------------------------------------------------
 

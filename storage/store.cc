@@ -286,6 +286,29 @@ class Store::Impl {
     return FromRocksDb(db_->Flush(rocksdb::FlushOptions(), families), "flushing memtables");
   }
 
+  // Up to `limit` records of `family`, whose keys are plain ids, with id > after_id (all when
+  // after_id is empty), in id order, parsed as T. `what` names a record in errors.
+  template <typename T>
+  absl::StatusOr<std::vector<T>> Scan(ColumnFamily family, std::string_view after_id, int limit,
+                                      std::string_view what) const {
+    SYNDICATE_RETURN_IF_ERROR(CheckLimit(limit));
+    // The smallest id greater than after_id.
+    const std::string lower = absl::StrCat(AbslView(after_id), absl::string_view("\0", 1));
+    const rocksdb::Slice lower_slice(lower);
+    rocksdb::ReadOptions read_options;
+    if (!after_id.empty()) read_options.iterate_lower_bound = &lower_slice;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options, Family(family)));
+    std::vector<T> records;
+    for (after_id.empty() ? it->SeekToFirst() : it->Seek(lower_slice);
+         it->Valid() && records.size() < static_cast<size_t>(limit); it->Next()) {
+      T& record = records.emplace_back();
+      SYNDICATE_RETURN_IF_ERROR(Parse(it->value().ToStringView(), &record,
+                                      absl::StrCat(AbslView(what), " ", it->key().ToString())));
+    }
+    SYNDICATE_RETURN_IF_ERROR(FromRocksDb(it->status(), absl::StrCat("listing ", AbslView(what))));
+    return records;
+  }
+
   // A u64be meta value, or 0 when the key is absent.
   absl::StatusOr<uint64_t> ReadMetaUint64(std::string_view key) const {
     std::string value;
@@ -789,23 +812,76 @@ absl::StatusOr<Source> Store::GetSource(std::string_view id) const {
 }
 
 absl::StatusOr<std::vector<Source>> Store::ListSources(std::string_view after_id, int limit) const {
-  SYNDICATE_RETURN_IF_ERROR(CheckLimit(limit));
-  // The smallest id greater than after_id.
-  const std::string lower = absl::StrCat(AbslView(after_id), absl::string_view("\0", 1));
-  const rocksdb::Slice lower_slice(lower);
-  rocksdb::ReadOptions read_options;
-  if (!after_id.empty()) read_options.iterate_lower_bound = &lower_slice;
-  std::unique_ptr<rocksdb::Iterator> it(
-      impl_->db_->NewIterator(read_options, impl_->Family(ColumnFamily::kSources)));
-  std::vector<Source> sources;
-  for (after_id.empty() ? it->SeekToFirst() : it->Seek(lower_slice);
-       it->Valid() && sources.size() < static_cast<size_t>(limit); it->Next()) {
-    Source& source = sources.emplace_back();
-    SYNDICATE_RETURN_IF_ERROR(
-        Parse(it->value().ToStringView(), &source, absl::StrCat("source ", it->key().ToString())));
+  return impl_->Scan<Source>(ColumnFamily::kSources, after_id, limit, "source");
+}
+
+// --- Partners and API keys ---------------------------------------------------------------
+
+absl::Status Store::PutPartner(const syndication::v1::Partner& partner) {
+  if (partner.id().empty()) return absl::InvalidArgumentError("partner.id: is empty");
+  SYNDICATE_ASSIGN_OR_RETURN(const std::string bytes,
+                             Serialize(partner, absl::StrCat("partner ", partner.id())));
+  std::lock_guard<std::mutex> lock(impl_->write_mutex_);
+  return FromRocksDb(impl_->db_->Put(impl_->WriteOptions(), impl_->Family(ColumnFamily::kPartners),
+                                     PartnerKey(partner.id()), bytes),
+                     absl::StrCat("storing partner ", partner.id()));
+}
+
+absl::StatusOr<syndication::v1::Partner> Store::GetPartner(std::string_view id) const {
+  std::string bytes;
+  rocksdb::Status status = impl_->db_->Get(
+      rocksdb::ReadOptions(), impl_->Family(ColumnFamily::kPartners), PartnerKey(id), &bytes);
+  if (status.IsNotFound()) {
+    return absl::NotFoundError(absl::StrCat("no partner with id \"", AbslView(id), "\""));
   }
-  SYNDICATE_RETURN_IF_ERROR(FromRocksDb(it->status(), "listing sources"));
-  return sources;
+  SYNDICATE_RETURN_IF_ERROR(FromRocksDb(status, absl::StrCat("reading partner ", AbslView(id))));
+  syndication::v1::Partner partner;
+  SYNDICATE_RETURN_IF_ERROR(Parse(bytes, &partner, absl::StrCat("partner ", AbslView(id))));
+  return partner;
+}
+
+absl::StatusOr<std::vector<syndication::v1::Partner>> Store::ListPartners(
+    std::string_view after_id, int limit) const {
+  return impl_->Scan<syndication::v1::Partner>(ColumnFamily::kPartners, after_id, limit,
+                                               "partner");
+}
+
+absl::Status Store::DeletePartner(std::string_view id,
+                                  const std::vector<ApiKeyRecord>& revoked_keys) {
+  if (id.empty()) return absl::InvalidArgumentError("partner id: is empty");
+  rocksdb::WriteBatch batch;
+  std::vector<rocksdb::Status> statuses;
+  statuses.push_back(batch.Delete(impl_->Family(ColumnFamily::kPartners), PartnerKey(id)));
+  for (const ApiKeyRecord& record : revoked_keys) {
+    if (record.key().key_id().empty()) return absl::InvalidArgumentError("key_id: is empty");
+    SYNDICATE_ASSIGN_OR_RETURN(const std::string bytes, Serialize(record, "api key"));
+    statuses.push_back(
+        batch.Put(impl_->Family(ColumnFamily::kKeys), ApiKeyKey(record.key().key_id()), bytes));
+  }
+  for (const rocksdb::Status& status : statuses) {
+    SYNDICATE_RETURN_IF_ERROR(FromRocksDb(status, "preparing the partner's deletion"));
+  }
+  rocksdb::WriteOptions synced;
+  synced.sync = true;
+  std::lock_guard<std::mutex> lock(impl_->write_mutex_);
+  return FromRocksDb(impl_->db_->Write(synced, &batch),
+                     absl::StrCat("deleting partner ", AbslView(id)));
+}
+
+absl::Status Store::PutApiKey(const ApiKeyRecord& record) {
+  if (record.key().key_id().empty()) return absl::InvalidArgumentError("key_id: is empty");
+  SYNDICATE_ASSIGN_OR_RETURN(const std::string bytes, Serialize(record, "api key"));
+  rocksdb::WriteOptions synced;
+  synced.sync = true;
+  std::lock_guard<std::mutex> lock(impl_->write_mutex_);
+  return FromRocksDb(impl_->db_->Put(synced, impl_->Family(ColumnFamily::kKeys),
+                                     ApiKeyKey(record.key().key_id()), bytes),
+                     absl::StrCat("storing api key ", record.key().key_id()));
+}
+
+absl::StatusOr<std::vector<ApiKeyRecord>> Store::ListApiKeys() const {
+  return impl_->Scan<ApiKeyRecord>(ColumnFamily::kKeys, "", std::numeric_limits<int>::max(),
+                                   "api key");
 }
 
 // --- Articles --------------------------------------------------------------------------

@@ -22,6 +22,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "storage/records.pb.h"
+#include "syndication/v1/admin_service.pb.h"
 #include "syndication/v1/article.pb.h"
 #include "syndication/v1/source.pb.h"
 
@@ -299,6 +300,34 @@ class Store {
 
   // Every key ever registered, oldest first_used first (ties by key_id).
   absl::StatusOr<std::vector<SigningKeyRecord>> ListSigningKeys() const;
+
+  // --- Partners and API keys --------------------------------------------------------------
+
+  // Stores `partner` under partner.id as given (the caller validates it and sets its
+  // times), replacing any stored one. INVALID_ARGUMENT when partner.id is empty.
+  absl::Status PutPartner(const syndication::v1::Partner& partner);
+
+  // NOT_FOUND when no partner has that id.
+  absl::StatusOr<syndication::v1::Partner> GetPartner(std::string_view id) const;
+
+  // Up to `limit` partners with id > after_id (all when after_id is empty), in id order.
+  // INVALID_ARGUMENT when limit is not positive.
+  absl::StatusOr<std::vector<syndication::v1::Partner>> ListPartners(std::string_view after_id,
+                                                                     int limit) const;
+
+  // Removes partner `id` and stores every record of `revoked_keys` (the caller has set their
+  // revoke_time), in one WriteBatch. Removing an absent partner is not an error.
+  // INVALID_ARGUMENT when id or a key_id is empty.
+  absl::Status DeletePartner(std::string_view id, const std::vector<ApiKeyRecord>& revoked_keys);
+
+  // Stores `record` under record.key.key_id, replacing any stored one. Always written with
+  // sync (a revocation that a crash forgot would let the key back in).
+  // INVALID_ARGUMENT when key_id is empty.
+  absl::Status PutApiKey(const ApiKeyRecord& record);
+
+  // Every stored key, revoked ones included, in key_id order. Keys are few (one or a few
+  // per partner and publisher), so the server keeps them all in memory.
+  absl::StatusOr<std::vector<ApiKeyRecord>> ListApiKeys() const;
 
   // --- Feed ----------------------------------------------------------------------------
 

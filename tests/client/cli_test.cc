@@ -146,7 +146,7 @@ class CliWithServerTest : public ::testing::Test {
   void SetUp() override {
     dir_ = ::syndicate::testing::FreshTempDir();
     auto server = ::syndicate::testing::Subprocess::Start(
-        {SYNDICATED_PATH, "--listen=127.0.0.1:0", "--data-dir=" + dir_ + "/data"});
+        {SYNDICATED_PATH, "--listen=127.0.0.1:0", "--data-dir=" + dir_ + "/data", "--auth=none"});
     ASSERT_THAT(server, IsOk());
     server_.emplace(*std::move(server));
     auto address = server_->ReadLine(absl::Seconds(30));

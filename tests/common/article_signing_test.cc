@@ -60,6 +60,21 @@ TEST(VerifyArticle, AcceptsWhatWasSignedWhateverTheEtag) {
   EXPECT_THAT(VerifyArticle(article, key.public_key()), IsOk());
 }
 
+TEST(VerifyArticle, TheDeliveryInfoIsNotSignedContent) {
+  const SigningKey key = RfcKey();
+  Article article = SignedExample(key);
+  const std::string hash = article.content_hash();
+  article.mutable_delivery()->set_search_directive(syndication::v1::SEARCH_DIRECTIVE_CANONICAL);
+  article.mutable_delivery()->set_canonical_url("https://harbour.example.org/news/ferry");
+  EXPECT_THAT(VerifyArticle(article, key.public_key()), IsOk());
+  EXPECT_EQ(ContentHash(article), hash);
+  Article without = article;
+  without.clear_delivery();
+  EXPECT_EQ(SignedBytes(article), SignedBytes(without));
+  EXPECT_EQ(ContentFingerprint(article), ContentFingerprint(without));
+  EXPECT_EQ(PublisherBytes(article), PublisherBytes(without));
+}
+
 TEST(VerifyArticle, OneChangedByteFailsIt) {
   const SigningKey key = RfcKey();
   const auto tamper_cases = std::vector<std::pair<std::string, std::function<void(Article*)>>>{

@@ -38,7 +38,7 @@ struct RunningServer {
 absl::StatusOr<RunningServer> StartSyndicated(const std::string& data_dir,
                                               const std::vector<std::string>& extra = {}) {
   std::vector<std::string> argv = {SYNDICATED_PATH, "--listen=127.0.0.1:0",
-                                   "--data-dir=" + data_dir};
+                                   "--data-dir=" + data_dir, "--auth=none"};
   argv.insert(argv.end(), extra.begin(), extra.end());
   auto process = Subprocess::Start(argv);
   if (!process.ok()) return process.status();
@@ -148,7 +148,8 @@ TEST(Syndicated, RefusesBadFlags) {
   const std::string dir = ::syndicate::testing::FreshTempDir();
   SYNDICATE_ASSERT_OK_AND_ASSIGN(
       auto non_loopback,
-      ::syndicate::testing::Run({SYNDICATED_PATH, "--listen=0.0.0.0:0", "--data-dir=" + dir}));
+      ::syndicate::testing::Run(
+          {SYNDICATED_PATH, "--listen=0.0.0.0:0", "--data-dir=" + dir, "--auth=none"}));
   EXPECT_EQ(non_loopback.exit_code, 2);
   EXPECT_THAT(non_loopback.err, ::testing::HasSubstr("is not a loopback address"));
   SYNDICATE_ASSERT_OK_AND_ASSIGN(
@@ -167,7 +168,8 @@ TEST(Syndicated, SecondServerOnTheSameDataDirFailsClearly) {
   SYNDICATE_ASSERT_OK_AND_ASSIGN(RunningServer first, StartSyndicated(dir));
   SYNDICATE_ASSERT_OK_AND_ASSIGN(
       auto second,
-      ::syndicate::testing::Run({SYNDICATED_PATH, "--listen=127.0.0.1:0", "--data-dir=" + dir}));
+      ::syndicate::testing::Run(
+          {SYNDICATED_PATH, "--listen=127.0.0.1:0", "--data-dir=" + dir, "--auth=none"}));
   EXPECT_EQ(second.exit_code, 1);
   EXPECT_THAT(second.err, ::testing::HasSubstr("UNAVAILABLE"));
 }

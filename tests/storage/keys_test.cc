@@ -78,6 +78,13 @@ TEST(StorageKeysTest, VersionKeyIsIdThenVersion) {
   EXPECT_LT(VersionKey(kIdA, 255), VersionKey(kIdA, 256));
 }
 
+TEST(StorageKeysTest, PartnerAndApiKeyKeysAreTheIdsSoIdOrderIsKeyOrder) {
+  EXPECT_EQ(PartnerKey("northbay-courier"), "northbay-courier");
+  EXPECT_EQ(ApiKeyKey("00ff10a0b1c2d3e4"), "00ff10a0b1c2d3e4");
+  EXPECT_LT(PartnerKey("a"), PartnerKey("a-b"));
+  EXPECT_LT(ApiKeyKey("0000000000000009"), ApiKeyKey("000000000000000a"));
+}
+
 TEST(StorageKeysTest, FeedKeyIsTheSequence) {
   EXPECT_EQ(FeedKey(3), "\x00\x00\x00\x00\x00\x00\x00\x03"s);
   EXPECT_EQ(DecodeFeedKey(FeedKey(0x0a0b0c0d0e0f1011)).value(), 0x0a0b0c0d0e0f1011u);

@@ -658,5 +658,50 @@ TEST_F(StorageStoreTest, SecretsAreCreatedOnceAndSurviveReopen) {
   EXPECT_EQ(store->FeedHead(), 0u);
 }
 
+TEST_F(StorageStoreTest, PartnersAreStoredListedInIdOrderAndDeletedWithTheirKeysRevoked) {
+  std::unique_ptr<Store> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  for (const char* id : {"westport-daily", "northbay-courier", "eastfield-times"}) {
+    syndication::v1::Partner partner;
+    partner.set_id(id);
+    partner.set_display_name(std::string("Partner ") + id);
+    partner.add_entitled_source_ids("harbour-gazette");
+    ASSERT_THAT(store->PutPartner(partner), IsOk());
+  }
+  ApiKeyRecord key;
+  key.mutable_key()->set_key_id("0123456789abcdef");
+  key.mutable_key()->set_role(syndication::v1::ROLE_PARTNER);
+  key.mutable_key()->set_partner_id("northbay-courier");
+  key.set_secret_hash(std::string(32, 'h'));
+  ASSERT_THAT(store->PutApiKey(key), IsOk());
+
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(auto page, store->ListPartners("", 2));
+  ASSERT_EQ(page.size(), 2u);
+  EXPECT_EQ(page[0].id(), "eastfield-times");
+  EXPECT_EQ(page[1].id(), "northbay-courier");
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(page, store->ListPartners("northbay-courier", 2));
+  ASSERT_EQ(page.size(), 1u);
+  EXPECT_EQ(page[0].id(), "westport-daily");
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(auto got, store->GetPartner("northbay-courier"));
+  EXPECT_EQ(got.entitled_source_ids(0), "harbour-gazette");
+
+  key.mutable_key()->mutable_revoke_time()->set_seconds(1795000000);
+  ASSERT_THAT(store->DeletePartner("northbay-courier", {key}), IsOk());
+  EXPECT_THAT(store->GetPartner("northbay-courier"), StatusIs(absl::StatusCode::kNotFound));
+  store.reset();
+
+  // Both halves of the deletion survive reopening.
+  store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  EXPECT_THAT(store->GetPartner("northbay-courier"), StatusIs(absl::StatusCode::kNotFound));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(auto keys, store->ListApiKeys());
+  ASSERT_EQ(keys.size(), 1u);
+  EXPECT_EQ(keys[0].key().revoke_time().seconds(), 1795000000);
+  EXPECT_EQ(keys[0].secret_hash(), std::string(32, 'h'));
+  EXPECT_THAT(store->PutPartner(syndication::v1::Partner()),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(store->PutApiKey(ApiKeyRecord()), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
 }  // namespace
 }  // namespace syndicate::storage
