@@ -651,6 +651,16 @@ int main(int argc, char** argv) {
                               syndicate::QuoteForMessage(absl::StrCat("source ", argv[2])),
                               "; see source --help"));
   }
+  // CLI11 2.1 reads `--name=` (an empty value) as the option followed by the next argument,
+  // so `withdraw ID --reason= --kill` would withhold with the reason "--kill". No option of
+  // ours takes an empty value.
+  for (int i = 1; i < argc; ++i) {
+    const absl::string_view arg = argv[i];
+    if (arg == "--") break;
+    if (absl::StartsWith(arg, "--") && arg.size() > 3 && absl::EndsWith(arg, "=")) {
+      return Usage(absl::StrCat(arg.substr(0, arg.size() - 1), ": must not be empty"));
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
