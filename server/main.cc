@@ -170,8 +170,14 @@ int main(int argc, char** argv) {
   auto store = syndicate::storage::Store::Open(data_dir, store_options);
   if (!store.ok()) return Fail(store.status().ToString(), 1);
   if (signing_key_file.empty()) signing_key_file = data_dir + "/signing-key";
+  std::error_code no_file;
+  const bool new_signing_key = !std::filesystem::exists(signing_key_file, no_file);
   auto signing_key = syndicate::server::LoadOrCreateSigningKey(signing_key_file);
   if (!signing_key.ok()) return Fail(signing_key.status().ToString(), 1);
+  // Said every start, so that a mistyped --signing-key-file (a new key) shows.
+  std::cerr << "syndicated: signing with key " << signing_key->key_id()
+            << (new_signing_key ? ", created now in " : " from ") << signing_key_file
+            << std::endl;
   auto core =
       syndicate::server::SyndicationCore::Create(store->get(), *std::move(signing_key));
   if (!core.ok()) return Fail(core.status().ToString(), 1);

@@ -76,6 +76,16 @@ TEST_F(ServerTest, AddressHasTheChosenPort) {
   EXPECT_NE(server_->address(), "127.0.0.1:0");
 }
 
+// Found by a tester: with gRPC's default SO_REUSEPORT a second server bound the same port
+// and took part of the connections.
+TEST_F(ServerTest, ASecondServerCannotListenOnTheSamePort) {
+  ServerOptions options;
+  options.listen_address = server_->address();
+  EXPECT_THAT(Server::Start(options, core_.get()),
+              StatusIs(absl::StatusCode::kUnavailable,
+                       "listen: cannot serve on " + server_->address()));
+}
+
 TEST_F(ServerTest, PublishThenGetAndListAcrossPages) {
   std::vector<std::string> ids;
   for (int i = 0; i < 5; ++i) {
