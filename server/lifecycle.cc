@@ -15,16 +15,19 @@ using syndication::v1::Article;
 using syndication::v1::EventType;
 using syndication::v1::PubStatus;
 
+// A malformed etag is the caller's mistake (INVALID_ARGUMENT); only a well-formed one that
+// is not the latest version's is stale (ABORTED).
 absl::Status CheckEtag(const Article* latest, absl::string_view etag) {
   if (etag.empty()) return absl::OkStatus();
+  SYNDICATE_RETURN_IF_ERROR(ValidateOptionalEtag(etag, "etag"));
   if (latest == nullptr) {
-    return absl::AbortedError(absl::StrCat("etag: \"", etag, "\" does not match: the story does "
-                                           "not exist yet"));
+    return absl::AbortedError(absl::StrCat("etag: ", QuoteForMessage({etag.data(), etag.size()}),
+                                           " does not match: the story does not exist yet"));
   }
   if (latest->etag() != etag) {
-    return absl::AbortedError(absl::StrCat("etag: \"", etag,
-                                           "\" is stale: the story is at version ",
-                                           latest->version(), " (etag \"", latest->etag(), "\")"));
+    return absl::AbortedError(absl::StrCat("etag: ", QuoteForMessage({etag.data(), etag.size()}),
+                                           " is stale: the story is at version ", latest->version(),
+                                           " (etag ", QuoteForMessage(latest->etag()), ")"));
   }
   return absl::OkStatus();
 }
@@ -105,18 +108,17 @@ absl::StatusOr<std::optional<storage::Change>> DecidePublish(
 
   candidate.set_pubstatus(syndication::v1::PUB_STATUS_USABLE);
   candidate.clear_corrections();
-  if (latest != nullptr) *candidate.mutable_corrections() = latest->corrections();
+  // The notes carry over from the last version with text: the latest, or for a
+  // reinstatement the version the tombstone took down.
+  if (kept != nullptr) *candidate.mutable_corrections() = kept->corrections();
   if (request.has_correction()) {
-    syndication::v1::Correction correction = request.correction();
-    if (IsBlankText(correction.text())) {
-      return absl::InvalidArgumentError("correction.text: is required");
-    }
-    if (FindControlCharacter(correction.text(), true).has_value()) {
+    if (latest == nullptr) {
       return absl::InvalidArgumentError(
-          "correction.text: holds a control character (only tabs and line breaks are allowed)");
+          "correction: the story is new, so there is no earlier version to correct; publish "
+          "it without a correction");
     }
-    SYNDICATE_RETURN_IF_ERROR(
-        ValidateOptionalTimestamp(correction.time(), correction.has_time(), "correction.time"));
+    syndication::v1::Correction correction = request.correction();
+    SYNDICATE_RETURN_IF_ERROR(ValidateCorrection(correction, "correction"));
     if (!correction.has_time()) *correction.mutable_time() = ToTimestamp(now);
     *candidate.add_corrections() = std::move(correction);
   }
@@ -129,6 +131,16 @@ absl::StatusOr<std::optional<storage::Change>> DecidePublish(
                          : request.has_correction() ? syndication::v1::EVENT_TYPE_CORRECTED
                                                     : syndication::v1::EVENT_TYPE_UPDATED;
   storage::Change change = MakeChange(Seal(std::move(candidate), latest, new_id, now, key), type);
+  // Checked again as stored: the notes carried over from earlier versions count too, and a
+  // version past the limit could not be served.
+  if (absl::Status size = CheckArticleSize(change.version, "article"); !size.ok()) {
+    if (change.version.corrections_size() == 0) return size;
+    size_t notes = 0;
+    for (const auto& note : change.version.corrections()) notes += note.ByteSizeLong();
+    return absl::InvalidArgumentError(absl::StrCat(
+        size.message(), "; that counts the story's ", change.version.corrections_size(),
+        " correction notes, ", notes, " bytes, which every version carries"));
+  }
   syndication::v1::PublishArticleResponse response;
   response.set_outcome(latest == nullptr ? syndication::v1::PublishArticleResponse::OUTCOME_CREATED
                                          : syndication::v1::PublishArticleResponse::OUTCOME_UPDATED);

@@ -29,13 +29,16 @@ syndication::v1::Article Seal(syndication::v1::Article version,
 
 // The change a publish makes. `candidate` is the validated article with the Source's
 // defaults applied. When `latest` is a tombstone (withheld or expired), `taken_down` is the
-// version before it, whose attribution the candidate must keep as it would the latest's;
-// nullptr otherwise. Returns std::nullopt when it equals the latest version (same
-// ContentFingerprint, story usable, no correction). Errors:
+// version before it, whose attribution the candidate must keep and whose corrections it
+// carries on, as it would the latest's; nullptr otherwise. Returns std::nullopt when it
+// equals the latest version (same ContentFingerprint, story usable, no correction). Errors:
 //   FAILED_PRECONDITION  the story was killed; or the candidate changes
 //                        attribution.original_publisher or a non-empty original_url.
-//   ABORTED              request.etag is set and is not the latest version's.
-//   INVALID_ARGUMENT     request.correction has no text, or a time out of range.
+//   ABORTED              request.etag is well formed and is not the latest version's.
+//   INVALID_ARGUMENT     request.etag is malformed (ValidateOptionalEtag); request.correction
+//                        is invalid (ValidateCorrection) or comes with a new story; the
+//                        sealed version, with the corrections it carries over, is over
+//                        kMaxArticleBytes (CheckArticleSize).
 // The Change's response is the serialized PublishArticleResponse.
 absl::StatusOr<std::optional<storage::Change>> DecidePublish(
     const syndication::v1::Article* latest, syndication::v1::Article candidate,
@@ -47,8 +50,8 @@ absl::StatusOr<std::optional<storage::Change>> DecidePublish(
 // request.kill), event WITHDRAWN or CANCELED. A story still under embargo at `now` gets a
 // tombstone under the same embargo, hidden from partners until the instant. Errors:
 // NOT_FOUND (no story), FAILED_PRECONDITION (already killed; already withheld and not a
-// kill), ABORTED (stale etag). The Change's response is the serialized
-// WithdrawArticleResponse.
+// kill), INVALID_ARGUMENT (malformed etag), ABORTED (stale etag). The Change's response is
+// the serialized WithdrawArticleResponse.
 absl::StatusOr<storage::Change> DecideWithdraw(
     const syndication::v1::Article* latest,
     const syndication::v1::WithdrawArticleRequest& request, absl::Time now,

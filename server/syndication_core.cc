@@ -3,6 +3,7 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <initializer_list>
 #include <utility>
 #include <vector>
 
@@ -10,8 +11,8 @@
 #include "absl/strings/str_cat.h"
 #include "common/article_signing.h"
 #include "common/status_macros.h"
-#include "common/utf8.h"
 #include "common/timestamps.h"
+#include "common/utf8.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "server/lifecycle.h"
@@ -48,11 +49,12 @@ void ApplyDefaults(const DefaultAttribution& defaults, Article* article) {
   }
 }
 
-// Everything the service sets; a publish's values for them are ignored.
+// Everything the service sets; a publish's values for them are ignored. pubstatus is not
+// among them: a publish may say USABLE, and any other value is refused (ValidateArticle)
+// rather than dropped, so a publisher who meant to withdraw learns it did not.
 void ClearOutputOnly(Article* article) {
   article->clear_id();
   article->clear_version();
-  article->clear_pubstatus();
   article->clear_first_created();
   article->clear_version_created();
   article->clear_corrections();
@@ -81,11 +83,20 @@ std::string NewArticleId() {
   return absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(bytes), 16));
 }
 
-// The key a request_id is remembered under: ids are kept per method, so the same id sent to
-// PublishArticle and to WithdrawArticle names two requests, and neither replays the other's
-// response. Empty stays empty: no id, nothing remembered.
-std::string ScopedRequestId(absl::string_view method, absl::string_view request_id) {
-  return request_id.empty() ? std::string() : absl::StrCat(method, "/", request_id);
+// The key a request_id is remembered under: ids are kept per method and per target — the
+// story a publish names (source_id, external_id), the id a withdrawal names — so the same
+// id sent to another method, or for another story, names another request, and neither
+// replays the other's response. Each part of the target is length-prefixed
+// ("PublishArticle/6:source/4:ext1/REQ"), so no two targets make the same key whatever
+// they hold. Empty stays empty: no id, nothing remembered.
+std::string ScopedRequestId(absl::string_view method,
+                            std::initializer_list<absl::string_view> target,
+                            absl::string_view request_id) {
+  if (request_id.empty()) return std::string();
+  std::string key(method);
+  for (absl::string_view part : target) absl::StrAppend(&key, "/", part.size(), ":", part);
+  absl::StrAppend(&key, "/", request_id);
+  return key;
 }
 
 // How long a request_id is remembered (AIP-155).
@@ -160,6 +171,7 @@ absl::StatusOr<Source> SyndicationCore::UpsertSource(
 absl::StatusOr<syndication::v1::PublishArticleResponse> SyndicationCore::PublishArticle(
     const syndication::v1::PublishArticleRequest& request, const Principal& caller) {
   SYNDICATE_RETURN_IF_ERROR(ValidateRequestId(request.request_id()));
+  SYNDICATE_RETURN_IF_ERROR(ValidateOptionalEtag(request.etag(), "etag"));
   Article article = request.article();
   ClearOutputOnly(&article);
   SYNDICATE_RETURN_IF_ERROR(ValidateSourceId(article.source_id(), "article.source_id"));
@@ -171,8 +183,12 @@ absl::StatusOr<syndication::v1::PublishArticleResponse> SyndicationCore::Publish
   }
   SYNDICATE_RETURN_IF_ERROR(source.status());
   ApplyDefaults(source->default_attribution(), &article);
-  article.set_pubstatus(syndication::v1::PUB_STATUS_USABLE);
+  if (article.pubstatus() == syndication::v1::PUB_STATUS_UNSPECIFIED) {
+    article.set_pubstatus(syndication::v1::PUB_STATUS_USABLE);
+  }
   SYNDICATE_RETURN_IF_ERROR(ValidateArticle(article, "article"));
+  const absl::Time now = clock_();
+  SYNDICATE_RETURN_IF_ERROR(ValidateExpiry(article, now, "article"));
   if (!source->publisher_public_key().empty()) {
     if (!article.has_publisher_signature()) {
       return absl::InvalidArgumentError(
@@ -189,13 +205,13 @@ absl::StatusOr<syndication::v1::PublishArticleResponse> SyndicationCore::Publish
     article.clear_publisher_signature();
   }
 
-  const absl::Time now = clock_();
   const std::string new_id = NewArticleId();
   SYNDICATE_ASSIGN_OR_RETURN(
       storage::CommitResult result,
       store_->CommitByExternalId(
           article.source_id(), article.external_id(),
-          ScopedRequestId("PublishArticle", request.request_id()),
+          ScopedRequestId("PublishArticle", {article.source_id(), article.external_id()},
+                          request.request_id()),
           [&](const Article* latest) -> absl::StatusOr<std::optional<storage::Change>> {
             // Before a withheld or expired tombstone is always the usable version it took
             // down (a withheld story can only be killed or republished).
@@ -231,22 +247,22 @@ absl::StatusOr<syndication::v1::WithdrawArticleResponse> SyndicationCore::Withdr
   SYNDICATE_RETURN_IF_ERROR(RequirePublishingRole(caller, "WithdrawArticle"));
   SYNDICATE_RETURN_IF_ERROR(ValidateArticleId(request.id(), "id"));
   SYNDICATE_RETURN_IF_ERROR(ValidateRequestId(request.request_id()));
+  SYNDICATE_RETURN_IF_ERROR(ValidateOptionalEtag(request.etag(), "etag"));
   SYNDICATE_RETURN_IF_ERROR(ValidateReason(request.reason(), "reason"));
   const absl::Time now = clock_();
   SYNDICATE_ASSIGN_OR_RETURN(
       storage::CommitResult result,
-      store_->CommitById(request.id(), ScopedRequestId("WithdrawArticle", request.request_id()),
-                         [&](const Article* latest) -> absl::StatusOr<std::optional<storage::Change>> {
-                           // Checked under the store's write lock, on the story as it is.
-                           if (latest != nullptr) {
-                             SYNDICATE_RETURN_IF_ERROR(
-                                 RequireWriter(caller, latest->source_id(), "id"));
-                           }
-                           SYNDICATE_ASSIGN_OR_RETURN(
-                               storage::Change change,
-                               DecideWithdraw(latest, request, now, signing_key_));
-                           return change;
-                         }));
+      store_->CommitById(
+          request.id(), ScopedRequestId("WithdrawArticle", {request.id()}, request.request_id()),
+          [&](const Article* latest) -> absl::StatusOr<std::optional<storage::Change>> {
+            // Checked under the store's write lock, on the story as it is.
+            if (latest != nullptr) {
+              SYNDICATE_RETURN_IF_ERROR(RequireWriter(caller, latest->source_id(), "id"));
+            }
+            SYNDICATE_ASSIGN_OR_RETURN(storage::Change change,
+                                       DecideWithdraw(latest, request, now, signing_key_));
+            return change;
+          }));
   syndication::v1::WithdrawArticleResponse response;
   if (result.replayed_response.has_value()) {
     if (!response.ParseFromString(*result.replayed_response)) {
@@ -291,9 +307,10 @@ absl::StatusOr<Article> SyndicationCore::GetArticle(
     SetDelivery(caller, &latest);
     return latest;
   }
+  // The latest version is visible, so every earlier one is (as in ListArticleVersions): an
+  // embargo a version was made under has passed, or a later version lifted or removed it.
   absl::StatusOr<Article> version = store_->GetArticle(request.id(), request.version());
-  if (absl::IsNotFound(version.status()) ||
-      (version.ok() && (UnderEmbargo(*version, now) || !MayReadArticle(caller, *version)))) {
+  if (absl::IsNotFound(version.status()) || (version.ok() && !MayReadArticle(caller, *version))) {
     return NotFoundArticle("id", request.id(), request.version());
   }
   if (version.ok()) SetDelivery(caller, &*version);
@@ -329,12 +346,11 @@ absl::StatusOr<syndication::v1::ListArticleVersionsResponse> SyndicationCore::Li
   bool more = static_cast<int>(versions.size()) > page_size;
   if (more) versions.resize(page_size);
   size_t response_bytes = 0;
+  // The latest version is visible (VisibleLatest), so the story is out and every version is
+  // listed: an embargo an earlier version was made under has passed, or a later version
+  // lifted it or removed it (a publish with an earlier or no embargoed_until), and with it
+  // the reason to hide what was made under it.
   for (Article& version : versions) {
-    // A version made under an embargo still running, and every later one, is not shown.
-    if (UnderEmbargo(version, now)) {
-      more = false;
-      break;
-    }
     // A version in a language the partner has not licensed is left out.
     if (!MayReadArticle(caller, version)) continue;
     SetDelivery(caller, &version);

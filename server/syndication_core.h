@@ -65,21 +65,26 @@ class SyndicationCore {
       const Principal& caller = Principal::Operator());
 
   // PublishingService.PublishArticle: applies the Source's defaults, validates, checks a
-  // publisher signature, decides the change (DecidePublish), signs and stores it.
+  // publisher signature, decides the change (DecidePublish), signs and stores it. A
+  // request_id is remembered for this method and this story (source_id, external_id): the
+  // same id for another story is another request.
   // NOT_FOUND when article.source_id names no source; INVALID_ARGUMENT as ValidateArticle
-  // describes, for a malformed request_id or a publisher signature that is missing or does
-  // not verify; FAILED_PRECONDITION and ABORTED as DecidePublish describes.
+  // and ValidateExpiry describe, for a malformed request_id or etag, or a publisher
+  // signature that is missing or does not verify; INVALID_ARGUMENT, FAILED_PRECONDITION
+  // and ABORTED as DecidePublish describes.
   absl::StatusOr<syndication::v1::PublishArticleResponse> PublishArticle(
       const syndication::v1::PublishArticleRequest& request,
       const Principal& caller = Principal::Operator());
 
-  // PublishingService.WithdrawArticle. INVALID_ARGUMENT for a malformed id or request_id or
-  // a missing reason; the rest as DecideWithdraw describes.
+  // PublishingService.WithdrawArticle. A request_id is remembered for this method and this
+  // id. INVALID_ARGUMENT for a malformed id, request_id or etag, or a missing reason; the
+  // rest as DecideWithdraw describes.
   absl::StatusOr<syndication::v1::WithdrawArticleResponse> WithdrawArticle(
       const syndication::v1::WithdrawArticleRequest& request,
       const Principal& caller = Principal::Operator());
 
-  // SyndicationService.ListArticleVersions. As GetArticle for what is visible.
+  // SyndicationService.ListArticleVersions. As GetArticle for what is visible: when the
+  // latest version is, every version is (a tombstone stands for them all).
   absl::StatusOr<syndication::v1::ListArticleVersionsResponse> ListArticleVersions(
       const syndication::v1::ListArticleVersionsRequest& request,
       const Principal& caller = Principal::Operator()) const;

@@ -1,5 +1,6 @@
 #include "server/validation.h"
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <vector>
@@ -10,7 +11,9 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/time.h"
 #include "common/status_macros.h"
+#include "common/timestamps.h"
 #include "common/utf8.h"
 #include "google/protobuf/descriptor.h"
 #include "ingest/publisher_names.h"
@@ -50,16 +53,21 @@ bool IsMultiLine(const google::protobuf::FieldDescriptor& field) {
   return kMultiLine->contains(field.name());
 }
 
-absl::Status CheckString(const google::protobuf::FieldDescriptor& field, absl::string_view value,
-                         absl::string_view path) {
+// "holds control character U+001B", and " (one line, no line breaks)" for one-line text.
+absl::Status CheckControl(absl::string_view value, bool multi_line, absl::string_view path) {
   if (std::optional<char32_t> control =
-          FindControlCharacter({value.data(), value.size()}, IsMultiLine(field))) {
+          FindControlCharacter({value.data(), value.size()}, multi_line)) {
     return Invalid(path, absl::StrCat("holds control character U+",
                                       absl::AsciiStrToUpper(absl::StrCat(absl::Hex(
                                           static_cast<uint32_t>(*control), absl::kZeroPad4))),
-                                      IsMultiLine(field) ? "" : " (one line, no line breaks)"));
+                                      multi_line ? "" : " (one line, no line breaks)"));
   }
   return absl::OkStatus();
+}
+
+absl::Status CheckString(const google::protobuf::FieldDescriptor& field, absl::string_view value,
+                         absl::string_view path) {
+  return CheckControl(value, IsMultiLine(field), path);
 }
 
 // Refuses control characters in every string field of `message`, nested messages included:
@@ -242,15 +250,79 @@ absl::Status ValidateOptionalTimestamp(const google::protobuf::Timestamp& ts, bo
 
 absl::Status ValidateReason(absl::string_view reason, absl::string_view field_path) {
   SYNDICATE_RETURN_IF_ERROR(Require(reason, field_path));
-  if (std::optional<char32_t> control = FindControlCharacter({reason.data(), reason.size()}, false)) {
-    return Invalid(field_path, absl::StrCat("holds control character U+",
-                                            absl::AsciiStrToUpper(absl::StrCat(absl::Hex(
-                                                static_cast<uint32_t>(*control), absl::kZeroPad4))),
-                                            " (one line, no line breaks)"));
-  }
+  SYNDICATE_RETURN_IF_ERROR(CheckControl(reason, /*multi_line=*/false, field_path));
   if (reason.size() > kMaxHeadlineBytes) {
     return Invalid(field_path, absl::StrCat("is ", reason.size(), " bytes; at most ",
                                             kMaxHeadlineBytes, " are allowed"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateCorrection(const syndication::v1::Correction& correction,
+                                absl::string_view field_path) {
+  const std::string text_path = Path(field_path, "text");
+  SYNDICATE_RETURN_IF_ERROR(Require(correction.text(), text_path));
+  SYNDICATE_RETURN_IF_ERROR(CheckControl(correction.text(), /*multi_line=*/true, text_path));
+  // Every later version carries the note, so its size counts against every one of them.
+  if (correction.text().size() > kMaxCorrectionBytes) {
+    return Invalid(text_path, absl::StrCat("is ", correction.text().size(), " bytes; at most ",
+                                           kMaxCorrectionBytes, " are allowed"));
+  }
+  return ValidateOptionalTimestamp(correction.time(), correction.has_time(),
+                                   Path(field_path, "time"));
+}
+
+absl::Status ValidateOptionalEtag(absl::string_view etag, absl::string_view field_path) {
+  if (etag.empty()) return absl::OkStatus();
+  // "<version>-<12 hex digits>", as Seal (server/lifecycle.cc) makes it.
+  const size_t dash = etag.find('-');
+  bool well_formed = dash != absl::string_view::npos && etag.size() - dash - 1 == 12;
+  if (well_formed) {
+    const absl::string_view version = etag.substr(0, dash);
+    int64_t number = 0;
+    well_formed = !version.empty() && version.size() <= 19 && version.front() != '0' &&
+                  std::all_of(version.begin(), version.end(), absl::ascii_isdigit) &&
+                  absl::SimpleAtoi(version, &number) && number > 0;
+    for (char c : etag.substr(dash + 1)) {
+      well_formed = well_formed && (absl::ascii_isdigit(c) || (c >= 'a' && c <= 'f'));
+    }
+  }
+  if (!well_formed) {
+    return Invalid(field_path,
+                   absl::StrCat(Quote(etag),
+                                " is not an etag (the version number, \"-\" and 12 lowercase "
+                                "hex digits, as Article.etag gives it)"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckArticleSize(const Article& article, absl::string_view field_path) {
+  if (const size_t size = article.ByteSizeLong(); size > kMaxArticleBytes) {
+    return Invalid(field_path,
+                   absl::StrCat("is ", size, " bytes serialized; at most ", kMaxArticleBytes,
+                                " are allowed (", LargestField(article), ")"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateExpiry(const Article& article, absl::Time now, absl::string_view field_path) {
+  if (!article.has_expires_at()) return absl::OkStatus();
+  const std::string path = Path(field_path, "expires_at");
+  const absl::Time expires_at = ToAbslTime(article.expires_at());
+  const auto format = [](absl::Time t) {
+    return absl::FormatTime("%Y-%m-%d%ET%H:%M:%E*SZ", t, absl::UTCTimeZone());
+  };
+  if (expires_at <= now) {
+    return Invalid(path, absl::StrCat(format(expires_at), " is not after now (", format(now),
+                                      "): the story would be published already expired"));
+  }
+  if (article.has_embargoed_until()) {
+    const absl::Time embargo = ToAbslTime(article.embargoed_until());
+    if (expires_at <= embargo) {
+      return Invalid(
+          path, absl::StrCat(format(expires_at), " is not after embargoed_until (", format(embargo),
+                             "): the story would expire before it could be shown"));
+    }
   }
   return absl::OkStatus();
 }
@@ -306,9 +378,11 @@ absl::Status ValidateArticle(const Article& article, absl::string_view field_pat
                                 kMaxExternalIdBytes, " are allowed"));
   }
   if (article.pubstatus() != syndication::v1::PUB_STATUS_USABLE) {
+    const std::string& name = syndication::v1::PubStatus_Name(article.pubstatus());
     return Invalid(Path(field_path, "pubstatus"),
-                   "must be PUB_STATUS_USABLE (or unset) on publish; withdrawals are not "
-                   "published");
+                   absl::StrCat(name.empty() ? absl::StrCat(article.pubstatus()) : name,
+                                " cannot be published: leave it unset or PUB_STATUS_USABLE, and "
+                                "use WithdrawArticle to withhold or kill a story"));
   }
   SYNDICATE_RETURN_IF_ERROR(CheckControlCharacters(article, field_path));
   SYNDICATE_RETURN_IF_ERROR(Require(article.headline(), Path(field_path, "headline")));
@@ -347,10 +421,17 @@ absl::Status ValidateArticle(const Article& article, absl::string_view field_pat
     const auto& media = article.media(i);
     const std::string path = Path(field_path, "media", i);
     SYNDICATE_RETURN_IF_ERROR(Require(media.uri(), Path(path, "uri")));
-    if (IsBlank(media.credit())) {
+    if (media.credit().empty()) {
       return Invalid(Path(path, "credit"),
                      "is required: the source's default attribution does not cover media "
                      "(default_attribution.covers_media), so each item needs its own credit");
+    }
+    // Not filled from the defaults, as a blank attribution field is not: the publisher sent
+    // something, and it shows nothing.
+    if (IsBlank(media.credit())) {
+      return Invalid(Path(path, "credit"),
+                     "is blank: give the item's credit, or leave it empty to take the story's "
+                     "credit_line when the source's default attribution covers media");
     }
     SYNDICATE_RETURN_IF_ERROR(ValidateOptionalHttpUrl(media.uri(), Path(path, "uri")));
     for (int j = 0; j < media.renditions_size(); ++j) {
@@ -369,11 +450,7 @@ absl::Status ValidateArticle(const Article& article, absl::string_view field_pat
     SYNDICATE_RETURN_IF_ERROR(ValidateOptionalTimestamp(
         article.corrections(i).time(), article.corrections(i).has_time(), Path(path, "time")));
   }
-  if (const size_t size = article.ByteSizeLong(); size > kMaxArticleBytes) {
-    return Invalid(field_path,
-                   absl::StrCat("is ", size, " bytes serialized; at most ", kMaxArticleBytes,
-                                " are allowed (", LargestField(article), ")"));
-  }
+  SYNDICATE_RETURN_IF_ERROR(CheckArticleSize(article, field_path));
   for (int i = 0; i < article.provenance_size(); ++i) {
     const auto& hop = article.provenance(i);
     const std::string path = Path(field_path, "provenance", i);

@@ -9,6 +9,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "syndication/v1/article.pb.h"
 #include "syndication/v1/source.pb.h"
@@ -23,6 +24,8 @@ inline constexpr size_t kMaxHeadlineBytes = 1000;
 // applied. Keeps every stored version small enough to be served in one response under
 // gRPC's default 4 MiB receive limit, with room for the server's fields.
 inline constexpr size_t kMaxArticleBytes = 1024 * 1024;
+// Largest correction note accepted (Correction.text), in bytes.
+inline constexpr size_t kMaxCorrectionBytes = 1000;
 
 // A Source id: 1 to 63 characters of a-z, 0-9 and "-", starting with a letter and not
 // ending with "-" (AIP-122).
@@ -48,6 +51,28 @@ absl::Status ValidateOptionalTimestamp(const google::protobuf::Timestamp& ts, bo
 // A withdrawal reason: required, plain text on one line, at most kMaxHeadlineBytes.
 absl::Status ValidateReason(absl::string_view reason, absl::string_view field_path);
 
+// A correction note sent with a publish: text required, plain text (tabs and line breaks
+// allowed), at most kMaxCorrectionBytes; time unset or in range.
+absl::Status ValidateCorrection(const syndication::v1::Correction& correction,
+                                absl::string_view field_path);
+
+// Empty, or an etag as the service makes them (Article.etag): the version number, "-" and
+// 12 lowercase hex digits, e.g. "3-1f2e3d4c5b6a". The message quotes the value shortened
+// (QuoteForMessage), so an etag of any length makes a short error.
+absl::Status ValidateOptionalEtag(absl::string_view etag, absl::string_view field_path);
+
+// At most kMaxArticleBytes serialized; the message names the largest field, e.g.
+//   article: is 2097400 bytes serialized; at most 1048576 are allowed (the largest field is
+//   body_html, 2097152 bytes)
+absl::Status CheckArticleSize(const syndication::v1::Article& article,
+                              absl::string_view field_path);
+
+// The article's schedule is possible at `now`: expires_at, when set, is after `now` (a
+// story must not be published already expired) and after embargoed_until (it would expire
+// before it could be shown). Errors name `field_path`.expires_at.
+absl::Status ValidateExpiry(const syndication::v1::Article& article, absl::Time now,
+                            absl::string_view field_path);
+
 // Everything a Source must satisfy to be stored: a valid id, a name, http(s) URLs, no
 // control characters, and publisher_aliases with non-empty aliases and names, no two
 // aliases the importer would take for the same name.
@@ -60,8 +85,9 @@ absl::Status ValidateSource(const syndication::v1::Source& source, absl::string_
 // ("required" means some visible character: Unicode white space and invisible format
 // characters do not count); no control characters in any text (tab anywhere, line breaks
 // in multi-line fields such as body_text); every URL http(s); language a BCP 47 tag;
-// timestamps in range; pubstatus USABLE (withdrawals have their own RPC); at most
-// kMaxArticleBytes serialized, naming the largest field when over.
+// timestamps in range (ValidateExpiry checks them against each other and the clock); a
+// credit with some visible character on every media item; pubstatus USABLE (withdrawals
+// have their own RPC); at most kMaxArticleBytes serialized (CheckArticleSize).
 // `field_path` is the Article's own path, e.g. "article".
 absl::Status ValidateArticle(const syndication::v1::Article& article, absl::string_view field_path);
 

@@ -185,6 +185,22 @@ class LifecycleCoreTest : public ::testing::Test {
     return events;
   }
 
+  // (version, headline) of each version ListArticleVersions gives, on one page.
+  std::vector<std::pair<int64_t, std::string>> Versions(const std::string& id) const {
+    syndication::v1::ListArticleVersionsRequest request;
+    request.set_id(id);
+    absl::StatusOr<syndication::v1::ListArticleVersionsResponse> response =
+        core_->ListArticleVersions(request);
+    EXPECT_THAT(response, IsOk());
+    if (!response.ok()) return {};
+    EXPECT_EQ(response->next_page_token(), "");
+    std::vector<std::pair<int64_t, std::string>> versions;
+    for (const Article& version : response->versions()) {
+      versions.emplace_back(version.version(), version.headline());
+    }
+    return versions;
+  }
+
   int RunDueTasks() {
     absl::StatusOr<int> changed = core_->RunDueTasks();
     EXPECT_THAT(changed, IsOk());
@@ -365,6 +381,77 @@ TEST_F(LifecycleCoreTest, ARequestIdIsRememberedPerMethod) {
 }
 
 // Found by a tester: a tombstone listed at its first import time, not where the story was.
+// Found by a reviewer: a request_id replayed the first response whatever story the new
+// request named, so the second story was never stored, or never withdrawn.
+TEST_F(LifecycleCoreTest, ARequestIdIsRememberedPerStory) {
+  syndication::v1::PublishArticleRequest publish;
+  *publish.mutable_article() = Story("ferry-1");
+  publish.set_request_id("req-1");
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const PublishArticleResponse ferry,
+                                 core_->PublishArticle(publish));
+  *publish.mutable_article() = Story("bridge-1");
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const PublishArticleResponse bridge,
+                                 core_->PublishArticle(publish));
+  EXPECT_EQ(bridge.outcome(), PublishArticleResponse::OUTCOME_CREATED);
+  EXPECT_NE(bridge.article().id(), ferry.article().id());
+  EXPECT_EQ(bridge.article().external_id(), "bridge-1");
+  // The same id for the same story is a retry.
+  *publish.mutable_article() = Story("ferry-1");
+  publish.mutable_article()->set_headline("Ferry timetable changes delayed");
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const PublishArticleResponse retried,
+                                 core_->PublishArticle(publish));
+  EXPECT_EQ(retried.article().id(), ferry.article().id());
+  EXPECT_EQ(retried.article().version(), 1);
+
+  now_ += absl::Minutes(1);
+  syndication::v1::WithdrawArticleRequest withdraw;
+  withdraw.set_reason("Legal review");
+  withdraw.set_request_id("req-2");
+  withdraw.set_id(ferry.article().id());
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const auto ferry_withdrawn, core_->WithdrawArticle(withdraw));
+  EXPECT_EQ(ferry_withdrawn.article().id(), ferry.article().id());
+  withdraw.set_id(bridge.article().id());
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const auto bridge_withdrawn, core_->WithdrawArticle(withdraw));
+  EXPECT_EQ(bridge_withdrawn.article().id(), bridge.article().id());
+  EXPECT_EQ(bridge_withdrawn.article().pubstatus(), syndication::v1::PUB_STATUS_WITHHELD);
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const Article bridge_latest, Get(bridge.article().id()));
+  EXPECT_EQ(bridge_latest.pubstatus(), syndication::v1::PUB_STATUS_WITHHELD);
+  EXPECT_THAT(Summaries(PartnerFeed()),
+              ElementsAre("PUBLISHED v1", "PUBLISHED v1", "WITHDRAWN v2", "WITHDRAWN v2"));
+}
+
+// Found by a reviewer: an etag of 8000 characters was echoed whole (an error too big for
+// gRPC's metadata), and a malformed etag was called stale.
+TEST_F(LifecycleCoreTest, AMalformedEtagIsInvalidAndQuotedShort) {
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const Article v1, Publish(Story("ferry-1")));
+  syndication::v1::PublishArticleRequest publish;
+  *publish.mutable_article() = Story("ferry-1");
+  publish.mutable_article()->set_headline("Ferry timetable changes delayed");
+  publish.set_etag(std::string(8000, 'e'));
+  absl::StatusOr<PublishArticleResponse> published = core_->PublishArticle(publish);
+  EXPECT_THAT(published,
+              StatusIs(absl::StatusCode::kInvalidArgument, ::testing::StartsWith("etag: \"eeee")));
+  EXPECT_LT(published.status().message().size(), 300u);
+
+  syndication::v1::WithdrawArticleRequest withdraw;
+  withdraw.set_id(v1.id());
+  withdraw.set_reason("Legal review");
+  withdraw.set_etag(std::string(8000, 'e'));
+  absl::StatusOr<syndication::v1::WithdrawArticleResponse> withdrawn =
+      core_->WithdrawArticle(withdraw);
+  EXPECT_THAT(withdrawn, StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("is not an etag")));
+  EXPECT_LT(withdrawn.status().message().size(), 300u);
+
+  // A well-formed etag of another version is stale.
+  publish.set_etag("2-0123456789ab");
+  EXPECT_THAT(core_->PublishArticle(publish),
+              StatusIs(absl::StatusCode::kAborted, HasSubstr("is stale")));
+  withdraw.set_etag("2-0123456789ab");
+  EXPECT_THAT(core_->WithdrawArticle(withdraw),
+              StatusIs(absl::StatusCode::kAborted, HasSubstr("is stale")));
+  EXPECT_THAT(Summaries(PartnerFeed()), ElementsAre("PUBLISHED v1"));
+}
+
 TEST_F(LifecycleCoreTest, AWithdrawnStoryListsAtItsPublicationTime) {
   Article older = Story("harbour-1");
   older.mutable_published_at()->set_seconds(1795000000);
@@ -399,6 +486,34 @@ TEST_F(LifecycleCoreTest, APublishReinstatesAWithheldStory) {
   ASSERT_THAT(Summaries(feed), ElementsAre("PUBLISHED v1", "WITHDRAWN v2", "UPDATED v3"));
   EXPECT_EQ(feed[2].article().headline(), v1.headline());
   EXPECT_EQ(feed[2].article().pubstatus(), syndication::v1::PUB_STATUS_USABLE);
+}
+
+// Found by a reviewer: a story reinstated after a withhold or an expiry lost its
+// corrections (they were taken from the tombstone).
+TEST_F(LifecycleCoreTest, AReinstatedStoryKeepsItsCorrections) {
+  Article story = Story("ferry-1");
+  *story.mutable_expires_at() = ToTimestamp(kT0 + absl::Hours(24));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const Article v1, Publish(story));
+  now_ += absl::Minutes(10);
+  ASSERT_THAT(Publish(story, "An earlier version gave the wrong season."), IsOk());
+  now_ += absl::Minutes(10);
+  ASSERT_THAT(Withdraw(v1.id(), "Legal review"), IsOk());
+  now_ += absl::Minutes(10);
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const Article v4, Publish(story));
+  EXPECT_EQ(v4.version(), 4);
+  ASSERT_EQ(v4.corrections_size(), 1);
+  EXPECT_EQ(v4.corrections(0).text(), "An earlier version gave the wrong season.");
+
+  now_ = kT0 + absl::Hours(24);
+  ASSERT_EQ(RunDueTasks(), 1);  // v5, expired
+  now_ += absl::Minutes(10);
+  *story.mutable_expires_at() = ToTimestamp(kT0 + absl::Hours(48));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const Article v6,
+                                 Publish(story, "An earlier version misspelt Calloway."));
+  EXPECT_EQ(v6.version(), 6);
+  ASSERT_EQ(v6.corrections_size(), 2);
+  EXPECT_EQ(v6.corrections(0).text(), "An earlier version gave the wrong season.");
+  EXPECT_EQ(v6.corrections(1).text(), "An earlier version misspelt Calloway.");
 }
 
 TEST_F(LifecycleCoreTest, AReinstatementCannotChangeTheOriginalPublisherOrUrl) {
@@ -484,6 +599,121 @@ TEST_F(LifecycleCoreTest, AKilledStoryCannotBePublishedOrWithdrawnAgain) {
   EXPECT_EQ(latest.version(), 2);
   EXPECT_EQ(latest.pubstatus(), syndication::v1::PUB_STATUS_CANCELED);
   EXPECT_THAT(latest, ShowsNoText());
+}
+// Found by a reviewer: corrections had no size limit and carry over to every later version,
+// so 40 publishes with 120 KB notes made versions over 4 MiB that no read could deliver.
+TEST_F(LifecycleCoreTest, CorrectionsCannotGrowAStoryPastTheArticleLimit) {
+  Article story = Story("ferry-1");
+  story.set_body_text(std::string(1024 * 1024 - 8000, 'b'));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const Article v1, Publish(story));
+  EXPECT_THAT(Publish(story, std::string(120 * 1000, 'n')),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "correction.text: is 120000 bytes; at most 1000 are allowed"));
+
+  // 1000-byte notes fit a few times, then the story as it would be stored is too big.
+  absl::Status refused;
+  int corrections = 0;
+  while (corrections < 20) {
+    now_ += absl::Minutes(1);
+    absl::StatusOr<Article> corrected = Publish(story, std::string(1000, 'n'));
+    if (!corrected.ok()) {
+      refused = corrected.status();
+      break;
+    }
+    ++corrections;
+  }
+  EXPECT_GT(corrections, 0);
+  EXPECT_LT(corrections, 20);
+  EXPECT_THAT(refused,
+              StatusIs(absl::StatusCode::kInvalidArgument, ::testing::StartsWith("article: is ")));
+  EXPECT_THAT(refused, StatusIs(absl::StatusCode::kInvalidArgument,
+                                HasSubstr("at most 1048576 are allowed (the largest field is "
+                                          "body_text")));
+  EXPECT_THAT(
+      refused,
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr(absl::StrCat("the story's ", corrections + 1, " correction notes"))));
+  // Nothing was stored, and every stored version is within the limit and readable.
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const Article latest, Get(v1.id()));
+  EXPECT_EQ(latest.version(), 1 + corrections);
+  EXPECT_EQ(latest.corrections_size(), corrections);
+  for (int64_t version = 1; version <= latest.version(); ++version) {
+    SYNDICATE_ASSERT_OK_AND_ASSIGN(const Article got, Get(v1.id(), version));
+    EXPECT_LE(got.ByteSizeLong(), 1024u * 1024u) << "version " << version;
+  }
+  EXPECT_EQ(PartnerFeed().size(), static_cast<size_t>(1 + corrections));
+}
+
+// Found by a reviewer: a correction on a story's first publish was stored.
+TEST_F(LifecycleCoreTest, ACorrectionOnANewStoryIsRefused) {
+  EXPECT_THAT(Publish(Story("ferry-1"), "An earlier version gave the wrong date."),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "correction: the story is new, so there is no earlier version to "
+                       "correct; publish it without a correction"));
+  EXPECT_EQ(store_->FeedHead(), 0u);
+}
+
+// Found by a reviewer: pubstatus WITHHELD or CANCELED on a publish was dropped and the story
+// published as USABLE.
+TEST_F(LifecycleCoreTest, APublishCannotWithdrawAStory) {
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const Article v1, Publish(Story("ferry-1")));
+  now_ += absl::Minutes(1);
+  for (const auto status :
+       {syndication::v1::PUB_STATUS_WITHHELD, syndication::v1::PUB_STATUS_CANCELED}) {
+    Article withdrawn = Story("ferry-1");
+    withdrawn.set_pubstatus(status);
+    EXPECT_THAT(
+        Publish(withdrawn),
+        StatusIs(absl::StatusCode::kInvalidArgument,
+                 absl::StrCat("article.pubstatus: ", syndication::v1::PubStatus_Name(status),
+                              " cannot be published: leave it unset or "
+                              "PUB_STATUS_USABLE, and use WithdrawArticle to withhold "
+                              "or kill a story")));
+    withdrawn.set_external_id("ferry-2");
+    EXPECT_THAT(Publish(withdrawn),
+                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("article.pubstatus: ")));
+  }
+  Article usable = Story("ferry-1");
+  usable.set_pubstatus(syndication::v1::PUB_STATUS_USABLE);
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const Article same, Publish(usable));
+  EXPECT_EQ(same.version(), 1);
+  EXPECT_THAT(Summaries(PartnerFeed()), ElementsAre("PUBLISHED v1"));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const Article latest, Get(v1.id()));
+  EXPECT_EQ(latest.pubstatus(), syndication::v1::PUB_STATUS_USABLE);
+}
+
+// Found by a reviewer: a story could be published already expired, or expiring before its
+// embargo ends.
+TEST_F(LifecycleCoreTest, ContradictoryTimesAreRefused) {
+  Article expired = Story("ferry-1");
+  *expired.mutable_expires_at() = ToTimestamp(kT0 - absl::Hours(1));
+  EXPECT_THAT(Publish(expired),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "article.expires_at: 2026-11-29T23:53:20Z is not after now "
+                       "(2026-11-30T00:53:20Z): the story would be published already expired"));
+  *expired.mutable_expires_at() = ToTimestamp(kT0);
+  EXPECT_THAT(Publish(expired),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("article.expires_at: ")));
+
+  Article early = Embargoed("ferry-1");
+  *early.mutable_expires_at() = ToTimestamp(kEmbargo);
+  EXPECT_THAT(Publish(early),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "article.expires_at: 2026-11-30T02:53:20Z is not after embargoed_until "
+                       "(2026-11-30T02:53:20Z): the story would expire before it could be "
+                       "shown"));
+  *early.mutable_expires_at() = ToTimestamp(kEmbargo - absl::Minutes(1));
+  EXPECT_THAT(Publish(early), StatusIs(absl::StatusCode::kInvalidArgument,
+                                       HasSubstr("is not after embargoed_until")));
+  EXPECT_EQ(store_->FeedHead(), 0u);
+
+  // After the embargo, and in the future: fine. A past embargo is no contradiction.
+  *early.mutable_expires_at() = ToTimestamp(kEmbargo + absl::Minutes(1));
+  EXPECT_THAT(Publish(early), IsOk());
+  Article late = Story("ferry-2");
+  *late.mutable_embargoed_until() = ToTimestamp(kT0 - absl::Hours(2));
+  *late.mutable_expires_at() = ToTimestamp(kT0 + absl::Hours(1));
+  EXPECT_THAT(Publish(late), IsOk());
 }
 
 // --- Embargo -------------------------------------------------------------------------------
@@ -574,6 +804,42 @@ TEST_F(LifecycleCoreTest, UpdatesUnderEmbargoStayHiddenAndTheLiftCarriesTheLates
   const std::vector<ArticleEvent> feed = PartnerFeed();
   ASSERT_THAT(Summaries(feed), ElementsAre("EMBARGO_LIFTED v3"));
   EXPECT_EQ(feed[0].article().headline(), "Ferry timetable changes delayed to January");
+}
+
+// Found by a reviewer: a story released early from its embargo (republished without it)
+// listed no versions: the listing stopped at the first version made under the embargo.
+TEST_F(LifecycleCoreTest, AStoryReleasedEarlyFromItsEmbargoShowsEveryVersion) {
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const Article v1, Publish(Embargoed("ferry-1")));
+  now_ += absl::Minutes(10);
+  Article changed = Embargoed("ferry-1");
+  changed.set_headline("Ferry timetable changes delayed to January");
+  ASSERT_THAT(Publish(changed), IsOk());
+  now_ += absl::Minutes(10);
+  Article released = Story("ferry-1");  // no embargo: out now
+  released.set_headline("Ferry timetable changes delayed to February");
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const Article v3, Publish(released));
+  EXPECT_EQ(v3.version(), 3);
+
+  EXPECT_THAT(Versions(v1.id()), ElementsAre(std::pair(int64_t{1}, v1.headline()),
+                                             std::pair(int64_t{2}, changed.headline()),
+                                             std::pair(int64_t{3}, released.headline())));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const Article first, Get(v1.id(), 1));
+  EXPECT_EQ(first.headline(), v1.headline());
+
+  // An embargo moved earlier, once passed, releases what was made under the later one.
+  Article later = Embargoed("bridge-1");
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const Article b1, Publish(later));
+  now_ += absl::Minutes(1);
+  *later.mutable_embargoed_until() = ToTimestamp(now_ + absl::Minutes(5));
+  later.set_headline("Bridge reopens early");
+  ASSERT_THAT(Publish(later), IsOk());
+  EXPECT_THAT(Get(b1.id()), StatusIs(absl::StatusCode::kNotFound));
+  now_ += absl::Minutes(5);
+  EXPECT_EQ(RunDueTasks(), 1);
+  ASSERT_LT(now_, kEmbargo);
+  EXPECT_THAT(Versions(b1.id()), ElementsAre(std::pair(int64_t{1}, b1.headline()),
+                                             std::pair(int64_t{2}, "Bridge reopens early"),
+                                             std::pair(int64_t{3}, "Bridge reopens early")));
 }
 
 TEST_F(LifecycleCoreTest, AnEmbargoDueWhileTheStoreWasClosedIsLiftedOnceOnReopening) {

@@ -98,6 +98,105 @@ TEST(DecidePublish, ACorrectionMakesACorrectedVersionAndCarriesOver) {
               StatusIs(absl::StatusCode::kInvalidArgument, "correction.text: is required"));
 }
 
+// Found by a reviewer: correction notes had no size limit, and every later version carries
+// them, so a story could grow past what any response can deliver.
+TEST(DecidePublish, ACorrectionNoteIsAtMost1000Bytes) {
+  const Article v1 = FirstVersion();
+  PublishArticleRequest request;
+  request.mutable_correction()->set_text(std::string(1000, 'x'));
+  EXPECT_THAT(DecidePublish(&v1, Candidate(), request, "", kT0, TestSigningKey()), IsOk());
+  request.mutable_correction()->set_text(std::string(120 * 1000, 'x'));
+  EXPECT_THAT(DecidePublish(&v1, Candidate(), request, "", kT0, TestSigningKey()),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "correction.text: is 120000 bytes; at most 1000 are allowed"));
+  request.mutable_correction()->set_text("Wrong \x1b[2Jdate.");
+  EXPECT_THAT(DecidePublish(&v1, Candidate(), request, "", kT0, TestSigningKey()),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "correction.text: holds control character U+001B"));
+}
+
+// Found by a reviewer: the article size limit ran before the carried-over notes were added.
+TEST(DecidePublish, AVersionOverTheSizeLimitWithItsCorrectionsIsRefused) {
+  Article latest = FirstVersion();
+  // Notes as earlier versions left them: 1100 of 1000 bytes each.
+  for (int i = 0; i < 1100; ++i) {
+    auto* note = latest.add_corrections();
+    note->set_text(std::string(1000, 'n'));
+    *note->mutable_time() = ToTimestamp(kT0);
+  }
+  Article changed = Candidate();
+  changed.set_headline("Ferry timetable delayed");
+  auto refused =
+      DecidePublish(&latest, changed, PublishArticleRequest(), "", kT0, TestSigningKey());
+  EXPECT_THAT(refused,
+              StatusIs(absl::StatusCode::kInvalidArgument, ::testing::StartsWith("article: is ")));
+  EXPECT_THAT(refused, StatusIs(absl::StatusCode::kInvalidArgument,
+                                HasSubstr(" bytes serialized; at most 1048576 are allowed (the "
+                                          "largest field is corrections, ")));
+  EXPECT_THAT(refused, StatusIs(absl::StatusCode::kInvalidArgument,
+                                HasSubstr("the story's 1100 correction notes")));
+  // The most notes a plain update still fits with: one more note, sent as a correction, is
+  // refused.
+  absl::StatusOr<std::optional<storage::Change>> plain = refused;
+  while (!plain.ok()) {
+    latest.mutable_corrections()->RemoveLast();
+    plain = DecidePublish(&latest, changed, PublishArticleRequest(), "", kT0, TestSigningKey());
+  }
+  ASSERT_TRUE(plain->has_value());
+  EXPECT_LE((*plain)->version.ByteSizeLong(), 1048576u);
+  PublishArticleRequest correct;
+  correct.mutable_correction()->set_text(std::string(1000, 'c'));
+  *correct.mutable_correction()->mutable_time() = ToTimestamp(kT0);
+  EXPECT_THAT(DecidePublish(&latest, changed, correct, "", kT0, TestSigningKey()),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("correction notes")));
+}
+
+// Found by a reviewer: a correction on a story's first publish was stored as a correction of
+// nothing.
+TEST(DecidePublish, ACorrectionNeedsAnEarlierVersion) {
+  PublishArticleRequest request;
+  request.mutable_correction()->set_text("An earlier version gave the wrong date.");
+  EXPECT_THAT(DecidePublish(nullptr, Candidate(), request, kId, kT0, TestSigningKey()),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("correction: the story is new, so there is no earlier version "
+                                 "to correct")));
+}
+
+// Found by a reviewer: malformed etags were called stale, and echoed whole.
+TEST(DecidePublish, AMalformedEtagIsInvalidNotStale) {
+  const Article v1 = FirstVersion();
+  Article changed = Candidate();
+  changed.set_headline("Ferry timetable delayed");
+  PublishArticleRequest request;
+  request.set_etag(std::string(8000, 'e'));
+  auto refused = DecidePublish(&v1, changed, request, "", kT0, TestSigningKey());
+  EXPECT_THAT(refused,
+              StatusIs(absl::StatusCode::kInvalidArgument, ::testing::StartsWith("etag: \"eeee")));
+  EXPECT_LT(refused.status().message().size(), 300u);
+  for (const char* malformed : {"1-abc", "v1", "01-0123456789ab", "1-0123456789AB", "-0123456789ab",
+                                "1-0123456789abc", "0-0123456789ab"}) {
+    request.set_etag(malformed);
+    EXPECT_THAT(DecidePublish(&v1, changed, request, "", kT0, TestSigningKey()),
+                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("is not an etag")))
+        << malformed;
+    EXPECT_THAT(DecidePublish(nullptr, changed, request, kId, kT0, TestSigningKey()),
+                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("is not an etag")))
+        << malformed;
+  }
+  // Well formed but not the latest version's: stale.
+  request.set_etag("7-0123456789ab");
+  EXPECT_THAT(DecidePublish(&v1, changed, request, "", kT0, TestSigningKey()),
+              StatusIs(absl::StatusCode::kAborted,
+                       "etag: \"7-0123456789ab\" is stale: the story is at version 1 (etag \"" +
+                           v1.etag() + "\")"));
+  WithdrawArticleRequest withdraw;
+  withdraw.set_id(kId);
+  withdraw.set_reason("Legal review");
+  withdraw.set_etag("stale?");
+  EXPECT_THAT(DecideWithdraw(&v1, withdraw, kT0, TestSigningKey()),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("is not an etag")));
+}
+
 TEST(DecidePublish, StaleEtagIsAborted) {
   const Article v1 = FirstVersion();
   PublishArticleRequest request;
@@ -194,6 +293,28 @@ TEST(DecidePublish, AReinstatementKeepsTheAttributionItTookDown) {
   EXPECT_THAT(DecidePublish(&v2, Candidate(), PublishArticleRequest(), "", kT0 + absl::Hours(1),
                             TestSigningKey(), /*taken_down=*/&v1),
               IsOk());
+}
+
+// Found by a reviewer: a reinstated story took its corrections from the tombstone, which
+// has none, and lost them.
+TEST(DecidePublish, AReinstatementKeepsTheCorrectionsItTookDown) {
+  const Article v1 = FirstVersion();
+  PublishArticleRequest correct;
+  correct.mutable_correction()->set_text("An earlier version gave the wrong date.");
+  auto corrected = DecidePublish(&v1, Candidate(), correct, "", kT0, TestSigningKey());
+  ASSERT_THAT(corrected, IsOk());
+  const Article v2 = (*corrected)->version;
+  WithdrawArticleRequest request;
+  request.set_id(kId);
+  request.set_reason("Legal review");
+  const Article v3 = DecideWithdraw(&v2, request, kT0, TestSigningKey())->version;
+  EXPECT_EQ(v3.corrections_size(), 0);
+  auto back = DecidePublish(&v3, Candidate(), PublishArticleRequest(), "", kT0 + absl::Hours(1),
+                            TestSigningKey(), /*taken_down=*/&v2);
+  ASSERT_THAT(back, IsOk());
+  ASSERT_TRUE(back->has_value());
+  ASSERT_EQ((*back)->version.corrections_size(), 1);
+  EXPECT_EQ((*back)->version.corrections(0).text(), "An earlier version gave the wrong date.");
 }
 
 TEST(Embargo, HiddenUntilTheInstantThenLiftedOnce) {

@@ -177,6 +177,27 @@ TEST_F(SyndicationCoreTest, CoversMediaFillsMediaCredits) {
   EXPECT_EQ(response.article().media(1).credit(), "Photo: Tomas Ek");
 }
 
+// Found by a reviewer: a credit of spaces under covers_media was refused saying the
+// defaults do not cover media. A blank credit is refused as blank (as blank attribution
+// fields are); an empty one is filled.
+TEST_F(SyndicationCoreTest, ABlankMediaCreditIsRefusedAsBlankEvenWhenDefaultsCoverMedia) {
+  syndication::v1::UpsertSourceRequest request;
+  *request.mutable_source() = ExampleSource();
+  request.mutable_source()->mutable_default_attribution()->set_covers_media(true);
+  ASSERT_THAT(core_->UpsertSource(request), IsOk());
+  Article article = ExampleArticle("ferry-1");
+  article.add_media()->set_uri("https://img.example.org/ferry.jpg");
+  auto* blank = article.add_media();
+  blank->set_uri("https://img.example.org/pier.jpg");
+  blank->set_credit("   ");
+  EXPECT_THAT(Publish(article),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "article.media[1].credit: is blank: give the item's credit, or leave it "
+                       "empty to take the story's credit_line when the source's default "
+                       "attribution covers media"));
+  EXPECT_EQ(store_->FeedHead(), 0u);
+}
+
 TEST_F(SyndicationCoreTest, MissingAttributionWithoutDefaultsIsRefusedAndNothingStored) {
   syndication::v1::UpsertSourceRequest request;
   request.mutable_source()->set_id("bare-source");

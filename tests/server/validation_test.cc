@@ -151,6 +151,17 @@ INSTANTIATE_TEST_SUITE_P(
                     "article.media[0].credit: is required: the source's default attribution "
                     "does not cover media (default_attribution.covers_media), so each item needs "
                     "its own credit"},
+        // Found by a reviewer: a credit of spaces was said not to be covered by the defaults
+        // even when they cover media; it is refused as blank, as blank attribution is.
+        ArticleCase{"MediaBlankCredit",
+                    [](Article* a) {
+                      auto* media = a->add_media();
+                      media->set_uri("https://img.example.org/1.jpg");
+                      media->set_credit(" \u00a0 ");
+                    },
+                    "article.media[0].credit: is blank: give the item's credit, or leave it "
+                    "empty to take the story's credit_line when the source's default "
+                    "attribution covers media"},
         ArticleCase{"RenditionUri",
                     [](Article* a) {
                       auto* media = a->add_media();
@@ -191,8 +202,17 @@ INSTANTIATE_TEST_SUITE_P(
                     "article.embargoed_until: nanos -1 is outside [0, 999999999]"},
         ArticleCase{"Withheld",
                     [](Article* a) { a->set_pubstatus(syndication::v1::PUB_STATUS_WITHHELD); },
-                    "article.pubstatus: must be PUB_STATUS_USABLE (or unset) on publish; "
-                    "withdrawals are not published"},
+                    "article.pubstatus: PUB_STATUS_WITHHELD cannot be published: leave it unset "
+                    "or PUB_STATUS_USABLE, and use WithdrawArticle to withhold or kill a story"},
+        ArticleCase{"Canceled",
+                    [](Article* a) { a->set_pubstatus(syndication::v1::PUB_STATUS_CANCELED); },
+                    "article.pubstatus: PUB_STATUS_CANCELED cannot be published: leave it unset "
+                    "or PUB_STATUS_USABLE, and use WithdrawArticle to withhold or kill a story"},
+        ArticleCase{
+            "UnknownPubstatus",
+            [](Article* a) { a->set_pubstatus(static_cast<syndication::v1::PubStatus>(9)); },
+            "article.pubstatus: 9 cannot be published: leave it unset or "
+            "PUB_STATUS_USABLE, and use WithdrawArticle to withhold or kill a story"},
         ArticleCase{"CorrectionText", [](Article* a) { a->add_corrections(); },
                     "article.corrections[0].text: is required"}),
     [](const ::testing::TestParamInfo<ArticleCase>& info) { return info.param.name; });
@@ -246,6 +266,91 @@ TEST(ArticleValidation, LongValuesAreShortenedInTheMessage) {
       ValidateOptionalHttpUrl(url, "u"),
       StatusIs(absl::StatusCode::kInvalidArgument,
                "u: \"ftp://" + std::string(74, 'a') + "…\" is not an absolute http(s) URL"));
+}
+
+TEST(CorrectionValidation, NamesTheFieldAndTheProblem) {
+  syndication::v1::Correction correction;
+  correction.set_text(std::string(1000, 'x'));
+  EXPECT_THAT(ValidateCorrection(correction, "correction"), IsOk());
+  correction.set_text("Line one.\n\tLine two.");
+  EXPECT_THAT(ValidateCorrection(correction, "correction"), IsOk());
+  correction.set_text(std::string(1001, 'x'));
+  EXPECT_THAT(ValidateCorrection(correction, "correction"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "correction.text: is 1001 bytes; at most 1000 are allowed"));
+  correction.set_text("\u200b ");
+  EXPECT_THAT(ValidateCorrection(correction, "correction"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "correction.text: is required"));
+  correction.set_text("a\x07 b");
+  EXPECT_THAT(ValidateCorrection(correction, "correction"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "correction.text: holds control character U+0007"));
+  correction.set_text("Fine.");
+  correction.mutable_time()->set_nanos(-1);
+  EXPECT_THAT(ValidateCorrection(correction, "correction"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "correction.time: nanos -1 is outside [0, 999999999]"));
+}
+
+TEST(EtagValidation, AcceptsWhatTheServiceMakesAndQuotesTheRestShort) {
+  EXPECT_THAT(ValidateOptionalEtag("", "etag"), IsOk());
+  EXPECT_THAT(ValidateOptionalEtag("1-0123456789ab", "etag"), IsOk());
+  EXPECT_THAT(ValidateOptionalEtag("9223372036854775807-ffffffffffff", "etag"), IsOk());
+  EXPECT_THAT(ValidateOptionalEtag("3-abc", "etag"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "etag: \"3-abc\" is not an etag (the version number, \"-\" and 12 "
+                       "lowercase hex digits, as Article.etag gives it)"));
+  for (const char* malformed :
+       {"0-0123456789ab", "01-0123456789ab", "+1-0123456789ab", "1-0123456789aB", "1--0123456789a",
+        "1-0123456789ab ", "99999999999999999999-0123456789ab", "-", "x"}) {
+    EXPECT_THAT(ValidateOptionalEtag(malformed, "etag"),
+                StatusIs(absl::StatusCode::kInvalidArgument, ::testing::HasSubstr("not an etag")))
+        << malformed;
+  }
+  const absl::Status long_etag = ValidateOptionalEtag(std::string(8000, 'e'), "etag");
+  EXPECT_THAT(long_etag, StatusIs(absl::StatusCode::kInvalidArgument,
+                                  ::testing::StartsWith("etag: \"" + std::string(79, 'e'))));
+  EXPECT_LT(long_etag.message().size(), 200u);
+}
+
+TEST(ArticleSize, NamesTheLargestField) {
+  Article article = ExampleArticle("ferry-1");
+  EXPECT_THAT(CheckArticleSize(article, "article"), IsOk());
+  article.set_body_html(std::string(2 * 1024 * 1024, 'x'));
+  EXPECT_THAT(CheckArticleSize(article, "article"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       ::testing::AllOf(
+                           ::testing::StartsWith("article: is "),
+                           ::testing::HasSubstr(" bytes serialized; at most 1048576 are allowed "
+                                                "(the largest field is body_html, 2097152 "
+                                                "bytes)"))));
+}
+
+TEST(ExpiryValidation, ExpiresAfterNowAndAfterTheEmbargo) {
+  const absl::Time now = absl::FromUnixSeconds(1796000000);  // 2026-11-30T00:53:20Z
+  Article article = ExampleArticle("ferry-1");
+  EXPECT_THAT(ValidateExpiry(article, now, "article"), IsOk());
+  article.mutable_expires_at()->set_seconds(1796000000);
+  article.mutable_expires_at()->set_nanos(500000000);
+  EXPECT_THAT(ValidateExpiry(article, now, "article"), IsOk());
+  article.mutable_expires_at()->set_nanos(0);
+  EXPECT_THAT(ValidateExpiry(article, now, "article"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "article.expires_at: 2026-11-30T00:53:20Z is not after now "
+                       "(2026-11-30T00:53:20Z): the story would be published already expired"));
+  article.mutable_expires_at()->set_seconds(1796003600);
+  article.mutable_embargoed_until()->set_seconds(1796003600);
+  article.mutable_embargoed_until()->set_nanos(250000000);
+  EXPECT_THAT(ValidateExpiry(article, now, "article"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "article.expires_at: 2026-11-30T01:53:20Z is not after embargoed_until "
+                       "(2026-11-30T01:53:20.25Z): the story would expire before it could be "
+                       "shown"));
+  article.mutable_embargoed_until()->set_seconds(1796003599);
+  EXPECT_THAT(ValidateExpiry(article, now, "article"), IsOk());
+  // An embargo without an expiry is no contradiction.
+  article.clear_expires_at();
+  EXPECT_THAT(ValidateExpiry(article, now, "article"), IsOk());
 }
 
 TEST(SourceValidation, ExampleIsValid) {
