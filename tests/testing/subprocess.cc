@@ -14,6 +14,7 @@
 #include <cstring>
 #include <filesystem>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
@@ -190,6 +191,33 @@ std::string UnusedLoopbackAddress() {
   return absl::StrCat("127.0.0.1:", ntohs(address.sin_port));
 }
 
+namespace {
+
+// The directories FreshTempDir made, removed when the test binary exits unless a test
+// failed (then they stay, to be looked at). A store with its preallocated log is tens of
+// megabytes, and ctest runs every test in a process of its own.
+class MadeDirectories {
+ public:
+  void Add(const std::filesystem::path& dir) { dirs_.push_back(dir); }
+  ~MadeDirectories() {
+    if (::testing::UnitTest::GetInstance()->Failed()) return;
+    for (const std::filesystem::path& dir : dirs_) {
+      std::error_code ignored;
+      std::filesystem::remove_all(dir, ignored);
+    }
+  }
+
+ private:
+  std::vector<std::filesystem::path> dirs_;
+};
+
+MadeDirectories& Made() {
+  static MadeDirectories made;
+  return made;
+}
+
+}  // namespace
+
 std::string FreshTempDir() {
   const ::testing::TestInfo* test = ::testing::UnitTest::GetInstance()->current_test_info();
   std::string name =
@@ -199,6 +227,7 @@ std::string FreshTempDir() {
       std::filesystem::path(::testing::TempDir()) / absl::StrCat("syndicate-", getpid(), "-", name);
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
+  Made().Add(dir);
   return dir.string();
 }
 

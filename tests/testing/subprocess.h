@@ -59,7 +59,8 @@ absl::StatusOr<RunResult> Run(const std::vector<std::string>& argv,
 // "127.0.0.1:PORT" for a port that was free a moment ago: bound with port 0, then closed.
 std::string UnusedLoopbackAddress();
 
-// A fresh, empty directory under ::testing::TempDir() named after the running test.
+// A fresh, empty directory under ::testing::TempDir() named after the running test,
+// removed when the test binary exits unless a test failed.
 std::string FreshTempDir();
 
 }  // namespace syndicate::testing
