@@ -43,7 +43,11 @@ bool StreamFilter::Matches(const storage::FeedRecord& record) const {
     return false;
   }
   if (!source_ids.empty() && !source_ids.contains(record.source_id())) return false;
-  if (!languages.empty() && !languages.contains(absl::AsciiStrToLower(record.language()))) {
+  // previous_language: a story that moved out of the filter's languages is still sent
+  // once, so the stream learns of it.
+  if (!languages.empty() && !languages.contains(absl::AsciiStrToLower(record.language())) &&
+      (record.previous_language().empty() ||
+       !languages.contains(absl::AsciiStrToLower(record.previous_language())))) {
     return false;
   }
   if (!subject_codes.empty()) {
@@ -70,6 +74,15 @@ absl::Status FeedReader::CursorExpired(absl::string_view why) const {
 }
 
 absl::StatusOr<StreamPlan> FeedReader::Plan(const StreamArticlesRequest& request) const {
+  // Checked before anything is built: the sets below are made on gRPC's threads.
+  for (const auto& [field, size] : {std::pair{"source_ids", request.source_ids_size()},
+                                    std::pair{"languages", request.languages_size()},
+                                    std::pair{"subject_codes", request.subject_codes_size()}}) {
+    if (size > kMaxFilterEntries) {
+      return absl::InvalidArgumentError(absl::StrCat(field, ": has ", size, " entries; at most ",
+                                                     kMaxFilterEntries, " are allowed"));
+    }
+  }
   StreamPlan plan;
   for (int i = 0; i < request.source_ids_size(); ++i) {
     SYNDICATE_RETURN_IF_ERROR(

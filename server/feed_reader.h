@@ -23,10 +23,15 @@ namespace syndicate::server {
 inline constexpr absl::Duration kDefaultHeartbeatInterval = absl::Seconds(15);
 inline constexpr absl::Duration kMinHeartbeatInterval = absl::Seconds(1);
 inline constexpr absl::Duration kMaxHeartbeatInterval = absl::Hours(1);
+// Most entries in each of a stream's filters (source_ids, languages, subject_codes).
+inline constexpr int kMaxFilterEntries = 100;
 
 // Which events a stream wants. An empty set means "any". Events of versions made under
 // embargo (FeedRecord.hidden) never match, nor events `caller` may not read
-// (MayReadEvent, server/authz.h).
+// (MayReadEvent, server/authz.h). A language matches FeedRecord.language or
+// previous_language; a subject code any of FeedRecord.subject_codes (which include those
+// the previous version had): so a story's event that takes it out of the filter, or takes
+// it down, still matches once.
 struct StreamFilter {
   // Who is streaming; nullptr means anyone may read everything (the operator). Replaced
   // when the caller's key or partner changes.
@@ -68,9 +73,10 @@ class FeedReader {
   uint64_t head() const { return store_->FeedHead(); }
 
   // Validates `request` and resolves its start. INVALID_ARGUMENT for a malformed cursor,
-  // source id, language or subject code, no start, or a heartbeat interval outside
-  // [1 s, 1 h]; FAILED_PRECONDITION with ErrorInfo CURSOR_EXPIRED for a cursor of another
-  // epoch or older than FeedStart(); OUT_OF_RANGE for a cursor beyond the head.
+  // source id, language or subject code, more than kMaxFilterEntries entries in a filter,
+  // no start, or a heartbeat interval outside [1 s, 1 h]; FAILED_PRECONDITION with
+  // ErrorInfo CURSOR_EXPIRED for a cursor of another epoch or older than FeedStart();
+  // OUT_OF_RANGE for a cursor beyond the head.
   absl::StatusOr<StreamPlan> Plan(const syndication::v1::StreamArticlesRequest& request) const;
 
   // Examines up to `max_records` records after `after` and returns the matching ones.

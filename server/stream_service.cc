@@ -157,10 +157,12 @@ class StreamSession final : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
         // every heartbeat of an idle stream would add another.
         if (waiting_) return;
         waiting_ = true;
-        return service_->hub_->WaitForAppend(scanned_, Later([](StreamSession& s) {
-                                               s.waiting_ = false;
-                                               s.Advance();
-                                             }));
+        wait_id_ = service_->hub_->WaitForAppend(scanned_, Later([](StreamSession& s) {
+                                                   s.waiting_ = false;
+                                                   s.wait_id_ = 0;
+                                                   s.Advance();
+                                                 }));
+        return;
       }
     }
     const storage::FeedRecord& record = pending_[next_pending_];
@@ -241,6 +243,12 @@ class StreamSession final : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
       return;
     }
     finished_ = true;
+    // A stream that ends while idle drops its registration: on a quiet feed nothing else
+    // would, and clients reconnecting in a loop would pile them up.
+    if (waiting_) {
+      service_->hub_->Cancel(std::exchange(wait_id_, 0));
+      waiting_ = false;
+    }
     Finish(ToGrpcStatus(status));
   }
 
@@ -285,7 +293,8 @@ class StreamSession final : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
   std::vector<storage::FeedRecord> pending_;  // matched; those from next_pending_ not yet written
   size_t next_pending_ = 0;
   bool caught_up_sent_ = false;
-  bool waiting_ = false;  // registered with the FeedHub
+  bool waiting_ = false;  // registered with the FeedHub, or its wake is posted
+  uint64_t wait_id_ = 0;  // the FeedHub registration; 0 once woken (or woken at once)
   bool write_in_flight_ = false;
   uint64_t in_flight_sequence_ = 0;  // the event being written; 0 for other messages
   bool finished_ = false;

@@ -13,6 +13,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
@@ -117,8 +118,19 @@ std::vector<std::string> ScheduleKeys(const Article& article) {
   return keys;
 }
 
-// The feed event that `version` makes at `sequence`.
-FeedRecord MakeEvent(const Article& version, EventType type, uint64_t sequence) {
+bool IsTombstoneVersion(const Article& article) {
+  return article.pubstatus() == syndication::v1::PUB_STATUS_WITHHELD ||
+         article.pubstatus() == syndication::v1::PUB_STATUS_CANCELED;
+}
+
+// The feed event that `version` makes at `sequence`. `before` is the story's last version
+// with content before it (see Impl::LastContent), nullptr for a new story. Stream filters
+// read language and subject_codes, so a story's events reach every stream that got the
+// version before: a tombstone, which has neither, carries those of the version it takes
+// down; a content version carries its own subject codes followed by those of `before` that
+// it dropped, and `before`'s language in previous_language when that differs.
+FeedRecord MakeEvent(const Article& version, EventType type, uint64_t sequence,
+                     const Article* before) {
   FeedRecord event;
   event.set_sequence(sequence);
   event.set_type(type);
@@ -126,9 +138,22 @@ FeedRecord MakeEvent(const Article& version, EventType type, uint64_t sequence) 
   event.set_version(version.version());
   event.set_source_id(version.source_id());
   *event.mutable_time() = version.version_created();
-  event.set_language(version.language());
+  const bool takes_down = before != nullptr && IsTombstoneVersion(version);
+  event.set_language(takes_down ? before->language() : version.language());
+  if (before != nullptr && !takes_down &&
+      absl::AsciiStrToLower(before->language()) != absl::AsciiStrToLower(version.language())) {
+    event.set_previous_language(before->language());
+  }
   for (const syndication::v1::Subject& subject : version.subjects()) {
     event.add_subject_codes(subject.code());
+  }
+  if (before != nullptr) {
+    for (const syndication::v1::Subject& subject : before->subjects()) {
+      if (std::find(event.subject_codes().begin(), event.subject_codes().end(), subject.code()) ==
+          event.subject_codes().end()) {
+        event.add_subject_codes(subject.code());
+      }
+    }
   }
   event.set_hidden(MadeUnderEmbargo(version));
   return event;
@@ -470,6 +495,28 @@ class Store::Impl {
     return latest;
   }
 
+  // The story's last version that is not a tombstone, up to and including `latest`;
+  // nullopt when there is none (no story yet, or only tombstones). Rarely reads anything:
+  // only a commit after a tombstone (a kill after a withdrawal or an expiry, a
+  // reinstatement) looks back, and a story has at most two tombstones in a row.
+  absl::StatusOr<std::optional<Article>> LastContent(const std::optional<Article>& latest)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mutex_) {
+    if (!latest.has_value() || !IsTombstoneVersion(*latest)) return latest;
+    for (int64_t version = latest->version() - 1; version >= 1; --version) {
+      std::string bytes;
+      const rocksdb::Status status =
+          db_->Get(rocksdb::ReadOptions(), Family(ColumnFamily::kVersions),
+                   VersionKey(latest->id(), static_cast<uint64_t>(version)), &bytes);
+      if (status.IsNotFound()) continue;
+      const std::string what = absl::StrCat("version ", version, " of article ", latest->id());
+      SYNDICATE_RETURN_IF_ERROR(FromRocksDb(status, absl::StrCat("reading ", what)));
+      Article article;
+      SYNDICATE_RETURN_IF_ERROR(Parse(bytes, &article, what));
+      if (!IsTombstoneVersion(article)) return article;
+    }
+    return std::nullopt;
+  }
+
   absl::StatusOr<bool> Contains(ColumnFamily family, std::string_view key) const {
     rocksdb::PinnableSlice value;
     rocksdb::Status status = db_->Get(rocksdb::ReadOptions(), Family(family), key, &value);
@@ -671,7 +718,9 @@ class Store::Impl {
     SYNDICATE_RETURN_IF_ERROR(CheckChange(target, latest, change));
 
     const uint64_t sequence = feed_head_.load(std::memory_order_relaxed) + 1;
-    const FeedRecord event = MakeEvent(change.version, change.event_type, sequence);
+    SYNDICATE_ASSIGN_OR_RETURN(const std::optional<Article> before, LastContent(latest));
+    const FeedRecord event = MakeEvent(change.version, change.event_type, sequence,
+                                       before.has_value() ? &*before : nullptr);
     rocksdb::WriteBatch batch;
     SYNDICATE_RETURN_IF_ERROR(AddVersion(change.version, latest, event, &batch));
     if (!request_id.empty()) {

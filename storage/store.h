@@ -237,7 +237,14 @@ class Store {
   // version_created (see TrimRequests).
   //
   // The feed event's time is the new version's version_created; its type is
-  // Change::event_type.
+  // Change::event_type. Its language and subject codes are what stream filters match (see
+  // FeedRecord in records.proto): for a tombstone (pubstatus WITHHELD or CANCELED) those of
+  // the version it takes down — the story's last version that is not a tombstone, which
+  // the commit reads when `latest` is itself a tombstone — so that streams filtered by
+  // language or subject receive WITHDRAWN, CANCELED and EXPIRED; for any other version its
+  // own subject codes plus those the previous such version had and it dropped, and that
+  // version's language as previous_language when it differs, so that a stream which got
+  // one version of a story learns of the next even when the story moved out of its filter.
   //
   // INVALID_ARGUMENT when source_id or external_id is empty or source_id is longer than
   // 65535 bytes. INTERNAL when the change is inconsistent with the story (wrong id,

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <future>
+#include <memory>
 #include <thread>
 #include <vector>
 
@@ -81,6 +82,78 @@ TEST(FeedHub, NoWakeupIsLostUnderConcurrency) {
   done.store(true);
   for (std::thread& t : readers) t.join();
   EXPECT_EQ(stuck.load(), 0);
+}
+
+// Found in review: a registration stayed until the next append, so on a quiet feed every
+// stream that ended left one behind.
+TEST(FeedHub, CancelDropsARegistrationWithoutCallingIt) {
+  FeedHub hub(5);
+  int woken = 0;
+  const uint64_t first = hub.WaitForAppend(5, [&woken] { ++woken; });
+  const uint64_t second = hub.WaitForAppend(5, [&woken] { woken += 10; });
+  EXPECT_NE(first, 0u);
+  EXPECT_NE(second, first);
+  EXPECT_EQ(hub.waiting(), 2u);
+  EXPECT_TRUE(hub.Cancel(first));
+  EXPECT_EQ(hub.waiting(), 1u);
+  EXPECT_FALSE(hub.Cancel(first));  // again: nothing
+  EXPECT_FALSE(hub.Cancel(0));      // a wake made at once: nothing
+  EXPECT_EQ(hub.waiting(), 1u);
+  hub.Notify(6);
+  EXPECT_EQ(woken, 10);
+  EXPECT_FALSE(hub.Cancel(second));  // already woken: nothing
+  EXPECT_EQ(hub.waiting(), 0u);
+  // A wake made at once has no registration.
+  EXPECT_EQ(hub.WaitForAppend(5, [&woken] { ++woken; }), 0u);
+  EXPECT_EQ(woken, 11);
+}
+
+TEST(FeedHub, WhatACancelledRegistrationHoldsIsReleased) {
+  FeedHub hub(0);
+  auto held = std::make_shared<int>(7);
+  std::weak_ptr<int> watch = held;
+  const uint64_t id = hub.WaitForAppend(0, [held = std::move(held)] {});
+  EXPECT_FALSE(watch.expired());
+  EXPECT_TRUE(hub.Cancel(id));
+  EXPECT_TRUE(watch.expired());
+}
+
+// Readers registering and cancelling while appends wake them: each wake runs at most once,
+// one whose Cancel dropped it never, and nothing is left registered.
+TEST(FeedHub, CancelRacingNotifyLeavesNothingBehind) {
+  constexpr int kRounds = 2000;
+  constexpr int kReaders = 4;
+  FeedHub hub(0);
+  std::atomic<bool> done{false};
+  std::atomic<int> late_wakes{0};
+  std::atomic<int> double_wakes{0};
+  std::vector<std::thread> readers;
+  for (int r = 0; r < kReaders; ++r) {
+    readers.emplace_back([&] {
+      for (int i = 0; i < kRounds; ++i) {
+        auto calls = std::make_shared<std::atomic<int>>(0);
+        auto cancelled = std::make_shared<std::atomic<bool>>(false);
+        const uint64_t id =
+            hub.WaitForAppend(UINT64_MAX - 1, [calls, cancelled, &late_wakes, &double_wakes] {
+              if (cancelled->load()) ++late_wakes;
+              if (calls->fetch_add(1) > 0) ++double_wakes;
+            });
+        // Only a Cancel that dropped the registration promises that no wake follows.
+        if (i % 2 == 0 && hub.Cancel(id)) cancelled->store(true);
+      }
+    });
+  }
+  std::thread appender([&] {
+    uint64_t head = 0;
+    while (!done.load()) hub.Notify(++head);
+  });
+  for (std::thread& t : readers) t.join();
+  done.store(true);
+  appender.join();
+  hub.Notify(UINT64_MAX);
+  EXPECT_EQ(hub.waiting(), 0u);
+  EXPECT_EQ(late_wakes.load(), 0);
+  EXPECT_EQ(double_wakes.load(), 0);
 }
 
 TEST(TimerQueue, RunsCallbacksInDeadlineOrder) {

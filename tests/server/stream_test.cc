@@ -234,6 +234,161 @@ TEST_F(StreamTest, FiltersByLanguageAndSubject) {
   stream.context->TryCancel();
 }
 
+// Found in review: tombstones have no language or subjects, so their events carried none
+// and every stream filtered by language or subject dropped them.
+TEST_F(StreamTest, FilteredStreamsReceiveWithdrawalsAndKillsOfTheirStories) {
+  Article story = ExampleArticle("politics-1");
+  story.set_language("en");
+  auto* subject = story.add_subjects();
+  subject->set_scheme("medtop");
+  subject->set_code("11000000");
+  syndication::v1::PublishArticleRequest publish;
+  *publish.mutable_article() = story;
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const auto published, core_->PublishArticle(publish));
+  syndication::v1::WithdrawArticleRequest withdraw;
+  withdraw.set_id(published.article().id());
+  withdraw.set_reason("Legal review");
+  ASSERT_THAT(core_->WithdrawArticle(withdraw), IsOk());
+  withdraw.set_kill(true);
+  withdraw.set_reason("Defamatory");
+  ASSERT_THAT(core_->WithdrawArticle(withdraw), IsOk());
+
+  StreamArticlesRequest by_language = From(StreamArticlesRequest::POSITION_BEGINNING);
+  by_language.add_languages("en");
+  StreamArticlesRequest by_subject = From(StreamArticlesRequest::POSITION_BEGINNING);
+  by_subject.add_subject_codes("11000000");
+  for (const StreamArticlesRequest& request : {by_language, by_subject}) {
+    Stream stream = Open(request);
+    std::vector<syndication::v1::EventType> types;
+    StreamArticlesResponse response;
+    while (stream.reader->Read(&response) && response.has_event()) {
+      types.push_back(response.event().type());
+    }
+    EXPECT_TRUE(response.has_caught_up()) << request.DebugString();
+    EXPECT_EQ(types,
+              (std::vector<syndication::v1::EventType>{syndication::v1::EVENT_TYPE_PUBLISHED,
+                                                       syndication::v1::EVENT_TYPE_WITHDRAWN,
+                                                       syndication::v1::EVENT_TYPE_CANCELED}))
+        << request.DebugString();
+    stream.context->TryCancel();
+  }
+}
+
+// A story that moves out of a stream's filter is sent once more, as it now is, so a
+// partner that got it learns of the change; later versions outside the filter are not.
+TEST_F(StreamTest, AStoryThatLeavesTheFilterIsSentOnceMore) {
+  Article story = ExampleArticle("moves-1");
+  story.set_language("en");
+  auto* subject = story.add_subjects();
+  subject->set_scheme("medtop");
+  subject->set_code("11000000");  // politics
+  syndication::v1::PublishArticleRequest publish;
+  *publish.mutable_article() = story;
+  ASSERT_THAT(core_->PublishArticle(publish), IsOk());
+  story.mutable_subjects(0)->set_code("15000000");  // sport
+  story.set_language("fr");
+  story.set_headline("Moved to sport, in French");
+  *publish.mutable_article() = story;
+  ASSERT_THAT(core_->PublishArticle(publish), IsOk());
+  story.set_headline("Still sport, still French");
+  *publish.mutable_article() = story;
+  ASSERT_THAT(core_->PublishArticle(publish), IsOk());
+
+  StreamArticlesRequest by_language = From(StreamArticlesRequest::POSITION_BEGINNING);
+  by_language.add_languages("EN");
+  StreamArticlesRequest by_subject = From(StreamArticlesRequest::POSITION_BEGINNING);
+  by_subject.add_subject_codes("11000000");
+  for (const StreamArticlesRequest& request : {by_language, by_subject}) {
+    Stream stream = Open(request);
+    std::vector<int64_t> versions;
+    StreamArticlesResponse response;
+    while (stream.reader->Read(&response) && response.has_event()) {
+      versions.push_back(response.event().version());
+      if (response.event().version() == 2) {
+        EXPECT_EQ(response.event().article().headline(), "Moved to sport, in French");
+      }
+    }
+    EXPECT_TRUE(response.has_caught_up()) << request.DebugString();
+    EXPECT_EQ(versions, (std::vector<int64_t>{1, 2})) << request.DebugString();
+    stream.context->TryCancel();
+  }
+}
+
+// Found in review: 100 streams of 500,000 subject codes each took 2.4 GB.
+TEST_F(StreamTest, FiltersOfMoreThanAHundredEntriesAreRefused) {
+  for (const std::string field : {"source_ids", "languages", "subject_codes"}) {
+    for (const int size : {100, 101}) {
+      StreamArticlesRequest request = From(StreamArticlesRequest::POSITION_NOW);
+      for (int i = 0; i < size; ++i) {
+        if (field == "source_ids") request.add_source_ids(absl::StrCat("source-", i));
+        if (field == "languages") request.add_languages(i % 2 == 0 ? "en" : "fr");
+        if (field == "subject_codes") request.add_subject_codes(absl::StrCat(i));
+      }
+      Stream stream = Open(request);
+      StreamArticlesResponse response;
+      if (size == 100) {
+        ASSERT_TRUE(stream.reader->Read(&response)) << field;
+        EXPECT_TRUE(response.has_caught_up()) << field;
+        stream.context->TryCancel();
+        stream.reader->Finish();
+        continue;
+      }
+      EXPECT_FALSE(stream.reader->Read(&response)) << field;
+      const grpc::Status status = stream.reader->Finish();
+      EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << field;
+      EXPECT_EQ(status.error_message(),
+                absl::StrCat(field, ": has 101 entries; at most 100 are allowed"));
+    }
+  }
+  StreamArticlesRequest huge = From(StreamArticlesRequest::POSITION_NOW);
+  for (int i = 0; i < 500000; ++i) huge.add_subject_codes("x");
+  Stream stream = Open(huge);
+  StreamArticlesResponse response;
+  EXPECT_FALSE(stream.reader->Read(&response));
+  EXPECT_EQ(stream.reader->Finish().error_message(),
+            "subject_codes: has 500000 entries; at most 100 are allowed");
+}
+
+// Found in review: a stream that ended while the feed was quiet stayed registered with the
+// FeedHub until the next append, so clients reconnecting in a loop grew memory unbounded.
+TEST_F(StreamTest, StreamsThatEndWhileTheFeedIsQuietLeaveNoRegistration) {
+  Publish(1);
+  for (int round = 0; round < 3; ++round) {
+    std::vector<Stream> streams;
+    for (int i = 0; i < 20; ++i) {
+      streams.push_back(Open(From(StreamArticlesRequest::POSITION_NOW)));
+      StreamArticlesResponse response;
+      ASSERT_TRUE(streams.back().reader->Read(&response));
+      ASSERT_TRUE(response.has_caught_up());
+    }
+    // Each idle stream registers once it has sent caught_up.
+    const absl::Time deadline = absl::Now() + absl::Seconds(60);
+    while (core_->feed_hub().waiting() < 20 && absl::Now() < deadline) {
+      absl::SleepFor(absl::Milliseconds(5));
+    }
+    ASSERT_EQ(core_->feed_hub().waiting(), 20u);
+    for (Stream& stream : streams) {
+      stream.context->TryCancel();
+      stream.reader->Finish();
+    }
+    // A stream is forgotten only after it finished, which comes after it ended.
+    while (server_->open_streams() > 0 && absl::Now() < deadline) {
+      absl::SleepFor(absl::Milliseconds(5));
+    }
+    ASSERT_EQ(server_->open_streams(), 0u);
+    EXPECT_EQ(core_->feed_hub().waiting(), 0u) << "round " << round;
+  }
+  // The feed still wakes the streams that are open.
+  Stream live = Open(From(StreamArticlesRequest::POSITION_NOW));
+  StreamArticlesResponse response;
+  ASSERT_TRUE(live.reader->Read(&response));
+  ASSERT_TRUE(response.has_caught_up());
+  Publish(2);
+  ASSERT_TRUE(live.reader->Read(&response));
+  EXPECT_EQ(response.event().article().headline(), "Story 2");
+  live.context->TryCancel();
+}
+
 TEST_F(StreamTest, CursorErrorsCarryCodesAndErrorInfo) {
   Publish(1);
   StreamArticlesResponse response;

@@ -93,22 +93,108 @@ TEST_F(StorageFeedTest, EventsCarryTheLanguageAndSubjectCodesOfTheirVersion) {
     subject->set_name(name);
   }
   ASSERT_THAT(store->PublishArticle(v1, kBaseTime), IsOk());
-  // The next version drops the subjects and changes the language; its event says so.
+  // The next version keeps one subject, adds one and changes the language: its event has
+  // its own codes, then the one it dropped, and the language it had before.
   Article v2 = MakeArticle("wire", "urn:example:1", Hash('b'));
   v2.set_language("fr");
+  v2.add_subjects()->set_code("15000000");
+  v2.add_subjects()->set_code("04000000");
   ASSERT_THAT(store->PublishArticle(v2, kBaseTime), IsOk());
+  // A third that only changes the text: nothing of v1 is left to carry.
+  Article v3 = v2;
+  v3.set_content_hash(Hash('d'));
+  v3.set_language("FR");
+  ASSERT_THAT(store->PublishArticle(v3, kBaseTime), IsOk());
   ASSERT_THAT(store->PublishArticle(MakeArticle("wire", "urn:example:2", Hash('c')), kBaseTime),
               IsOk());
 
   SYNDICATE_ASSERT_OK_AND_ASSIGN(const std::vector<FeedRecord> feed, store->ReadFeed(0, 10));
-  ASSERT_EQ(feed.size(), 3u);
+  ASSERT_EQ(feed.size(), 4u);
   EXPECT_EQ(feed[0].language(), "en-GB");
+  EXPECT_EQ(feed[0].previous_language(), "");
   EXPECT_THAT(feed[0].subject_codes(), ElementsAre("16000000", "04000000"));
   EXPECT_EQ(feed[1].version(), 2);
   EXPECT_EQ(feed[1].language(), "fr");
-  EXPECT_THAT(feed[1].subject_codes(), IsEmpty());
-  EXPECT_EQ(feed[2].language(), "");
-  EXPECT_THAT(feed[2].subject_codes(), IsEmpty());
+  EXPECT_EQ(feed[1].previous_language(), "en-GB");
+  EXPECT_THAT(feed[1].subject_codes(), ElementsAre("15000000", "04000000", "16000000"));
+  EXPECT_EQ(feed[2].version(), 3);
+  EXPECT_EQ(feed[2].language(), "FR");
+  EXPECT_EQ(feed[2].previous_language(), "");  // the same language, in another case
+  EXPECT_THAT(feed[2].subject_codes(), ElementsAre("15000000", "04000000"));
+  EXPECT_EQ(feed[3].language(), "");
+  EXPECT_EQ(feed[3].previous_language(), "");
+  EXPECT_THAT(feed[3].subject_codes(), IsEmpty());
+}
+
+// Found in review: a tombstone has no language or subjects, and its event took them from
+// it, so streams filtered by language or subject never saw WITHDRAWN, CANCELED or EXPIRED.
+TEST_F(StorageFeedTest, ATombstoneEventCarriesTheLanguageAndSubjectsOfTheVersionItTakesDown) {
+  std::unique_ptr<Store> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  using test_util::Always;
+  using test_util::Create;
+  using test_util::Next;
+  const auto commit = [&store](const Change& change) {
+    absl::StatusOr<CommitResult> result = store->CommitByExternalId(
+        change.version.source_id(), change.version.external_id(), "", Always(change));
+    EXPECT_THAT(result, IsOk());
+    return result.ok() ? result->latest : Article();
+  };
+  const auto tombstone = [](const std::string& external_id, syndication::v1::PubStatus status) {
+    Article article = MakeArticle("wire", external_id, Hash('f'));
+    article.set_pubstatus(status);
+    return article;
+  };
+  const auto content = [](const std::string& external_id, const std::string& language,
+                          const std::string& code, char hash) {
+    Article article = MakeArticle("wire", external_id, Hash(hash));
+    article.set_pubstatus(syndication::v1::PUB_STATUS_USABLE);
+    article.set_language(language);
+    article.add_subjects()->set_code(code);
+    return article;
+  };
+
+  // Withdrawn, then killed: the kill looks back past the withdrawal to the story.
+  Article a = commit(Create(content("a", "en", "11000000", 'a'), test_util::kId1, kBaseTime));
+  a = commit(Next(a, tombstone("a", syndication::v1::PUB_STATUS_WITHHELD), kBaseTime,
+                  syndication::v1::EVENT_TYPE_WITHDRAWN));
+  a = commit(Next(a, tombstone("a", syndication::v1::PUB_STATUS_CANCELED), kBaseTime,
+                  syndication::v1::EVENT_TYPE_CANCELED));
+  // Updated, then expired: the expiry carries the version it takes down, not the first.
+  Article b = commit(Create(content("b", "de", "04000000", 'a'), test_util::kId2, kBaseTime));
+  b = commit(Next(b, content("b", "fr", "15000000", 'b'), kBaseTime));
+  b = commit(Next(b, tombstone("b", syndication::v1::PUB_STATUS_WITHHELD), kBaseTime,
+                  syndication::v1::EVENT_TYPE_EXPIRED));
+  // Withdrawn, then published again in another language: the reinstatement's event carries
+  // the language and subjects of the version the withdrawal took down too.
+  b = commit(Next(b, content("b", "it", "01000000", 'c'), kBaseTime));
+
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const std::vector<FeedRecord> feed, store->ReadFeed(0, 10));
+  ASSERT_EQ(feed.size(), 7u);
+  EXPECT_EQ(feed[1].type(), syndication::v1::EVENT_TYPE_WITHDRAWN);
+  EXPECT_EQ(feed[1].language(), "en");
+  EXPECT_EQ(feed[1].previous_language(), "");
+  EXPECT_THAT(feed[1].subject_codes(), ElementsAre("11000000"));
+  EXPECT_EQ(feed[2].type(), syndication::v1::EVENT_TYPE_CANCELED);
+  EXPECT_EQ(feed[2].language(), "en");
+  EXPECT_THAT(feed[2].subject_codes(), ElementsAre("11000000"));
+  EXPECT_EQ(feed[5].type(), syndication::v1::EVENT_TYPE_EXPIRED);
+  EXPECT_EQ(feed[5].language(), "fr");
+  EXPECT_EQ(feed[5].previous_language(), "");
+  EXPECT_THAT(feed[5].subject_codes(), ElementsAre("15000000"));
+  EXPECT_EQ(feed[6].type(), syndication::v1::EVENT_TYPE_UPDATED);
+  EXPECT_EQ(feed[6].language(), "it");
+  EXPECT_EQ(feed[6].previous_language(), "fr");
+  EXPECT_THAT(feed[6].subject_codes(), ElementsAre("01000000", "15000000"));
+
+  // A tombstone with nothing before it (only a caller's bug makes one) keeps its own.
+  Article lone = tombstone("c", syndication::v1::PUB_STATUS_WITHHELD);
+  lone.set_language("en");
+  commit(Create(lone, test_util::kId3, kBaseTime, syndication::v1::EVENT_TYPE_WITHDRAWN));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const std::vector<FeedRecord> last, store->ReadFeed(7, 10));
+  ASSERT_EQ(last.size(), 1u);
+  EXPECT_EQ(last[0].language(), "en");
+  EXPECT_THAT(last[0].subject_codes(), IsEmpty());
 }
 
 // --- Retention ---------------------------------------------------------------------------
