@@ -4,9 +4,11 @@
 // (including an import where some files failed), 2 a usage error.
 #include <pthread.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -23,6 +25,7 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
@@ -249,9 +252,53 @@ class StopOnSignal {
   std::thread thread_;
 };
 
+// Paths are quoted whole in messages (up to PATH_MAX), where values are cut at 80 bytes.
+constexpr size_t kMaxPathInMessage = 4096;
+
+// Checks, before anything is streamed, that the cursor file can be written: its directory
+// exists and this user may create files in it. A usage error naming --cursor-file if not.
+std::optional<std::string> CursorFileDirectoryProblem(const std::string& cursor_file) {
+  const std::filesystem::path file(cursor_file);
+  const std::filesystem::path directory = file.has_parent_path() ? file.parent_path() : ".";
+  const std::string named = absl::StrCat(
+      "--cursor-file ", syndicate::QuoteForMessage(cursor_file, kMaxPathInMessage),
+      ": the directory ", syndicate::QuoteForMessage(directory.string(), kMaxPathInMessage));
+  std::error_code error;
+  const std::filesystem::file_status status = std::filesystem::status(directory, error);
+  if (status.type() == std::filesystem::file_type::not_found) {
+    return absl::StrCat(named, " does not exist");
+  }
+  if (error) return absl::StrCat(named, " cannot be read: ", error.message());
+  if (!std::filesystem::is_directory(status)) return absl::StrCat(named, " is not a directory");
+  if (access(directory.c_str(), W_OK | X_OK) != 0) {
+    return absl::StrCat(named, " is not writable: ", std::strerror(errno));
+  }
+  return std::nullopt;
+}
+
+// What `cursor_file` holds, without surrounding white space: "" when it does not exist, is
+// not a regular file or cannot be read (Subscribe reports those itself). At most 4 KiB.
+std::string CursorFileContent(const std::string& cursor_file) {
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(cursor_file, error)) return "";
+  std::ifstream in(cursor_file, std::ios::binary);
+  std::string content(4097, '\0');
+  in.read(content.data(), static_cast<std::streamsize>(content.size()));
+  content.resize(static_cast<size_t>(in.gcount()));
+  return std::string(absl::StripAsciiWhitespace(content));
+}
+
 // Runs `syndicate stream`: one response a line on stdout until a signal, --limit events, or
 // an error the client does not recover from.
 int RunStream(Client& client, const StreamFlags& flags) {
+  // The cursor file replaces the start, so a bad one is reported as the file's fault.
+  std::string file_cursor;
+  if (!flags.cursor_file.empty()) {
+    if (std::optional<std::string> problem = CursorFileDirectoryProblem(flags.cursor_file)) {
+      return Usage(*problem);
+    }
+    file_cursor = CursorFileContent(flags.cursor_file);
+  }
   syndicate::client::SubscribeOptions options;
   syndication::v1::StreamArticlesRequest& request = options.request;
   if (!flags.after.empty()) {
@@ -283,6 +330,7 @@ int RunStream(Client& client, const StreamFlags& flags) {
 
   std::stop_source stop;
   int64_t events = 0;
+  bool handled_any = false;
   absl::Status status;
   {
     StopOnSignal stop_on_signal(stop);
@@ -296,12 +344,24 @@ int RunStream(Client& client, const StreamFlags& flags) {
             return error != 0 ? absl::ErrnoToStatus(error, "stdout: cannot write")
                               : absl::UnknownError("stdout: cannot write");
           }
+          handled_any = true;
           if (response.has_event() && ++events == flags.limit) stop.request_stop();
           return absl::OkStatus();
         },
         stop.get_token());
   }
   if (!status.ok()) {
+    // The server refused the file's cursor before the stream delivered anything.
+    if (!file_cursor.empty() && !handled_any &&
+        status.code() == absl::StatusCode::kInvalidArgument &&
+        absl::StartsWith(status.message(), "after_cursor:")) {
+      std::cerr << "syndicate: --cursor-file "
+                << syndicate::QuoteForMessage(flags.cursor_file, kMaxPathInMessage) << ": holds "
+                << syndicate::QuoteForMessage(file_cursor)
+                << ", which is not a cursor; delete the file to start from "
+                << (flags.after.empty() ? "--from" : "--after") << "\n";
+      return kExitError;
+    }
     Report(status);
     const std::optional<google::rpc::ErrorInfo> info = syndicate::client::GetErrorInfo(status);
     if (syndicate::client::HasErrorReason(status, syndicate::client::kCursorExpired) &&

@@ -128,33 +128,39 @@ absl::StatusOr<std::optional<std::string>> ReadCursorFile(const std::string& pat
   return std::string(cursor);
 }
 
-// Replaces the content of `path` with `cursor` and a newline: a temporary file beside it,
-// fsynced, renamed over it.
+// Replaces the content of `path` with `cursor` and a newline: a temporary file of a name
+// of its own beside it (so that two subscribers on one file never write into each other's),
+// fsynced, renamed over it. The temporary file is removed again when a step fails.
 absl::Status WriteCursorFile(const std::string& path, const std::string& cursor) {
-  const std::string temporary = path + ".tmp";
-  const int fd = open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return CursorFileError(errno, "write", temporary);
+  thread_local std::mt19937_64 random(std::random_device{}());
+  std::string temporary;
+  int fd = -1;
+  // O_EXCL makes the name ours; a clash (a file left by a process that crashed) draws again.
+  for (int attempt = 0; fd < 0; ++attempt) {
+    temporary = absl::StrCat(path, ".tmp.", absl::Hex(random(), absl::kZeroPad16));
+    fd = open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0 && (errno != EEXIST || attempt == 100)) {
+      return CursorFileError(errno, "write", temporary);
+    }
+  }
+  const auto fail = [&](int error, const std::string& what) {
+    if (fd >= 0) close(fd);
+    unlink(temporary.c_str());
+    return CursorFileError(error, "write", what);
+  };
   const std::string content = cursor + "\n";
   size_t written = 0;
   while (written < content.size()) {
     const ssize_t n = write(fd, content.data() + written, content.size() - written);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const int write_error = errno;
-      close(fd);
-      return CursorFileError(write_error, "write", temporary);
-    }
+    if (n < 0) return fail(errno, temporary);
     written += static_cast<size_t>(n);
   }
-  if (fsync(fd) != 0) {
-    const int sync_error = errno;
-    close(fd);
-    return CursorFileError(sync_error, "write", temporary);
-  }
-  if (close(fd) != 0) return CursorFileError(errno, "write", temporary);
-  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
-    return CursorFileError(errno, "write", path);
-  }
+  if (fsync(fd) != 0) return fail(errno, temporary);
+  const int closed = close(fd);
+  fd = -1;
+  if (closed != 0) return fail(errno, temporary);
+  if (std::rename(temporary.c_str(), path.c_str()) != 0) return fail(errno, path);
   return absl::OkStatus();
 }
 

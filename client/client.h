@@ -79,10 +79,12 @@ struct SubscribeOptions {
   // When non-empty, the file that keeps the subscriber's place across processes. Read
   // first: a cursor there replaces request's start (a missing or empty file does not).
   // After the handler took a response whose cursor differs from the one saved, the cursor
-  // is written to "<cursor_file>.tmp", fsynced and renamed over cursor_file, so a crash
-  // leaves the old cursor or the new one. A crash between the handler's return and the
-  // rename hands that response over again in the next process: at least once across
-  // processes, exactly once within one Subscribe. Default: none.
+  // is written to a temporary file beside it ("<cursor_file>.tmp." and 16 random hex
+  // digits, so two subscribers on one file do not collide), fsynced and renamed over
+  // cursor_file, so a crash leaves the old cursor or the new one (and perhaps that
+  // temporary file). A crash between the handler's return and the rename hands that
+  // response over again in the next process: at least once across processes, exactly once
+  // within one Subscribe. Default: none.
   std::string cursor_file;
   // Wait before reconnecting: initial_backoff after a connection that delivered at least
   // one response (or before the first retry), doubled after each attempt that delivered

@@ -370,6 +370,44 @@ TEST_F(CliStreamTest, ResumesFromTheCursorFileInANewProcess) {
             second_lines[1].event().cursor() + "\n");
 }
 
+// Found in review: a cursor file in a missing directory failed only after the first event
+// was printed.
+TEST_F(CliStreamTest, ACursorFileThatCannotBeWrittenIsAUsageErrorBeforeAnyOutput) {
+  ASSERT_EQ(Import({"via.txt"}).size(), 1u);
+  const std::string missing = dir_ + "/missing/cursor";
+  const RunResult in_missing =
+      Syndicate({"stream", "--cursor-file=" + missing, "--limit=1"}, address_);
+  EXPECT_EQ(in_missing.exit_code, 2);
+  EXPECT_EQ(in_missing.out, "");
+  EXPECT_EQ(in_missing.err, "syndicate: --cursor-file \"" + missing + "\": the directory \"" +
+                                dir_ + "/missing\" does not exist\n");
+
+  WriteFile(dir_ + "/plain", "not a directory\n");
+  const std::string under_file = dir_ + "/plain/cursor";
+  const RunResult in_file =
+      Syndicate({"stream", "--cursor-file=" + under_file, "--limit=1"}, address_);
+  EXPECT_EQ(in_file.exit_code, 2);
+  EXPECT_EQ(in_file.out, "");
+  EXPECT_EQ(in_file.err, "syndicate: --cursor-file \"" + under_file + "\": the directory \"" +
+                             dir_ + "/plain\" is not a directory\n");
+}
+
+// Found in review: a cursor file holding garbage was reported as the server's complaint
+// about after_cursor, which the user never gave.
+TEST_F(CliStreamTest, ACursorFileHoldingSomethingElseIsNamed) {
+  ASSERT_EQ(Import({"via.txt"}).size(), 1u);
+  const std::string cursor_file = dir_ + "/cursor";
+  WriteFile(cursor_file, "garbage\n");
+  const RunResult refused =
+      Syndicate({"stream", "--cursor-file=" + cursor_file, "--limit=1"}, address_);
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_EQ(refused.out, "");
+  EXPECT_EQ(refused.err, "syndicate: --cursor-file \"" + cursor_file +
+                             "\": holds \"garbage\", which is not a cursor; delete the file to "
+                             "start from --from\n");
+  EXPECT_EQ(::syndicate::testing::ReadFileOrEmpty(cursor_file), "garbage\n");
+}
+
 TEST_F(CliStreamTest, ACursorOfAnotherHistoryExitsOneShowingTheFeedsCursors) {
   Import({"via.txt", "crlf.txt"});
   const RunResult ours = Syndicate({"stream", "--limit=1"}, address_);

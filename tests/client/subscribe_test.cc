@@ -3,9 +3,11 @@
 // it does not recover from.
 #include <signal.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -409,6 +411,33 @@ TEST_F(SubscribeTest, TheCursorFileKeepsThePlaceAcrossSubscribes) {
                 StatusIs(absl::StatusCode::kDataLoss, "the partner's database is full"));
   }
   EXPECT_EQ(::syndicate::testing::ReadFileOrEmpty(cursor_file), third_cursor + "\n");
+}
+
+// Found in review: every writer used "<cursor_file>.tmp", so two subscribers on one file
+// wrote into each other's temporary file. Each write now has a temporary name of its own:
+// here a directory squats on the old fixed name, and writes still succeed.
+TEST_F(SubscribeTest, TheCursorFileIsWrittenThroughATemporaryFileOfItsOwn) {
+  Publish(1);
+  Publish(2);
+  const std::string cursor_file = dir_ + "/cursor";
+  ASSERT_TRUE(std::filesystem::create_directory(cursor_file + ".tmp"));
+  SubscribeOptions options = FromBeginning();
+  options.cursor_file = cursor_file;
+  {
+    Subscriber subscriber(client_.get(), options, {.stop_after_events = 2});
+    EXPECT_THAT(subscriber.Result(), IsOk());
+    ASSERT_EQ(subscriber.events().size(), 2u);
+    EXPECT_EQ(::syndicate::testing::ReadFileOrEmpty(cursor_file),
+              subscriber.events()[1].cursor() + "\n");
+  }
+  // Nothing is left beside it but the squatter.
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(dir_)) {
+    const std::string name = entry.path().filename().string();
+    if (name.starts_with("cursor")) names.push_back(name);
+  }
+  std::sort(names.begin(), names.end());
+  EXPECT_THAT(names, ElementsAre("cursor", "cursor.tmp"));
 }
 
 TEST_F(SubscribeTest, ACursorFileThatIsADirectoryIsInvalidArgument) {
