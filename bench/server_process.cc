@@ -67,8 +67,7 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
   // Without API keys (loopback only, as --auth=none requires): the benchmarks measure the
   // data path.
   std::vector<std::string> args = {options.binary, "--listen=127.0.0.1:0",
-                                   absl::StrCat("--data-dir=", directory, "/data"),
-                                   "--auth=none"};
+                                   absl::StrCat("--data-dir=", directory, "/data"), "--auth=none"};
   args.insert(args.end(), options.extra_args.begin(), options.extra_args.end());
 
   // Everything the child needs is prepared here: between fork and exec it only makes

@@ -160,7 +160,7 @@ bool IsTombstone(const syndication::v1::Article& article) {
 // when the list is in that order.
 void PrintBrief(const syndication::v1::ListArticlesResponse& page, bool by_version_created) {
   for (const syndication::v1::Article& article : page.articles()) {
-    const auto& when = by_version_created      ? article.version_created()
+    const auto& when = by_version_created           ? article.version_created()
                        : article.has_published_at() ? article.published_at()
                                                     : article.first_created();
     std::cout << article.id() << "  v" << article.version() << "  "
@@ -501,8 +501,9 @@ int main(int argc, char** argv) {
                         "A source the partner licenses (repeatable)");
     command->add_option("--language", partner_flags.languages,
                         "Only stories in this language, a BCP 47 tag (repeatable)");
-    command->add_option("--search-directive", partner_flags.search_directive,
-                        "noindex (default), canonical or none")
+    command
+        ->add_option("--search-directive", partner_flags.search_directive,
+                     "noindex (default), canonical or none")
         ->check(CLI::IsMember({"noindex", "canonical", "none"}));
     command->add_option("--max-streams", partner_flags.max_streams,
                         "Most open streams of the partner's keys (0: no cap of its own)");
@@ -540,7 +541,8 @@ int main(int argc, char** argv) {
   key_create->add_option("--role", key_role, "admin, publisher or partner")
       ->required()
       ->check(CLI::IsMember({"admin", "publisher", "partner"}));
-  key_create->add_option("--source", key_sources, "Publisher: a source it may publish to (repeatable)");
+  key_create->add_option("--source", key_sources,
+                         "Publisher: a source it may publish to (repeatable)");
   key_create->add_option("--partner", key_partner, "Partner: the partner id it acts for");
   key_create->add_option("--name", key_name, "What the key is for");
   CLI::App* key_list = key_cmd->add_subcommand("list", "Print a page of keys (no secrets) as JSON");
@@ -575,9 +577,9 @@ int main(int argc, char** argv) {
   std::string publish_request_id;
   CLI::App* publish = app.add_subcommand("publish", "Publish an Article given as protobuf JSON");
   publish->add_option("FILE", article_file, "An Article as protobuf JSON")->required();
-  CLI::Option* correction = publish->add_option(
-      "--correction", publish_correction,
-      "A correction note for this version (event CORRECTED); its time is now");
+  CLI::Option* correction =
+      publish->add_option("--correction", publish_correction,
+                          "A correction note for this version (event CORRECTED); its time is now");
   publish->add_option("--etag", publish_etag,
                       "Publish only if the story is still at the version with this etag");
   publish->add_option("--request-id", publish_request_id,
@@ -759,7 +761,8 @@ int main(int argc, char** argv) {
     return Report(client.status());
   }
 
-  if (*partner_create) return PrintOrReport((*client)->CreatePartner(PartnerFromFlags(partner_flags)));
+  if (*partner_create)
+    return PrintOrReport((*client)->CreatePartner(PartnerFromFlags(partner_flags)));
   if (*partner_get) return PrintOrReport((*client)->GetPartner(partner_id));
   if (*partner_delete) return PrintOrReport((*client)->DeletePartner(partner_id));
   if (*partner_list) {
@@ -837,7 +840,8 @@ int main(int argc, char** argv) {
   }
   if (*publish) {
     syndication::v1::PublishArticleRequest request;
-    if (absl::Status read = syndicate::client::ReadJsonFile(article_file, request.mutable_article());
+    if (absl::Status read =
+            syndicate::client::ReadJsonFile(article_file, request.mutable_article());
         !read.ok()) {
       return Report(read);
     }
@@ -950,9 +954,9 @@ int main(int argc, char** argv) {
       absl::Time updated_after;
       std::string error;
       if (!absl::ParseTime(absl::RFC3339_full, list_updated_after, &updated_after, &error)) {
-        return Usage(absl::StrCat("--updated-after: ",
-                                  syndicate::QuoteForMessage(list_updated_after),
-                                  " is not an RFC 3339 time such as 2026-03-01T12:00:00Z"));
+        return Usage(
+            absl::StrCat("--updated-after: ", syndicate::QuoteForMessage(list_updated_after),
+                         " is not an RFC 3339 time such as 2026-03-01T12:00:00Z"));
       }
       *request.mutable_updated_after() = syndicate::ToTimestamp(updated_after);
     }

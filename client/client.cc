@@ -19,8 +19,8 @@
 #include <utility>
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/escaping.h"
 #include "absl/strings/cord.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
@@ -285,7 +285,8 @@ Client::Client(const ClientOptions& options, std::shared_ptr<grpc::Channel> chan
       admin_(syndication::v1::AdminService::NewStub(channel_)) {}
 
 void Client::Authorize(grpc::ClientContext* context) const {
-  if (!options_.api_key.empty()) context->AddMetadata("authorization", "Bearer " + options_.api_key);
+  if (!options_.api_key.empty())
+    context->AddMetadata("authorization", "Bearer " + options_.api_key);
 }
 
 template <typename Request, typename Response, typename Call>
@@ -387,10 +388,9 @@ absl::StatusOr<std::string> Client::PublicKey(const std::string& key_id) {
   for (const syndication::v1::SigningKey& key : keys->keys()) {
     if (key.key_id() == key_id) return key.public_key();
   }
-  return absl::InvalidArgumentError(
-      absl::StrCat("signature.key_id: unknown key \"", absl::CHexEscape(key_id),
-                   "\": the service does not list it among its ", keys->keys_size(),
-                   " signing keys"));
+  return absl::InvalidArgumentError(absl::StrCat(
+      "signature.key_id: unknown key \"", absl::CHexEscape(key_id),
+      "\": the service does not list it among its ", keys->keys_size(), " signing keys"));
 }
 
 absl::Status Client::VerifyArticle(const syndication::v1::Article& article,
@@ -405,9 +405,9 @@ absl::Status Client::VerifyArticle(const syndication::v1::Article& article,
     return absl::OkStatus();
   }
   if (!article.has_publisher_signature()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("publisher_signature: is missing, but source \"", publisher->id(),
-                     "\" has a publisher_public_key"));
+    return absl::InvalidArgumentError(absl::StrCat("publisher_signature: is missing, but source \"",
+                                                   publisher->id(),
+                                                   "\" has a publisher_public_key"));
   }
   return AsPublisherSignature(VerifySignature(
       PublisherBytes(article), article.publisher_signature(), publisher->publisher_public_key()));
@@ -528,7 +528,6 @@ absl::Status Client::Subscribe(const SubscribeOptions& options, const StreamHand
   }
   return absl::OkStatus();
 }
-
 
 namespace v1 = ::syndication::v1;
 

@@ -80,8 +80,7 @@ Article Seal(Article version, const Article* latest, absl::string_view new_id, a
              const SigningKey& key) {
   version.set_id(latest != nullptr ? latest->id() : std::string(new_id));
   version.set_version(latest != nullptr ? latest->version() + 1 : 1);
-  *version.mutable_first_created() =
-      latest != nullptr ? latest->first_created() : ToTimestamp(now);
+  *version.mutable_first_created() = latest != nullptr ? latest->first_created() : ToTimestamp(now);
   *version.mutable_version_created() = ToTimestamp(now);
   version.clear_etag();
   version.clear_signature();
@@ -93,13 +92,12 @@ Article Seal(Article version, const Article* latest, absl::string_view new_id, a
 }
 
 absl::StatusOr<std::optional<storage::Change>> DecidePublish(
-    const Article* latest, Article candidate,
-    const syndication::v1::PublishArticleRequest& request, absl::string_view new_id,
-    absl::Time now, const SigningKey& key, const Article* taken_down) {
+    const Article* latest, Article candidate, const syndication::v1::PublishArticleRequest& request,
+    absl::string_view new_id, absl::Time now, const SigningKey& key, const Article* taken_down) {
   if (latest != nullptr && latest->pubstatus() == syndication::v1::PUB_STATUS_CANCELED) {
     return absl::FailedPreconditionError(
-        absl::StrCat("article: story ", latest->id(), " was killed at version ",
-                     latest->version(), "; a killed story cannot be published again"));
+        absl::StrCat("article: story ", latest->id(), " was killed at version ", latest->version(),
+                     "; a killed story cannot be published again"));
   }
   SYNDICATE_RETURN_IF_ERROR(CheckEtag(latest, request.etag()));
   // A tombstone carries no attribution: a reinstatement keeps the one it took down.
@@ -142,32 +140,32 @@ absl::StatusOr<std::optional<storage::Change>> DecidePublish(
         " correction notes, ", notes, " bytes, which every version carries"));
   }
   syndication::v1::PublishArticleResponse response;
-  response.set_outcome(latest == nullptr ? syndication::v1::PublishArticleResponse::OUTCOME_CREATED
-                                         : syndication::v1::PublishArticleResponse::OUTCOME_UPDATED);
+  response.set_outcome(latest == nullptr
+                           ? syndication::v1::PublishArticleResponse::OUTCOME_CREATED
+                           : syndication::v1::PublishArticleResponse::OUTCOME_UPDATED);
   *response.mutable_article() = change.version;
   change.response = response.SerializeAsString();
   return change;
 }
 
 absl::StatusOr<storage::Change> DecideWithdraw(
-    const Article* latest, const syndication::v1::WithdrawArticleRequest& request,
-    absl::Time now, const SigningKey& key) {
+    const Article* latest, const syndication::v1::WithdrawArticleRequest& request, absl::Time now,
+    const SigningKey& key) {
   if (latest == nullptr) {
     return absl::NotFoundError(absl::StrCat("id: no article has id \"", request.id(), "\""));
   }
   if (latest->pubstatus() == syndication::v1::PUB_STATUS_CANCELED) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("id: story ", latest->id(), " was already killed at version ",
-                     latest->version()));
+    return absl::FailedPreconditionError(absl::StrCat(
+        "id: story ", latest->id(), " was already killed at version ", latest->version()));
   }
   if (latest->pubstatus() == syndication::v1::PUB_STATUS_WITHHELD && !request.kill()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "id: story ", latest->id(), " is already withdrawn (version ", latest->version(),
-        "); set kill to kill it"));
+    return absl::FailedPreconditionError(absl::StrCat("id: story ", latest->id(),
+                                                      " is already withdrawn (version ",
+                                                      latest->version(), "); set kill to kill it"));
   }
   SYNDICATE_RETURN_IF_ERROR(CheckEtag(latest, request.etag()));
-  const PubStatus status = request.kill() ? syndication::v1::PUB_STATUS_CANCELED
-                                          : syndication::v1::PUB_STATUS_WITHHELD;
+  const PubStatus status =
+      request.kill() ? syndication::v1::PUB_STATUS_CANCELED : syndication::v1::PUB_STATUS_WITHHELD;
   storage::Change change =
       MakeChange(Seal(Tombstone(*latest, status, request.reason(), now), latest, "", now, key),
                  request.kill() ? syndication::v1::EVENT_TYPE_CANCELED

@@ -42,9 +42,8 @@ syndication::v1::Article Seal(syndication::v1::Article version,
 // The Change's response is the serialized PublishArticleResponse.
 absl::StatusOr<std::optional<storage::Change>> DecidePublish(
     const syndication::v1::Article* latest, syndication::v1::Article candidate,
-    const syndication::v1::PublishArticleRequest& request, absl::string_view new_id,
-    absl::Time now, const SigningKey& key,
-    const syndication::v1::Article* taken_down = nullptr);
+    const syndication::v1::PublishArticleRequest& request, absl::string_view new_id, absl::Time now,
+    const SigningKey& key, const syndication::v1::Article* taken_down = nullptr);
 
 // The change a withdrawal or kill makes: a tombstone version (WITHHELD, or CANCELED when
 // request.kill), event WITHDRAWN or CANCELED. A story still under embargo at `now` gets a
@@ -53,9 +52,8 @@ absl::StatusOr<std::optional<storage::Change>> DecidePublish(
 // kill), INVALID_ARGUMENT (malformed etag), ABORTED (stale etag). The Change's response is
 // the serialized WithdrawArticleResponse.
 absl::StatusOr<storage::Change> DecideWithdraw(
-    const syndication::v1::Article* latest,
-    const syndication::v1::WithdrawArticleRequest& request, absl::Time now,
-    const SigningKey& key);
+    const syndication::v1::Article* latest, const syndication::v1::WithdrawArticleRequest& request,
+    absl::Time now, const SigningKey& key);
 
 // The EMBARGO_LIFTED version when the latest version's embargo is due at `now`; nullopt
 // when there is nothing to lift (already lifted, withdrawn, not yet due).
@@ -64,8 +62,8 @@ std::optional<storage::Change> DecideLiftEmbargo(const syndication::v1::Article*
 
 // The EXPIRED tombstone when the latest version's expires_at has passed; nullopt otherwise.
 // Under an embargo still running at `now`, the tombstone keeps it, as DecideWithdraw's does.
-std::optional<storage::Change> DecideExpire(const syndication::v1::Article* latest,
-                                            absl::Time now, const SigningKey& key);
+std::optional<storage::Change> DecideExpire(const syndication::v1::Article* latest, absl::Time now,
+                                            const SigningKey& key);
 
 // True when partners may not see `version` yet: it was made under an embargo that has not
 // passed at `now`.

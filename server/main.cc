@@ -1,13 +1,13 @@
 // syndicated: the syndication server. See README.md for flags and behaviour.
 #include <csignal>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
-#include <tuple>
 #include <string>
+#include <tuple>
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
@@ -122,10 +122,10 @@ int main(int argc, char** argv) {
   if (!tls_client_ca.empty() && tls_cert.empty()) {
     return Fail("--tls-client-ca: needs --tls-cert and --tls-key", 2);
   }
-  for (auto [flag, path, pem] : {std::tuple{"--tls-cert", &tls_cert, &options.tls_cert_pem},
-                                 std::tuple{"--tls-key", &tls_key, &options.tls_key_pem},
-                                 std::tuple{"--tls-client-ca", &tls_client_ca,
-                                            &options.tls_client_ca_pem}}) {
+  for (auto [flag, path, pem] :
+       {std::tuple{"--tls-cert", &tls_cert, &options.tls_cert_pem},
+        std::tuple{"--tls-key", &tls_key, &options.tls_key_pem},
+        std::tuple{"--tls-client-ca", &tls_client_ca, &options.tls_client_ca_pem}}) {
     if (path->empty()) continue;
     std::ifstream in(*path);
     std::stringstream content;
@@ -176,10 +176,8 @@ int main(int argc, char** argv) {
   if (!signing_key.ok()) return Fail(signing_key.status().ToString(), 1);
   // Said every start, so that a mistyped --signing-key-file (a new key) shows.
   std::cerr << "syndicated: signing with key " << signing_key->key_id()
-            << (new_signing_key ? ", created now in " : " from ") << signing_key_file
-            << std::endl;
-  auto core =
-      syndicate::server::SyndicationCore::Create(store->get(), *std::move(signing_key));
+            << (new_signing_key ? ", created now in " : " from ") << signing_key_file << std::endl;
+  auto core = syndicate::server::SyndicationCore::Create(store->get(), *std::move(signing_key));
   if (!core.ok()) return Fail(core.status().ToString(), 1);
   auto access = syndicate::server::AccessControl::Load(store->get());
   if (!access.ok()) return Fail(access.status().ToString(), 1);
@@ -190,16 +188,16 @@ int main(int argc, char** argv) {
     options.access = access->get();
     if (admin_key_file.empty()) {
       const char* from_env = std::getenv("SYNDICATE_ADMIN_KEY_FILE");
-      admin_key_file = from_env != nullptr && *from_env != '\0' ? from_env : data_dir + "/admin-key";
+      admin_key_file =
+          from_env != nullptr && *from_env != '\0' ? from_env : data_dir + "/admin-key";
     }
     auto content = syndicate::server::ReadOrCreateSecretFile(
         admin_key_file, "admin key file", [] { return syndicate::server::MakeSecret().secret; });
     if (!content.ok()) return Fail(content.status().ToString(), 1);
     auto outcome = (*admin)->EnsureAdminKey(content->text);
     if (!outcome.ok()) {
-      return Fail(absl::StrCat("admin key file \"", admin_key_file, "\": ",
-                               outcome.status().message()),
-                  1);
+      return Fail(
+          absl::StrCat("admin key file \"", admin_key_file, "\": ", outcome.status().message()), 1);
     }
     if (content->created) {
       std::cerr << "syndicated: created a new admin key in " << admin_key_file << std::endl;

@@ -61,8 +61,7 @@ Server::Server(SyndicationCore* core, const ServerOptions& options)
       pool_(std::max(4, 2 * static_cast<int>(std::thread::hardware_concurrency()))),
       limiter_(options.partner_rate),
       auth_(options.access, &limiter_),
-      streams_(&core->feed_reader(), &core->feed_hub(), &pool_, &timers_, options.streams,
-               &auth_),
+      streams_(&core->feed_reader(), &core->feed_hub(), &pool_, &timers_, options.streams, &auth_),
       publishing_(core, &pool_, &auth_),
       syndication_(core, &pool_, &streams_, &auth_) {
   if (options.admin != nullptr) {
@@ -140,8 +139,7 @@ void Server::TasksChore() {
   pool_.Submit([this] {
     if (shut_down_) return;
     if (absl::StatusOr<int> changed = core_->RunDueTasks(); !changed.ok()) {
-      std::cerr << "syndicated: embargo and expiry tasks failed: " << changed.status()
-                << std::endl;
+      std::cerr << "syndicated: embargo and expiry tasks failed: " << changed.status() << std::endl;
       // Try again soon rather than never.
       timers_.Schedule(absl::Now() + absl::Seconds(10), [this] { TasksChore(); });
       return;

@@ -1,6 +1,6 @@
 // Runs the gRPC server: PublishingService and SyndicationService over one
-// SyndicationCore, AdminService over an AdminCore, API-key authentication, plus grpc.health.v1 health checking and server reflection (so that
-// grpcurl works without the protos).
+// SyndicationCore, AdminService over an AdminCore, API-key authentication, plus grpc.health.v1
+// health checking and server reflection (so that grpcurl works without the protos).
 #ifndef SYNDICATE_SERVER_SERVER_H_
 #define SYNDICATE_SERVER_SERVER_H_
 

@@ -288,8 +288,8 @@ class StreamSession final : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
 
   // Strand-only state.
   std::shared_ptr<StreamSession> self_;
-  uint64_t delivered_;                       // every matching event up to here has been written
-  uint64_t scanned_;                         // every record up to here has been read and filtered
+  uint64_t delivered_;                        // every matching event up to here has been written
+  uint64_t scanned_;                          // every record up to here has been read and filtered
   std::vector<storage::FeedRecord> pending_;  // matched; those from next_pending_ not yet written
   size_t next_pending_ = 0;
   bool caught_up_sent_ = false;
@@ -340,8 +340,8 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* StreamService::Start(
                        caller->max_streams, " streams; retry later")));
     }
     const uint64_t id = next_id_++;
-    session = std::make_shared<StreamSession>(this, id, context, *std::move(plan),
-                                              caller->partner_id);
+    session =
+        std::make_shared<StreamSession>(this, id, context, *std::move(plan), caller->partner_id);
     sessions_[id] = session;
     if (!caller->partner_id.empty()) ++partner_streams_[caller->partner_id];
   }

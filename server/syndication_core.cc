@@ -67,8 +67,8 @@ void ClearOutputOnly(Article* article) {
 
 // AIP-155: 1 to 128 printable ASCII characters, or empty for none.
 absl::Status ValidateRequestId(absl::string_view request_id) {
-  if (request_id.size() > 128 ||
-      !std::all_of(request_id.begin(), request_id.end(), [](char c) { return c > 0x20 && c < 0x7F; })) {
+  if (request_id.size() > 128 || !std::all_of(request_id.begin(), request_id.end(),
+                                              [](char c) { return c > 0x20 && c < 0x7F; })) {
     return absl::InvalidArgumentError(
         "request_id: must be 1 to 128 printable ASCII characters without spaces (a UUID is a "
         "good choice)");
@@ -123,8 +123,8 @@ absl::StatusOr<std::unique_ptr<SyndicationCore>> SyndicationCore::Create(storage
   if (sodium_init() < 0) return absl::InternalError("libsodium failed to initialize");
   SYNDICATE_ASSIGN_OR_RETURN(std::string key,
                              store->GetOrCreateSecret(kPageTokenKeyName, kPageTokenKeyBytes));
-  SYNDICATE_RETURN_IF_ERROR(store->RegisterSigningKey(
-      {signing_key.key_id(), signing_key.public_key(), clock()}));
+  SYNDICATE_RETURN_IF_ERROR(
+      store->RegisterSigningKey({signing_key.key_id(), signing_key.public_key(), clock()}));
   return std::unique_ptr<SyndicationCore>(new SyndicationCore(
       store, std::move(signing_key), std::move(clock), PageTokenCodec(std::move(key))));
 }
@@ -194,9 +194,8 @@ absl::StatusOr<syndication::v1::PublishArticleResponse> SyndicationCore::Publish
       return absl::InvalidArgumentError(
           "article.publisher_signature: is required: the source has a publisher_public_key");
     }
-    if (absl::Status verified = VerifySignature(PublisherBytes(article),
-                                                article.publisher_signature(),
-                                                source->publisher_public_key());
+    if (absl::Status verified = VerifySignature(
+            PublisherBytes(article), article.publisher_signature(), source->publisher_public_key());
         !verified.ok()) {
       return absl::InvalidArgumentError(
           absl::StrCat("article.publisher_signature: ", verified.message()));
@@ -277,8 +276,7 @@ absl::StatusOr<syndication::v1::WithdrawArticleResponse> SyndicationCore::Withdr
 }
 
 absl::StatusOr<Article> SyndicationCore::VisibleLatest(absl::string_view id,
-                                                       absl::string_view field_path,
-                                                       absl::Time now,
+                                                       absl::string_view field_path, absl::Time now,
                                                        const Principal& caller) const {
   absl::StatusOr<Article> latest = store_->GetArticle({id.data(), id.size()});
   // A story under embargo, or one the caller has not licensed, reads exactly like one that
@@ -326,9 +324,9 @@ absl::StatusOr<syndication::v1::ListArticleVersionsResponse> SyndicationCore::Li
   const std::string fingerprint = FilterFingerprint(filter);
   int64_t first = 1;
   if (!request.page_token().empty()) {
-    SYNDICATE_ASSIGN_OR_RETURN(PageToken token, page_tokens_.Decode(request.page_token(),
-                                                                    "ListArticleVersions",
-                                                                    fingerprint));
+    SYNDICATE_ASSIGN_OR_RETURN(
+        PageToken token,
+        page_tokens_.Decode(request.page_token(), "ListArticleVersions", fingerprint));
     first = token.list_time_micros() + 1;  // the last version of the previous page
   }
   const absl::Time now = clock_();
@@ -466,9 +464,9 @@ absl::StatusOr<syndication::v1::ListArticlesResponse> SyndicationCore::ListArtic
       request.updated_after(), request.has_updated_after(), "updated_after"));
   const bool by_update = request.order_by() == "version_created";
   if (!by_update && !request.order_by().empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "order_by: ", QuoteForMessage(request.order_by()),
-        " is not supported; use \"\" (newest first) or \"version_created\""));
+    return absl::InvalidArgumentError(
+        absl::StrCat("order_by: ", QuoteForMessage(request.order_by()),
+                     " is not supported; use \"\" (newest first) or \"version_created\""));
   }
   if (request.has_updated_after() && !by_update) {
     return absl::InvalidArgumentError(
@@ -503,10 +501,10 @@ absl::StatusOr<syndication::v1::ListArticlesResponse> SyndicationCore::ListArtic
   // all of them when none were asked for. None left means an empty list.
   if (caller.role != syndication::v1::ROLE_ADMIN) {
     std::vector<std::string> readable;
-    for (const std::string& id : source_ids.empty()
-                                     ? std::vector<std::string>(caller.source_ids.begin(),
-                                                                caller.source_ids.end())
-                                     : source_ids) {
+    for (const std::string& id :
+         source_ids.empty()
+             ? std::vector<std::string>(caller.source_ids.begin(), caller.source_ids.end())
+             : source_ids) {
       if (MayReadSource(caller, id)) readable.push_back(id);
     }
     std::sort(readable.begin(), readable.end());
@@ -590,8 +588,8 @@ absl::StatusOr<syndication::v1::ListArticlesResponse> SyndicationCore::ListArtic
   return response;
 }
 
-absl::StatusOr<Source> SyndicationCore::GetSource(
-    const syndication::v1::GetSourceRequest& request, const Principal& caller) const {
+absl::StatusOr<Source> SyndicationCore::GetSource(const syndication::v1::GetSourceRequest& request,
+                                                  const Principal& caller) const {
   SYNDICATE_RETURN_IF_ERROR(ValidateSourceId(request.id(), "id"));
   absl::StatusOr<Source> source = MayReadSource(caller, request.id())
                                       ? store_->GetSource(request.id())

@@ -889,10 +889,9 @@ absl::StatusOr<syndication::v1::Partner> Store::GetPartner(std::string_view id) 
   return partner;
 }
 
-absl::StatusOr<std::vector<syndication::v1::Partner>> Store::ListPartners(
-    std::string_view after_id, int limit) const {
-  return impl_->Scan<syndication::v1::Partner>(ColumnFamily::kPartners, after_id, limit,
-                                               "partner");
+absl::StatusOr<std::vector<syndication::v1::Partner>> Store::ListPartners(std::string_view after_id,
+                                                                          int limit) const {
+  return impl_->Scan<syndication::v1::Partner>(ColumnFamily::kPartners, after_id, limit, "partner");
 }
 
 absl::Status Store::DeletePartner(std::string_view id,

@@ -106,8 +106,8 @@ TEST(CliOffline, UsageErrorsExitTwo) {
             "syndicate: --original-url: \"http://\" is not an absolute http(s) URL\n");
   // Found by a tester: CLI11 took the next argument as an empty option's value, so an empty
   // reason turned a kill into a withhold with the reason "--kill".
-  const RunResult empty_reason = Syndicate({"withdraw", "0123456789abcdef0123456789abcdef",
-                                            "--reason=", "--kill"});
+  const RunResult empty_reason =
+      Syndicate({"withdraw", "0123456789abcdef0123456789abcdef", "--reason=", "--kill"});
   EXPECT_EQ(empty_reason.exit_code, 2);
   EXPECT_EQ(empty_reason.err, "syndicate: --reason: must not be empty\n");
   const RunResult empty_etag = Syndicate({"publish", "--etag=", Fixture("via.txt")});

@@ -179,9 +179,8 @@ TEST_F(CliLifecycleTest, ACorrectionMakesVersionTwoAndReachesTheStream) {
   const auto page = Parsed<syndication::v1::ListArticleVersionsResponse>(paged.out);
   ASSERT_EQ(page.versions_size(), 1);
   EXPECT_EQ(page.versions(0).version(), 1);
-  const RunResult next =
-      Syndicate({"versions", id, "--page-size=1", "--page-token=" + page.next_page_token()},
-                address_);
+  const RunResult next = Syndicate(
+      {"versions", id, "--page-size=1", "--page-token=" + page.next_page_token()}, address_);
   ASSERT_EQ(next.exit_code, 0) << next.err;
   const auto last = Parsed<syndication::v1::ListArticleVersionsResponse>(next.out);
   ASSERT_EQ(last.versions_size(), 1);
@@ -287,7 +286,8 @@ TEST_F(CliLifecycleTest, WithdrawReinstateAndKill) {
   EXPECT_EQ(kill.reason(), "Fabricated quotes");
   EXPECT_FALSE(kill.has_article());
   EXPECT_THAT(raw[4], HasSubstr(R"("type":"EVENT_TYPE_CANCELED")"));
-  EXPECT_THAT(raw[4], HasSubstr(R"("pubstatus":"PUB_STATUS_CANCELED","reason":"Fabricated quotes")"));
+  EXPECT_THAT(raw[4],
+              HasSubstr(R"("pubstatus":"PUB_STATUS_CANCELED","reason":"Fabricated quotes")"));
   EXPECT_FALSE(absl::StrContains(raw[4], R"("article":)")) << raw[4];
 }
 
@@ -295,8 +295,8 @@ TEST_F(CliLifecycleTest, WithdrawNeedsAReason) {
   const RunResult missing = Syndicate({"withdraw", "0123456789abcdef0123456789abcdef"}, address_);
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_THAT(missing.err, HasSubstr("--reason is required"));
-  const RunResult unknown = Syndicate(
-      {"withdraw", "0123456789abcdef0123456789abcdef", "--reason=Wrong town"}, address_);
+  const RunResult unknown =
+      Syndicate({"withdraw", "0123456789abcdef0123456789abcdef", "--reason=Wrong town"}, address_);
   EXPECT_EQ(unknown.exit_code, 1);
   EXPECT_EQ(unknown.err,
             "syndicate: NOT_FOUND: id: no article has id \"0123456789abcdef0123456789abcdef\"\n");
@@ -409,8 +409,7 @@ TEST_F(CliLifecycleTest, SignaturesVerifyAfterARestartAndAKeyRotation) {
   const PublishArticleResponse corrected =
       Publish(ferry, {"--correction=The number of crossings was wrong."});
   EXPECT_EQ(corrected.article().signature().key_id(), new_key);
-  const RunResult version_one =
-      Syndicate({"get", "--verify", "--version=1", old_id}, address_);
+  const RunResult version_one = Syndicate({"get", "--verify", "--version=1", old_id}, address_);
   EXPECT_EQ(version_one.exit_code, 0) << version_one.err;
   EXPECT_EQ(version_one.err, "signature: valid (key " + old_key + ")\n");
   const RunResult version_two = Syndicate({"get", "--verify", old_id}, address_);
@@ -434,13 +433,13 @@ TEST_F(CliLifecycleTest, ListCatchesUpInVersionCreatedOrder) {
   const Article tombstone = Parsed<Article>(killed.out);
 
   // The version_created of the first story, as a partner that processed it would pass it.
-  const std::string after = absl::FormatTime(
-      absl::RFC3339_full,
-      absl::FromUnixSeconds(first.version_created().seconds()) +
-          absl::Nanoseconds(first.version_created().nanos()),
-      absl::UTCTimeZone());
-  const RunResult live = Syndicate(
-      {"list", "--order-by=version_created", "--updated-after=" + after}, address_);
+  const std::string after =
+      absl::FormatTime(absl::RFC3339_full,
+                       absl::FromUnixSeconds(first.version_created().seconds()) +
+                           absl::Nanoseconds(first.version_created().nanos()),
+                       absl::UTCTimeZone());
+  const RunResult live =
+      Syndicate({"list", "--order-by=version_created", "--updated-after=" + after}, address_);
   ASSERT_EQ(live.exit_code, 0) << live.err;
   const auto live_page = Parsed<syndication::v1::ListArticlesResponse>(live.out);
   ASSERT_EQ(live_page.articles_size(), 1);
@@ -464,10 +463,9 @@ TEST_F(CliLifecycleTest, ListCatchesUpInVersionCreatedOrder) {
     return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromUnixSeconds(time.seconds()),
                             absl::UTCTimeZone());
   };
-  const RunResult brief =
-      Syndicate({"list", "--brief", "--order-by=version_created", "--updated-after=" + after,
-                 "--show-withdrawn"},
-                address_);
+  const RunResult brief = Syndicate({"list", "--brief", "--order-by=version_created",
+                                     "--updated-after=" + after, "--show-withdrawn"},
+                                    address_);
   ASSERT_EQ(brief.exit_code, 0) << brief.err;
   EXPECT_EQ(brief.out, third.id() + "  v1  " + seconds(third.version_created()) +
                            "  [The Harbour Gazette]  " + ferry.headline() + "\n" + killed_id +
@@ -497,8 +495,8 @@ TEST_F(CliLifecycleTest, ARetriedRequestIdGetsTheFirstResponse) {
   const Article first = Story("ferry-5", "Ferry timetable cut to four crossings a day");
   Article second = first;
   second.set_headline("Ferry timetable cut to three crossings a day");
-  const RunResult published = Syndicate(
-      {"publish", Save(first, "first.json"), "--request-id=ferry-import-0001"}, address_);
+  const RunResult published =
+      Syndicate({"publish", Save(first, "first.json"), "--request-id=ferry-import-0001"}, address_);
   ASSERT_EQ(published.exit_code, 0) << published.err;
   const RunResult retried = Syndicate(
       {"publish", Save(second, "second.json"), "--request-id=ferry-import-0001"}, address_);
@@ -515,13 +513,13 @@ TEST_F(CliLifecycleTest, ARetriedRequestIdGetsTheFirstResponse) {
   ASSERT_EQ(applied.exit_code, 0) << applied.err;
   EXPECT_EQ(Parsed<PublishArticleResponse>(applied.out).article().version(), 2);
 
-  const RunResult withdrawn = Syndicate(
-      {"withdraw", id, "--reason=Under legal review", "--request-id=ferry-withdraw-0001"},
-      address_);
+  const RunResult withdrawn =
+      Syndicate({"withdraw", id, "--reason=Under legal review", "--request-id=ferry-withdraw-0001"},
+                address_);
   ASSERT_EQ(withdrawn.exit_code, 0) << withdrawn.err;
-  const RunResult withdrawn_again = Syndicate(
-      {"withdraw", id, "--reason=Under legal review", "--request-id=ferry-withdraw-0001"},
-      address_);
+  const RunResult withdrawn_again =
+      Syndicate({"withdraw", id, "--reason=Under legal review", "--request-id=ferry-withdraw-0001"},
+                address_);
   EXPECT_EQ(withdrawn_again.exit_code, 0) << withdrawn_again.err;
   EXPECT_EQ(withdrawn_again.out, withdrawn.out);
 }
@@ -551,7 +549,8 @@ TEST_F(CliLifecycleTest, VerifyChecksThePublishersSignatureToo) {
   ASSERT_THAT(newsroom, IsOk());
   const std::string source_file = dir_ + "/newsroom.json";
   WriteFile(source_file, R"({"id": "gazette-newsroom", "name": "The Harbour Gazette",
-      "publisherPublicKey": ")" + absl::Base64Escape(newsroom->public_key()) + R"("})");
+      "publisherPublicKey": ")" +
+                             absl::Base64Escape(newsroom->public_key()) + R"("})");
   const RunResult put = Syndicate({"source", "put", source_file}, address_);
   ASSERT_EQ(put.exit_code, 0) << put.err;
 

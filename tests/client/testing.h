@@ -24,14 +24,14 @@ struct Syndicated {
 };
 
 // Starts syndicated on `data_dir` listening on `listen` without authentication
-// (--auth=none), with `extra_flags` (e.g. "--signing-key-file=…"), and waits for the address it prints. Restarting on the address
-// of a server that just ended keeps the port, so that clients of the old server reach the
-// new one. Errors of Subprocess::Start and ReadLine.
-inline absl::StatusOr<Syndicated> StartSyndicated(const std::string& data_dir,
-                                                  const std::string& listen = "127.0.0.1:0",
-                                                  const std::vector<std::string>& extra_flags = {}) {
-  std::vector<std::string> argv = {SYNDICATED_PATH, "--listen=" + listen,
-                                   "--data-dir=" + data_dir, "--auth=none"};
+// (--auth=none), with `extra_flags` (e.g. "--signing-key-file=…"), and waits for the address it
+// prints. Restarting on the address of a server that just ended keeps the port, so that clients of
+// the old server reach the new one. Errors of Subprocess::Start and ReadLine.
+inline absl::StatusOr<Syndicated> StartSyndicated(
+    const std::string& data_dir, const std::string& listen = "127.0.0.1:0",
+    const std::vector<std::string>& extra_flags = {}) {
+  std::vector<std::string> argv = {SYNDICATED_PATH, "--listen=" + listen, "--data-dir=" + data_dir,
+                                   "--auth=none"};
   argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
   absl::StatusOr<Subprocess> process = Subprocess::Start(argv);
   if (!process.ok()) return process.status();

@@ -12,13 +12,13 @@
 namespace syndicate::server {
 namespace {
 
-using syndication::v1::Article;
-using syndication::v1::PublishArticleRequest;
-using syndication::v1::WithdrawArticleRequest;
 using ::syndicate::testing::ExampleArticle;
 using ::syndicate::testing::IsOk;
 using ::syndicate::testing::StatusIs;
 using ::syndicate::testing::TestSigningKey;
+using syndication::v1::Article;
+using syndication::v1::PublishArticleRequest;
+using syndication::v1::WithdrawArticleRequest;
 using ::testing::HasSubstr;
 
 constexpr char kId[] = "0123456789abcdef0123456789abcdef";
@@ -32,8 +32,8 @@ Article Candidate() {
 
 // Version 1 as DecidePublish stores it.
 Article FirstVersion(const Article& candidate = Candidate()) {
-  auto change = DecidePublish(nullptr, candidate, PublishArticleRequest(), kId, kT0,
-                              TestSigningKey());
+  auto change =
+      DecidePublish(nullptr, candidate, PublishArticleRequest(), kId, kT0, TestSigningKey());
   EXPECT_THAT(change, IsOk());
   return (*change)->version;
 }
@@ -76,8 +76,8 @@ TEST(DecidePublish, ACorrectionMakesACorrectedVersionAndCarriesOver) {
   const Article v1 = FirstVersion();
   PublishArticleRequest request;
   request.mutable_correction()->set_text("An earlier version gave the wrong date.");
-  auto corrected = DecidePublish(&v1, Candidate(), request, "", kT0 + absl::Hours(1),
-                                 TestSigningKey());
+  auto corrected =
+      DecidePublish(&v1, Candidate(), request, "", kT0 + absl::Hours(1), TestSigningKey());
   ASSERT_THAT(corrected, IsOk());
   ASSERT_TRUE(corrected->has_value());
   const Article& v2 = (*corrected)->version;
@@ -207,9 +207,9 @@ TEST(DecidePublish, StaleEtagIsAborted) {
   ASSERT_THAT(ok, IsOk());
   const Article v2 = (*ok)->version;
   changed.set_headline("Ferry timetable delayed again");
-  EXPECT_THAT(DecidePublish(&v2, changed, request, "", kT0, TestSigningKey()),
-              StatusIs(absl::StatusCode::kAborted,
-                       HasSubstr("is stale: the story is at version 2")));
+  EXPECT_THAT(
+      DecidePublish(&v2, changed, request, "", kT0, TestSigningKey()),
+      StatusIs(absl::StatusCode::kAborted, HasSubstr("is stale: the story is at version 2")));
   EXPECT_THAT(DecidePublish(nullptr, changed, request, kId, kT0, TestSigningKey()),
               StatusIs(absl::StatusCode::kAborted, HasSubstr("the story does not exist yet")));
 }
@@ -378,7 +378,8 @@ TEST(Expiry, MakesAnExpiredTombstoneWhenDue) {
   EXPECT_EQ(expired->version.pubstatus(), syndication::v1::PUB_STATUS_WITHHELD);
   EXPECT_EQ(expired->version.withdrawal_reason(), "expired");
   EXPECT_TRUE(IsTombstone(expired->version));
-  EXPECT_FALSE(DecideExpire(&expired->version, kT0 + absl::Hours(25), TestSigningKey()).has_value());
+  EXPECT_FALSE(
+      DecideExpire(&expired->version, kT0 + absl::Hours(25), TestSigningKey()).has_value());
 }
 
 }  // namespace

@@ -32,7 +32,8 @@ class ServerTest : public ::testing::Test {
   void SetUp() override {
     SYNDICATE_ASSERT_OK_AND_ASSIGN(store_,
                                    storage::Store::Open(::syndicate::testing::FreshTempDir()));
-    SYNDICATE_ASSERT_OK_AND_ASSIGN(core_, SyndicationCore::Create(store_.get(), ::syndicate::testing::TestSigningKey()));
+    SYNDICATE_ASSERT_OK_AND_ASSIGN(
+        core_, SyndicationCore::Create(store_.get(), ::syndicate::testing::TestSigningKey()));
     SYNDICATE_ASSERT_OK_AND_ASSIGN(server_, Server::Start({}, core_.get()));
     client::ClientOptions options;
     options.server = server_->address();
@@ -81,9 +82,9 @@ TEST_F(ServerTest, AddressHasTheChosenPort) {
 TEST_F(ServerTest, ASecondServerCannotListenOnTheSamePort) {
   ServerOptions options;
   options.listen_address = server_->address();
-  EXPECT_THAT(Server::Start(options, core_.get()),
-              StatusIs(absl::StatusCode::kUnavailable,
-                       "listen: cannot serve on " + server_->address()));
+  EXPECT_THAT(
+      Server::Start(options, core_.get()),
+      StatusIs(absl::StatusCode::kUnavailable, "listen: cannot serve on " + server_->address()));
 }
 
 TEST_F(ServerTest, PublishThenGetAndListAcrossPages) {

@@ -60,7 +60,8 @@ class StreamTest : public ::testing::Test {
   void Start(ServerOptions options) {
     if (dir_.empty()) dir_ = ::syndicate::testing::FreshTempDir();
     SYNDICATE_ASSERT_OK_AND_ASSIGN(store_, storage::Store::Open(dir_));
-    SYNDICATE_ASSERT_OK_AND_ASSIGN(core_, SyndicationCore::Create(store_.get(), ::syndicate::testing::TestSigningKey()));
+    SYNDICATE_ASSERT_OK_AND_ASSIGN(
+        core_, SyndicationCore::Create(store_.get(), ::syndicate::testing::TestSigningKey()));
     SYNDICATE_ASSERT_OK_AND_ASSIGN(server_, Server::Start(options, core_.get()));
     channel_ = grpc::CreateChannel(server_->address(), grpc::InsecureChannelCredentials());
     stub_ = syndication::v1::SyndicationService::NewStub(channel_);

@@ -146,10 +146,9 @@ TEST(Syndicated, SigtermShutsDownCleanly) {
 
 TEST(Syndicated, RefusesBadFlags) {
   const std::string dir = ::syndicate::testing::FreshTempDir();
-  SYNDICATE_ASSERT_OK_AND_ASSIGN(
-      auto non_loopback,
-      ::syndicate::testing::Run(
-          {SYNDICATED_PATH, "--listen=0.0.0.0:0", "--data-dir=" + dir, "--auth=none"}));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(auto non_loopback,
+                                 ::syndicate::testing::Run({SYNDICATED_PATH, "--listen=0.0.0.0:0",
+                                                            "--data-dir=" + dir, "--auth=none"}));
   EXPECT_EQ(non_loopback.exit_code, 2);
   EXPECT_THAT(non_loopback.err, ::testing::HasSubstr("is not a loopback address"));
   SYNDICATE_ASSERT_OK_AND_ASSIGN(
@@ -166,10 +165,9 @@ TEST(Syndicated, RefusesBadFlags) {
 TEST(Syndicated, SecondServerOnTheSameDataDirFailsClearly) {
   const std::string dir = ::syndicate::testing::FreshTempDir();
   SYNDICATE_ASSERT_OK_AND_ASSIGN(RunningServer first, StartSyndicated(dir));
-  SYNDICATE_ASSERT_OK_AND_ASSIGN(
-      auto second,
-      ::syndicate::testing::Run(
-          {SYNDICATED_PATH, "--listen=127.0.0.1:0", "--data-dir=" + dir, "--auth=none"}));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(auto second,
+                                 ::syndicate::testing::Run({SYNDICATED_PATH, "--listen=127.0.0.1:0",
+                                                            "--data-dir=" + dir, "--auth=none"}));
   EXPECT_EQ(second.exit_code, 1);
   EXPECT_THAT(second.err, ::testing::HasSubstr("UNAVAILABLE"));
 }

@@ -32,7 +32,8 @@ class SyndicationCoreTest : public ::testing::Test {
     auto store = storage::Store::Open(dir_);
     ASSERT_THAT(store, IsOk());
     store_ = *std::move(store);
-    auto core = SyndicationCore::Create(store_.get(), ::syndicate::testing::TestSigningKey(), [this] { return now_; });
+    auto core = SyndicationCore::Create(store_.get(), ::syndicate::testing::TestSigningKey(),
+                                        [this] { return now_; });
     ASSERT_THAT(core, IsOk());
     core_ = *std::move(core);
     syndication::v1::UpsertSourceRequest request;
@@ -472,7 +473,8 @@ TEST_F(SyndicationCoreTest, PageTokensSurviveReopeningTheStore) {
   core_.reset();
   store_.reset();
   SYNDICATE_ASSERT_OK_AND_ASSIGN(store_, storage::Store::Open(dir_));
-  SYNDICATE_ASSERT_OK_AND_ASSIGN(core_, SyndicationCore::Create(store_.get(), ::syndicate::testing::TestSigningKey()));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(
+      core_, SyndicationCore::Create(store_.get(), ::syndicate::testing::TestSigningKey()));
   request.set_page_token(page.next_page_token());
   SYNDICATE_ASSERT_OK_AND_ASSIGN(auto next, core_->ListArticles(request));
   EXPECT_EQ(next.articles_size(), 1);
