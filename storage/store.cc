@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <functional>
 #include <limits>
 #include <mutex>
 #include <optional>
@@ -1022,129 +1023,113 @@ absl::StatusOr<Article> Store::GetArticle(std::string_view id, int64_t version) 
   return article;
 }
 
-absl::StatusOr<std::vector<Article>> Store::ListArticles(const ListQuery& query) const {
-  SYNDICATE_RETURN_IF_ERROR(CheckLimit(query.limit));
-  SYNDICATE_ASSIGN_OR_RETURN(const std::vector<std::string> source_ids,
-                             QuerySourceIds(query.source_ids));
+namespace {
 
-  // Every scan and article read of one call sees the same state.
-  rocksdb::ManagedSnapshot snapshot(impl_->db_);
+// What MergeIndexScans reads: an index, one scan over all of it or one per source (a key
+// prefix), the bounds of each scan, and how to get the article id out of a key.
+struct IndexRead {
+  rocksdb::ColumnFamilyHandle* index;
+  const std::vector<std::string>* source_ids;  // empty: the whole index
+  std::function<bool(IndexScan*)> set_bounds;  // false: the scan is empty
+  std::function<absl::StatusOr<std::string>(std::string_view key)> article_id;
+  std::string what;  // for errors, e.g. "list index"
+};
+
+// Up to `limit` articles in the (time, id) order of the index keys' suffix, merging the
+// scans, and skipping those `keep` refuses. One snapshot for every read.
+absl::StatusOr<std::vector<Article>> MergeIndexScans(
+    rocksdb::DB* db, rocksdb::ColumnFamilyHandle* articles_family, const IndexRead& read, int limit,
+    const std::function<bool(const Article&)>& keep) {
+  rocksdb::ManagedSnapshot snapshot(db);
   rocksdb::ReadOptions read_options;
   read_options.snapshot = snapshot.snapshot();
 
-  const ColumnFamily index =
-      source_ids.empty() ? ColumnFamily::kByTime : ColumnFamily::kBySourceTime;
   std::vector<std::unique_ptr<IndexScan>> scans;
   const auto add_scan = [&](std::string prefix) {
     auto scan = std::make_unique<IndexScan>();
     scan->prefix = std::move(prefix);
-    if (!SetBounds(query, scan.get())) return;
-    OpenScan(impl_->db_, impl_->Family(index), read_options, scan.get());
+    if (!read.set_bounds(scan.get())) return;
+    OpenScan(db, read.index, read_options, scan.get());
     scans.push_back(std::move(scan));
   };
-  if (source_ids.empty()) {
+  if (read.source_ids->empty()) {
     add_scan("");
   } else {
-    for (const std::string& source_id : source_ids) add_scan(SourcePrefix(source_id));
+    for (const std::string& source_id : *read.source_ids) add_scan(SourcePrefix(source_id));
   }
 
   std::vector<Article> articles;
-  while (articles.size() < static_cast<size_t>(query.limit)) {
+  while (articles.size() < static_cast<size_t>(limit)) {
     // A k-way merge by the (time, id) suffix. A linear pick is enough: a query names a
     // handful of sources, and each pick costs far less than the article read after it.
     IndexScan* next = nullptr;
     for (const std::unique_ptr<IndexScan>& scan : scans) {
       if (!scan->iterator->Valid()) {
-        SYNDICATE_RETURN_IF_ERROR(FromRocksDb(scan->iterator->status(), "listing articles"));
+        SYNDICATE_RETURN_IF_ERROR(
+            FromRocksDb(scan->iterator->status(), absl::StrCat("scanning the ", read.what)));
         continue;
       }
       if (next == nullptr || scan->Suffix() < next->Suffix()) next = scan.get();
     }
     if (next == nullptr) break;
 
-    const std::string_view key = next->iterator->key().ToStringView();
-    SYNDICATE_ASSIGN_OR_RETURN(const ListKeyParts parts, source_ids.empty()
-                                                             ? DecodeByTimeKey(key)
-                                                             : DecodeBySourceTimeKey(key));
-    std::string bytes;
-    rocksdb::Status status = impl_->db_->Get(read_options, impl_->Family(ColumnFamily::kArticles),
-                                             parts.article_id, &bytes);
-    if (status.IsNotFound()) {
-      return absl::DataLossError(absl::StrCat("a list index entry names article ", parts.article_id,
-                                              ", which is not stored"));
-    }
-    SYNDICATE_RETURN_IF_ERROR(
-        FromRocksDb(status, absl::StrCat("reading article ", parts.article_id)));
-    SYNDICATE_RETURN_IF_ERROR(
-        Parse(bytes, &articles.emplace_back(), absl::StrCat("article ", parts.article_id)));
+    SYNDICATE_ASSIGN_OR_RETURN(const std::string id,
+                               read.article_id(next->iterator->key().ToStringView()));
     next->iterator->Next();
+    std::string bytes;
+    rocksdb::Status status = db->Get(read_options, articles_family, id, &bytes);
+    if (status.IsNotFound()) {
+      return absl::DataLossError(
+          absl::StrCat("a ", read.what, " entry names article ", id, ", which is not stored"));
+    }
+    SYNDICATE_RETURN_IF_ERROR(FromRocksDb(status, absl::StrCat("reading article ", id)));
+    Article article;
+    SYNDICATE_RETURN_IF_ERROR(Parse(bytes, &article, absl::StrCat("article ", id)));
+    if (keep(article)) articles.push_back(std::move(article));
   }
   return articles;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<Article>> Store::ListArticles(const ListQuery& query) const {
+  SYNDICATE_RETURN_IF_ERROR(CheckLimit(query.limit));
+  SYNDICATE_ASSIGN_OR_RETURN(const std::vector<std::string> source_ids,
+                             QuerySourceIds(query.source_ids));
+  const bool all = source_ids.empty();
+  const IndexRead read{impl_->Family(all ? ColumnFamily::kByTime : ColumnFamily::kBySourceTime),
+                       &source_ids, [&](IndexScan* scan) { return SetBounds(query, scan); },
+                       [all](std::string_view key) -> absl::StatusOr<std::string> {
+                         SYNDICATE_ASSIGN_OR_RETURN(
+                             const ListKeyParts parts,
+                             all ? DecodeByTimeKey(key) : DecodeBySourceTimeKey(key));
+                         return std::string(parts.article_id);
+                       },
+                       "list index"};
+  return MergeIndexScans(impl_->db_, impl_->Family(ColumnFamily::kArticles), read, query.limit,
+                         [](const Article&) { return true; });
 }
 
 absl::StatusOr<std::vector<Article>> Store::ListArticlesByUpdate(const UpdateQuery& query) const {
   SYNDICATE_RETURN_IF_ERROR(CheckLimit(query.limit));
   SYNDICATE_ASSIGN_OR_RETURN(const std::vector<std::string> source_ids,
                              QuerySourceIds(query.source_ids));
-
-  rocksdb::ManagedSnapshot snapshot(impl_->db_);
-  rocksdb::ReadOptions read_options;
-  read_options.snapshot = snapshot.snapshot();
-
-  const ColumnFamily index =
-      source_ids.empty() ? ColumnFamily::kByUpdate : ColumnFamily::kBySourceUpdate;
-  std::vector<std::unique_ptr<IndexScan>> scans;
-  const auto add_scan = [&](std::string prefix) {
-    auto scan = std::make_unique<IndexScan>();
-    scan->prefix = std::move(prefix);
-    if (!SetUpdateBounds(query, scan.get())) return;
-    OpenScan(impl_->db_, impl_->Family(index), read_options, scan.get());
-    scans.push_back(std::move(scan));
-  };
-  if (source_ids.empty()) {
-    add_scan("");
-  } else {
-    for (const std::string& source_id : source_ids) add_scan(SourcePrefix(source_id));
-  }
-
-  std::vector<Article> articles;
-  while (articles.size() < static_cast<size_t>(query.limit)) {
-    // A k-way merge by the (time, id) suffix, as in ListArticles.
-    IndexScan* next = nullptr;
-    for (const std::unique_ptr<IndexScan>& scan : scans) {
-      if (!scan->iterator->Valid()) {
-        SYNDICATE_RETURN_IF_ERROR(
-            FromRocksDb(scan->iterator->status(), "listing articles by update"));
-        continue;
-      }
-      if (next == nullptr || scan->Suffix() < next->Suffix()) next = scan.get();
-    }
-    if (next == nullptr) break;
-
-    const std::string_view key = next->iterator->key().ToStringView();
-    SYNDICATE_ASSIGN_OR_RETURN(const UpdateKeyParts parts, source_ids.empty()
-                                                               ? DecodeByUpdateKey(key)
-                                                               : DecodeBySourceUpdateKey(key));
-    std::string bytes;
-    rocksdb::Status status = impl_->db_->Get(read_options, impl_->Family(ColumnFamily::kArticles),
-                                             parts.article_id, &bytes);
-    if (status.IsNotFound()) {
-      return absl::DataLossError(absl::StrCat("an update index entry names article ",
-                                              parts.article_id, ", which is not stored"));
-    }
-    SYNDICATE_RETURN_IF_ERROR(
-        FromRocksDb(status, absl::StrCat("reading article ", parts.article_id)));
-    Article article;
-    SYNDICATE_RETURN_IF_ERROR(Parse(bytes, &article, absl::StrCat("article ", parts.article_id)));
-    next->iterator->Next();
-    // Only entries in updated_after's own microsecond can fail this.
-    if (query.updated_after.has_value() &&
-        ToAbslTime(article.version_created()) <= *query.updated_after) {
-      continue;
-    }
-    articles.push_back(std::move(article));
-  }
-  return articles;
+  const bool all = source_ids.empty();
+  const IndexRead read{impl_->Family(all ? ColumnFamily::kByUpdate : ColumnFamily::kBySourceUpdate),
+                       &source_ids, [&](IndexScan* scan) { return SetUpdateBounds(query, scan); },
+                       [all](std::string_view key) -> absl::StatusOr<std::string> {
+                         SYNDICATE_ASSIGN_OR_RETURN(
+                             const UpdateKeyParts parts,
+                             all ? DecodeByUpdateKey(key) : DecodeBySourceUpdateKey(key));
+                         return std::string(parts.article_id);
+                       },
+                       "update index"};
+  // Only entries in updated_after's own microsecond can fail this.
+  return MergeIndexScans(impl_->db_, impl_->Family(ColumnFamily::kArticles), read, query.limit,
+                         [&](const Article& article) {
+                           return !query.updated_after.has_value() ||
+                                  ToAbslTime(article.version_created()) > *query.updated_after;
+                         });
 }
 
 absl::StatusOr<std::vector<Article>> Store::ListVersions(std::string_view article_id,
