@@ -235,6 +235,7 @@ show_stream $((expected + 2))
 say "Partner: getting the killed story: a tombstone (no headline, no body) at every version"
 "$syndicate" "${coastline[@]}" get "$kill_id"
 show "syndicate --api-key-file=coastline.key get --version=1 $kill_id"
+echo "(version 1 asked for; the tombstone answers in place of every version)"
 "$syndicate" "${coastline[@]}" get --version=1 "$kill_id" | grep -E '^ "(version|pubstatus|headline|bodyText)"'
 
 say "Partner: catching up by pull, oldest change first, tombstones included"
