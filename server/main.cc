@@ -60,7 +60,12 @@ int main(int argc, char** argv) {
   app.add_option("--data-dir", data_dir, "Directory of the RocksDB store (created if missing)")
       ->required();
   app.add_option("--ports-file", ports_file,
-                 "Also write the bound HOST:PORT to this file once serving");
+                 "Also write the bound HOST:PORT to this file once serving (then a line "
+                 "\"health HOST:PORT\" with --health-listen)");
+  std::string health_listen;
+  app.add_option("--health-listen", health_listen,
+                 "HOST:PORT of a plaintext port serving only grpc.health.v1 (Kubernetes "
+                 "probes); port 0 picks a free port");
   app.add_option("--sync-writes", sync_writes,
                  "fsync the write-ahead log before acknowledging a write")
       ->default_val(true);
@@ -114,6 +119,7 @@ int main(int argc, char** argv) {
 
   syndicate::server::ServerOptions options;
   options.listen_address = listen;
+  options.health_listen_address = health_listen;
   options.streams.max_streams = max_streams;
   options.partner_rate = {partner_rate, partner_burst};
   if (tls_cert.empty() != tls_key.empty()) {
@@ -149,6 +155,13 @@ int main(int argc, char** argv) {
   absl::StatusOr<std::pair<std::string, int>> host_port =
       syndicate::server::SplitHostPort(listen, "--listen");
   if (!host_port.ok()) return Fail(std::string(host_port.status().message()), 2);
+  if (!health_listen.empty()) {
+    if (absl::Status health = syndicate::server::SplitHostPort(health_listen, "--health-listen")
+                                  .status();
+        !health.ok()) {
+      return Fail(std::string(health.message()), 2);
+    }
+  }
   // Without authentication, nothing but this machine may reach the API.
   if (auth == "none" && !syndicate::server::IsLoopbackHost(host_port->first)) {
     return Fail(absl::StrCat("--listen: \"", listen,
@@ -211,12 +224,20 @@ int main(int argc, char** argv) {
   if (!server.ok()) return Fail(server.status().ToString(), 1);
 
   // The ports file first, so that whoever sees the stdout line can also read the file.
-  if (!ports_file.empty() && !WriteFileAtomically(ports_file, (*server)->address() + "\n")) {
+  std::string ports = (*server)->address() + "\n";
+  if (!(*server)->health_address().empty()) {
+    absl::StrAppend(&ports, "health ", (*server)->health_address(), "\n");
+  }
+  if (!ports_file.empty() && !WriteFileAtomically(ports_file, ports)) {
     return Fail(absl::StrCat("--ports-file: cannot write \"", ports_file, "\""), 1);
   }
   std::cout << (*server)->address() << std::endl;
   std::cerr << "syndicated: serving on " << (*server)->address() << ", data in " << data_dir
             << std::endl;
+  if (!(*server)->health_address().empty()) {
+    std::cerr << "syndicated: health checks (plaintext) on " << (*server)->health_address()
+              << std::endl;
+  }
 
   int signal_number = 0;
   sigwait(&signals, &signal_number);
