@@ -696,7 +696,8 @@ int main(int argc, char** argv) {
   std::string report_partner;
   std::string report_format = "table";
   CLI::App* report = app.add_subcommand(
-      "report", "Print the usage report: which partners took which stories (publisher or admin key)");
+      "report",
+      "Print the usage report: which partners took which stories (publisher or admin key)");
   report->add_option("--source", report_sources,
                      "Only this source (repeatable; default: every source the key may see)");
   report->add_option("--since", report_since,
@@ -1023,8 +1024,8 @@ int main(int argc, char** argv) {
     for (const std::string& id : list_sources) request.add_source_ids(id);
     request.set_order_by(list_order_by);
     if (!list_updated_after.empty()) {
-      if (absl::Status parsed = ParseTimeFlag("--updated-after", list_updated_after,
-                                              request.mutable_updated_after());
+      if (absl::Status parsed =
+              ParseTimeFlag("--updated-after", list_updated_after, request.mutable_updated_after());
           !parsed.ok()) {
         return Usage(parsed.message());
       }

@@ -14,7 +14,8 @@ namespace syndicate::client {
 namespace {
 
 std::string FormatTime(const google::protobuf::Timestamp& time, const char* format) {
-  return absl::FormatTime(format, absl::FromUnixSeconds(time.seconds()) + absl::Nanoseconds(time.nanos()),
+  return absl::FormatTime(format,
+                          absl::FromUnixSeconds(time.seconds()) + absl::Nanoseconds(time.nanos()),
                           absl::UTCTimeZone());
 }
 
@@ -56,7 +57,9 @@ const char* ChannelName(syndication::v1::DeliveryChannel channel) {
   }
 }
 
-void WriteUsageTable(const google::protobuf::RepeatedPtrField<syndication::v1::Delivery>& deliveries, std::ostream& out) {
+void WriteUsageTable(
+    const google::protobuf::RepeatedPtrField<syndication::v1::Delivery>& deliveries,
+    std::ostream& out) {
   if (deliveries.empty()) {
     out << "No deliveries.\n";
     return;
@@ -91,7 +94,8 @@ void WriteUsageTable(const google::protobuf::RepeatedPtrField<syndication::v1::D
   }
 }
 
-void WriteUsageCsv(const google::protobuf::RepeatedPtrField<syndication::v1::Delivery>& deliveries, std::ostream& out) {
+void WriteUsageCsv(const google::protobuf::RepeatedPtrField<syndication::v1::Delivery>& deliveries,
+                   std::ostream& out) {
   out << "delivered_at,partner_id,source_id,article_id,version,channel\r\n";
   for (const syndication::v1::Delivery& delivery : deliveries) {
     std::vector<std::string> fields = Row(delivery, "%Y-%m-%dT%H:%M:%E6SZ");

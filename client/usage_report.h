@@ -17,13 +17,16 @@ const char* ChannelName(syndication::v1::DeliveryChannel channel);
 // then a blank line and one line per partner, in partner id order:
 //   "PARTNER: N stories, M versions"
 // and "No deliveries." alone when there are none.
-void WriteUsageTable(const google::protobuf::RepeatedPtrField<syndication::v1::Delivery>& deliveries, std::ostream& out);
+void WriteUsageTable(
+    const google::protobuf::RepeatedPtrField<syndication::v1::Delivery>& deliveries,
+    std::ostream& out);
 
 // RFC 4180 CSV: the header line
 //   delivered_at,partner_id,source_id,article_id,version,channel
 // then one line per delivery, CRLF line ends, delivered_at in RFC 3339 with microseconds.
 // Fields holding a comma, quote or line break are quoted (ids never do).
-void WriteUsageCsv(const google::protobuf::RepeatedPtrField<syndication::v1::Delivery>& deliveries, std::ostream& out);
+void WriteUsageCsv(const google::protobuf::RepeatedPtrField<syndication::v1::Delivery>& deliveries,
+                   std::ostream& out);
 
 }  // namespace syndicate::client
 

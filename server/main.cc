@@ -156,8 +156,8 @@ int main(int argc, char** argv) {
       syndicate::server::SplitHostPort(listen, "--listen");
   if (!host_port.ok()) return Fail(std::string(host_port.status().message()), 2);
   if (!health_listen.empty()) {
-    if (absl::Status health = syndicate::server::SplitHostPort(health_listen, "--health-listen")
-                                  .status();
+    if (absl::Status health =
+            syndicate::server::SplitHostPort(health_listen, "--health-listen").status();
         !health.ok()) {
       return Fail(std::string(health.message()), 2);
     }

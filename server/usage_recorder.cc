@@ -23,22 +23,22 @@ void UsageRecorder::Record(absl::string_view partner_id, absl::string_view artic
   // Article ids have a fixed length, so the parts cannot run into each other.
   std::string key = absl::StrCat(article_id, version, "/", partner_id);
   std::lock_guard<std::mutex> lock(mu_);
-    if (current_.contains(key) || previous_.contains(key)) return;
-    if (queue_.size() >= kUsageMaxQueued) {
-      ++dropped_;
-      return;
-    }
-    if (current_.size() >= kUsageRememberPerGeneration) {
-      previous_ = std::exchange(current_, {});
-    }
-    current_.insert(std::move(key));
-    syndication::v1::Delivery& delivery = queue_.emplace_back();
-    delivery.set_partner_id(std::string(partner_id));
-    delivery.set_article_id(std::string(article_id));
-    delivery.set_version(version);
-    delivery.set_source_id(std::string(source_id));
-    *delivery.mutable_delivered_at() = ToTimestamp(now);
-    delivery.set_channel(channel);
+  if (current_.contains(key) || previous_.contains(key)) return;
+  if (queue_.size() >= kUsageMaxQueued) {
+    ++dropped_;
+    return;
+  }
+  if (current_.size() >= kUsageRememberPerGeneration) {
+    previous_ = std::exchange(current_, {});
+  }
+  current_.insert(std::move(key));
+  syndication::v1::Delivery& delivery = queue_.emplace_back();
+  delivery.set_partner_id(std::string(partner_id));
+  delivery.set_article_id(std::string(article_id));
+  delivery.set_version(version);
+  delivery.set_source_id(std::string(source_id));
+  *delivery.mutable_delivered_at() = ToTimestamp(now);
+  delivery.set_channel(channel);
 }
 
 absl::Status UsageRecorder::Flush() {

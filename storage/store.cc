@@ -944,9 +944,8 @@ absl::StatusOr<int> Store::RecordDeliveries(
     const std::vector<syndication::v1::Delivery>& deliveries) {
   for (const syndication::v1::Delivery& delivery : deliveries) {
     if (!IsArticleId(delivery.article_id())) {
-      return absl::InvalidArgumentError(absl::StrCat("delivery.article_id: \"",
-                                                     delivery.article_id(),
-                                                     "\" is not an article id"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "delivery.article_id: \"", delivery.article_id(), "\" is not an article id"));
     }
     if (delivery.version() < 1) {
       return absl::InvalidArgumentError(
@@ -1000,9 +999,8 @@ namespace {
 
 bool MatchesUsage(const UsageQuery& query, const syndication::v1::Delivery& delivery) {
   if (!query.partner_id.empty() && delivery.partner_id() != query.partner_id) return false;
-  if (!query.source_ids.empty() &&
-      std::find(query.source_ids.begin(), query.source_ids.end(), delivery.source_id()) ==
-          query.source_ids.end()) {
+  if (!query.source_ids.empty() && std::find(query.source_ids.begin(), query.source_ids.end(),
+                                             delivery.source_id()) == query.source_ids.end()) {
     return false;
   }
   const absl::Time delivered_at = ToAbslTime(delivery.delivered_at());

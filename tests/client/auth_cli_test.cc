@@ -8,8 +8,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "absl/time/clock.h"
 #include "absl/strings/strip.h"
+#include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/client/cli_testing.h"
@@ -114,9 +114,8 @@ TEST_F(AuthCliTest, PartnersAndKeysFromTheCommandLine) {
 
 TEST_F(AuthCliTest, ReportPrintsWhichPartnersTookWhichStories) {
   ASSERT_EQ(As(admin_key_, {"source", "put", dir_ + "/source.json"}).exit_code, 0);
-  const RunResult imported =
-      As(admin_key_, {"import", "--source=harbour-wire",
-                      SourceDir() + "/tests/ingest/testdata/via.txt"});
+  const RunResult imported = As(admin_key_, {"import", "--source=harbour-wire",
+                                             SourceDir() + "/tests/ingest/testdata/via.txt"});
   ASSERT_EQ(imported.exit_code, 0) << imported.err;
   const std::string id = imported.out.substr(8, 32);
   ASSERT_EQ(As(admin_key_, {"partner", "create", "northbay-courier", "--name", "Northbay Courier",
@@ -145,10 +144,11 @@ TEST_F(AuthCliTest, ReportPrintsWhichPartnersTookWhichStories) {
            (absl::SleepFor(absl::Milliseconds(100)), true));
   std::vector<std::string> lines = absl::StrSplit(table.out, '\n');
   ASSERT_EQ(lines.size(), 5u) << table.out;  // the last one empty
-  EXPECT_THAT(lines[0], ::testing::MatchesRegex(
-                            "DELIVERED_AT +PARTNER +SOURCE +ARTICLE +VERSION +CHANNEL"));
-  EXPECT_THAT(lines[1], ::testing::MatchesRegex("[0-9-]+T[0-9:]+Z  northbay-courier  harbour-wire  " +
-                                                id + "  1 +get"));
+  EXPECT_THAT(lines[0],
+              ::testing::MatchesRegex("DELIVERED_AT +PARTNER +SOURCE +ARTICLE +VERSION +CHANNEL"));
+  EXPECT_THAT(lines[1],
+              ::testing::MatchesRegex("[0-9-]+T[0-9:]+Z  northbay-courier  harbour-wire  " + id +
+                                      "  1 +get"));
   EXPECT_EQ(lines[3], "northbay-courier: 1 story, 1 version");
 
   const RunResult csv = As(publisher, {"report", "--format=csv", "--article", id});

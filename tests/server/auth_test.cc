@@ -373,15 +373,15 @@ std::vector<std::string> Brief(const syndication::v1::GetUsageReportResponse& re
                                const std::string& licensed_id) {
   std::vector<std::string> out;
   for (const auto& d : report.deliveries()) {
-    out.push_back(absl::StrCat(d.partner_id(), " ",
-                               d.article_id() == licensed_id ? "licensed" : "other", " v",
-                               d.version(), " ", syndication::v1::DeliveryChannel_Name(d.channel())));
+    out.push_back(
+        absl::StrCat(d.partner_id(), " ", d.article_id() == licensed_id ? "licensed" : "other",
+                     " v", d.version(), " ", syndication::v1::DeliveryChannel_Name(d.channel())));
   }
   return out;
 }
 
 TEST_F(AuthTest, UsageReportHasTheFirstDeliveryOfEachVersionToEachPartner) {
-  auto north = For(kPartnerEntitled);     // northbay-courier: harbour-wire
+  auto north = For(kPartnerEntitled);    // northbay-courier: harbour-wire
   auto east = For(kPartnerNotEntitled);  // eastfield-times: valley-post
   // northbay-courier: version 1 by Get first; the List and the stream's copy of it add nothing.
   ASSERT_THAT(north->GetArticle(licensed_id_), IsOk());
@@ -408,13 +408,11 @@ TEST_F(AuthTest, UsageReportHasTheFirstDeliveryOfEachVersionToEachPartner) {
                                       "eastfield-times other v1 DELIVERY_CHANNEL_BATCH_GET"}));
   EXPECT_EQ(all.deliveries(0).source_id(), "harbour-wire");
   // Each publisher sees its own sources' deliveries, and only those.
-  SYNDICATE_ASSERT_OK_AND_ASSIGN(auto harbour,
-                                 For(kPublisherOfThisSource)->GetUsageReport({}));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(auto harbour, For(kPublisherOfThisSource)->GetUsageReport({}));
   EXPECT_EQ(Brief(harbour, licensed_id_),
             (std::vector<std::string>{"northbay-courier licensed v1 DELIVERY_CHANNEL_GET",
                                       "northbay-courier licensed v2 DELIVERY_CHANNEL_STREAM"}));
-  SYNDICATE_ASSERT_OK_AND_ASSIGN(auto valley,
-                                 For(kPublisherOfAnotherSource)->GetUsageReport({}));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(auto valley, For(kPublisherOfAnotherSource)->GetUsageReport({}));
   EXPECT_EQ(Brief(valley, licensed_id_),
             (std::vector<std::string>{"eastfield-times other v1 DELIVERY_CHANNEL_BATCH_GET"}));
   syndication::v1::GetUsageReportRequest foreign;

@@ -56,10 +56,9 @@ std::unique_ptr<client::Client> ClientFor(const std::string& address) {
 TEST(Syndicated, PrintsTheBoundAddressAndWritesThePortsFile) {
   const std::string dir = ::syndicate::testing::FreshTempDir();
   const std::string ports_file = dir + "/ports";
-  SYNDICATE_ASSERT_OK_AND_ASSIGN(
-      RunningServer server,
-      StartSyndicated(dir + "/data",
-                      {"--ports-file=" + ports_file, "--health-listen=127.0.0.1:0"}));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(RunningServer server,
+                                 StartSyndicated(dir + "/data", {"--ports-file=" + ports_file,
+                                                                 "--health-listen=127.0.0.1:0"}));
   EXPECT_THAT(server.address, ::testing::MatchesRegex("127\\.0\\.0\\.1:[1-9][0-9]*"));
   std::ifstream in(ports_file);
   std::string line;

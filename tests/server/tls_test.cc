@@ -153,8 +153,7 @@ TEST_F(TlsTest, MutualTlsRequiresAClientCertificateItsCaSigned) {
 TEST_F(TlsTest, HealthPortAnswersInPlaintextBesideMutualTls) {
   ASSERT_NO_FATAL_FAILURE(StartServer(true, "127.0.0.1:0"));
   ASSERT_THAT(server_->health_address(), ::testing::MatchesRegex("127\\.0\\.0\\.1:[1-9][0-9]*"));
-  auto channel =
-      grpc::CreateChannel(server_->health_address(), grpc::InsecureChannelCredentials());
+  auto channel = grpc::CreateChannel(server_->health_address(), grpc::InsecureChannelCredentials());
   auto health = grpc::health::v1::Health::NewStub(channel);
   for (const char* service : {"", "syndication.v1.SyndicationService"}) {
     grpc::ClientContext context;

@@ -17,10 +17,10 @@ using test_util::kId1;
 using test_util::kId2;
 using test_util::kId3;
 
-Delivery MakeDelivery(const std::string& partner, const std::string& article_id, int64_t version,
-                      const std::string& source, absl::Duration after_base,
-                      syndication::v1::DeliveryChannel channel =
-                          syndication::v1::DELIVERY_CHANNEL_GET) {
+Delivery MakeDelivery(
+    const std::string& partner, const std::string& article_id, int64_t version,
+    const std::string& source, absl::Duration after_base,
+    syndication::v1::DeliveryChannel channel = syndication::v1::DELIVERY_CHANNEL_GET) {
   Delivery delivery;
   delivery.set_partner_id(partner);
   delivery.set_article_id(article_id);
@@ -112,8 +112,8 @@ TEST_F(StoreUsageTest, FiltersBySourcePartnerStoryAndTime) {
 TEST_F(StoreUsageTest, PagesResumeAfterTheLastDeliveryLookedAt) {
   std::vector<Delivery> deliveries;
   for (int i = 0; i < 5; ++i) {
-    deliveries.push_back(MakeDelivery("north", kId1, i + 1, i % 2 == 0 ? "wire" : "post",
-                                      absl::Seconds(i)));
+    deliveries.push_back(
+        MakeDelivery("north", kId1, i + 1, i % 2 == 0 ? "wire" : "post", absl::Seconds(i)));
   }
   ASSERT_TRUE(store_->RecordDeliveries(deliveries).ok());
   for (const bool by_story : {false, true}) {
@@ -147,10 +147,11 @@ TEST_F(StoreUsageTest, PagesResumeAfterTheLastDeliveryLookedAt) {
 
 TEST_F(StoreUsageTest, MalformedDeliveriesAreRefusedAndNothingIsWritten) {
   Delivery bad_id = MakeDelivery("north", "not-an-id", 1, "wire", absl::Seconds(1));
-  EXPECT_THAT(store_->RecordDeliveries({MakeDelivery("north", kId1, 1, "wire", absl::Seconds(1)),
-                                        bad_id}),
-              StatusIs(absl::StatusCode::kInvalidArgument, "delivery.article_id: \"not-an-id\" is "
-                                                           "not an article id"));
+  EXPECT_THAT(
+      store_->RecordDeliveries({MakeDelivery("north", kId1, 1, "wire", absl::Seconds(1)), bad_id}),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               "delivery.article_id: \"not-an-id\" is "
+               "not an article id"));
   EXPECT_THAT(store_->RecordDeliveries({MakeDelivery("north", kId1, 0, "wire", absl::Seconds(1))}),
               StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(store_->RecordDeliveries({MakeDelivery("", kId1, 1, "wire", absl::Seconds(1))}),
