@@ -526,6 +526,7 @@ int main(int argc, char** argv) {
   };
   CLI::App* partner_create = partner_cmd->add_subcommand("create", "Create a partner");
   add_partner_flags(partner_create);
+  partner_create->get_option("--name")->required();
   CLI::App* partner_update = partner_cmd->add_subcommand(
       "update", "Change the fields given (--source and --language replace the lists)");
   add_partner_flags(partner_update);
@@ -702,7 +703,8 @@ int main(int argc, char** argv) {
                      "Only this source (repeatable; default: every source the key may see)");
   report->add_option("--since", report_since,
                      "Only deliveries at or after this RFC 3339 time, e.g. 2026-03-01T00:00:00Z");
-  report->add_option("--until", report_until, "Only deliveries before this RFC 3339 time");
+  report->add_option("--until", report_until,
+                     "Only deliveries before this RFC 3339 time (exclusive)");
   report->add_option("--article", report_article,
                      "Only this story: which partners hold it (e.g. before a kill)");
   report->add_option("--partner", report_partner, "Only this partner");
@@ -995,6 +997,10 @@ int main(int argc, char** argv) {
     }
     if (report_since.empty()) request.clear_start_time();
     if (report_until.empty()) request.clear_end_time();
+    if (!report_since.empty() && !report_until.empty() &&
+        syndicate::ToAbslTime(request.start_time()) >= syndicate::ToAbslTime(request.end_time())) {
+      return Usage("--since: must be before --until");
+    }
     request.set_article_id(report_article);
     request.set_partner_id(report_partner);
     request.set_page_size(500);
@@ -1006,6 +1012,8 @@ int main(int argc, char** argv) {
       for (syndication::v1::Delivery& delivery : *page->mutable_deliveries()) {
         *all.add_deliveries() = std::move(delivery);
       }
+      // The first page's: the report holds every delivery made before it.
+      if (!all.has_complete_until()) *all.mutable_complete_until() = page->complete_until();
       request.set_page_token(page->next_page_token());
     } while (!request.page_token().empty());
     if (report_format == "csv") {
@@ -1014,6 +1022,11 @@ int main(int argc, char** argv) {
       std::cout << syndicate::client::ToJson(all, true) << "\n";
     } else {
       syndicate::client::WriteUsageTable(all.deliveries(), std::cout);
+      std::cout << "(complete up to "
+                << absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ",
+                                    syndicate::ToAbslTime(all.complete_until()),
+                                    absl::UTCTimeZone())
+                << ": deliveries after that may still be on their way)\n";
     }
     return kExitOk;
   }

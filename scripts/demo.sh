@@ -231,7 +231,7 @@ show "syndicate --api-key-file=publisher.key report --article=$kill_id"
 # The server writes deliveries to the store within about a second.
 for _ in $(seq 1 50); do
   holders=$("$syndicate" "${publisher[@]}" report --article="$kill_id")
-  [[ "$holders" != "No deliveries." ]] && break
+  [[ "$holders" != "No deliveries."* ]] && break
   sleep 0.1
 done
 echo "$holders"
@@ -254,7 +254,8 @@ show "syndicate --api-key-file=coastline.key list --brief --order-by=version_cre
 "$syndicate" "${coastline[@]}" list --brief --order-by=version_created --show-withdrawn
 
 say "Publisher: the usage report, which partners took which stories (what it bills from)"
-echo "(the first delivery of each version to each partner, by get, list or stream; the"
+echo "(the first delivery of each version to each partner, by whichever came first of get,"
+echo " list or stream: coastline-daily's stream got its stories before its gets; the"
 echo " tombstone of the kill is not a delivery)"
 sleep 1.2  # the last reads' deliveries reach the store within a second
 show "syndicate --api-key-file=publisher.key report"

@@ -119,6 +119,13 @@ absl::StatusOr<Partner> AdminCore::CreatePartner(
         absl::StrCat("partner.id: a partner with id \"", partner.id(), "\" exists"));
   }
   if (!absl::IsNotFound(existing.status())) return existing.status();
+  SYNDICATE_ASSIGN_OR_RETURN(const bool retired, store_->PartnerIdRetired(partner.id()));
+  if (retired) {
+    return absl::AlreadyExistsError(absl::StrCat(
+        "partner.id: \"", partner.id(),
+        "\" belonged to a deleted partner; ids are not reused, so that the usage report keeps "
+        "the two apart"));
+  }
   *partner.mutable_create_time() = ToTimestamp(clock_());
   *partner.mutable_update_time() = partner.create_time();
   SYNDICATE_RETURN_IF_ERROR(store_->PutPartner(partner));
@@ -216,7 +223,7 @@ absl::StatusOr<syndication::v1::DeletePartnerResponse> AdminCore::DeletePartner(
     *record.mutable_key()->mutable_revoke_time() = now;
     revoked.push_back(std::move(record));
   }
-  SYNDICATE_RETURN_IF_ERROR(store_->DeletePartner(request.id(), revoked));
+  SYNDICATE_RETURN_IF_ERROR(store_->DeletePartner(request.id(), revoked, clock_()));
   syndication::v1::DeletePartnerResponse response;
   for (const storage::ApiKeyRecord& record : revoked) {
     access_->PutKey(record);

@@ -2,7 +2,9 @@
 
 #include <arpa/inet.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/generic/async_generic_service.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/impl/server_builder_option.h>
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server_builder.h>
 #include <netinet/in.h>
@@ -13,6 +15,7 @@
 #include <optional>
 #include <thread>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -20,6 +23,20 @@
 #include "server/validation.h"
 
 namespace syndicate::server {
+namespace {
+
+// Removes every plugin (server reflection among them, which InitProtoReflectionServerBuilder-
+// Plugin adds to every builder of the process) from a builder, so that the health port
+// serves health checking and nothing else.
+class WithoutPlugins final : public grpc::ServerBuilderOption {
+ public:
+  void UpdateArguments(grpc::ChannelArguments*) override {}
+  void UpdatePlugins(std::vector<std::unique_ptr<grpc::ServerBuilderPlugin>>* plugins) override {
+    plugins->clear();
+  }
+};
+
+}  // namespace
 
 absl::StatusOr<std::pair<std::string, int>> SplitHostPort(absl::string_view address,
                                                           absl::string_view field_path) {
@@ -37,7 +54,10 @@ absl::StatusOr<std::pair<std::string, int>> SplitHostPort(absl::string_view addr
     return bad();  // an IPv6 literal must be bracketed
   }
   int port = 0;
-  if (!absl::SimpleAtoi(address.substr(colon + 1), &port) || port < 0 || port > 65535) {
+  const absl::string_view digits = address.substr(colon + 1);
+  if (digits.empty() || digits.size() > 5 ||
+      !std::all_of(digits.begin(), digits.end(), absl::ascii_isdigit) ||
+      !absl::SimpleAtoi(digits, &port) || port > 65535) {
     return bad();
   }
   return std::make_pair(std::string(host), port);
@@ -133,6 +153,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   if (health_host_port.has_value()) {
     // Health checking only: the default health service is the one thing it serves.
     grpc::ServerBuilder health_builder;
+    health_builder.SetOption(std::make_unique<WithoutPlugins>());
+    // Every other method answers UNIMPLEMENTED (and gRPC wants a callback service to poll).
+    health_builder.RegisterCallbackGenericService(&server->health_unimplemented_);
     health_builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
     int health_port = 0;
     health_builder.AddListeningPort(options.health_listen_address,
@@ -197,8 +220,16 @@ void Server::UsageChore() {
   pool_.Submit([this] {
     if (shut_down_) return;
     if (absl::Status flushed = core_->usage().Flush(); !flushed.ok()) {
-      std::cerr << "syndicated: recording usage failed (kept for the next try): " << flushed
+      std::cerr << "syndicated: recording usage failed (kept for the next try unless said "
+                   "dropped): "
+                << flushed << std::endl;
+    }
+    if (const size_t dropped = core_->usage().dropped(); dropped > usage_drops_reported_) {
+      std::cerr << "syndicated: warning: " << dropped - usage_drops_reported_
+                << " deliveries were dropped from the usage report (the store did not take "
+                   "them in time)"
                 << std::endl;
+      usage_drops_reported_ = dropped;
     }
     timers_.Schedule(absl::Now() + options_.usage_flush_interval, [this] { UsageChore(); });
   });

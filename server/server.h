@@ -4,6 +4,7 @@
 #ifndef SYNDICATE_SERVER_SERVER_H_
 #define SYNDICATE_SERVER_SERVER_H_
 
+#include <grpcpp/generic/async_generic_service.h>
 #include <grpcpp/server.h>
 
 #include <atomic>
@@ -118,9 +119,13 @@ class Server {
   std::unique_ptr<AdminHandler> admin_;
   std::unique_ptr<grpc::Server> server_;
   std::string address_;
+  grpc::CallbackGenericService health_unimplemented_;
   std::unique_ptr<grpc::Server> health_server_;
   std::string health_address_;
   std::atomic<bool> shut_down_{false};
+  // UsageRecorder::dropped() at the last warning; read and written by UsageChore only (one
+  // run at a time).
+  size_t usage_drops_reported_ = 0;
 };
 
 // Splits "HOST:PORT" (HOST may be a bracketed IPv6 literal). INVALID_ARGUMENT naming

@@ -1,37 +1,94 @@
 #include "server/services.h"
 
+#include <atomic>
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "common/status_macros.h"
+#include "server/usage_recorder.h"
 #include "server/wire.h"
 
 namespace syndicate::server {
 namespace {
 
+// What a response delivered: recorded in the usage report when the caller is a partner.
+struct Delivered {
+  syndication::v1::DeliveryChannel channel = syndication::v1::DELIVERY_CHANNEL_UNSPECIFIED;
+  std::vector<DeliveredStory> stories;
+};
+
+// The reactor of one unary call. When the call completes without being cancelled (by the
+// client, or its deadline), what it delivered to a partner goes to the usage report.
+class UnaryCall final : public grpc::ServerUnaryReactor {
+ public:
+  // Before Finish: record `delivered` in `usage` for `partner_id` once the call completes.
+  void RecordOnCompletion(UsageRecorder* usage, std::string partner_id, Delivered delivered) {
+    usage_ = usage;
+    partner_id_ = std::move(partner_id);
+    delivered_ = std::move(delivered);
+  }
+
+  void OnCancel() override { cancelled_ = true; }
+
+  void OnDone() override {
+    if (usage_ != nullptr && !cancelled_) {
+      for (const DeliveredStory& story : delivered_.stories) {
+        usage_->Record(partner_id_, story, delivered_.channel);
+      }
+    }
+    delete this;
+  }
+
+ private:
+  std::atomic<bool> cancelled_{false};
+  UsageRecorder* usage_ = nullptr;
+  std::string partner_id_;
+  Delivered delivered_;
+};
+
 // Answers one call on `pool`: authenticates the caller with `auth`, decodes a `Request`,
 // answers it with `handle` (Request, Principal → absl::StatusOr<Response>) and finishes the
-// call. gRPC keeps the request and response buffers alive until Finish.
-template <typename Request, typename Handle>
+// call. For a partner, `delivered` (Response → Delivered) says what the response delivers,
+// recorded in `usage` when the call completes; nullptr `usage` records nothing. gRPC keeps
+// the request and response buffers alive until Finish.
+template <typename Request, typename Handle, typename Describe>
 grpc::ServerUnaryReactor* Unary(WorkPool* pool, const Authenticator* auth,
                                 grpc::CallbackServerContext* context,
                                 const grpc::ByteBuffer* request_bytes,
-                                grpc::ByteBuffer* response_bytes, Handle handle) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+                                grpc::ByteBuffer* response_bytes, Handle handle,
+                                UsageRecorder* usage, Describe delivered) {
+  auto* reactor = new UnaryCall();
   absl::StatusOr<Principal> caller = auth->Authenticate(*context);
   if (!caller.ok()) {
     reactor->Finish(ToGrpcStatus(caller.status()));
     return reactor;
   }
-  const bool queued =
-      pool->Submit([reactor, request_bytes, response_bytes, handle, caller = *std::move(caller)] {
-        const absl::Status status = [&]() -> absl::Status {
-          Request request;
-          SYNDICATE_RETURN_IF_ERROR(DecodeRequest(*request_bytes, &request));
-          SYNDICATE_ASSIGN_OR_RETURN(const auto response, handle(request, caller));
-          return EncodeResponse(response, response_bytes);
-        }();
-        reactor->Finish(ToGrpcStatus(status));
-      });
+  const bool queued = pool->Submit([reactor, request_bytes, response_bytes, handle, usage,
+                                    delivered, caller = *std::move(caller)] {
+    const absl::Status status = [&]() -> absl::Status {
+      Request request;
+      SYNDICATE_RETURN_IF_ERROR(DecodeRequest(*request_bytes, &request));
+      SYNDICATE_ASSIGN_OR_RETURN(const auto response, handle(request, caller));
+      if (usage != nullptr && caller.role == syndication::v1::ROLE_PARTNER) {
+        reactor->RecordOnCompletion(usage, caller.partner_id, delivered(response));
+      }
+      return EncodeResponse(response, response_bytes);
+    }();
+    reactor->Finish(ToGrpcStatus(status));
+  });
   if (!queued) reactor->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "shutting down"));
   return reactor;
+}
+
+// A call that delivers no stories.
+template <typename Request, typename Handle>
+grpc::ServerUnaryReactor* Unary(WorkPool* pool, const Authenticator* auth,
+                                grpc::CallbackServerContext* context,
+                                const grpc::ByteBuffer* request_bytes,
+                                grpc::ByteBuffer* response_bytes, Handle handle) {
+  return Unary<Request>(pool, auth, context, request_bytes, response_bytes, handle, nullptr,
+                        [](const auto&) { return Delivered(); });
 }
 
 }  // namespace
@@ -80,7 +137,11 @@ grpc::ServerUnaryReactor* SyndicationHandler::GetArticle(grpc::CallbackServerCon
                                                          grpc::ByteBuffer* response) {
   return Unary<syndication::v1::GetArticleRequest>(
       pool_, auth_, context, request, response,
-      [this](const auto& r, const Principal& c) { return core_->GetArticle(r, c); });
+      [this](const auto& r, const Principal& c) { return core_->GetArticle(r, c); },
+      &core_->usage(),
+      [](const auto& response) {
+        return Delivered{syndication::v1::DELIVERY_CHANNEL_GET, DeliveredStories(response)};
+      });
 }
 
 grpc::ServerUnaryReactor* SyndicationHandler::BatchGetArticles(grpc::CallbackServerContext* context,
@@ -88,7 +149,12 @@ grpc::ServerUnaryReactor* SyndicationHandler::BatchGetArticles(grpc::CallbackSer
                                                                grpc::ByteBuffer* response) {
   return Unary<syndication::v1::BatchGetArticlesRequest>(
       pool_, auth_, context, request, response,
-      [this](const auto& r, const Principal& c) { return core_->BatchGetArticles(r, c); });
+      [this](const auto& r, const Principal& c) { return core_->BatchGetArticles(r, c); },
+      &core_->usage(),
+      [](const auto& response) {
+        return Delivered{syndication::v1::DELIVERY_CHANNEL_BATCH_GET,
+                         DeliveredStories(response.articles())};
+      });
 }
 
 grpc::ServerUnaryReactor* SyndicationHandler::ListArticles(grpc::CallbackServerContext* context,
@@ -96,7 +162,12 @@ grpc::ServerUnaryReactor* SyndicationHandler::ListArticles(grpc::CallbackServerC
                                                            grpc::ByteBuffer* response) {
   return Unary<syndication::v1::ListArticlesRequest>(
       pool_, auth_, context, request, response,
-      [this](const auto& r, const Principal& c) { return core_->ListArticles(r, c); });
+      [this](const auto& r, const Principal& c) { return core_->ListArticles(r, c); },
+      &core_->usage(),
+      [](const auto& response) {
+        return Delivered{syndication::v1::DELIVERY_CHANNEL_LIST,
+                         DeliveredStories(response.articles())};
+      });
 }
 
 grpc::ServerUnaryReactor* SyndicationHandler::GetSource(grpc::CallbackServerContext* context,
@@ -128,7 +199,12 @@ grpc::ServerUnaryReactor* SyndicationHandler::ListArticleVersions(
     grpc::ByteBuffer* response) {
   return Unary<syndication::v1::ListArticleVersionsRequest>(
       pool_, auth_, context, request, response,
-      [this](const auto& r, const Principal& c) { return core_->ListArticleVersions(r, c); });
+      [this](const auto& r, const Principal& c) { return core_->ListArticleVersions(r, c); },
+      &core_->usage(),
+      [](const auto& response) {
+        return Delivered{syndication::v1::DELIVERY_CHANNEL_LIST_VERSIONS,
+                         DeliveredStories(response.versions())};
+      });
 }
 
 grpc::ServerUnaryReactor* SyndicationHandler::GetSigningKeys(grpc::CallbackServerContext* context,

@@ -188,9 +188,8 @@ class StreamSession final : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
     }
     // A story delivered to a partner goes in the usage report once its write succeeds.
     if (!partner_id_.empty() && event->has_article() && !IsTombstone(event->article())) {
-      in_flight_article_id_ = event->article().id();
-      in_flight_version_ = event->article().version();
-      in_flight_source_id_ = event->article().source_id();
+      in_flight_story_ = {event->article().id(), event->article().version(),
+                          event->article().source_id()};
     }
     StreamArticlesResponse response;
     *response.mutable_event() = *std::move(event);
@@ -200,12 +199,11 @@ class StreamSession final : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
   void WriteDone(bool ok) {
     write_in_flight_ = false;
     buffer_.Clear();
-    if (ok && !in_flight_article_id_.empty() && service_->usage_ != nullptr) {
-      service_->usage_->Record(partner_id_, in_flight_article_id_, in_flight_version_,
-                               in_flight_source_id_, syndication::v1::DELIVERY_CHANNEL_STREAM,
-                               absl::Now());
+    if (ok && !in_flight_story_.article_id.empty() && service_->usage_ != nullptr) {
+      service_->usage_->Record(partner_id_, in_flight_story_,
+                               syndication::v1::DELIVERY_CHANNEL_STREAM);
     }
-    in_flight_article_id_.clear();
+    in_flight_story_ = {};
     if (ok) {
       if (in_flight_sequence_ != 0) delivered_ = in_flight_sequence_;
       // With nothing pending, every record up to scanned_ was written or filtered out.
@@ -313,9 +311,7 @@ class StreamSession final : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
   uint64_t in_flight_sequence_ = 0;  // the event being written; 0 for other messages
   // The story in the event being written to a partner, for the usage report; empty id when
   // the write carries none.
-  std::string in_flight_article_id_;
-  int64_t in_flight_version_ = 0;
-  std::string in_flight_source_id_;
+  DeliveredStory in_flight_story_;
   bool finished_ = false;
   bool shutting_down_ = false;
   std::optional<absl::Status> deferred_end_;  // End() called while a write was in flight

@@ -308,7 +308,6 @@ absl::StatusOr<Article> SyndicationCore::GetArticle(
   // A withdrawn story shows only its tombstone, whatever version is asked for.
   if (request.version() == 0 || request.version() == latest.version() || IsTombstone(latest)) {
     SetDelivery(caller, &latest);
-    NoteDelivery(caller, latest, syndication::v1::DELIVERY_CHANNEL_GET, now);
     return latest;
   }
   // The latest version is visible, so every earlier one is (as in ListArticleVersions): an
@@ -317,10 +316,7 @@ absl::StatusOr<Article> SyndicationCore::GetArticle(
   if (absl::IsNotFound(version.status()) || (version.ok() && !MayReadArticle(caller, *version))) {
     return NotFoundArticle("id", request.id(), request.version());
   }
-  if (version.ok()) {
-    SetDelivery(caller, &*version);
-    NoteDelivery(caller, *version, syndication::v1::DELIVERY_CHANNEL_GET, now);
-  }
+  if (version.ok()) SetDelivery(caller, &*version);
   return version;
 }
 
@@ -376,7 +372,6 @@ absl::StatusOr<syndication::v1::ListArticleVersionsResponse> SyndicationCore::Li
     token.set_list_time_micros(response.versions(response.versions_size() - 1).version());
     response.set_next_page_token(page_tokens_.Encode(token));
   }
-  NoteDeliveries(caller, response.versions(), syndication::v1::DELIVERY_CHANNEL_LIST_VERSIONS, now);
   return response;
 }
 
@@ -456,7 +451,6 @@ absl::StatusOr<syndication::v1::BatchGetArticlesResponse> SyndicationCore::Batch
     }
     *response.add_articles() = std::move(article);
   }
-  NoteDeliveries(caller, response.articles(), syndication::v1::DELIVERY_CHANNEL_BATCH_GET, now);
   return response;
 }
 
@@ -596,7 +590,6 @@ absl::StatusOr<syndication::v1::ListArticlesResponse> SyndicationCore::ListArtic
     token.set_article_id(position->second);
     response.set_next_page_token(page_tokens_.Encode(token));
   }
-  NoteDeliveries(caller, response.articles(), syndication::v1::DELIVERY_CHANNEL_LIST, now);
   return response;
 }
 
@@ -711,8 +704,11 @@ absl::StatusOr<syndication::v1::GetUsageReportResponse> SyndicationCore::GetUsag
         PageToken token, page_tokens_.Decode(request.page_token(), "GetUsageReport", fingerprint));
     query.resume_after = token.usage_position();
   }
+  // Taken before the read: every delivery made before it is in what the read sees.
+  const absl::Time complete_until = usage_->CompleteUntil();
   SYNDICATE_ASSIGN_OR_RETURN(storage::UsagePage page, store_->ListDeliveries(query));
   syndication::v1::GetUsageReportResponse response;
+  *response.mutable_complete_until() = ToTimestamp(complete_until);
   for (syndication::v1::Delivery& delivery : page.deliveries) {
     *response.add_deliveries() = std::move(delivery);
   }
@@ -724,20 +720,6 @@ absl::StatusOr<syndication::v1::GetUsageReportResponse> SyndicationCore::GetUsag
     response.set_next_page_token(page_tokens_.Encode(token));
   }
   return response;
-}
-
-void SyndicationCore::NoteDelivery(const Principal& caller, const Article& article,
-                                   syndication::v1::DeliveryChannel channel, absl::Time now) const {
-  if (caller.role == syndication::v1::ROLE_PARTNER) {
-    usage_->Record(caller.partner_id, article, channel, now);
-  }
-}
-
-void SyndicationCore::NoteDeliveries(const Principal& caller,
-                                     const google::protobuf::RepeatedPtrField<Article>& articles,
-                                     syndication::v1::DeliveryChannel channel,
-                                     absl::Time now) const {
-  for (const Article& article : articles) NoteDelivery(caller, article, channel, now);
 }
 
 }  // namespace syndicate::server

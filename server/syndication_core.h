@@ -139,9 +139,8 @@ class SyndicationCore {
       const syndication::v1::GetUsageReportRequest& request,
       const Principal& caller = Principal::Operator()) const;
 
-  // Where every article Get, BatchGet, List and ListArticleVersions return to a partner is
-  // recorded, for GetUsageReport; the server also records stream deliveries in it, and
-  // flushes it.
+  // Where the server records what partners were delivered (Get, BatchGet, List,
+  // ListArticleVersions and the stream), for GetUsageReport; the server flushes it.
   UsageRecorder& usage() const { return *usage_; }
 
   // SyndicationService.GetSource. INVALID_ARGUMENT for a malformed id.
@@ -173,14 +172,6 @@ class SyndicationCore {
                                                          absl::string_view field_path,
                                                          absl::Time now,
                                                          const Principal& caller) const;
-
-  // Records, when `caller` is a partner, the delivery of `article` (or of each of
-  // `articles`) by `channel` at `now` in the usage recorder.
-  void NoteDelivery(const Principal& caller, const syndication::v1::Article& article,
-                    syndication::v1::DeliveryChannel channel, absl::Time now) const;
-  void NoteDeliveries(const Principal& caller,
-                      const google::protobuf::RepeatedPtrField<syndication::v1::Article>& articles,
-                      syndication::v1::DeliveryChannel channel, absl::Time now) const;
 
   // Tells the schedule listener about `version`'s embargo and expiry times.
   void NoteSchedule(const syndication::v1::Article& version) const;

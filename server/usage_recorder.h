@@ -14,6 +14,7 @@
 
 #include <cstddef>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,26 +35,41 @@ inline constexpr size_t kUsageMaxQueued = 1000000;
 // kUsageRememberPerGeneration to 2 × that deliveries are deduplicated in memory.
 inline constexpr size_t kUsageRememberPerGeneration = 100000;
 
+// One version of one story that a response delivered.
+struct DeliveredStory {
+  std::string article_id;
+  int64_t version = 0;
+  std::string source_id;
+};
+
+// The stories in `articles` that count as delivered: all but tombstones (no content).
+std::vector<DeliveredStory> DeliveredStories(
+    const google::protobuf::RepeatedPtrField<syndication::v1::Article>& articles);
+
+// As above, for one article.
+std::vector<DeliveredStory> DeliveredStories(const syndication::v1::Article& article);
+
 // Thread-safe.
 class UsageRecorder {
  public:
   // `store` is not owned and must outlive the recorder.
   explicit UsageRecorder(storage::Store* store);
 
-  // Notes that version `version` of story `article_id` (of source `source_id`) was
-  // delivered to partner `partner_id` by `channel` at `now`.
-  void Record(absl::string_view partner_id, absl::string_view article_id, int64_t version,
-              absl::string_view source_id, syndication::v1::DeliveryChannel channel,
-              absl::Time now);
-  // As above, for `article`; a tombstone (no content) is not recorded.
-  void Record(absl::string_view partner_id, const syndication::v1::Article& article,
-              syndication::v1::DeliveryChannel channel, absl::Time now);
+  // Notes that `story` was delivered to partner `partner_id` by `channel`, now (the time is
+  // taken here, so the queue is in time order).
+  void Record(absl::string_view partner_id, const DeliveredStory& story,
+              syndication::v1::DeliveryChannel channel);
+
+  // Every delivery Record() stamped before the returned time is in the store (written by a
+  // Flush that returned): now, or the time of the oldest delivery still queued or being
+  // written when there is one.
+  absl::Time CompleteUntil() const;
 
   // Writes every queued delivery. On a store error the deliveries go back to the queue
   // for the next flush, and the error is returned.
   absl::Status Flush();
 
-  // Deliveries dropped because the queue was full.
+  // Deliveries dropped because the queue was full (or a batch the store refused as malformed).
   size_t dropped() const;
 
  private:
@@ -64,6 +80,8 @@ class UsageRecorder {
   std::vector<syndication::v1::Delivery> queue_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_set<std::string> current_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_set<std::string> previous_ ABSL_GUARDED_BY(mu_);
+  // The oldest delivered_at of the batch a Flush is writing; unset between flushes.
+  std::optional<absl::Time> writing_since_ ABSL_GUARDED_BY(mu_);
   size_t dropped_ ABSL_GUARDED_BY(mu_) = 0;
 };
 

@@ -324,6 +324,12 @@ std::string MetaSecretKey(std::string_view name) {
   return key;
 }
 
+std::string MetaRetiredPartnerKey(std::string_view partner_id) {
+  std::string key = "retired_partner/";
+  key.append(partner_id);
+  return key;
+}
+
 std::string MetaSigningKeyKey(std::string_view key_id) {
   std::string key(kMetaSigningKeyPrefix);
   key.append(key_id);

@@ -28,7 +28,7 @@
 //   meta             "feed_head" → u64be, "feed_start" → u64be (absent until the first
 //                    trim: 0), "feed_epoch" → 16 hex digits, "secret/<name>" → bytes,
 //                    "layout_version" → u64be (kLayoutVersion), "signing_key/<key_id>" →
-//                    SigningKey
+//                    SigningKey, "retired_partner/<partner_id>" → u64be(+delete time)
 // where ~time is the inverted list time (see EncodeListTime) and +time an ascending time
 // (see EncodeAscendingTime). Every article_id in a key is kArticleIdLength bytes.
 //
@@ -202,6 +202,10 @@ std::string ByExternalIdKey(std::string_view source_id, std::string_view externa
 // --- meta -------------------------------------------------------------------------------
 
 std::string MetaSecretKey(std::string_view name);
+
+// "retired_partner/<id>" → u64be(delete time, ascending): the id of a deleted partner,
+// never given to another (its usage stays its own).
+std::string MetaRetiredPartnerKey(std::string_view partner_id);
 
 // Every signing key's meta key starts with this.
 inline constexpr std::string_view kMetaSigningKeyPrefix = "signing_key/";

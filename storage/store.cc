@@ -901,11 +901,13 @@ absl::StatusOr<std::vector<syndication::v1::Partner>> Store::ListPartners(std::s
 }
 
 absl::Status Store::DeletePartner(std::string_view id,
-                                  const std::vector<ApiKeyRecord>& revoked_keys) {
+                                  const std::vector<ApiKeyRecord>& revoked_keys, absl::Time now) {
   if (id.empty()) return absl::InvalidArgumentError("partner id: is empty");
   rocksdb::WriteBatch batch;
   std::vector<rocksdb::Status> statuses;
   statuses.push_back(batch.Delete(impl_->Family(ColumnFamily::kPartners), PartnerKey(id)));
+  statuses.push_back(batch.Put(impl_->Family(ColumnFamily::kMeta), MetaRetiredPartnerKey(id),
+                               EncodeUint64(EncodeAscendingTime(now))));
   for (const ApiKeyRecord& record : revoked_keys) {
     if (record.key().key_id().empty()) return absl::InvalidArgumentError("key_id: is empty");
     SYNDICATE_ASSIGN_OR_RETURN(const std::string bytes, Serialize(record, "api key"));
@@ -920,6 +922,16 @@ absl::Status Store::DeletePartner(std::string_view id,
   std::lock_guard<std::mutex> lock(impl_->write_mutex_);
   return FromRocksDb(impl_->db_->Write(synced, &batch),
                      absl::StrCat("deleting partner ", AbslView(id)));
+}
+
+absl::StatusOr<bool> Store::PartnerIdRetired(std::string_view id) const {
+  std::string value;
+  rocksdb::Status status =
+      impl_->db_->Get(rocksdb::ReadOptions(), impl_->Family(ColumnFamily::kMeta),
+                      MetaRetiredPartnerKey(id), &value);
+  if (status.IsNotFound()) return false;
+  SYNDICATE_RETURN_IF_ERROR(FromRocksDb(status, "reading retired partner ids"));
+  return true;
 }
 
 absl::Status Store::PutApiKey(const ApiKeyRecord& record) {

@@ -351,10 +351,16 @@ class Store {
   absl::StatusOr<std::vector<syndication::v1::Partner>> ListPartners(std::string_view after_id,
                                                                      int limit) const;
 
-  // Removes partner `id` and stores every record of `revoked_keys` (the caller has set their
-  // revoke_time), in one WriteBatch. Removing an absent partner is not an error.
-  // INVALID_ARGUMENT when id or a key_id is empty.
-  absl::Status DeletePartner(std::string_view id, const std::vector<ApiKeyRecord>& revoked_keys);
+  // Removes partner `id`, retires its id (PartnerIdRetired) and stores every record of
+  // `revoked_keys` (the caller has set their revoke_time), in one WriteBatch, at `now`.
+  // Removing an absent partner is not an error. INVALID_ARGUMENT when id or a key_id is
+  // empty.
+  absl::Status DeletePartner(std::string_view id, const std::vector<ApiKeyRecord>& revoked_keys,
+                             absl::Time now);
+
+  // True when a partner with this id was deleted: the id is not to be used again, so that
+  // the usage report never mixes two partners' deliveries.
+  absl::StatusOr<bool> PartnerIdRetired(std::string_view id) const;
 
   // Stores `record` under record.key.key_id, replacing any stored one. Always written with
   // sync (a revocation that a crash forgot would let the key back in).

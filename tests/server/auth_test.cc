@@ -380,11 +380,28 @@ std::vector<std::string> Brief(const syndication::v1::GetUsageReportResponse& re
   return out;
 }
 
+// The usage report once it holds at least `count` deliveries (a call's delivery is recorded
+// when gRPC completes it, a moment after the client has the response), or after 30 s.
+syndication::v1::GetUsageReportResponse WaitForUsage(SyndicationCore& core, client::Client& admin,
+                                                     int count) {
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (true) {
+    EXPECT_THAT(core.usage().Flush(), IsOk());
+    auto report = admin.GetUsageReport({});
+    EXPECT_THAT(report, IsOk());
+    if (!report.ok() || report->deliveries_size() >= count || absl::Now() > deadline) {
+      return report.ok() ? *report : syndication::v1::GetUsageReportResponse();
+    }
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+}
+
 TEST_F(AuthTest, UsageReportHasTheFirstDeliveryOfEachVersionToEachPartner) {
   auto north = For(kPartnerEntitled);    // northbay-courier: harbour-wire
   auto east = For(kPartnerNotEntitled);  // eastfield-times: valley-post
   // northbay-courier: version 1 by Get first; the List and the stream's copy of it add nothing.
   ASSERT_THAT(north->GetArticle(licensed_id_), IsOk());
+  WaitForUsage(*core_, *admin_, 1);
   ASSERT_THAT(north->GetArticle(licensed_id_), IsOk());
   ASSERT_THAT(north->ListArticles({}), IsOk());
   Article changed = ExampleArticle("ferry");
@@ -392,20 +409,28 @@ TEST_F(AuthTest, UsageReportHasTheFirstDeliveryOfEachVersionToEachPartner) {
   ASSERT_THAT(admin_->PublishArticle(changed), IsOk());
   // Version 2 first reaches it on the stream.
   ASSERT_THAT(StreamBacklog(*north), IsOk());
+  WaitForUsage(*core_, *admin_, 2);
   ASSERT_THAT(north->GetArticle(licensed_id_), IsOk());
   // eastfield-times: its one story by BatchGet, then List again.
   ASSERT_THAT(east->BatchGetArticles({other_id_}), IsOk());
+  WaitForUsage(*core_, *admin_, 3);
   ASSERT_THAT(east->ListArticles({}), IsOk());
   // Reads by publishers and admins are not deliveries to partners.
   ASSERT_THAT(For(kPublisherOfThisSource)->GetArticle(licensed_id_), IsOk());
   ASSERT_THAT(admin_->GetArticle(other_id_), IsOk());
-  ASSERT_THAT(core_->usage().Flush(), IsOk());
+  // A last delivery, so that every call before it has been recorded when it is.
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(auto last, admin_->PublishArticle(OtherArticle("last")));
+  ASSERT_THAT(east->GetArticle(last.article().id()), IsOk());
+  WaitForUsage(*core_, *admin_, 4);
 
   SYNDICATE_ASSERT_OK_AND_ASSIGN(auto all, admin_->GetUsageReport({}));
   EXPECT_EQ(Brief(all, licensed_id_),
             (std::vector<std::string>{"northbay-courier licensed v1 DELIVERY_CHANNEL_GET",
                                       "northbay-courier licensed v2 DELIVERY_CHANNEL_STREAM",
-                                      "eastfield-times other v1 DELIVERY_CHANNEL_BATCH_GET"}));
+                                      "eastfield-times other v1 DELIVERY_CHANNEL_BATCH_GET",
+                                      "eastfield-times other v1 DELIVERY_CHANNEL_GET"}));
+  // Every delivery made before complete_until is in the report.
+  EXPECT_GE(ToAbslTime(all.complete_until()), ToAbslTime(all.deliveries(3).delivered_at()));
   EXPECT_EQ(all.deliveries(0).source_id(), "harbour-wire");
   // Each publisher sees its own sources' deliveries, and only those.
   SYNDICATE_ASSERT_OK_AND_ASSIGN(auto harbour, For(kPublisherOfThisSource)->GetUsageReport({}));
@@ -414,7 +439,8 @@ TEST_F(AuthTest, UsageReportHasTheFirstDeliveryOfEachVersionToEachPartner) {
                                       "northbay-courier licensed v2 DELIVERY_CHANNEL_STREAM"}));
   SYNDICATE_ASSERT_OK_AND_ASSIGN(auto valley, For(kPublisherOfAnotherSource)->GetUsageReport({}));
   EXPECT_EQ(Brief(valley, licensed_id_),
-            (std::vector<std::string>{"eastfield-times other v1 DELIVERY_CHANNEL_BATCH_GET"}));
+            (std::vector<std::string>{"eastfield-times other v1 DELIVERY_CHANNEL_BATCH_GET",
+                                      "eastfield-times other v1 DELIVERY_CHANNEL_GET"}));
   syndication::v1::GetUsageReportRequest foreign;
   foreign.add_source_ids("harbour-wire");
   EXPECT_THAT(For(kPublisherOfAnotherSource)->GetUsageReport(foreign),
@@ -427,7 +453,9 @@ TEST_F(AuthTest, UsageReportHasTheFirstDeliveryOfEachVersionToEachPartner) {
   EXPECT_EQ(held.deliveries_size(), 2);
   ASSERT_THAT(admin_->WithdrawArticle(licensed_id_, "Court order", /*kill=*/true), IsOk());
   ASSERT_THAT(north->GetArticle(licensed_id_), IsOk());
-  ASSERT_THAT(core_->usage().Flush(), IsOk());
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(auto after_kill, admin_->PublishArticle(OtherArticle("after")));
+  ASSERT_THAT(east->GetArticle(after_kill.article().id()), IsOk());
+  WaitForUsage(*core_, *admin_, 5);
   SYNDICATE_ASSERT_OK_AND_ASSIGN(held, For(kPublisherOfThisSource)->GetUsageReport(holders));
   EXPECT_EQ(held.deliveries_size(), 2);
 
@@ -436,6 +464,8 @@ TEST_F(AuthTest, UsageReportHasTheFirstDeliveryOfEachVersionToEachPartner) {
   *later.mutable_start_time() = ToTimestamp(absl::Now() + absl::Hours(1));
   SYNDICATE_ASSERT_OK_AND_ASSIGN(auto none, admin_->GetUsageReport(later));
   EXPECT_EQ(none.deliveries_size(), 0);
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(all, admin_->GetUsageReport({}));
+  ASSERT_EQ(all.deliveries_size(), 5);
   syndication::v1::GetUsageReportRequest paged;
   paged.set_page_size(1);
   std::vector<std::string> seen;
@@ -605,6 +635,12 @@ TEST_F(AuthTest, AdminRequestsAreCheckedAndNamed) {
   SYNDICATE_ASSERT_OK_AND_ASSIGN(auto deleted, admin_->DeletePartner("northbay-courier"));
   ASSERT_EQ(deleted.revoked_key_ids_size(), 1);
   EXPECT_THAT(For(kPartnerEntitled)->GetArticle(licensed_id_), StatusIs(Code::kUnauthenticated));
+  // Its id is not given to another partner, whose usage would mix with its own.
+  syndication::v1::Partner again;
+  again.set_id("northbay-courier");
+  again.set_display_name("Northbay Courier, again");
+  EXPECT_THAT(admin_->CreatePartner(again),
+              StatusIs(Code::kAlreadyExists, HasSubstr("belonged to a deleted partner")));
   syndication::v1::ListApiKeysRequest list;
   list.set_show_revoked(true);
   list.set_page_size(2);

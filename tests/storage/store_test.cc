@@ -686,7 +686,8 @@ TEST_F(StorageStoreTest, PartnersAreStoredListedInIdOrderAndDeletedWithTheirKeys
   EXPECT_EQ(got.entitled_source_ids(0), "harbour-gazette");
 
   key.mutable_key()->mutable_revoke_time()->set_seconds(1795000000);
-  ASSERT_THAT(store->DeletePartner("northbay-courier", {key}), IsOk());
+  EXPECT_EQ(store->PartnerIdRetired("northbay-courier").value_or(true), false);
+  ASSERT_THAT(store->DeletePartner("northbay-courier", {key}, kBaseTime), IsOk());
   EXPECT_THAT(store->GetPartner("northbay-courier"), StatusIs(absl::StatusCode::kNotFound));
   store.reset();
 
@@ -694,6 +695,8 @@ TEST_F(StorageStoreTest, PartnersAreStoredListedInIdOrderAndDeletedWithTheirKeys
   store = OpenStore();
   ASSERT_NE(store, nullptr);
   EXPECT_THAT(store->GetPartner("northbay-courier"), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_EQ(store->PartnerIdRetired("northbay-courier").value_or(false), true);
+  EXPECT_EQ(store->PartnerIdRetired("eastfield-times").value_or(true), false);
   SYNDICATE_ASSERT_OK_AND_ASSIGN(auto keys, store->ListApiKeys());
   ASSERT_EQ(keys.size(), 1u);
   EXPECT_EQ(keys[0].key().revoke_time().seconds(), 1795000000);
