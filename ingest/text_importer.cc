@@ -1054,12 +1054,7 @@ void ReadNames(const Paragraph& paragraph, Evidence& evidence) {
 
 // The Source's canonical name for `name` when one of its publisher_aliases matches.
 std::string Canonical(const std::string& name, const Source* source) {
-  if (source == nullptr) return name;
-  const std::string key = PublisherNameKey(name);
-  for (const auto& alias : source->publisher_aliases()) {
-    if (!alias.name().empty() && PublisherNameKey(alias.alias()) == key) return alias.name();
-  }
-  return name;
+  return CanonicalPublisherName(name, source);
 }
 
 std::string Quoted(absl::string_view s) { return absl::StrCat("\"", s, "\""); }
@@ -1262,8 +1257,8 @@ absl::Status CheckNoControlCharacters(absl::string_view text) {
 
 }  // namespace
 
-absl::StatusOr<ImportResult> ParseScrapedText(std::string_view input,
-                                              const TextImportOptions& options) {
+absl::StatusOr<TextImportResult> ParseScrapedText(std::string_view input,
+                                                  const TextImportOptions& options) {
   // Debian's abseil has its own string_view type (ABSL_OPTION_USE_STD_STRING_VIEW 0).
   absl::string_view text(input.data(), input.size());
   constexpr absl::string_view kByteOrderMark = "\uFEFF";
@@ -1290,7 +1285,7 @@ absl::StatusOr<ImportResult> ParseScrapedText(std::string_view input,
   const size_t headline = layout.headline;
   const size_t trailer = layout.trailer;
 
-  ImportResult result;
+  TextImportResult result;
   Article& article = result.article;
   std::vector<std::string>& warnings = result.warnings;
   article.set_headline(paragraphs[headline].Joined());

@@ -1,0 +1,170 @@
+#include "ingest/xml_support.h"
+
+#include <libxml/parser.h>
+#include <libxml/uri.h>
+#include <libxml/xmlerror.h>
+#include <libxml/xmlsave.h>
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/string_view.h"
+#include "absl/strings/strip.h"
+#include "common/utf8.h"
+
+namespace syndicate::ingest::internal {
+namespace {
+
+absl::string_view View(const xmlChar* s) {
+  return s == nullptr ? absl::string_view() : absl::string_view(reinterpret_cast<const char*>(s));
+}
+
+// Takes ownership of a string libxml2 allocated.
+std::string Take(xmlChar* s) {
+  std::string out(View(s));
+  xmlFree(s);
+  return out;
+}
+
+void IgnoreGenericError(void*, const char*, ...) {}
+void IgnoreStructuredError(void*, xmlErrorPtr) {}
+
+}  // namespace
+
+void InitLibxml2() {
+  static const bool initialized = [] {
+    xmlInitParser();
+    return true;
+  }();
+  (void)initialized;
+  // The handlers are thread-local in libxml2: set them on every thread that parses.
+  xmlSetGenericErrorFunc(nullptr, IgnoreGenericError);
+  xmlSetStructuredErrorFunc(nullptr, IgnoreStructuredError);
+}
+
+absl::string_view LocalName(const xmlNode* node) {
+  return node != nullptr && node->type == XML_ELEMENT_NODE ? View(node->name) : absl::string_view();
+}
+
+absl::string_view NamespaceUri(const xmlNode* node) {
+  return node != nullptr && node->ns != nullptr ? View(node->ns->href) : absl::string_view();
+}
+
+bool IsElement(const xmlNode* node, absl::string_view ns, absl::string_view local) {
+  return node != nullptr && node->type == XML_ELEMENT_NODE && LocalName(node) == local &&
+         NamespaceUri(node) == ns;
+}
+
+std::vector<const xmlNode*> ChildElements(const xmlNode* parent, absl::string_view ns,
+                                          absl::string_view local) {
+  std::vector<const xmlNode*> found;
+  for (const xmlNode* child = parent->children; child != nullptr; child = child->next) {
+    if (IsElement(child, ns, local)) found.push_back(child);
+  }
+  return found;
+}
+
+const xmlNode* FirstChildElement(const xmlNode* parent, absl::string_view ns,
+                                 absl::string_view local) {
+  if (parent == nullptr) return nullptr;
+  for (const xmlNode* child = parent->children; child != nullptr; child = child->next) {
+    if (IsElement(child, ns, local)) return child;
+  }
+  return nullptr;
+}
+
+std::string NodeText(const xmlNode* node) {
+  if (node == nullptr) return "";
+  return Take(xmlNodeGetContent(node));
+}
+
+std::string Attribute(const xmlNode* node, absl::string_view name, absl::string_view ns) {
+  if (node == nullptr) return "";
+  const std::string n(name);
+  if (ns.empty()) {
+    return Take(xmlGetNoNsProp(node, reinterpret_cast<const xmlChar*>(n.c_str())));
+  }
+  const std::string uri(ns);
+  return Take(xmlGetNsProp(node, reinterpret_cast<const xmlChar*>(n.c_str()),
+                           reinterpret_cast<const xmlChar*>(uri.c_str())));
+}
+
+std::string BaseUrl(const xmlNode* node) {
+  if (node == nullptr) return "";
+  return Take(xmlNodeGetBase(node->doc, node));
+}
+
+std::string InnerXml(const xmlNode* node) {
+  std::string out;
+  xmlBufferPtr buffer = xmlBufferCreate();
+  for (xmlNode* child = node->children; child != nullptr; child = child->next) {
+    xmlBufferEmpty(buffer);
+    xmlNodeDump(buffer, node->doc, child, 0, 0);
+    const absl::string_view dumped = View(xmlBufferContent(buffer));
+    out.append(dumped.data(), dumped.size());
+  }
+  xmlBufferFree(buffer);
+  return out;
+}
+
+bool IsHttpUrl(absl::string_view url) {
+  absl::string_view rest = url;
+  if (!absl::ConsumePrefix(&rest, "https://") && !absl::ConsumePrefix(&rest, "http://")) {
+    std::string lowered = absl::AsciiStrToLower(url.substr(0, 8));
+    if (!absl::StartsWith(lowered, "http://") && !absl::StartsWith(lowered, "https://")) {
+      return false;
+    }
+    rest = url.substr(url.find("://") + 3);
+  }
+  if (rest.empty() || rest[0] == '/' || rest[0] == '?' || rest[0] == '#') return false;
+  for (char c : url) {
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7F) return false;
+  }
+  return true;
+}
+
+std::string ResolveHttpUrl(absl::string_view base, absl::string_view reference) {
+  const std::string ref(absl::StripAsciiWhitespace(reference));
+  if (ref.empty()) return "";
+  if (IsHttpUrl(ref)) return ref;
+  const std::string base_string(base);
+  xmlChar* built = xmlBuildURI(
+      reinterpret_cast<const xmlChar*>(ref.c_str()),
+      base_string.empty() ? nullptr : reinterpret_cast<const xmlChar*>(base_string.c_str()));
+  if (built == nullptr) return "";
+  std::string resolved = Take(built);
+  return IsHttpUrl(resolved) ? resolved : "";
+}
+
+std::string Quoted(absl::string_view value, size_t max_bytes) {
+  return QuoteForMessage(std::string_view(value.data(), value.size()), max_bytes);
+}
+
+std::string CollapseWhitespace(absl::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  bool pending_space = false;
+  for (size_t i = 0; i < text.size();) {
+    const bool nbsp = text[i] == '\xC2' && i + 1 < text.size() && text[i + 1] == '\xA0';
+    if (nbsp || absl::ascii_isspace(text[i])) {
+      pending_space = !out.empty();
+      i += nbsp ? 2 : 1;
+      continue;
+    }
+    if (pending_space) out.push_back(' ');
+    pending_space = false;
+    out.push_back(text[i]);
+    ++i;
+  }
+  return out;
+}
+
+std::string UnwrapEscapedCdata(absl::string_view text, bool* unwrapped) {
+  absl::string_view inner = absl::StripAsciiWhitespace(text);
+  *unwrapped = absl::ConsumePrefix(&inner, "<![CDATA[") && absl::ConsumeSuffix(&inner, "]]>");
+  return *unwrapped ? std::string(inner) : std::string(text);
+}
+
+}  // namespace syndicate::ingest::internal
