@@ -93,6 +93,37 @@ bool IsBlockWrapper(absl::string_view name) {
   return kBlocks->contains(name);
 }
 
+// Elements whose whitespace-only text children separate words: paragraphs, headings,
+// list items, cells, captions and every inline element.
+bool HoldsText(const xmlNode* parent) {
+  if (parent == nullptr || parent->type != XML_ELEMENT_NODE) return false;
+  const std::string name = absl::AsciiStrToLower(LocalName(parent));
+  const AllowedTag* tag = FindAllowed(name);
+  if (tag != nullptr) {
+    return !tag->block || name == "p" || name == "li" || name == "dt" || name == "dd" ||
+           name == "figcaption" || name[0] == 'h';
+  }
+  return !IsBlockWrapper(name);
+}
+
+// Runs of whitespace become one space; ends are kept (as one space) so words stay apart.
+std::string CollapseRuns(absl::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  bool space = false;
+  for (char c : text) {
+    if (absl::ascii_isspace(static_cast<unsigned char>(c))) {
+      space = true;
+      continue;
+    }
+    if (space) out.push_back(' ');
+    space = false;
+    out.push_back(c);
+  }
+  if (space) out.push_back(' ');
+  return out;
+}
+
 bool IsUrlAttribute(absl::string_view name) {
   return name == "href" || name == "src" || name == "cite";
 }
@@ -190,7 +221,14 @@ class Sanitizer {
           node->content == nullptr
               ? absl::string_view()
               : absl::string_view(reinterpret_cast<const char*>(node->content));
-      result_.html += EscapeHtml(content);
+      if (preformatted) {
+        result_.html += EscapeHtml(content);
+      } else if (CollapseWhitespace(content).empty()) {
+        // Indentation between blocks is not content; a space between inline words is.
+        if (!content.empty() && HoldsText(node->parent)) result_.html += " ";
+      } else {
+        result_.html += EscapeHtml(CollapseRuns(content));
+      }
       text_.Append(content, preformatted);
       return;
     }

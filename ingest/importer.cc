@@ -83,6 +83,10 @@ Format DetectFormat(absl::string_view bytes, absl::string_view content_type) {
   if (absl::StartsWith(head, "\xEF\xBB\xBF")) head.remove_prefix(3);
   head = absl::StripLeadingAsciiWhitespace(head);
   if (absl::StartsWith(head, "{")) return Format::kNinjs;
+  if (absl::StartsWith(head, "[")) {
+    const absl::string_view next = absl::StripLeadingAsciiWhitespace(head.substr(1));
+    if (absl::StartsWith(next, "{") || absl::StartsWith(next, "]")) return Format::kNinjs;
+  }
   if (absl::StartsWith(head, "<")) {
     if (absl::StartsWithIgnoreCase(head, "<!doctype html")) return Format::kHtml;
     const std::string root = internal::RootElementName(head);

@@ -39,7 +39,8 @@ absl::string_view FormatName(Format format);
 absl::StatusOr<Format> ParseFormatName(absl::string_view name);
 
 // Picks the format from the first markup or JSON of `bytes` (after a byte order mark,
-// whitespace, the XML declaration, comments and a DOCTYPE): "{" is ninjs; a root element
+// whitespace, the XML declaration, comments and a DOCTYPE): "{", or "[" before "{" or "]", is
+// ninjs; a root element
 // <rss> or <rdf:RDF> RSS, <feed> or <entry> Atom, <html> or an HTML DOCTYPE HTML. When the
 // content does not tell, the media type of `content_type` (an HTTP Content-Type value,
 // may be empty) does: application/rss+xml, application/atom+xml, text/html,

@@ -270,7 +270,8 @@ TEST(TextImporterSeed, ExternalIdIsStable) {
   SYNDICATE_ASSERT_OK_AND_ASSIGN(const TextImportResult first, ParseScrapedText(*seed, {}));
   TextImportOptions other_origin;
   other_origin.origin = "https://elrisala.example.org/story";
-  SYNDICATE_ASSERT_OK_AND_ASSIGN(const TextImportResult second, ParseScrapedText(*seed, other_origin));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const TextImportResult second,
+                                 ParseScrapedText(*seed, other_origin));
   EXPECT_EQ(first.article.external_id(), kSeedExternalId);
   EXPECT_EQ(second.article.external_id(), kSeedExternalId);
   EXPECT_EQ(Hops(second.article).back(),
@@ -514,7 +515,8 @@ TEST(TextImporterFixtures, CurlyQuotesStayInTheTextAndLeaveTheName) {
 }
 
 TEST(TextImporterFixtures, StraightQuotesStayInTheTextAndLeaveTheName) {
-  SYNDICATE_ASSERT_OK_AND_ASSIGN(const TextImportResult result, ParseFixture("straight_quotes.txt"));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const TextImportResult result,
+                                 ParseFixture("straight_quotes.txt"));
   ExpectImport(result, NightMarket({"\"It was a long night, but we're ready,\" said organiser "
                                     "Lena Ortiz.",
                                     "Traders called the decision 'overdue'."},
@@ -602,7 +604,8 @@ TEST(TextImporterFixtures, TrailerInAnotherOrder) {
 }
 
 TEST(TextImporterFixtures, LowerCaseBylineNamesKeptAsWritten) {
-  SYNDICATE_ASSERT_OK_AND_ASSIGN(const TextImportResult result, ParseFixture("lowercase_byline.txt"));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const TextImportResult result,
+                                 ParseFixture("lowercase_byline.txt"));
   ExpectImport(
       result,
       {
@@ -636,7 +639,8 @@ TEST(TextImporterFixtures, NothingDeterminableLeavesFieldsEmptyWithWarnings) {
 }
 
 TEST(TextImporterFixtures, BareSourceLabelButNotSentencesThatOpenWithItsWords) {
-  SYNDICATE_ASSERT_OK_AND_ASSIGN(const TextImportResult result, ParseFixture("source_no_colon.txt"));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const TextImportResult result,
+                                 ParseFixture("source_no_colon.txt"));
   ExpectImport(
       result,
       {
@@ -1545,7 +1549,8 @@ TEST(TextImporterEdges, OnlyATrailerHoldsNoHeadline) {
 }
 
 TEST(TextImporterEdges, OneLineIsAHeadlineOnly) {
-  SYNDICATE_ASSERT_OK_AND_ASSIGN(const TextImportResult result, Parse("Harbour lights switched on"));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const TextImportResult result,
+                                 Parse("Harbour lights switched on"));
   EXPECT_EQ(result.article.headline(), "Harbour lights switched on");
   EXPECT_EQ(result.article.body_text(), "");
   EXPECT_THAT(result.warnings, ElementsAre(kNoSection, kNoByline, kNoStory, kNoPublisher,

@@ -1,0 +1,111 @@
+// ingest::Import as a whole: picking the format, the limits, and the text format through
+// the same entry point.
+#include "ingest/importer.h"
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/ingest/ingest_testing.h"
+#include "tests/testing/status_matchers.h"
+
+namespace syndicate::ingest {
+namespace {
+
+using ::syndicate::ingest::testing::ReadFixture;
+using ::syndicate::testing::IsOk;
+using ::syndicate::testing::StatusIs;
+
+TEST(DetectFormat, FromTheContentFirst) {
+  EXPECT_EQ(DetectFormat("  {\"uri\": \"x\"}", ""), Format::kNinjs);
+  EXPECT_EQ(DetectFormat("\xEF\xBB\xBF<?xml version=\"1.0\"?>\n<rss version=\"2.0\">", ""),
+            Format::kRss);
+  EXPECT_EQ(DetectFormat("<?xml version=\"1.0\"?><!-- a <feed> --><rdf:RDF xmlns:rdf=\"x\">", ""),
+            Format::kRss);
+  EXPECT_EQ(DetectFormat("<!-- generator --><feed xmlns=\"http://www.w3.org/2005/Atom\">", ""),
+            Format::kAtom);
+  EXPECT_EQ(DetectFormat("<entry xmlns=\"http://www.w3.org/2005/Atom\">", ""), Format::kAtom);
+  EXPECT_EQ(DetectFormat("<!DOCTYPE html><html><body>", ""), Format::kHtml);
+  EXPECT_EQ(DetectFormat("<html lang=\"en\">", "application/rss+xml"), Format::kHtml);
+  EXPECT_EQ(DetectFormat("World\n\nHeadline\n\nStory.", ""), Format::kText);
+  // Then from the Content-Type.
+  EXPECT_EQ(DetectFormat("<?xml version=\"1.0\"?><channel/>", "application/rss+xml; charset=utf-8"),
+            Format::kRss);
+  EXPECT_EQ(DetectFormat("<?xml version=\"1.0\"?><x/>", "Application/Atom+XML"), Format::kAtom);
+  EXPECT_EQ(DetectFormat("[]", "application/ninjs+json"), Format::kNinjs);
+  EXPECT_EQ(DetectFormat("<div>fragment</div>", ""), Format::kHtml);
+}
+
+TEST(FormatNames, RoundTripAndErrors) {
+  for (Format format :
+       {Format::kAuto, Format::kText, Format::kRss, Format::kAtom, Format::kNinjs, Format::kHtml}) {
+    SYNDICATE_ASSERT_OK_AND_ASSIGN(const Format parsed, ParseFormatName(FormatName(format)));
+    EXPECT_EQ(parsed, format);
+  }
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const Format upper, ParseFormatName("RSS"));
+  EXPECT_EQ(upper, Format::kRss);
+  EXPECT_THAT(ParseFormatName("csv"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "format: \"csv\" is not one of auto, text, rss, atom, ninjs, html"));
+}
+
+TEST(ImportLimits, InputSizeAndItemCountNameTheLimit) {
+  const std::string feed = ReadFixture("feeds/rss_guids.xml");
+  ImportOptions options;
+  options.max_input_bytes = 100;
+  EXPECT_THAT(Import(feed, options),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       absl::StrCat("input: ", feed.size(),
+                                    " bytes is over the limit max_input_bytes (100)")));
+  options.max_input_bytes = feed.size();
+  options.max_items = 3;
+  EXPECT_THAT(Import(feed, options),
+              StatusIs(absl::StatusCode::kInvalidArgument, "feed: more than max_items (3) items"));
+  options.max_items = 7;
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result, Import(feed, options));
+  EXPECT_EQ(result.items.size(), 7u);
+}
+
+TEST(ImportAuto, EveryFixtureFormatIsRecognized) {
+  const std::vector<std::pair<std::string, Format>> cases = {
+      {"feeds/rss_dates.xml", Format::kRss},         {"feeds/rss_bom.xml", Format::kRss},
+      {"feeds/atom_base_source.xml", Format::kAtom}, {"ninjs/ninjs_3x.json", Format::kNinjs},
+      {"html/html_opengraph.html", Format::kHtml},   {"via.txt", Format::kText},
+  };
+  for (const auto& [name, format] : cases) {
+    ImportOptions options;
+    options.file_name = name;
+    absl::StatusOr<ImportResult> result = Import(ReadFixture(name), options);
+    ASSERT_THAT(result, IsOk()) << name;
+    EXPECT_EQ(result->format, format) << name;
+    EXPECT_FALSE(result->items.empty()) << name;
+  }
+}
+
+TEST(ImportText, TheScrapedTextImporterThroughTheSameEntryPoint) {
+  ImportOptions options;
+  options.format = Format::kText;
+  options.file_name = "/some/dir/via.txt";
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result,
+                                 Import(ReadFixture("via.txt"), options));
+  ASSERT_EQ(result.items.size(), 1u);
+  EXPECT_THAT(result.items[0].status, IsOk());
+  EXPECT_EQ(result.items[0].label, "page");
+  EXPECT_EQ(result.items[0].article.provenance().rbegin()->file_name(), "via.txt");
+  EXPECT_THAT(Import("", options), StatusIs(absl::StatusCode::kInvalidArgument, "text: empty"));
+}
+
+TEST(ImportErrors, EmptyAndBrokenInputs) {
+  ImportOptions options;
+  options.format = Format::kRss;
+  EXPECT_THAT(Import("  \n", options),
+              StatusIs(absl::StatusCode::kInvalidArgument, "rss: empty input"));
+  EXPECT_THAT(Import("<rss", options),
+              StatusIs(absl::StatusCode::kInvalidArgument, ::testing::StartsWith("xml: ")));
+}
+
+}  // namespace
+}  // namespace syndicate::ingest
