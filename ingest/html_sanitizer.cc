@@ -217,10 +217,10 @@ class Sanitizer {
  private:
   void Node(const xmlNode* node, bool preformatted) {
     if (node->type == XML_TEXT_NODE || node->type == XML_CDATA_SECTION_NODE) {
-      const absl::string_view content =
-          node->content == nullptr
-              ? absl::string_view()
-              : absl::string_view(reinterpret_cast<const char*>(node->content));
+      const std::string content =
+          StripControls(node->content == nullptr
+                            ? absl::string_view()
+                            : absl::string_view(reinterpret_cast<const char*>(node->content)));
       if (preformatted) {
         result_.html += EscapeHtml(content);
       } else if (CollapseWhitespace(content).empty()) {
@@ -257,7 +257,7 @@ class Sanitizer {
         ++result_.dropped_attributes;
         continue;
       }
-      std::string value = Attribute(node, reinterpret_cast<const char*>(attr->name));
+      std::string value = StripControls(Attribute(node, reinterpret_cast<const char*>(attr->name)));
       if (IsUrlAttribute(attr_name)) {
         const bool mailto =
             attr_name == "href" &&

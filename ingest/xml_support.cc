@@ -142,15 +142,54 @@ std::string Quoted(absl::string_view value, size_t max_bytes) {
   return QuoteForMessage(std::string_view(value.data(), value.size()), max_bytes);
 }
 
+namespace {
+
+// Bytes of the control character opening `s`, or 0.
+size_t ControlBytes(absl::string_view s) {
+  const auto b0 = static_cast<unsigned char>(s[0]);
+  if (b0 < 0x20) return (b0 == '\t' || b0 == '\n' || b0 == '\r') ? 0 : 1;
+  if (b0 == 0x7F) return 1;
+  if (b0 == 0xC2 && s.size() >= 2 && static_cast<unsigned char>(s[1]) <= 0x9F) return 2;
+  return 0;
+}
+
+// Bytes of the whitespace character opening `s` (ASCII, U+00A0, U+2028, U+2029), or 0.
+size_t SpaceBytes(absl::string_view s) {
+  if (absl::ascii_isspace(static_cast<unsigned char>(s[0]))) return 1;
+  if (absl::StartsWith(s, "\u00A0")) return 2;
+  if (absl::StartsWith(s, "\u2028") || absl::StartsWith(s, "\u2029")) return 3;
+  return 0;
+}
+
+}  // namespace
+
+std::string StripControls(absl::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size();) {
+    if (const size_t n = ControlBytes(text.substr(i))) {
+      i += n;
+      continue;
+    }
+    out.push_back(text[i]);
+    ++i;
+  }
+  return out;
+}
+
 std::string CollapseWhitespace(absl::string_view text) {
   std::string out;
   out.reserve(text.size());
   bool pending_space = false;
   for (size_t i = 0; i < text.size();) {
-    const bool nbsp = text[i] == '\xC2' && i + 1 < text.size() && text[i + 1] == '\xA0';
-    if (nbsp || absl::ascii_isspace(text[i])) {
+    const absl::string_view rest = text.substr(i);
+    if (const size_t n = ControlBytes(rest)) {
+      i += n;
+      continue;
+    }
+    if (const size_t n = SpaceBytes(rest)) {
       pending_space = !out.empty();
-      i += nbsp ? 2 : 1;
+      i += n;
       continue;
     }
     if (pending_space) out.push_back(' ');

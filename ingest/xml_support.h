@@ -64,7 +64,13 @@ bool IsHttpUrl(absl::string_view url);
 // `value` quoted for a message (common/utf8.h QuoteForMessage), from an absl::string_view.
 std::string Quoted(absl::string_view value, size_t max_bytes = 80);
 
-// `text` as one line: runs of whitespace (ASCII and U+00A0) become one space; trimmed.
+// `text` without control characters (C0 but tab, LF and CR; DEL; C1): numeric character
+// references (&#x85;) and JSON escapes (\u0001) bring back what decoding stripped. Valid
+// UTF-8 in, valid UTF-8 out.
+std::string StripControls(absl::string_view text);
+
+// `text` as one line: control characters dropped, runs of whitespace (ASCII, U+00A0 and
+// the line and paragraph separators U+2028, U+2029) become one space; trimmed.
 std::string CollapseWhitespace(absl::string_view text);
 // A text field whose whole value is a CDATA section escaped as text ("<![CDATA[x]]>",
 // what a feed writer produces when it escapes a CDATA section) unwrapped to "x".

@@ -107,5 +107,27 @@ TEST(ImportErrors, EmptyAndBrokenInputs) {
               StatusIs(absl::StatusCode::kInvalidArgument, ::testing::StartsWith("xml: ")));
 }
 
+// Decoding strips control characters, but character references and JSON escapes can
+// write them again; none may reach a story, which the server would refuse.
+TEST(ImportControls, CharacterReferencesAndJsonEscapesCannotBringControlsBack) {
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(
+      const ImportResult rss,
+      Import("<rss><channel><title>T</title><item><title>Tide&#x85; tables&#x2028;today</title>"
+             "<guid>g&#x9F;1</guid><description>&lt;p&gt;a&amp;#1;b&amp;#x85;c&lt;/p&gt;"
+             "</description></item></channel></rss>",
+             {}));
+  ASSERT_EQ(rss.items.size(), 1u);
+  EXPECT_EQ(rss.items[0].article.headline(), "Tide tables today");
+  EXPECT_EQ(rss.items[0].article.external_id(), "g1");
+  EXPECT_EQ(rss.items[0].article.body_text(), "abc");
+
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(
+      const ImportResult ninjs,
+      Import(R"({"uri": "u", "headline": "A\u0001B\u0085C", "body_text": "x\u0007y\nz"})", {}));
+  ASSERT_EQ(ninjs.items.size(), 1u);
+  EXPECT_EQ(ninjs.items[0].article.headline(), "ABC");
+  EXPECT_EQ(ninjs.items[0].article.body_text(), "xy\nz");
+}
+
 }  // namespace
 }  // namespace syndicate::ingest
