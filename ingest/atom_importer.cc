@@ -205,10 +205,7 @@ ImportedItem ReadEntry(FeedContext& feed, const xmlNode* entry) {
       warnings.emplace_back("no atom:id and no link: external_id derived from the title and text");
     }
   }
-  article.set_external_id(
-      UniqueExternalId(feed, external_id, absl::StrCat(link, "\n", article.headline()), warnings));
-  FinishArticle(feed, article, warnings);
-  result.status = CheckPublishable(result.label, article);
+  CompleteItem(feed, external_id, absl::StrCat(link, "\n", article.headline()), result);
   return result;
 }
 

@@ -390,9 +390,7 @@ absl::Status ImportHtml(absl::string_view utf8, FeedContext& feed,
     id = DerivedId("html", {article.headline(), article.body_text()});
     item_warnings.emplace_back("no canonical URL: external_id derived from the headline and text");
   }
-  article.set_external_id(UniqueExternalId(feed, id, article.headline(), item_warnings));
-  FinishArticle(feed, article, item_warnings);
-  result.status = CheckPublishable(result.label, article);
+  CompleteItem(feed, id, article.headline(), result);
   (void)warnings;
   return Emit(feed, std::move(result));
 }

@@ -10,6 +10,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "ingest/xml_support.h"
@@ -128,27 +129,9 @@ bool IsUrlAttribute(absl::string_view name) {
   return name == "href" || name == "src" || name == "cite";
 }
 
+// EscapeHtml, and " for a value in double quotes.
 std::string EscapeAttribute(absl::string_view value) {
-  std::string out;
-  for (char c : value) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      default:
-        out.push_back(c);
-    }
-  }
-  return out;
+  return absl::StrReplaceAll(EscapeHtml(value), {{"\"", "&quot;"}});
 }
 
 // Builds the derived text: paragraphs of collapsed whitespace.

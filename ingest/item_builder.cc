@@ -176,6 +176,14 @@ void FinishArticle(const FeedContext& feed, Article& article, std::vector<std::s
         absl::StrCat(attribution.original_publisher(), " via ", attribution.distributor()));
   }
 
+  AddProvenanceHops(article, absl::StrCat("syndicate import --format=", FormatName(feed.format)),
+                    feed.feed_link,
+                    IsHttpUrl(options.base_url) ? options.base_url : options.file_name);
+}
+
+void AddProvenanceHops(Article& article, absl::string_view importer_agent,
+                       absl::string_view republished_uri, absl::string_view origin) {
+  const auto& attribution = article.attribution();
   if (!attribution.original_publisher().empty()) {
     ProvenanceHop* hop = article.add_provenance();
     hop->set_kind(ProvenanceHop::KIND_CREATED);
@@ -186,18 +194,25 @@ void FinishArticle(const FeedContext& feed, Article& article, std::vector<std::s
     ProvenanceHop* hop = article.add_provenance();
     hop->set_kind(ProvenanceHop::KIND_REPUBLISHED);
     hop->set_agent(attribution.distributor());
-    hop->set_uri(feed.feed_link);
+    hop->set_uri(std::string(republished_uri));
   }
   ProvenanceHop* hop = article.add_provenance();
   hop->set_kind(ProvenanceHop::KIND_IMPORTED);
-  hop->set_agent(absl::StrCat("syndicate import --format=", FormatName(feed.format)));
-  if (IsHttpUrl(options.base_url)) {
-    hop->set_uri(options.base_url);
-  } else if (!options.file_name.empty()) {
-    const size_t slash = options.file_name.find_last_of('/');
-    hop->set_file_name(slash == std::string::npos ? options.file_name
-                                                  : options.file_name.substr(slash + 1));
+  hop->set_agent(std::string(importer_agent));
+  if (IsHttpUrl(origin)) {
+    hop->set_uri(std::string(origin));
+  } else if (!origin.empty()) {
+    const size_t slash = origin.find_last_of('/');
+    hop->set_file_name(
+        std::string(slash == absl::string_view::npos ? origin : origin.substr(slash + 1)));
   }
+}
+
+void CompleteItem(FeedContext& feed, std::string id, absl::string_view distinguisher,
+                  ImportedItem& item) {
+  item.article.set_external_id(UniqueExternalId(feed, std::move(id), distinguisher, item.warnings));
+  FinishArticle(feed, item.article, item.warnings);
+  item.status = CheckPublishable(item.label, item.article);
 }
 
 absl::Status CheckPublishable(absl::string_view label, const Article& article) {

@@ -99,6 +99,18 @@ void FinishArticle(const FeedContext& feed, syndication::v1::Article& article,
 // partner could show. OK otherwise.
 absl::Status CheckPublishable(absl::string_view label, const syndication::v1::Article& article);
 
+// The end of every feed item: external_id from UniqueExternalId(id, distinguisher), then
+// FinishArticle, then item.status from CheckPublishable.
+void CompleteItem(FeedContext& feed, std::string id, absl::string_view distinguisher,
+                  ImportedItem& item);
+
+// Appends the provenance chain: KIND_CREATED (the original publisher, with original_url)
+// and KIND_REPUBLISHED (the distributor, with `republished_uri`) when attribution names
+// them, then KIND_IMPORTED by `importer_agent` from `origin`: an absolute http(s) URL goes
+// to the hop's uri, anything else is a file path whose base name goes to file_name.
+void AddProvenanceHops(syndication::v1::Article& article, absl::string_view importer_agent,
+                       absl::string_view republished_uri, absl::string_view origin);
+
 }  // namespace syndicate::ingest::internal
 
 #endif  // SYNDICATE_INGEST_ITEM_BUILDER_H_

@@ -250,10 +250,7 @@ ImportedItem ReadItem(FeedContext& feed, const xmlNode* item) {
           "no guid and no link: external_id derived from the title, date and text");
     }
   }
-  article.set_external_id(
-      UniqueExternalId(feed, id, absl::StrCat(link, "\n", article.headline()), warnings));
-  FinishArticle(feed, article, warnings);
-  result.status = CheckPublishable(result.label, article);
+  CompleteItem(feed, id, absl::StrCat(link, "\n", article.headline()), result);
   return result;
 }
 

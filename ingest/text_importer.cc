@@ -54,6 +54,7 @@
 #include "common/status_macros.h"
 #include "common/utf8.h"
 #include "ingest/characters.h"
+#include "ingest/item_builder.h"
 #include "ingest/publisher_names.h"
 
 namespace syndicate::ingest {
@@ -1157,37 +1158,11 @@ void ResolveAttribution(const Evidence& evidence, const Source* source, Article&
 
 // "text-" + the first 32 lowercase hex digits of SHA-256(distributor + "\n" + headline).
 std::string StableExternalId(absl::string_view distributor, absl::string_view headline) {
-  const std::string input = absl::StrCat(distributor, "\n", headline);
-  std::array<unsigned char, crypto_hash_sha256_BYTES> digest{};
-  crypto_hash_sha256(digest.data(), reinterpret_cast<const unsigned char*>(input.data()),
-                     input.size());
-  return absl::StrCat("text-", absl::BytesToHexString(absl::string_view(
-                                   reinterpret_cast<const char*>(digest.data()), 16)));
+  return internal::DerivedId("text", {distributor, headline});
 }
 
 void AddProvenance(const TextImportOptions& options, Article& article) {
-  const auto& attribution = article.attribution();
-  if (!attribution.original_publisher().empty()) {
-    ProvenanceHop* hop = article.add_provenance();
-    hop->set_kind(ProvenanceHop::KIND_CREATED);
-    hop->set_agent(attribution.original_publisher());
-    hop->set_uri(attribution.original_url());
-  }
-  if (!attribution.distributor().empty()) {
-    ProvenanceHop* hop = article.add_provenance();
-    hop->set_kind(ProvenanceHop::KIND_REPUBLISHED);
-    hop->set_agent(attribution.distributor());
-  }
-  ProvenanceHop* hop = article.add_provenance();
-  hop->set_kind(ProvenanceHop::KIND_IMPORTED);
-  hop->set_agent(std::string(kImporterAgent));
-  if (IsHttpUrl(options.origin)) {
-    hop->set_uri(options.origin);
-  } else if (!options.origin.empty()) {
-    const size_t slash = options.origin.find_last_of('/');
-    hop->set_file_name(slash == std::string::npos ? options.origin
-                                                  : options.origin.substr(slash + 1));
-  }
+  internal::AddProvenanceHops(article, kImporterAgent, "", options.origin);
 }
 
 // Tabs are kept in body_text only: a one-line field holding one would be refused by the

@@ -17,6 +17,7 @@ namespace {
 
 using ::syndicate::ingest::testing::Authors;
 using ::syndicate::ingest::testing::Hops;
+using ::syndicate::ingest::testing::ImportFixture;
 using ::syndicate::ingest::testing::Media;
 using ::syndicate::ingest::testing::ReadFixture;
 using ::syndicate::ingest::testing::Rfc3339;
@@ -25,14 +26,9 @@ using ::syndicate::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
-absl::StatusOr<ImportResult> ImportFixture(const std::string& name, ImportOptions options = {}) {
-  options.file_name = "feeds/" + name;
-  return Import(ReadFixture("feeds/" + name), options);
-}
-
 TEST(RssImport, CdataMixedWithTextAndEscapedCdata) {
   SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result,
-                                 ImportFixture("rss_cdata_entities.xml"));
+                                 ImportFixture("feeds/rss_cdata_entities.xml"));
   EXPECT_EQ(result.format, Format::kRss);
   EXPECT_THAT(result.warnings, IsEmpty());
   ASSERT_EQ(result.items.size(), 4u);
@@ -63,7 +59,7 @@ TEST(RssImport, CdataMixedWithTextAndEscapedCdata) {
 
 TEST(RssImport, EntitiesAreDecodedExactlyOnceAndMarkupInTitlesStaysText) {
   SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result,
-                                 ImportFixture("rss_cdata_entities.xml"));
+                                 ImportFixture("feeds/rss_cdata_entities.xml"));
   ASSERT_EQ(result.items.size(), 4u);
   const auto& chips = result.items[2].article;
   // &amp;amp; in XML is the text "&amp;": decoded once, not twice.
@@ -81,7 +77,7 @@ TEST(RssImport, DatesWithZoneNamesTwoDigitYearsOffsetsAndNoZone) {
   ImportOptions options;
   options.default_zone = absl::FixedTimeZone(3600);
   SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result,
-                                 ImportFixture("rss_dates.xml", options));
+                                 ImportFixture("feeds/rss_dates.xml", options));
   ASSERT_EQ(result.items.size(), 10u);
   std::vector<std::string> dates;
   for (const auto& item : result.items) {
@@ -106,7 +102,8 @@ TEST(RssImport, DatesWithZoneNamesTwoDigitYearsOffsetsAndNoZone) {
 }
 
 TEST(RssImport, XmlBaseRelativeLinksMediaGroupAuthorsAndEnclosure) {
-  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result, ImportFixture("rss_base_media.xml"));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result,
+                                 ImportFixture("feeds/rss_base_media.xml"));
   ASSERT_EQ(result.items.size(), 1u);
   const ImportedItem& item = result.items[0];
   ASSERT_THAT(item.status, IsOk());
@@ -143,7 +140,7 @@ TEST(RssImport, XmlBaseRelativeLinksMediaGroupAuthorsAndEnclosure) {
 }
 
 TEST(RssImport, MissingDuplicateAndNonUrlGuidsAndABrokenItem) {
-  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result, ImportFixture("rss_guids.xml"));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result, ImportFixture("feeds/rss_guids.xml"));
   ASSERT_EQ(result.items.size(), 7u);
   std::vector<std::string> ids;
   std::vector<std::string> urls;
@@ -178,7 +175,7 @@ TEST(RssImport, MissingDuplicateAndNonUrlGuidsAndABrokenItem) {
 
 TEST(RssImport, SourceElementIsTheOriginalPublisherAndBodiesAreSanitized) {
   SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result,
-                                 ImportFixture("rss_source_attribution.xml"));
+                                 ImportFixture("feeds/rss_source_attribution.xml"));
   ASSERT_EQ(result.items.size(), 1u);
   const auto& item = result.items[0];
   const auto& attribution = item.article.attribution();
@@ -200,7 +197,7 @@ TEST(RssImport, SourceElementIsTheOriginalPublisherAndBodiesAreSanitized) {
 
 TEST(RssImport, Windows1251BytesUnderAUtf8Declaration) {
   SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result,
-                                 ImportFixture("rss_cp1251_declared_utf8.xml"));
+                                 ImportFixture("feeds/rss_cp1251_declared_utf8.xml"));
   EXPECT_THAT(result.warnings,
               ElementsAre("encoding: declared UTF-8 but no byte sequence is UTF-8 (first bad byte "
                           "at offset 176): decoded as windows-1251"));
@@ -212,7 +209,7 @@ TEST(RssImport, Windows1251BytesUnderAUtf8Declaration) {
 
 TEST(RssImport, Windows1252SmartQuotesUnderAUtf8Declaration) {
   SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result,
-                                 ImportFixture("rss_cp1252_declared_utf8.xml"));
+                                 ImportFixture("feeds/rss_cp1252_declared_utf8.xml"));
   EXPECT_THAT(result.warnings,
               ElementsAre("encoding: declared UTF-8 but no byte sequence is UTF-8 (first bad byte "
                           "at offset 176): decoded as windows-1252"));
@@ -224,14 +221,14 @@ TEST(RssImport, Windows1252SmartQuotesUnderAUtf8Declaration) {
 
 TEST(RssImport, DeclaredWindows1251IsConvertedWithoutAWarning) {
   SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result,
-                                 ImportFixture("rss_cp1251_declared.xml"));
+                                 ImportFixture("feeds/rss_cp1251_declared.xml"));
   EXPECT_THAT(result.warnings, IsEmpty());
   ASSERT_EQ(result.items.size(), 1u);
   EXPECT_EQ(result.items[0].article.headline(), "Новый причал");
 }
 
 TEST(RssImport, ByteOrderMarkBeforeTheXmlDeclaration) {
-  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result, ImportFixture("rss_bom.xml"));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result, ImportFixture("feeds/rss_bom.xml"));
   EXPECT_EQ(result.format, Format::kRss);
   EXPECT_THAT(result.warnings, IsEmpty());
   ASSERT_EQ(result.items.size(), 1u);
@@ -239,7 +236,8 @@ TEST(RssImport, ByteOrderMarkBeforeTheXmlDeclaration) {
 }
 
 TEST(RssImport, InvalidUtf8BytesAreReplacedOneByOneNotReDecoded) {
-  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result, ImportFixture("rss_invalid_utf8.xml"));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result,
+                                 ImportFixture("feeds/rss_invalid_utf8.xml"));
   EXPECT_THAT(result.warnings,
               ElementsAre("encoding: 3 bytes that are not UTF-8 replaced with U+FFFD (first at "
                           "byte offset 256)"));
@@ -250,7 +248,8 @@ TEST(RssImport, InvalidUtf8BytesAreReplacedOneByOneNotReDecoded) {
 }
 
 TEST(RssImport, ControlCharactersAreStrippedWithAWarning) {
-  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result, ImportFixture("rss_control_chars.xml"));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result,
+                                 ImportFixture("feeds/rss_control_chars.xml"));
   EXPECT_THAT(result.warnings,
               ElementsAre("encoding: 5 control characters stripped (first at byte offset 180)"));
   ASSERT_EQ(result.items.size(), 1u);
@@ -259,7 +258,8 @@ TEST(RssImport, ControlCharactersAreStrippedWithAWarning) {
 }
 
 TEST(AtomImport, XmlBaseChainsAuthorsSourceAndTombstones) {
-  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result, ImportFixture("atom_base_source.xml"));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result,
+                                 ImportFixture("feeds/atom_base_source.xml"));
   EXPECT_EQ(result.format, Format::kAtom);
   EXPECT_THAT(result.warnings, IsEmpty());
   ASSERT_EQ(result.items.size(), 6u);
@@ -330,7 +330,7 @@ TEST(AtomImport, AnEntryDocumentAndTheDocumentUrlAsBase) {
   ImportOptions options;
   options.base_url = "https://news.example.org/feeds/one.atom";
   SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result,
-                                 ImportFixture("atom_entry.xml", options));
+                                 ImportFixture("feeds/atom_entry.xml", options));
   ASSERT_EQ(result.items.size(), 1u);
   const auto& item = result.items[0];
   EXPECT_EQ(item.article.headline(), "Single entry document");
@@ -345,11 +345,11 @@ TEST(AtomImport, AnEntryDocumentAndTheDocumentUrlAsBase) {
 TEST(FeedImport, TheWrongRootIsNamed) {
   ImportOptions options;
   options.format = Format::kRss;
-  EXPECT_THAT(ImportFixture("atom_entry.xml", options),
+  EXPECT_THAT(ImportFixture("feeds/atom_entry.xml", options),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "rss: the root element is <entry>, not <rss> or <rdf:RDF>"));
   options.format = Format::kAtom;
-  EXPECT_THAT(ImportFixture("rss_bom.xml", options),
+  EXPECT_THAT(ImportFixture("feeds/rss_bom.xml", options),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "atom: the root element is <rss> in namespace \"\", not an Atom <feed> or "
                        "<entry>"));

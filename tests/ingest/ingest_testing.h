@@ -34,6 +34,14 @@ inline std::string ReadFixture(const std::string& name) {
   return out.str();
 }
 
+// Imports the fixture `name` (a path under testdata/) with `options`, its file_name set to
+// `name`.
+inline absl::StatusOr<ImportResult> ImportFixture(const std::string& name,
+                                                  ImportOptions options = {}) {
+  options.file_name = name;
+  return Import(ReadFixture(name), options);
+}
+
 // RFC 3339 in UTC, or "unset".
 inline std::string Rfc3339(const google::protobuf::Timestamp& timestamp) {
   if (timestamp.seconds() == 0 && timestamp.nanos() == 0) return "unset";

@@ -15,6 +15,7 @@ namespace {
 
 using ::syndicate::ingest::testing::Authors;
 using ::syndicate::ingest::testing::Hops;
+using ::syndicate::ingest::testing::ImportFixture;
 using ::syndicate::ingest::testing::Media;
 using ::syndicate::ingest::testing::ReadFixture;
 using ::syndicate::ingest::testing::Rfc3339;
@@ -22,11 +23,6 @@ using ::syndicate::testing::IsOk;
 using ::syndicate::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
-
-absl::StatusOr<ImportResult> ImportFixture(const std::string& name, ImportOptions options = {}) {
-  options.file_name = name;
-  return Import(ReadFixture(name), options);
-}
 
 TEST(NinjsImport, Version1FlatFieldsAndKeyedAssociations) {
   SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result, ImportFixture("ninjs/ninjs_1x.json"));
