@@ -8,6 +8,7 @@
 #include <libxml/tree.h>
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,12 +30,24 @@ struct XmlVisitor {
 };
 
 // Walks `utf8` (already decoded; its encoding declaration is ignored) with `base_url` as
-// the document's URL (may be empty). Entities are not loaded from outside and the network
-// is never used. A document that breaks off (not well-formed) after its root was read
-// ends the walk with a warning naming the line; one that breaks before is
-// INVALID_ARGUMENT "xml: not well-formed (line N)".
+// the document's URL (may be empty), after RepairEntities. Entities are not loaded from
+// outside and the network is never used. A document that is not well-formed (a mismatched
+// tag in one item) is read again whole with libxml2's recovery mode, which goes on past
+// the fault, and the elements the reader had not yet handed over are handed from that
+// tree, with a warning naming the line; inputs over 16 MiB are not read again (the rest is
+// lost, with a warning). INVALID_ARGUMENT "xml: not well-formed (line N)" when not even a
+// root element can be found.
 absl::Status WalkXml(absl::string_view utf8, absl::string_view base_url, const XmlVisitor& visitor,
                      std::vector<std::string>& warnings);
+
+// Feeds written by hand or by HTML tools use HTML's named entities (&nbsp;, &eacute;,
+// &copy;), which XML does not define, and bare "&" in text; either makes the document not
+// well-formed. Returns a copy with each HTML entity replaced by its character reference
+// and each bare "&" by "&amp;" (CDATA sections, comments and processing instructions left
+// alone), with a warning counting each kind; nullopt when there is nothing to repair, or
+// when the document declares entities of its own.
+std::optional<std::string> RepairEntities(absl::string_view xml,
+                                          std::vector<std::string>& warnings);
 
 // The name of the first element of `utf8` (skipping the declaration, comments, processing
 // instructions and a DOCTYPE), with its prefix as written ("rdf:RDF"); "" when none.

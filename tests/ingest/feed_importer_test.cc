@@ -257,6 +257,34 @@ TEST(RssImport, ControlCharactersAreStrippedWithAWarning) {
   EXPECT_EQ(result.items[0].article.body_text(), "Line one[31m. Done.");
 }
 
+// One item's broken markup does not lose the items after it; HTML entities and bare
+// ampersands, which XML does not allow, are read as the writer meant them.
+TEST(RssImport, BrokenMarkupInOneItemHtmlEntitiesAndBareAmpersands) {
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result,
+                                 ImportFixture("feeds/rss_broken_markup.xml"));
+  EXPECT_THAT(result.warnings,
+              ElementsAre("xml: 3 HTML entities (&eacute;) that XML does not define read as "
+                          "characters",
+                          "xml: 1 \"&\" not starting an entity read as text",
+                          "xml: not well-formed at line 7: read again in recovery mode, so items "
+                          "from there on may be incomplete"));
+  std::vector<std::string> headlines;
+  for (const auto& item : result.items) {
+    EXPECT_THAT(item.status, IsOk()) << item.label;
+    headlines.push_back(item.article.headline());
+  }
+  // The broken item keeps what recovery made of it: its unclosed <b> ran to the end of the
+  // item, so its guid and description are in the title; the items after it are whole.
+  EXPECT_THAT(headlines, ElementsAre("Nets mended at dawn", "Caf\u00e9 opens \u00a9 late",
+                                     "Quay closedb3Three.", "Buoys repainted", "Gulls counted"));
+  EXPECT_THAT(
+      result.items[2].warnings,
+      ElementsAre("no guid and no link: external_id derived from the title, date and text"));
+  ASSERT_EQ(result.items.size(), 5u);
+  EXPECT_EQ(result.items[1].article.body_text(), "Fish & chips & peas.");
+  EXPECT_EQ(result.items[3].article.body_text(), "Keep & as is");
+}
+
 TEST(AtomImport, XmlBaseChainsAuthorsSourceAndTombstones) {
   SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result,
                                  ImportFixture("feeds/atom_base_source.xml"));

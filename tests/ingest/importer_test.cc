@@ -103,8 +103,14 @@ TEST(ImportErrors, EmptyAndBrokenInputs) {
   options.format = Format::kRss;
   EXPECT_THAT(Import("  \n", options),
               StatusIs(absl::StatusCode::kInvalidArgument, "rss: empty input"));
-  EXPECT_THAT(Import("<rss", options),
-              StatusIs(absl::StatusCode::kInvalidArgument, ::testing::StartsWith("xml: ")));
+  EXPECT_THAT(Import("plain words, no markup", options),
+              StatusIs(absl::StatusCode::kInvalidArgument, "xml: not well-formed (line 1)"));
+  // A root and nothing else: no items, and a warning.
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult truncated, Import("<rss", options));
+  EXPECT_TRUE(truncated.items.empty());
+  EXPECT_THAT(truncated.warnings,
+              ::testing::ElementsAre("xml: not well-formed at line 1: read again in recovery "
+                                     "mode, so items from there on may be incomplete"));
 }
 
 // Decoding strips control characters, but character references and JSON escapes can
