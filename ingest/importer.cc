@@ -119,6 +119,15 @@ absl::StatusOr<ImportResult> ImportEach(absl::string_view bytes, const ImportOpt
   result.format =
       options.format == Format::kAuto ? DetectFormat(bytes, options.content_type) : options.format;
   internal::FeedContext feed(options, result.format, consume);
+  feed.default_zone = options.default_zone;
+  if (options.source != nullptr && !options.source->time_zone().empty() &&
+      !absl::LoadTimeZone(options.source->time_zone(), &feed.default_zone)) {
+    feed.default_zone = options.default_zone;
+    result.warnings.push_back(
+        absl::StrCat("source time_zone: ", QuoteForMessage(options.source->time_zone()),
+                     " is not a time zone this system knows: dates without a zone are read in ",
+                     options.default_zone.name()));
+  }
   if (result.format == Format::kText) {
     SYNDICATE_RETURN_IF_ERROR(ImportText(bytes, options, feed));
     return result;

@@ -64,7 +64,8 @@ struct ImportOptions {
   // the server fills in (so a missing publisher is then not warned about). Not owned;
   // may be null.
   const syndication::v1::Source* source = nullptr;
-  // Where a date without a zone or offset is read (with a warning). Default: UTC.
+  // Where a date without a zone or offset is read (with a warning) when `source` names no
+  // time_zone (an IANA name, loaded from the system's time zone database). Default: UTC.
   absl::TimeZone default_zone = absl::UTCTimeZone();
   // Largest input accepted, in bytes. Default: 64 MiB.
   size_t max_input_bytes = size_t{64} << 20;

@@ -64,14 +64,14 @@ bool SetDate(const FeedContext& feed, absl::string_view field, absl::string_view
              google::protobuf::Timestamp* out, std::vector<std::string>& warnings) {
   const std::string value = CollapseWhitespace(text);
   if (value.empty()) return false;
-  const std::optional<ParsedDate> parsed = ParseDate(value, feed.options.default_zone);
+  const std::optional<ParsedDate> parsed = ParseDate(value, feed.default_zone);
   if (!parsed.has_value()) {
     warnings.push_back(absl::StrCat(field, ": ", Quoted(value), " is not a date: left unset"));
     return false;
   }
   if (parsed->zone_assumed) {
     warnings.push_back(absl::StrCat(field, ": ", Quoted(value), " names no zone: read in ",
-                                    feed.options.default_zone.name()));
+                                    feed.default_zone.name()));
   }
   *out = ToTimestamp(parsed->time);
   return true;

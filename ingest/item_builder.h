@@ -13,6 +13,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "ingest/importer.h"
 #include "syndication/v1/article.pb.h"
@@ -28,6 +29,8 @@ struct FeedContext {
   const ImportOptions& options;
   Format format;
   const std::function<void(ImportedItem)>& consume;
+  // Where dates without a zone are read: the Source's time_zone, else options.default_zone.
+  absl::TimeZone default_zone = absl::UTCTimeZone();
 
   // The feed's own title: the publisher of its items unless an item names another
   // (RSS <source>, atom:source), and otherwise the distributor.
@@ -54,7 +57,7 @@ absl::Status Emit(FeedContext& feed, ImportedItem item);
 absl::Status CheckItemLimit(const FeedContext& feed);
 
 // Parses `text` (the element or field `field`, e.g. "pubDate") into `out`. A date
-// without a zone is read in options.default_zone with a warning; an unreadable one leaves
+// without a zone is read in feed.default_zone with a warning; an unreadable one leaves
 // `out` unset with a warning. Returns whether `out` was set.
 bool SetDate(const FeedContext& feed, absl::string_view field, absl::string_view text,
              google::protobuf::Timestamp* out, std::vector<std::string>& warnings);

@@ -101,6 +101,31 @@ TEST(RssImport, DatesWithZoneNamesTwoDigitYearsOffsetsAndNoZone) {
               ElementsAre("pubDate: \"next Tuesday\" is not a date: left unset"));
 }
 
+TEST(RssImport, ADateWithoutAZoneIsReadInTheSourcesTimeZone) {
+  syndication::v1::Source source;
+  source.set_id("harbour-wire");
+  source.set_time_zone("America/New_York");
+  ImportOptions options;
+  options.source = &source;
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result,
+                                 ImportFixture("feeds/rss_dates.xml", options));
+  ASSERT_EQ(result.items.size(), 10u);
+  // 3 March 2026 is before the switch to daylight time: EST, UTC-5.
+  EXPECT_EQ(Rfc3339(result.items[7].article.published_at()), "2026-03-03T14:30:00Z");
+  EXPECT_THAT(result.items[7].warnings,
+              ElementsAre("pubDate: \"Tue, 03 Mar 2026 09:30:00\" names no zone: read in "
+                          "America/New_York"));
+  EXPECT_EQ(result.items[7].article.source_id(), "harbour-wire");
+
+  source.set_time_zone("Mars/Olympus_Mons");
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult unknown,
+                                 ImportFixture("feeds/rss_dates.xml", options));
+  EXPECT_THAT(unknown.warnings,
+              ElementsAre("source time_zone: \"Mars/Olympus_Mons\" is not a time zone this "
+                          "system knows: dates without a zone are read in UTC"));
+  EXPECT_EQ(Rfc3339(unknown.items[7].article.published_at()), "2026-03-03T09:30:00Z");
+}
+
 TEST(RssImport, XmlBaseRelativeLinksMediaGroupAuthorsAndEnclosure) {
   SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result,
                                  ImportFixture("feeds/rss_base_media.xml"));
