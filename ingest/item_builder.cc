@@ -127,6 +127,8 @@ std::string DerivedId(absl::string_view prefix, std::initializer_list<absl::stri
 
 std::string UniqueExternalId(FeedContext& feed, std::string id, absl::string_view distinguisher,
                              std::vector<std::string>& warnings) {
+  // Ids come from element text, attributes and JSON strings: one line, no controls.
+  id = CollapseWhitespace(id);
   if (id.size() > kMaxExternalIdBytes) {
     warnings.push_back(absl::StrCat("id is over ", kMaxExternalIdBytes,
                                     " bytes: external_id derived from its hash"));

@@ -81,7 +81,7 @@ std::string BylineFromAuthors(const syndication::v1::Article& article);
 // prefix + "-" + the first 32 lowercase hex digits of SHA-256 of `parts` joined by "\n".
 std::string DerivedId(absl::string_view prefix, std::initializer_list<absl::string_view> parts);
 
-// Makes `id` unique within the feed: the first item with an id keeps it; a later one gets
+// Makes `id` (as one line: CollapseWhitespace) unique within the feed: the first item with an id keeps it; a later one gets
 // id + "#" + DerivedId's hex of `distinguisher` (its link and title), with a warning, so
 // two stories that share a guid stay apart and keep their ids across fetches. An id over
 // 1024 bytes (the server's limit) is replaced by DerivedId of it.

@@ -7,10 +7,12 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "gtest/gtest.h"
 #include "ingest/importer.h"
 #include "tests/ingest/article_invariants.h"
 #include "tests/ingest/ingest_testing.h"
+#include "tests/testing/status_matchers.h"
 
 namespace syndicate::ingest {
 namespace {
@@ -47,6 +49,21 @@ TEST(FuzzRegression, EveryFixtureThroughEveryFormatKeepsTheInvariants) {
     }
   }
   EXPECT_GT(good_items, 0u);
+}
+
+// Found by fuzz_ninjs: a uri holding U+2028 LINE SEPARATOR became an external_id with a
+// line break in it, which the server refuses.
+TEST(FuzzRegression, NinjsUriWithALineSeparator) {
+  ImportOptions options;
+  options.format = Format::kNinjs;
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(
+      const ImportResult result,
+      Import(testing::ReadFixture("fuzz/ninjs-uri-with-line-separator.json"), options));
+  ASSERT_EQ(result.items.size(), 1u);
+  const std::string& id = result.items[0].article.external_id();
+  EXPECT_EQ(id.find("\u2028"), std::string::npos);
+  EXPECT_TRUE(absl::EndsWith(id, "\uFFFDurn:x:1")) << id;
+  EXPECT_EQ(testing::BrokenInvariant(result.items[0].article), std::nullopt);
 }
 
 }  // namespace
