@@ -28,6 +28,9 @@ std::string Take(xmlChar* s) {
   return out;
 }
 
+size_t ControlBytes(absl::string_view s);
+size_t SpaceBytes(absl::string_view s);
+
 void IgnoreGenericError(void*, const char*, ...) {}
 void IgnoreStructuredError(void*, xmlErrorPtr) {}
 
@@ -119,8 +122,11 @@ bool IsHttpUrl(absl::string_view url) {
     rest = url.substr(url.find("://") + 3);
   }
   if (rest.empty() || rest[0] == '/' || rest[0] == '?' || rest[0] == '#') return false;
-  for (char c : url) {
-    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7F) return false;
+  for (size_t i = 0; i < url.size(); ++i) {
+    const absl::string_view at = url.substr(i);
+    if (static_cast<unsigned char>(url[i]) <= 0x20 || ControlBytes(at) > 0 || SpaceBytes(at) > 0) {
+      return false;
+    }
   }
   return true;
 }

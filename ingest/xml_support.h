@@ -58,7 +58,8 @@ std::string InnerXml(const xmlNode* node);
 // URL after resolution; "" otherwise (javascript:, data:, mailto:, relative without a
 // base, unparseable).
 std::string ResolveHttpUrl(absl::string_view base, absl::string_view reference);
-// True for an absolute http(s) URL with a host and no whitespace or control characters.
+// True for an absolute http(s) URL with a host and no whitespace (ASCII, U+00A0, U+2028,
+// U+2029) or control characters (C0, DEL, C1). Other non-ASCII characters are allowed.
 bool IsHttpUrl(absl::string_view url);
 
 // `value` quoted for a message (common/utf8.h QuoteForMessage), from an absl::string_view.

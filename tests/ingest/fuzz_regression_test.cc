@@ -66,5 +66,21 @@ TEST(FuzzRegression, NinjsUriWithALineSeparator) {
   EXPECT_EQ(testing::BrokenInvariant(result.items[0].article), std::nullopt);
 }
 
+// Found by fuzz_html: a canonical link holding U+2029 passed for an http(s) URL and became
+// the external_id and original_url.
+TEST(FuzzRegression, HtmlCanonicalLinkWithAParagraphSeparator) {
+  ImportOptions options;
+  options.format = Format::kHtml;
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(
+      const ImportResult result,
+      Import(testing::ReadFixture("fuzz/html-canonical-with-paragraph-separator.html"), options));
+  ASSERT_EQ(result.items.size(), 1u);
+  const auto& article = result.items[0].article;
+  // Not a URL: the page has no other canonical URL, so none is set and the id is derived.
+  EXPECT_EQ(article.attribution().original_url(), "");
+  EXPECT_TRUE(absl::StartsWith(article.external_id(), "html-")) << article.external_id();
+  EXPECT_EQ(testing::BrokenInvariant(article), std::nullopt);
+}
+
 }  // namespace
 }  // namespace syndicate::ingest
