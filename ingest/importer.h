@@ -126,8 +126,10 @@ struct ImportResult {
 // feed. Thread-safe; keeps no reference to `bytes` or `options`.
 absl::StatusOr<ImportResult> Import(absl::string_view bytes, const ImportOptions& options);
 
-// As Import, but hands each item to `consume` as soon as it is read instead of keeping it;
-// the returned result has no items. For very large feeds.
+// As Import, but hands each item to `consume` (on the calling thread, in document order)
+// as soon as it is read instead of keeping it; the returned result has no items. For very
+// large feeds. When the feed turns out to be over max_items, the items before the limit
+// have already been handed over when the error is returned.
 absl::StatusOr<ImportResult> ImportEach(absl::string_view bytes, const ImportOptions& options,
                                         const std::function<void(ImportedItem)>& consume);
 
