@@ -205,7 +205,8 @@ ImportedItem ReadEntry(FeedContext& feed, const xmlNode* entry) {
       warnings.emplace_back("no atom:id and no link: external_id derived from the title and text");
     }
   }
-  CompleteItem(feed, external_id, absl::StrCat(link, "\n", article.headline()), result);
+  CompleteItem(feed, external_id, absl::StrCat(link, "\n", article.headline()), result,
+               source != nullptr ? AlternateLink(source) : "");
   return result;
 }
 

@@ -211,9 +211,14 @@ void AddProvenanceHops(Article& article, absl::string_view importer_agent,
 }
 
 void CompleteItem(FeedContext& feed, std::string id, absl::string_view distinguisher,
-                  ImportedItem& item) {
+                  ImportedItem& item, absl::string_view origin_feed_url) {
   item.article.set_external_id(UniqueExternalId(feed, std::move(id), distinguisher, item.warnings));
   FinishArticle(feed, item.article, item.warnings);
+  auto* hops = item.article.mutable_provenance();
+  if (!origin_feed_url.empty() && !hops->empty() &&
+      hops->Get(0).kind() == ProvenanceHop::KIND_CREATED && hops->Get(0).uri().empty()) {
+    hops->Mutable(0)->set_uri(std::string(origin_feed_url));
+  }
   item.status = CheckPublishable(item.label, item.article);
 }
 

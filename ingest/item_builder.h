@@ -81,10 +81,10 @@ std::string BylineFromAuthors(const syndication::v1::Article& article);
 // prefix + "-" + the first 32 lowercase hex digits of SHA-256 of `parts` joined by "\n".
 std::string DerivedId(absl::string_view prefix, std::initializer_list<absl::string_view> parts);
 
-// Makes `id` (as one line: CollapseWhitespace) unique within the feed: the first item with an id keeps it; a later one gets
-// id + "#" + DerivedId's hex of `distinguisher` (its link and title), with a warning, so
-// two stories that share a guid stay apart and keep their ids across fetches. An id over
-// 1024 bytes (the server's limit) is replaced by DerivedId of it.
+// Makes `id` (as one line: CollapseWhitespace) unique within the feed: the first item with an id
+// keeps it; a later one gets id + "#" + DerivedId's hex of `distinguisher` (its link and title),
+// with a warning, so two stories that share a guid stay apart and keep their ids across fetches. An
+// id over 1024 bytes (the server's limit) is replaced by DerivedId of it.
 std::string UniqueExternalId(FeedContext& feed, std::string id, absl::string_view distinguisher,
                              std::vector<std::string>& warnings);
 
@@ -103,9 +103,11 @@ void FinishArticle(const FeedContext& feed, syndication::v1::Article& article,
 absl::Status CheckPublishable(absl::string_view label, const syndication::v1::Article& article);
 
 // The end of every feed item: external_id from UniqueExternalId(id, distinguisher), then
-// FinishArticle, then item.status from CheckPublishable.
+// FinishArticle, then item.status from CheckPublishable. `origin_feed_url`, the original
+// publisher's own feed or site when the item names one (RSS <source url>, atom:source's
+// link), is the KIND_CREATED hop's uri when the item has no original_url.
 void CompleteItem(FeedContext& feed, std::string id, absl::string_view distinguisher,
-                  ImportedItem& item);
+                  ImportedItem& item, absl::string_view origin_feed_url = "");
 
 // Appends the provenance chain: KIND_CREATED (the original publisher, with original_url)
 // and KIND_REPUBLISHED (the distributor, with `republished_uri`) when attribution names

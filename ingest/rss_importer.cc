@@ -211,8 +211,10 @@ ImportedItem ReadItem(FeedContext& feed, const xmlNode* item) {
     SetDate(feed, "dc:date", NodeText(date), article.mutable_published_at(), warnings);
   }
 
+  std::string source_url;
   if (const xmlNode* source = RssChild(item, "source")) {
     const std::string name = CollapseWhitespace(NodeText(source));
+    source_url = ResolveHttpUrl(base, Attribute(source, "url"));
     if (!name.empty()) {
       article.mutable_attribution()->set_original_publisher(name);
       article.mutable_attribution()->set_distributor(feed.feed_title);
@@ -250,7 +252,7 @@ ImportedItem ReadItem(FeedContext& feed, const xmlNode* item) {
           "no guid and no link: external_id derived from the title, date and text");
     }
   }
-  CompleteItem(feed, id, absl::StrCat(link, "\n", article.headline()), result);
+  CompleteItem(feed, id, absl::StrCat(link, "\n", article.headline()), result, source_url);
   return result;
 }
 

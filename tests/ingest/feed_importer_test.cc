@@ -379,6 +379,34 @@ TEST(AtomImport, XmlBaseChainsAuthorsSourceAndTombstones) {
                        "deleted entry 6: ref: missing: the tombstone names no entry"));
 }
 
+// Without a link of its own, an item republished from another feed points its creation
+// hop at that feed: RSS <source url>, atom:source's alternate link.
+TEST(FeedImport, TheOriginalFeedIsTheCreationHopWhenTheItemHasNoLink) {
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(
+      const ImportResult rss,
+      Import("<rss><channel><title>Coastal Roundup</title><link>https://roundup.example.org/"
+             "</link><item><title>Keeper retires</title><guid>k1</guid><source "
+             "url=\"https://valley.example.org/rss.xml\">Valley Ledger</source><description>x"
+             "</description></item></channel></rss>",
+             {}));
+  ASSERT_EQ(rss.items.size(), 1u);
+  EXPECT_THAT(Hops(rss.items[0].article),
+              ElementsAre("KIND_CREATED Valley Ledger uri=https://valley.example.org/rss.xml file=",
+                          "KIND_REPUBLISHED Coastal Roundup uri=https://roundup.example.org/ file=",
+                          "KIND_IMPORTED syndicate import --format=rss uri= file="));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(
+      const ImportResult atom,
+      Import("<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>Northwind Wire</title><entry>"
+             "<id>e1</id><title>Keeper retires</title><content>x</content><source><title>Valley "
+             "Ledger</title><link href=\"https://valley.example.org/\"/></source></entry></feed>",
+             {}));
+  ASSERT_EQ(atom.items.size(), 1u);
+  EXPECT_THAT(Hops(atom.items[0].article),
+              ElementsAre("KIND_CREATED Valley Ledger uri=https://valley.example.org/ file=",
+                          "KIND_REPUBLISHED Northwind Wire uri= file=",
+                          "KIND_IMPORTED syndicate import --format=atom uri= file="));
+}
+
 TEST(AtomImport, AnEntryDocumentAndTheDocumentUrlAsBase) {
   ImportOptions options;
   options.base_url = "https://news.example.org/feeds/one.atom";
