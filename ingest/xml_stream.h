@@ -36,16 +36,19 @@ struct XmlVisitor {
 // the fault, and the elements the reader had not yet handed over are handed from that
 // tree, with a warning naming the line; inputs over 16 MiB are not read again (the rest is
 // lost, with a warning). INVALID_ARGUMENT "xml: not well-formed (line N)" when not even a
-// root element can be found.
+// root element can be found, and when the document's DOCTYPE declares entities of its own
+// (DeclaresEntities): entity expansion is how "billion laughs" documents exhaust memory.
 absl::Status WalkXml(absl::string_view utf8, absl::string_view base_url, const XmlVisitor& visitor,
                      std::vector<std::string>& warnings);
+
+// True when a DOCTYPE in the prolog has an internal subset with an <!ENTITY declaration.
+bool DeclaresEntities(absl::string_view xml);
 
 // Feeds written by hand or by HTML tools use HTML's named entities (&nbsp;, &eacute;,
 // &copy;), which XML does not define, and bare "&" in text; either makes the document not
 // well-formed. Returns a copy with each HTML entity replaced by its character reference
 // and each bare "&" by "&amp;" (CDATA sections, comments and processing instructions left
-// alone), with a warning counting each kind; nullopt when there is nothing to repair, or
-// when the document declares entities of its own.
+// alone), with a warning counting each kind; nullopt when there is nothing to repair.
 std::optional<std::string> RepairEntities(absl::string_view xml,
                                           std::vector<std::string>& warnings);
 

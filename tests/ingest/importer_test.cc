@@ -113,6 +113,29 @@ TEST(ImportErrors, EmptyAndBrokenInputs) {
                                      "mode, so items from there on may be incomplete"));
 }
 
+TEST(ImportErrors, EntityDeclarationsAreRefused) {
+  const std::string laughs =
+      "<?xml version=\"1.0\"?><!DOCTYPE rss [<!ENTITY a \"ha\"><!ENTITY b \"&a;&a;&a;&a;\">"
+      "<!ENTITY c \"&b;&b;&b;&b;\">]><rss><channel><title>&c;</title><item><title>&c;&c;"
+      "</title><description>x</description></item></channel></rss>";
+  EXPECT_THAT(Import(laughs, {}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "xml: the document declares entities (<!ENTITY>), which no feed needs and "
+                       "which can expand without bound: refused"));
+  // A DOCTYPE naming an external DTD (RSS 0.91) is fine: it is never loaded, and the HTML
+  // entities it would have declared are read as HTML's.
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(
+      const ImportResult rss091,
+      Import("<?xml version=\"1.0\"?><!DOCTYPE rss PUBLIC \"-//Netscape Communications//DTD "
+             "RSS 0.91//EN\" \"http://my.netscape.com/publish/formats/rss-0.91.dtd\"><rss "
+             "version=\"0.91\"><channel><title>Old</title><item><title>Caf&eacute;</title>"
+             "<link>https://old.example.org/cafe</link><description>x</description></item>"
+             "</channel></rss>",
+             {}));
+  ASSERT_EQ(rss091.items.size(), 1u);
+  EXPECT_EQ(rss091.items[0].article.headline(), "Caf\u00e9");
+}
+
 // Decoding strips control characters, but character references and JSON escapes can
 // write them again; none may reach a story, which the server would refuse.
 TEST(ImportControls, CharacterReferencesAndJsonEscapesCannotBringControlsBack) {
