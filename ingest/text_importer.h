@@ -38,8 +38,8 @@ struct TextImportResult {
 };
 
 // Parses `text` (UTF-8; a leading byte order mark is skipped). A line ends at LF, CRLF or
-// a lone CR (old Mac OS), and also at a vertical tab or form feed (a page break), so that
-// neither reaches a field. Never invents a value: whatever it cannot determine is left
+// a lone CR (old Mac OS), and also at a vertical tab or form feed (a page break) and at
+// U+2028 LINE SEPARATOR or U+2029 PARAGRAPH SEPARATOR, so that none reaches a field. Never invents a value: whatever it cannot determine is left
 // empty and reported in TextImportResult::warnings, in a fixed order (section, byline, story
 // boundary in page order, story, attribution, date). Never reads a date:
 // published_at stays unset.

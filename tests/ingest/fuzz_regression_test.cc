@@ -82,5 +82,26 @@ TEST(FuzzRegression, HtmlCanonicalLinkWithAParagraphSeparator) {
   EXPECT_EQ(testing::BrokenInvariant(article), std::nullopt);
 }
 
+// Found by fuzz_text: U+2029 PARAGRAPH SEPARATOR inside the headline paragraph of a page
+// saved as text reached the headline. It ends a line now, as U+2028 does.
+TEST(FuzzRegression, TextLineAndParagraphSeparatorsEndLines) {
+  ImportOptions options;
+  options.format = Format::kText;
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(
+      const ImportResult found,
+      Import(testing::ReadFixture("fuzz/text-paragraph-separator-in-headline.txt"), options));
+  ASSERT_EQ(found.items.size(), 1u);
+  EXPECT_EQ(testing::BrokenInvariant(found.items[0].article), std::nullopt);
+
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(
+      const ImportResult result,
+      Import("Ferry strike\u2029ends at last\n\nThe strike ended on Monday.\u2028Boats "
+             "sail again.\n",
+             options));
+  ASSERT_EQ(result.items.size(), 1u);
+  EXPECT_EQ(result.items[0].article.headline(), "Ferry strike ends at last");
+  EXPECT_EQ(result.items[0].article.body_text(), "The strike ended on Monday.\nBoats sail again.");
+}
+
 }  // namespace
 }  // namespace syndicate::ingest
