@@ -29,7 +29,8 @@ enum class Format {
   kText,   // a scraped page saved as plain text (text_importer.h)
   kRss,    // RSS 2.0 (https://www.rssboard.org/rss-specification), also RSS 1.0 items
   kAtom,   // Atom 1.0 (RFC 4287) with RFC 6721 tombstones; a feed or an entry document
-  kNinjs,  // IPTC ninjs 1.x, 2.x or 3.x (https://iptc.org/standards/ninjs/), one object
+  kNinjs,  // IPTC ninjs 1.x, 2.x or 3.x (https://iptc.org/standards/ninjs/): an object or
+           // an array of them
   kHtml,   // an HTML article page: JSON-LD NewsArticle, Open Graph, page structure
 };
 
@@ -39,12 +40,12 @@ absl::string_view FormatName(Format format);
 absl::StatusOr<Format> ParseFormatName(absl::string_view name);
 
 // Picks the format from the first markup or JSON of `bytes` (after a byte order mark,
-// whitespace, the XML declaration, comments and a DOCTYPE): "{", or "[" before "{" or "]", is
-// ninjs; a root element
-// <rss> or <rdf:RDF> RSS, <feed> or <entry> Atom, <html> or an HTML DOCTYPE HTML. When the
-// content does not tell, the media type of `content_type` (an HTTP Content-Type value,
-// may be empty) does: application/rss+xml, application/atom+xml, text/html,
-// application/json or application/ninjs+json. Anything else is text. Never fails.
+// whitespace, the XML declaration, comments and a DOCTYPE): "{", or "[" before "{" or
+// "]", is ninjs; a root element <rss> or <rdf:RDF> is RSS, <feed> or <entry> Atom, <html>
+// or an HTML DOCTYPE HTML. When the content does not tell, the media type of
+// `content_type` (an HTTP Content-Type value, may be empty) does: application/rss+xml,
+// application/atom+xml, text/html or application/xhtml+xml, application/json or
+// application/ninjs+json. Other markup is HTML; anything else is text. Never fails.
 Format DetectFormat(absl::string_view bytes, absl::string_view content_type);
 
 struct ImportOptions {
