@@ -36,7 +36,7 @@
 #include "client/usage_report.h"
 #include "common/timestamps.h"
 #include "common/utf8.h"
-#include "ingest/text_importer.h"
+#include "ingest/importer.h"
 
 namespace {
 
@@ -77,9 +77,9 @@ int Usage(absl::string_view message) {
   return kExitUsage;
 }
 
-// Options of the import and convert commands that shape the scraped-text importer.
+// Options of the import and convert commands.
 struct ImportFlags {
-  std::string format = "text";
+  std::string format = "auto";
   std::string external_id;
   std::string original_url;
   std::string url;
@@ -102,26 +102,66 @@ absl::Status CheckUrlFlag(absl::string_view flag, const std::string& url) {
 
 // The checks every import and convert makes of its flags before reading a file.
 absl::Status CheckImportFlags(const ImportFlags& flags) {
-  if (flags.format != "text") {
+  if (absl::StatusOr<syndicate::ingest::Format> format =
+          syndicate::ingest::ParseFormatName(flags.format);
+      !format.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("--", format.status().message()));
+  }
+  const bool per_story_flag =
+      !flags.external_id.empty() || !flags.original_url.empty() || !flags.url.empty();
+  if (per_story_flag && flags.files.size() > 1) {
     return absl::InvalidArgumentError(
-        absl::StrCat("--format: \"", flags.format, "\" is not supported; this version reads text"));
+        "--external-id, --original-url and --url describe one story: give one FILE");
   }
   if (absl::Status url = CheckUrlFlag("--url", flags.url); !url.ok()) return url;
   return CheckUrlFlag("--original-url", flags.original_url);
 }
 
-// Runs the importer on one file; prints its warnings to stderr, prefixed by the file name.
-absl::StatusOr<syndication::v1::Article> ImportFile(const std::string& path,
-                                                    const ImportFlags& flags,
-                                                    const syndication::v1::Source* source) {
-  absl::StatusOr<std::string> text = syndicate::client::ReadInputFile(path);
-  if (!text.ok()) return text.status();
-  syndicate::ingest::TextImportOptions options;
+// The files named on the command line, each directory replaced by the regular files in
+// it (not its subdirectories; names starting with "." skipped), sorted by name. Other
+// paths are kept as given, for ReadInputFile to judge. INVALID_ARGUMENT for a directory
+// holding no file.
+absl::StatusOr<std::vector<std::string>> ExpandInputs(const std::vector<std::string>& inputs) {
+  std::vector<std::string> files;
+  for (const std::string& input : inputs) {
+    std::error_code error;
+    if (!std::filesystem::is_directory(input, error)) {
+      files.push_back(input);
+      continue;
+    }
+    std::vector<std::string> found;
+    for (const auto& entry : std::filesystem::directory_iterator(input, error)) {
+      const std::string name = entry.path().filename().string();
+      std::error_code type_error;
+      if (!absl::StartsWith(name, ".") && entry.is_regular_file(type_error)) {
+        found.push_back(entry.path().string());
+      }
+    }
+    if (error) return absl::NotFoundError(absl::StrCat(input, ": cannot be read"));
+    if (found.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(input, ": the directory holds no file"));
+    }
+    std::sort(found.begin(), found.end());
+    files.insert(files.end(), found.begin(), found.end());
+  }
+  return files;
+}
+
+// Reads `path` and runs the importer on it; prints the warnings to stderr, prefixed by the
+// file name and, for an item of a feed, its label.
+absl::StatusOr<syndicate::ingest::ImportResult> ImportFile(const std::string& path,
+                                                           const ImportFlags& flags,
+                                                           const syndication::v1::Source* source) {
+  absl::StatusOr<std::string> bytes = syndicate::client::ReadInputFile(path);
+  if (!bytes.ok()) return bytes.status();
+  syndicate::ingest::ImportOptions options;
+  options.format = *syndicate::ingest::ParseFormatName(flags.format);
   options.source = source;
   options.external_id = flags.external_id;
   options.original_url = flags.original_url;
-  options.origin = flags.url.empty() ? path : flags.url;
-  auto result = syndicate::ingest::ParseScrapedText(*text, options);
+  options.base_url = flags.url;
+  options.file_name = path;
+  auto result = syndicate::ingest::Import(*bytes, options);
   if (!result.ok()) {
     return absl::Status(result.status().code(),
                         absl::StrCat(path, ": ", result.status().message()));
@@ -129,8 +169,62 @@ absl::StatusOr<syndication::v1::Article> ImportFile(const std::string& path,
   for (const std::string& warning : result->warnings) {
     std::cerr << "syndicate: warning: " << path << ": " << warning << "\n";
   }
-  return std::move(result->article);
+  for (const syndicate::ingest::ImportedItem& item : result->items) {
+    const std::string where = item.label == "page" ? path : absl::StrCat(path, ": ", item.label);
+    for (const std::string& warning : item.warnings) {
+      std::cerr << "syndicate: warning: " << where << ": " << warning << "\n";
+    }
+  }
+  return result;
 }
+
+// The convert command: every item of every file as pretty JSON on stdout, in order.
+int RunConvert(const ImportFlags& flags, const syndication::v1::Source* source) {
+  absl::StatusOr<std::vector<std::string>> files = ExpandInputs(flags.files);
+  if (!files.ok()) return Report(files.status());
+  int exit_code = kExitOk;
+  for (const std::string& path : *files) {
+    auto result = ImportFile(path, flags, source);
+    if (!result.ok()) {
+      exit_code = Report(result.status());
+      continue;
+    }
+    for (const syndicate::ingest::ImportedItem& item : result->items) {
+      if (!item.status.ok()) {
+        exit_code = Report(
+            absl::Status(item.status.code(), absl::StrCat(path, ": ", item.status.message())));
+        continue;
+      }
+      std::cout << syndicate::client::ToJson(item.article, /*pretty=*/true) << "\n";
+    }
+  }
+  return exit_code;
+}
+
+// A progress bar on stderr, drawn only when stdout and stderr are both a terminal: none in
+// pipes, logs or tests. Redrawn in place; Clear() removes it before other output.
+class ProgressBar {
+ public:
+  explicit ProgressBar(size_t files)
+      : files_(files), shown_(isatty(STDOUT_FILENO) == 1 && isatty(STDERR_FILENO) == 1) {}
+  void Update(size_t files_done, size_t items_done) {
+    if (!shown_) return;
+    constexpr size_t kWidth = 30;
+    const size_t filled = files_ == 0 ? kWidth : kWidth * files_done / files_;
+    std::cerr << "\r[" << std::string(filled, '#') << std::string(kWidth - filled, '-') << "] "
+              << files_done << "/" << files_ << " files, " << items_done << " items" << std::flush;
+    drawn_ = true;
+  }
+  void Clear() {
+    if (drawn_) std::cerr << "\r\033[K" << std::flush;
+    drawn_ = false;
+  }
+
+ private:
+  size_t files_;
+  bool shown_;
+  bool drawn_ = false;
+};
 
 const char* OutcomeWord(syndication::v1::PublishArticleResponse::Outcome outcome) {
   switch (outcome) {
@@ -169,6 +263,140 @@ absl::Status ParseTimeFlag(absl::string_view flag, const std::string& value,
   }
   *out = syndicate::ToTimestamp(time);
   return absl::OkStatus();
+}
+
+// What an import did, for the summary that ends it.
+struct ImportTally {
+  int created = 0;
+  int updated = 0;
+  int unchanged = 0;
+  int withdrawn = 0;
+  std::vector<std::string> failures;  // one reason per failed file or item
+};
+
+// The stories of `source_id` (withdrawn ones too) by external_id, read page by page: a
+// feed's tombstone names a story by its external_id, a withdrawal by its id.
+absl::StatusOr<std::map<std::string, syndication::v1::Article>> StoriesByExternalId(
+    Client& client, const std::string& source_id) {
+  std::map<std::string, syndication::v1::Article> stories;
+  syndication::v1::ListArticlesRequest request;
+  request.add_source_ids(source_id);
+  request.set_show_withdrawn(true);
+  request.set_page_size(500);
+  do {
+    auto page = client.ListArticles(request);
+    if (!page.ok()) return page.status();
+    for (const auto& article : page->articles()) stories.emplace(article.external_id(), article);
+    request.set_page_token(page->next_page_token());
+  } while (!request.page_token().empty());
+  return stories;
+}
+
+// The import command: publishes each item of each file, withdraws the stories a feed's
+// tombstones name, prints one line per item ("created|updated|unchanged|withdrawn ID vN
+// FILE [ITEM]"), a progress bar on a terminal, and a summary on stderr.
+int RunImport(Client& client, const ImportFlags& flags, const syndication::v1::Source& source) {
+  absl::StatusOr<std::vector<std::string>> files = ExpandInputs(flags.files);
+  if (!files.ok()) return Report(files.status());
+  ImportTally tally;
+  ProgressBar bar(files->size());
+  std::optional<std::map<std::string, syndication::v1::Article>> stories;
+  size_t items_done = 0;
+  bool unreachable = false;
+  const auto fail = [&](const absl::Status& status) {
+    bar.Clear();
+    Report(status);
+    tally.failures.emplace_back(status.message());
+    if (absl::IsUnavailable(status) || absl::IsDeadlineExceeded(status)) unreachable = true;
+  };
+  for (size_t f = 0; f < files->size() && !unreachable; ++f) {
+    const std::string& path = (*files)[f];
+    bar.Update(f, items_done);
+    bar.Clear();
+    auto result = ImportFile(path, flags, &source);
+    if (!result.ok()) {
+      fail(result.status());
+      continue;
+    }
+    for (const syndicate::ingest::ImportedItem& item : result->items) {
+      if (unreachable) break;
+      ++items_done;
+      bar.Update(f, items_done);
+      const std::string where = item.label == "page" ? path : absl::StrCat(path, " ", item.label);
+      if (!item.status.ok()) {
+        fail(absl::Status(item.status.code(), absl::StrCat(path, ": ", item.status.message())));
+        continue;
+      }
+      const std::string outcome_where =
+          item.label == "page" ? path : absl::StrCat(path, ": ", item.label);
+      if (item.kind == syndicate::ingest::ImportedItem::Kind::kWithdrawal) {
+        if (!stories.has_value()) {
+          auto listed = StoriesByExternalId(client, source.id());
+          if (!listed.ok()) {
+            fail(absl::Status(listed.status().code(),
+                              absl::StrCat(outcome_where, ": ", listed.status().message())));
+            continue;
+          }
+          stories = *std::move(listed);
+        }
+        auto found = stories->find(item.article.external_id());
+        bar.Clear();
+        if (found == stories->end() || IsTombstone(found->second)) {
+          ++tally.unchanged;
+          std::cout << "unchanged " << (found == stories->end() ? "-" : found->second.id())
+                    << " (nothing to withdraw) " << where << "\n";
+          continue;
+        }
+        auto withdrawn = client.WithdrawArticle(
+            found->second.id(), item.article.withdrawal_reason(),
+            item.article.pubstatus() == syndication::v1::PUB_STATUS_CANCELED, "", "");
+        if (!withdrawn.ok()) {
+          fail(absl::Status(withdrawn.status().code(),
+                            absl::StrCat(outcome_where, ": ", withdrawn.status().message())));
+          continue;
+        }
+        found->second = withdrawn->article();
+        ++tally.withdrawn;
+        std::cout << "withdrawn " << withdrawn->article().id() << " v"
+                  << withdrawn->article().version() << " " << where << "\n";
+        continue;
+      }
+      auto published = client.PublishArticle(item.article);
+      if (!published.ok()) {
+        fail(absl::Status(published.status().code(),
+                          absl::StrCat(outcome_where, ": ", published.status().message())));
+        continue;
+      }
+      switch (published->outcome()) {
+        case syndication::v1::PublishArticleResponse::OUTCOME_CREATED:
+          ++tally.created;
+          break;
+        case syndication::v1::PublishArticleResponse::OUTCOME_UPDATED:
+          ++tally.updated;
+          break;
+        default:
+          ++tally.unchanged;
+          break;
+      }
+      if (stories.has_value()) (*stories)[item.article.external_id()] = published->article();
+      bar.Clear();
+      std::cout << OutcomeWord(published->outcome()) << " " << published->article().id() << " v"
+                << published->article().version() << " " << where << "\n";
+    }
+    bar.Update(f + 1, items_done);
+  }
+  bar.Clear();
+  if (unreachable) {
+    std::cerr << "syndicate: stopping: the server is unreachable; the remaining items were not "
+                 "attempted\n";
+  }
+  std::cerr << "syndicate: summary: " << tally.created << " created, " << tally.updated
+            << " updated, " << tally.unchanged << " unchanged, " << tally.withdrawn
+            << " withdrawn, " << tally.failures.size() << " failed\n";
+  for (const std::string& reason : tally.failures) {
+    std::cerr << "syndicate:   failed: " << reason << "\n";
+  }
+  return tally.failures.empty() ? kExitOk : kExitError;
 }
 
 // One line per story, for people: id, version, time, then the credit line and headline, or
@@ -620,29 +848,36 @@ int main(int argc, char** argv) {
   // import / convert
   ImportFlags import_flags;
   std::string import_source;
-  CLI::App* import_cmd = app.add_subcommand("import", "Import saved pages into a source");
+  CLI::App* import_cmd = app.add_subcommand(
+      "import", "Import pages, feeds and ninjs files (or directories of them) into a source");
   import_cmd->add_option("--source", import_source, "Source id to import into")->required();
-  import_cmd->add_option("--format", import_flags.format, "Input format")->capture_default_str();
+  import_cmd
+      ->add_option("--format", import_flags.format,
+                   "Input format: auto, text, rss, atom, ninjs or html")
+      ->capture_default_str();
   import_cmd->add_option("--external-id", import_flags.external_id,
-                         "The publisher's id of the story (one FILE only)");
+                         "The publisher's id of the story (text, one FILE only)");
   import_cmd->add_option("--original-url", import_flags.original_url,
-                         "Canonical URL of the original story (one FILE only)");
+                         "Canonical URL of the original story (text, one FILE only)");
   import_cmd->add_option("--url", import_flags.url,
-                         "URL the page was saved from, recorded in provenance (one FILE only)");
-  import_cmd->add_option("FILE", import_flags.files, "Saved pages")->required();
+                         "URL the file was fetched from: the base of relative links, recorded "
+                         "in provenance (one FILE only)");
+  import_cmd->add_option("FILE", import_flags.files, "Files or directories")->required();
 
   ImportFlags convert_flags;
   std::string convert_source_file;
   CLI::App* convert = app.add_subcommand(
-      "convert", "Print a saved page as an Article in JSON (offline, no server)");
-  convert->add_option("--format", convert_flags.format, "Input format")->capture_default_str();
+      "convert", "Print the Articles files become, as JSON (offline, no server)");
+  convert
+      ->add_option("--format", convert_flags.format,
+                   "Input format: auto, text, rss, atom, ninjs or html")
+      ->capture_default_str();
   convert->add_option("--source-file", convert_source_file,
                       "A Source as protobuf JSON whose id and publisher_aliases to apply");
-  convert->add_option("--external-id", convert_flags.external_id, "The publisher's id");
-  convert->add_option("--original-url", convert_flags.original_url, "Canonical URL");
-  convert->add_option("--url", convert_flags.url, "URL the page was saved from");
-  std::string convert_file;
-  convert->add_option("FILE", convert_file, "A saved page")->required();
+  convert->add_option("--external-id", convert_flags.external_id, "The publisher's id (text)");
+  convert->add_option("--original-url", convert_flags.original_url, "Canonical URL (text)");
+  convert->add_option("--url", convert_flags.url, "URL the file was fetched from");
+  convert->add_option("FILE", convert_flags.files, "Files or directories")->required();
 
   // get / verify / versions / keys / list
   std::string get_id;
@@ -780,11 +1015,12 @@ int main(int argc, char** argv) {
         return Report(read);
       }
     }
-    auto article =
-        ImportFile(convert_file, convert_flags, convert_source_file.empty() ? nullptr : &source);
-    if (!article.ok()) return Report(article.status());
-    std::cout << syndicate::client::ToJson(*article, /*pretty=*/true) << "\n";
-    return kExitOk;
+    return RunConvert(convert_flags, convert_source_file.empty() ? nullptr : &source);
+  }
+  if (*import_cmd) {
+    if (absl::Status flags = CheckImportFlags(import_flags); !flags.ok()) {
+      return Usage(flags.message());
+    }
   }
 
   if (*stream && limit->count() > 0 && stream_flags.limit < 1) {
@@ -901,57 +1137,13 @@ int main(int argc, char** argv) {
     return kExitOk;
   }
   if (*import_cmd) {
-    if (absl::Status flags = CheckImportFlags(import_flags); !flags.ok()) {
-      return Usage(flags.message());
-    }
-    const bool per_story_flag = !import_flags.external_id.empty() ||
-                                !import_flags.original_url.empty() || !import_flags.url.empty();
-    if (per_story_flag && import_flags.files.size() > 1) {
-      return Usage("--external-id, --original-url and --url describe one story: give one FILE");
-    }
     auto source = (*client)->GetSource(import_source);
     if (absl::IsNotFound(source.status())) {
       return Report(
           absl::NotFoundError(absl::StrCat("--source: no source has id \"", import_source, "\"")));
     }
     if (!source.ok()) return Report(source.status());
-    int failed = 0;
-    size_t attempted = 0;
-    for (const std::string& path : import_flags.files) {
-      ++attempted;
-      auto article = ImportFile(path, import_flags, &*source);
-      if (!article.ok()) {
-        Report(article.status());
-        ++failed;
-        continue;
-      }
-      auto published = (*client)->PublishArticle(*article);
-      if (!published.ok()) {
-        Report(absl::Status(published.status().code(),
-                            absl::StrCat(path, ": ", published.status().message())));
-        ++failed;
-        // The server is gone (the client already retried): the other files would fail too.
-        if (absl::IsUnavailable(published.status()) ||
-            absl::IsDeadlineExceeded(published.status())) {
-          const size_t skipped = import_flags.files.size() - attempted;
-          if (skipped > 0) {
-            std::cerr << "syndicate: stopping: " << skipped
-                      << " files not attempted because the server is unreachable\n";
-          }
-          failed += static_cast<int>(skipped);
-          break;
-        }
-        continue;
-      }
-      std::cout << OutcomeWord(published->outcome()) << " " << published->article().id() << " v"
-                << published->article().version() << " " << path << "\n";
-    }
-    if (failed > 0) {
-      std::cerr << "syndicate: " << failed << " of " << import_flags.files.size()
-                << " files failed to import\n";
-      return kExitError;
-    }
-    return kExitOk;
+    return RunImport(**client, import_flags, *source);
   }
   if (*get) {
     auto article = (*client)->GetArticle(get_id, get_version);

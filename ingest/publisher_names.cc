@@ -27,4 +27,13 @@ std::string PublisherNameKey(absl::string_view name) {
   return key;
 }
 
+std::string CanonicalPublisherName(absl::string_view name, const syndication::v1::Source* source) {
+  if (source == nullptr) return std::string(name);
+  const std::string key = PublisherNameKey(name);
+  for (const auto& alias : source->publisher_aliases()) {
+    if (!alias.name().empty() && PublisherNameKey(alias.alias()) == key) return alias.name();
+  }
+  return std::string(name);
+}
+
 }  // namespace syndicate::ingest

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "absl/strings/string_view.h"
+#include "syndication/v1/source.pb.h"
 
 namespace syndicate::ingest {
 
@@ -28,6 +29,10 @@ namespace syndicate::ingest {
 // and never fails; it does not check that `name` is valid UTF-8. Thread-safe; allocates
 // only the returned string.
 std::string PublisherNameKey(absl::string_view name);
+
+// `name` mapped through `source`'s publisher_aliases: the alias's `name` when an alias has
+// the same PublisherNameKey as `name`, else `name` as it is. `source` may be null.
+std::string CanonicalPublisherName(absl::string_view name, const syndication::v1::Source* source);
 
 }  // namespace syndicate::ingest
 

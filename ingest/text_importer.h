@@ -30,7 +30,7 @@ struct TextImportOptions {
   std::string origin;
 };
 
-struct ImportResult {
+struct TextImportResult {
   syndication::v1::Article article;
   // What could not be determined or looked doubtful, one sentence each, e.g.
   // "no attribution line found: attribution.original_publisher left empty".
@@ -38,9 +38,9 @@ struct ImportResult {
 };
 
 // Parses `text` (UTF-8; a leading byte order mark is skipped). A line ends at LF, CRLF or
-// a lone CR (old Mac OS), and also at a vertical tab or form feed (a page break), so that
-// neither reaches a field. Never invents a value: whatever it cannot determine is left
-// empty and reported in ImportResult::warnings, in a fixed order (section, byline, story
+// a lone CR (old Mac OS), and also at a vertical tab or form feed (a page break) and at
+// U+2028 LINE SEPARATOR or U+2029 PARAGRAPH SEPARATOR, so that none reaches a field. Never invents a value: whatever it cannot determine is left
+// empty and reported in TextImportResult::warnings, in a fixed order (section, byline, story
 // boundary in page order, story, attribution, date). Never reads a date:
 // published_at stays unset.
 //
@@ -127,8 +127,8 @@ struct ImportResult {
 //
 // Thread-safe; keeps no reference to `text` or `options` after it returns. Time and
 // memory are linear in the size of `text`.
-absl::StatusOr<ImportResult> ParseScrapedText(std::string_view text,
-                                              const TextImportOptions& options);
+absl::StatusOr<TextImportResult> ParseScrapedText(std::string_view text,
+                                                  const TextImportOptions& options);
 
 }  // namespace syndicate::ingest
 

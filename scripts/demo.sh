@@ -6,7 +6,8 @@
 # registers two sources, a publisher key for both and two partners licensing one source
 # each; opens the first partner's live stream, imports the example pages in examples/ plus
 # any FILE given (pages saved as text) into one source and publishes a wire story into the
-# other, shows the events the stream received, each partner listing only the stories it
+# other, then imports an RSS feed, an Atom feed (whose tombstone withdraws a story of the
+# RSS feed) and a ninjs file (examples/harbour-*) into the other, shows the events the stream received, each partner listing only the stories it
 # licensed, an unlicensed story reading as not found, a call without a key refused, a
 # partner getting one story with its attribution and search directive and verifying its
 # signature, and a tampered copy failing the check. Then a story's life: a corrected page
@@ -161,6 +162,19 @@ imported_id() { grep -m 1 " $1\$" <<<"$imported" | awk '{print $2}'; }
 wire_id=$("$syndicate" "${publisher[@]}" publish examples/wire-story.json |
   grep -m1 -oE '"id": "[0-9a-f]{32}"' | grep -oE '[0-9a-f]{32}')
 echo "published $wire_id examples/wire-story.json (source harbour-wire)"
+
+say "Publisher: importing an RSS feed, an Atom feed and a ninjs file into harbour-wire"
+# The Atom feed's RFC 6721 tombstone withdraws the RSS feed's second story; the summary
+# (created, updated, unchanged, withdrawn, failed) goes to stderr.
+show "syndicate --api-key-file=publisher.key import --source=harbour-wire examples/harbour-feed.rss examples/harbour-feed.atom examples/harbour-story.ninjs.json"
+feeds_imported=$("$syndicate" "${publisher[@]}" import --source=harbour-wire \
+  examples/harbour-feed.rss examples/harbour-feed.atom examples/harbour-story.ninjs.json)
+echo "$feeds_imported"
+if [[ $(grep -cE '^created ' <<<"$feeds_imported") -ne 4 ||
+  $(grep -cE '^withdrawn ' <<<"$feeds_imported") -ne 1 ]]; then
+  echo "demo.sh: the feeds did not import as 4 stories and 1 withdrawal" >&2
+  exit 1
+fi
 
 say "Partner: what the live stream received, one JSON object a line"
 # One event per story created or updated; "unchanged" makes none.

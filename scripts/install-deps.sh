@@ -20,6 +20,10 @@ packages=(
   libabsl-dev
   # command-line parsing for syndicated and syndicate
   libcli11-dev
+  # the importers: XML and HTML parsing (libxml2), JSON for ninjs and JSON-LD
+  libxml2-dev nlohmann-json3-dev
+  # fuzzing the importers (scripts/fuzz.sh): clang and its libFuzzer and sanitizer runtimes
+  clang-14 libclang-rt-14-dev
   # tests
   libgtest-dev libgmock-dev
 )

@@ -375,6 +375,13 @@ absl::Status ValidateSource(const Source& source, absl::string_view field_path) 
         ValidateOptionalHttpUrl(source.feed_urls(i), Path(field_path, "feed_urls", i)));
     SYNDICATE_RETURN_IF_ERROR(Require(source.feed_urls(i), Path(field_path, "feed_urls", i)));
   }
+  absl::TimeZone zone;
+  if (!source.time_zone().empty() && !absl::LoadTimeZone(source.time_zone(), &zone)) {
+    return Invalid(Path(field_path, "time_zone"),
+                   absl::StrCat(Quote(source.time_zone()),
+                                " is not a time zone name this server knows (an IANA name such "
+                                "as Europe/London)"));
+  }
   return absl::OkStatus();
 }
 

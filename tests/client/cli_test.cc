@@ -9,9 +9,11 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "client/json.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "syndication/v1/publishing_service.pb.h"
 #include "syndication/v1/syndication_service.pb.h"
@@ -88,9 +90,10 @@ TEST(CliOffline, UsageErrorsExitTwo) {
   EXPECT_EQ(escaped.err,
             "syndicate: --url: \"ftp://x\\x1b]0;t\\x07\" is not an absolute http(s) URL\n");
   EXPECT_EQ(Syndicate({"get"}).exit_code, 2);
-  const RunResult format = Syndicate({"convert", "--format=rss", Fixture("via.txt")});
+  const RunResult format = Syndicate({"convert", "--format=csv", Fixture("via.txt")});
   EXPECT_EQ(format.exit_code, 2);
-  EXPECT_THAT(format.err, HasSubstr("--format: \"rss\" is not supported"));
+  EXPECT_EQ(format.err,
+            "syndicate: --format: \"csv\" is not one of auto, text, rss, atom, ninjs, html\n");
   const RunResult two_files = Syndicate(
       {"import", "--source=s", "--external-id=x", Fixture("via.txt"), Fixture("crlf.txt")});
   EXPECT_EQ(two_files.exit_code, 2);
@@ -135,9 +138,11 @@ TEST(CliOffline, StreamUsageErrorsExitTwo) {
 TEST(CliOffline, InputErrorsExitOne) {
   const std::string dir = ::syndicate::testing::FreshTempDir();
   // Found by a tester: a directory or a device was read as a page.
+  // A directory is read file by file; an empty one is named.
   const RunResult directory = Syndicate({"convert", dir});
   EXPECT_EQ(directory.exit_code, 1);
-  EXPECT_EQ(directory.err, "syndicate: INVALID_ARGUMENT: " + dir + ": is not a regular file\n");
+  EXPECT_EQ(directory.err,
+            "syndicate: INVALID_ARGUMENT: " + dir + ": the directory holds no file\n");
   const RunResult device = Syndicate({"convert", "/dev/zero"});
   EXPECT_EQ(device.exit_code, 1);
   EXPECT_EQ(device.err, "syndicate: INVALID_ARGUMENT: /dev/zero: is not a regular file\n");
@@ -219,7 +224,10 @@ TEST_F(CliWithServerTest, APartlyFailedImportExitsOneAndKeepsTheGoodFiles) {
   EXPECT_EQ(imported.exit_code, 1);
   EXPECT_THAT(imported.out, ::testing::StartsWith("created "));
   EXPECT_THAT(imported.err, HasSubstr(dir_ + "/bad.txt: text: not valid UTF-8"));
-  EXPECT_THAT(imported.err, HasSubstr("1 of 2 files failed to import"));
+  EXPECT_THAT(imported.err,
+              HasSubstr("syndicate: summary: 1 created, 0 updated, 0 unchanged, 0 withdrawn, 1 "
+                        "failed\nsyndicate:   failed: " +
+                        dir_ + "/bad.txt: text: not valid UTF-8\n"));
   const RunResult listed = Syndicate({"list", "--brief"}, address_);
   ASSERT_EQ(listed.exit_code, 0);
   EXPECT_EQ(std::count(listed.out.begin(), listed.out.end(), '\n'), 1);
@@ -292,6 +300,128 @@ std::vector<std::string> ImportedIds(const RunResult& imported) {
     if (words.size() >= 2) ids.push_back(words[1]);
   }
   return ids;
+}
+
+std::string IngestFixture(const std::string& name) {
+  return SourceDir() + "/tests/ingest/testdata/" + name;
+}
+
+// The articles `convert` printed: pretty JSON objects one after another.
+std::vector<syndication::v1::Article> ConvertedArticles(const std::string& out) {
+  std::vector<syndication::v1::Article> articles;
+  for (absl::string_view object : absl::StrSplit(out, "\n}\n", absl::SkipWhitespace())) {
+    syndication::v1::Article article;
+    EXPECT_THAT(client::ParseJson(absl::StrCat(object, "\n}"), "stdout", &article), IsOk());
+    articles.push_back(article);
+  }
+  return articles;
+}
+
+TEST(CliOffline, ConvertReadsEveryFormatAndPrintsWarningsAndItemFailures) {
+  const std::string rss = IngestFixture("feeds/rss_guids.xml");
+  const RunResult result =
+      Syndicate({"convert", rss, IngestFixture("ninjs/ninjs_3x.json"),
+                 IngestFixture("html/html_opengraph.html"), IngestFixture("feeds/atom_entry.xml")},
+                ::syndicate::testing::UnusedLoopbackAddress());
+  // The RSS item without a title fails; everything else is printed.
+  EXPECT_EQ(result.exit_code, 1);
+  std::vector<std::string> headlines;
+  for (const auto& article : ConvertedArticles(result.out)) headlines.push_back(article.headline());
+  EXPECT_THAT(headlines,
+              ::testing::ElementsAre("No guid, a link", "A guid that is not a URL",
+                                     "First story with a shared guid",
+                                     "Second story with the same guid", "Neither guid nor link",
+                                     "A permalink guid and no link", "Lighthouse gets new lamp",
+                                     "Market hall reopens", "Single entry document"));
+  EXPECT_THAT(result.err, HasSubstr("syndicate: warning: " + rss +
+                                    ": item 1: no guid: external_id is the link\n"));
+  EXPECT_THAT(result.err, HasSubstr("syndicate: INVALID_ARGUMENT: " + rss +
+                                    ": item 6 (\"no-title\"): headline: missing or empty\n"));
+  EXPECT_THAT(result.err,
+              HasSubstr("syndicate: warning: " + IngestFixture("html/html_opengraph.html") +
+                        ": article:published_time: \"2026-03-05T09:00:00\" names no zone: read "
+                        "in UTC\n"));
+}
+
+TEST(CliOffline, ConvertADirectorySkipsHiddenFilesAndSortsByName) {
+  const std::string dir = ::syndicate::testing::FreshTempDir();
+  std::filesystem::copy_file(IngestFixture("ninjs/ninjs_2x.json"), dir + "/b.json");
+  std::filesystem::copy_file(IngestFixture("feeds/atom_entry.xml"), dir + "/a.xml");
+  WriteFile(dir + "/.hidden", "not read");
+  std::filesystem::create_directory(dir + "/sub");
+  const RunResult result = Syndicate({"convert", dir});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const std::vector<syndication::v1::Article> articles = ConvertedArticles(result.out);
+  ASSERT_EQ(articles.size(), 2u);
+  EXPECT_EQ(articles[0].headline(), "Single entry document");
+  EXPECT_EQ(articles[1].headline(), "Quay and harbour wall to be rebuilt");
+}
+
+// On a terminal (here a pseudo-terminal made by util-linux's script(1)) the import draws a
+// progress bar on stderr, and clears it before the summary.
+TEST_F(CliWithServerTest, ImportDrawsAProgressBarOnATerminal) {
+  const std::string script = "/usr/bin/script";
+  if (!std::filesystem::exists(script)) GTEST_SKIP() << script << " not found (bsdutils)";
+  const std::string command =
+      absl::StrCat(SYNDICATE_PATH, " import --source=scraped-republications ",
+                   IngestFixture("feeds/rss_dates.xml"));
+  auto result = ::syndicate::testing::Run({script, "-qec", command, "/dev/null"},
+                                          {"SYNDICATE_SERVER=" + address_});
+  ASSERT_THAT(result, IsOk());
+  EXPECT_EQ(result->exit_code, 0) << result->out;
+  EXPECT_THAT(result->out, HasSubstr("\r[------------------------------] 0/1 files, 1 items"));
+  EXPECT_THAT(result->out, HasSubstr("\r[##############################] 1/1 files, 10 items"));
+  EXPECT_THAT(result->out, HasSubstr("\r\x1b[Ksyndicate: summary: 10 created"));
+}
+
+TEST_F(CliWithServerTest, ImportsAFeedThenWithdrawsWhatItsTombstoneNames) {
+  const std::string rss = IngestFixture("feeds/rss_guids.xml");
+  const RunResult first = Syndicate({"import", "--source=scraped-republications", rss}, address_);
+  EXPECT_EQ(first.exit_code, 1);
+  const std::vector<std::string> lines = absl::StrSplit(first.out, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 6u) << first.out;
+  EXPECT_THAT(lines[0], ::testing::StartsWith("created "));
+  EXPECT_THAT(lines[0], ::testing::EndsWith(" v1 " + rss + " item 1"));
+  // No progress bar: the output is a pipe.
+  EXPECT_EQ(first.err.find('\r'), std::string::npos);
+  EXPECT_THAT(first.err,
+              HasSubstr("syndicate: summary: 6 created, 0 updated, 0 unchanged, 0 withdrawn, 1 "
+                        "failed\nsyndicate:   failed: " +
+                        rss + ": item 6 (\"no-title\"): headline: missing or empty\n"));
+  const RunResult again = Syndicate({"import", "--source=scraped-republications", rss}, address_);
+  EXPECT_THAT(again.err, HasSubstr("syndicate: summary: 0 created, 0 updated, 6 unchanged, 0 "
+                                   "withdrawn, 1 failed\n"));
+
+  const std::string feed =
+      "<feed xmlns=\"http://www.w3.org/2005/Atom\" "
+      "xmlns:at=\"http://purl.org/atompub/tombstones/1.0\"><title>Northwind Wire</title>";
+  WriteFile(dir_ + "/before.atom",
+            feed +
+                "<entry><id>tag:news.example.org,2026:gone</id><title>Soon gone</title>"
+                "<link href=\"https://news.example.org/gone\"/><content>Text.</content>"
+                "</entry></feed>");
+  WriteFile(dir_ + "/after.atom",
+            feed +
+                "<at:deleted-entry ref=\"tag:news.example.org,2026:gone\" "
+                "when=\"2026-03-03T11:00:00Z\"><at:comment>Retracted</at:comment>"
+                "</at:deleted-entry></feed>");
+  const RunResult before =
+      Syndicate({"import", "--source=scraped-republications", dir_ + "/before.atom"}, address_);
+  ASSERT_EQ(before.exit_code, 0) << before.err;
+  const std::string id = ImportedIds(before).at(0);
+  const RunResult after =
+      Syndicate({"import", "--source=scraped-republications", dir_ + "/after.atom"}, address_);
+  ASSERT_EQ(after.exit_code, 0) << after.err;
+  EXPECT_EQ(after.out, "withdrawn " + id + " v2 " + dir_ +
+                           "/after.atom deleted entry 1 "
+                           "(\"tag:news.example.org,2026:gone\")\n");
+  EXPECT_THAT(after.err, HasSubstr("syndicate: summary: 0 created, 0 updated, 0 unchanged, 1 "
+                                   "withdrawn, 0 failed\n"));
+  const RunResult twice =
+      Syndicate({"import", "--source=scraped-republications", dir_ + "/after.atom"}, address_);
+  EXPECT_THAT(twice.out, ::testing::StartsWith("unchanged " + id + " (nothing to withdraw)"));
+  const RunResult got = Syndicate({"get", id}, address_);
+  EXPECT_THAT(got.out, HasSubstr("\"withdrawalReason\": \"Retracted\""));
 }
 
 class CliStreamTest : public CliWithServerTest {

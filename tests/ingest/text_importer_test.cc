@@ -105,7 +105,7 @@ struct Expected {
   std::vector<std::string> warnings = {};
 };
 
-void ExpectImport(const ImportResult& result, const Expected& expected) {
+void ExpectImport(const TextImportResult& result, const Expected& expected) {
   const Article& article = result.article;
   EXPECT_EQ(article.section(), expected.section);
   EXPECT_EQ(article.headline(), expected.headline);
@@ -131,7 +131,7 @@ void ExpectImport(const ImportResult& result, const Expected& expected) {
   EXPECT_EQ(result.warnings, expected.warnings);
 }
 
-absl::StatusOr<ImportResult> ParseFixture(const std::string& name) {
+absl::StatusOr<TextImportResult> ParseFixture(const std::string& name) {
   TextImportOptions options;
   options.origin = absl::StrCat("tests/ingest/testdata/", name);
   return ParseScrapedText(Fixture(name), options);
@@ -203,7 +203,7 @@ TEST(TextImporterSeed, ParsesTheScrapedPageExactly) {
   }
   TextImportOptions options;
   options.origin = absl::StrCat("/data/seeds/", kSeedName);
-  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result, ParseScrapedText(*seed, options));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const TextImportResult result, ParseScrapedText(*seed, options));
   ExpectImport(result, {
                            .section = "World",
                            .headline = kSeedHeadline,
@@ -230,7 +230,7 @@ TEST(TextImporterSeed, SourceAliasGivesTheCanonicalPublisher) {
   TextImportOptions options;
   options.source = &source;
   options.original_url = "https://www.example.org/ukraine-china-soldiers";
-  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result, ParseScrapedText(*seed, options));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const TextImportResult result, ParseScrapedText(*seed, options));
   const Article& article = result.article;
   EXPECT_EQ(article.source_id(), "independent-via-elrisala");
   EXPECT_EQ(article.attribution().original_publisher(), "The Independent");
@@ -249,7 +249,7 @@ TEST(TextImporterSeed, SourceAliasGivesTheCanonicalPublisher) {
 TEST(TextImporterSeed, NoTrailerTextInAnyField) {
   const std::optional<std::string> seed = ReadSeed();
   if (!seed.has_value()) GTEST_SKIP() << "seed " << kSeedName << " not found";
-  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result, ParseScrapedText(*seed, {}));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const TextImportResult result, ParseScrapedText(*seed, {}));
   const Article& article = result.article;
   const std::string fields =
       absl::StrJoin({article.section(), article.headline(), article.subheadline(),
@@ -267,10 +267,11 @@ TEST(TextImporterSeed, NoTrailerTextInAnyField) {
 TEST(TextImporterSeed, ExternalIdIsStable) {
   const std::optional<std::string> seed = ReadSeed();
   if (!seed.has_value()) GTEST_SKIP() << "seed " << kSeedName << " not found";
-  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult first, ParseScrapedText(*seed, {}));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const TextImportResult first, ParseScrapedText(*seed, {}));
   TextImportOptions other_origin;
   other_origin.origin = "https://elrisala.example.org/story";
-  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult second, ParseScrapedText(*seed, other_origin));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const TextImportResult second,
+                                 ParseScrapedText(*seed, other_origin));
   EXPECT_EQ(first.article.external_id(), kSeedExternalId);
   EXPECT_EQ(second.article.external_id(), kSeedExternalId);
   EXPECT_EQ(Hops(second.article).back(),
@@ -278,7 +279,7 @@ TEST(TextImporterSeed, ExternalIdIsStable) {
             "uri=https://elrisala.example.org/story file_name=");
   TextImportOptions with_id;
   with_id.external_id = "elrisala-2026-04-09-1";
-  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult third, ParseScrapedText(*seed, with_id));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const TextImportResult third, ParseScrapedText(*seed, with_id));
   EXPECT_EQ(third.article.external_id(), "elrisala-2026-04-09-1");
 }
 
@@ -290,8 +291,8 @@ TEST(TextImporterSeed, CrlfCopyParsesTheSame) {
     if (c == '\n') crlf += '\r';
     crlf += c;
   }
-  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult lf, ParseScrapedText(*seed, {}));
-  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult with_cr, ParseScrapedText(crlf, {}));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const TextImportResult lf, ParseScrapedText(*seed, {}));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const TextImportResult with_cr, ParseScrapedText(crlf, {}));
   EXPECT_EQ(with_cr.article.SerializeAsString(), lf.article.SerializeAsString());
   EXPECT_EQ(with_cr.warnings, lf.warnings);
 }
@@ -301,8 +302,8 @@ TEST(TextImporterSeed, CrOnlyCopyParsesTheSame) {
   if (!seed.has_value()) GTEST_SKIP() << "seed " << kSeedName << " not found";
   std::string cr_only = *seed;
   std::replace(cr_only.begin(), cr_only.end(), '\n', '\r');
-  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult lf, ParseScrapedText(*seed, {}));
-  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult cr, ParseScrapedText(cr_only, {}));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const TextImportResult lf, ParseScrapedText(*seed, {}));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const TextImportResult cr, ParseScrapedText(cr_only, {}));
   EXPECT_EQ(cr.article.SerializeAsString(), lf.article.SerializeAsString());
   EXPECT_EQ(cr.warnings, lf.warnings);
 }
@@ -311,7 +312,7 @@ TEST(TextImporterSeed, CrOnlyCopyParsesTheSame) {
 // Project fixtures, one per variant of the page's shape.
 
 TEST(TextImporterFixtures, SourceColon) {
-  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result, ParseFixture("source_colon.txt"));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const TextImportResult result, ParseFixture("source_colon.txt"));
   ExpectImport(
       result,
       {
@@ -338,7 +339,7 @@ TEST(TextImporterFixtures, SourceColon) {
 }
 
 TEST(TextImporterFixtures, OriginallyAppearedOnWithDashDatelineAndThreeAuthors) {
-  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result,
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const TextImportResult result,
                                  ParseFixture("originally_appeared.txt"));
   ExpectImport(
       result,
@@ -363,7 +364,7 @@ TEST(TextImporterFixtures, OriginallyAppearedOnWithDashDatelineAndThreeAuthors) 
 }
 
 TEST(TextImporterFixtures, Via) {
-  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result, ParseFixture("via.txt"));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const TextImportResult result, ParseFixture("via.txt"));
   ExpectImport(
       result,
       {
@@ -384,7 +385,7 @@ TEST(TextImporterFixtures, Via) {
 }
 
 TEST(TextImporterFixtures, WireDatelineNamesThePublisher) {
-  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result, ParseFixture("dateline_wire.txt"));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const TextImportResult result, ParseFixture("dateline_wire.txt"));
   ExpectImport(
       result,
       {
@@ -415,7 +416,7 @@ TEST(TextImporterFixtures, WireDatelineGoesThroughTheAliases) {
   alias->set_name("Example Wire Service");
   TextImportOptions options;
   options.source = &source;
-  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result,
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const TextImportResult result,
                                  ParseScrapedText(Fixture("dateline_wire.txt"), options));
   EXPECT_EQ(result.article.source_id(), "harbour-post");
   EXPECT_EQ(result.article.attribution().original_publisher(), "Example Wire Service");
@@ -433,14 +434,14 @@ TEST(TextImporterFixtures, AliasesMatchWhateverWhitespaceTheyHold) {
     alias->set_name("Example Wire Service");
     TextImportOptions options;
     options.source = &source;
-    SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result,
+    SYNDICATE_ASSERT_OK_AND_ASSIGN(const TextImportResult result,
                                    ParseScrapedText(Fixture("dateline_wire.txt"), options));
     EXPECT_EQ(result.article.attribution().original_publisher(), "Example Wire Service");
   }
 }
 
 TEST(TextImporterFixtures, CopyrightLineIsTheFallbackPublisher) {
-  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result, ParseFixture("copyright.txt"));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const TextImportResult result, ParseFixture("copyright.txt"));
   ExpectImport(
       result,
       {
@@ -466,7 +467,7 @@ TEST(TextImporterFixtures, CopyrightLineIsTheFallbackPublisher) {
 // The bug: with an attribution line naming the publisher and no "Discover more from X",
 // the site's own copyright footer was stored as the story's copyright.
 TEST(TextImporterFixtures, SiteCopyrightNamesTheDistributorNotTheStorysCopyright) {
-  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result, ParseFixture("site_copyright.txt"));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const TextImportResult result, ParseFixture("site_copyright.txt"));
   ExpectImport(
       result,
       {
@@ -506,7 +507,7 @@ Expected NightMarket(std::vector<std::string> paragraphs, const std::string& fil
 }
 
 TEST(TextImporterFixtures, CurlyQuotesStayInTheTextAndLeaveTheName) {
-  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result, ParseFixture("curly_quotes.txt"));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const TextImportResult result, ParseFixture("curly_quotes.txt"));
   ExpectImport(result, NightMarket({"\u201CIt was a long night, but we\u2019re ready,\u201D "
                                     "said organiser Lena Ortiz.",
                                     "Traders called the decision \u2018overdue\u2019."},
@@ -514,7 +515,8 @@ TEST(TextImporterFixtures, CurlyQuotesStayInTheTextAndLeaveTheName) {
 }
 
 TEST(TextImporterFixtures, StraightQuotesStayInTheTextAndLeaveTheName) {
-  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result, ParseFixture("straight_quotes.txt"));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const TextImportResult result,
+                                 ParseFixture("straight_quotes.txt"));
   ExpectImport(result, NightMarket({"\"It was a long night, but we're ready,\" said organiser "
                                     "Lena Ortiz.",
                                     "Traders called the decision 'overdue'."},
@@ -545,7 +547,7 @@ TEST(TextImporterFixtures, CrlfLineEndings) {
   ASSERT_THAT(text, HasSubstr("\r\n")) << "crlf.txt lost its CRLF line endings";
   TextImportOptions options;
   options.origin = "crlf.txt";
-  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result, ParseScrapedText(text, options));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const TextImportResult result, ParseScrapedText(text, options));
   ExpectImport(result, BridgeRepairs("crlf.txt"));
 }
 
@@ -554,12 +556,12 @@ TEST(TextImporterFixtures, CrOnlyLineEndings) {
   const std::string text = Fixture("cr_only.txt");
   ASSERT_THAT(text, HasSubstr("\r\r")) << "cr_only.txt lost its CR line endings";
   ASSERT_THAT(text, ::testing::Not(HasSubstr("\n")));
-  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result, ParseFixture("cr_only.txt"));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const TextImportResult result, ParseFixture("cr_only.txt"));
   ExpectImport(result, BridgeRepairs("cr_only.txt"));
 }
 
 TEST(TextImporterFixtures, NoStandfirstWhenTheBylineFollowsTheHeadline) {
-  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result, ParseFixture("no_standfirst.txt"));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const TextImportResult result, ParseFixture("no_standfirst.txt"));
   ExpectImport(result,
                {
                    .section = "Sport",
@@ -580,7 +582,7 @@ TEST(TextImporterFixtures, NoStandfirstWhenTheBylineFollowsTheHeadline) {
 }
 
 TEST(TextImporterFixtures, TrailerInAnotherOrder) {
-  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result, ParseFixture("trailer_order.txt"));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const TextImportResult result, ParseFixture("trailer_order.txt"));
   ExpectImport(
       result,
       {
@@ -602,7 +604,8 @@ TEST(TextImporterFixtures, TrailerInAnotherOrder) {
 }
 
 TEST(TextImporterFixtures, LowerCaseBylineNamesKeptAsWritten) {
-  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result, ParseFixture("lowercase_byline.txt"));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const TextImportResult result,
+                                 ParseFixture("lowercase_byline.txt"));
   ExpectImport(
       result,
       {
@@ -623,7 +626,7 @@ TEST(TextImporterFixtures, LowerCaseBylineNamesKeptAsWritten) {
 }
 
 TEST(TextImporterFixtures, NothingDeterminableLeavesFieldsEmptyWithWarnings) {
-  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result, ParseFixture("nothing.txt"));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const TextImportResult result, ParseFixture("nothing.txt"));
   ExpectImport(
       result,
       {
@@ -636,7 +639,8 @@ TEST(TextImporterFixtures, NothingDeterminableLeavesFieldsEmptyWithWarnings) {
 }
 
 TEST(TextImporterFixtures, BareSourceLabelButNotSentencesThatOpenWithItsWords) {
-  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result, ParseFixture("source_no_colon.txt"));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const TextImportResult result,
+                                 ParseFixture("source_no_colon.txt"));
   ExpectImport(
       result,
       {
@@ -657,7 +661,7 @@ TEST(TextImporterFixtures, BareSourceLabelButNotSentencesThatOpenWithItsWords) {
 // The bug (QA): a "Source:" line in the middle of the story was taken for the attribution
 // line, the trailer was assumed to start there, and the story after it was dropped.
 TEST(TextImporterFixtures, SourceLineThatReadsAsASentenceStaysInTheStory) {
-  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result,
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const TextImportResult result,
                                  ParseFixture("source_sentence_mid_story.txt"));
   ExpectImport(result,
                {
@@ -677,7 +681,7 @@ TEST(TextImporterFixtures, SourceLineThatReadsAsASentenceStaysInTheStory) {
 // line after the last sentence starts the trailer, and the related headlines after
 // "Related Articles" (one ending in "?", one of 24 words) are left out without a warning.
 TEST(TextImporterFixtures, ChartSourceInsideTheStoryIsKeptAndTheTrailerStillFound) {
-  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result,
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const TextImportResult result,
                                  ParseFixture("chart_source_mid_story.txt"));
   ExpectImport(
       result,
@@ -714,7 +718,7 @@ TEST(TextImporterFixtures, ChartSourceInsideTheStoryIsKeptAndTheTrailerStillFoun
 }
 
 TEST(TextImporterFixtures, CreditLineThenRelatedHeadlinesEndsTheStory) {
-  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result,
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const TextImportResult result,
                                  ParseFixture("credit_then_related.txt"));
   ExpectImport(
       result,
@@ -741,7 +745,7 @@ TEST(TextImporterFixtures, CreditLineThenRelatedHeadlinesEndsTheStory) {
 // An advertisement slot holds no text and is left out; an inline "Read more:" link with
 // story after it is kept. Neither ends the story, and each is named in a warning.
 TEST(TextImporterFixtures, FurnitureInsideTheStoryDoesNotEndIt) {
-  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result,
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const TextImportResult result,
                                  ParseFixture("furniture_mid_story.txt"));
   ExpectImport(
       result,
@@ -776,7 +780,7 @@ TEST(TextImporterFixtures, FurnitureInsideTheStoryDoesNotEndIt) {
 // it were kept in body_text as furniture with story after it (and the credit line not
 // read). A prompt is furniture whatever its final mark.
 TEST(TextImporterFixtures, PromptWithAFullStopAfterAListHeadingIsTrailer) {
-  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result,
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const TextImportResult result,
                                  ParseFixture("prompt_after_list_heading.txt"));
   ExpectImport(result, {
                            .section = "Local",
@@ -888,7 +892,7 @@ TEST(TextImporterExamples, EveryDemoPageGivesItsStoryAndCreditExactly) {
     TextImportOptions options;
     options.source = &source;
     options.origin = (dir / name).string();
-    SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result, ParseScrapedText(*text, options));
+    SYNDICATE_ASSERT_OK_AND_ASSIGN(const TextImportResult result, ParseScrapedText(*text, options));
     const DemoPage& expected = DemoPages().at(name);
     const Article& article = result.article;
     EXPECT_EQ(article.body_text(), absl::StrJoin(expected.paragraphs, "\n\n"));
@@ -905,7 +909,7 @@ TEST(TextImporterExamples, EveryDemoPageGivesItsStoryAndCreditExactly) {
 // ---------------------------------------------------------------------------------------
 // Rules, each on the smallest page that shows it.
 
-absl::StatusOr<ImportResult> Parse(std::string_view text) { return ParseScrapedText(text, {}); }
+absl::StatusOr<TextImportResult> Parse(std::string_view text) { return ParseScrapedText(text, {}); }
 
 TEST(TextImporterRules, AttributionPhrasings) {
   struct Case {
@@ -932,7 +936,7 @@ TEST(TextImporterRules, AttributionPhrasings) {
   for (const Case& c : cases) {
     SCOPED_TRACE(c.line);
     SYNDICATE_ASSERT_OK_AND_ASSIGN(
-        const ImportResult result,
+        const TextImportResult result,
         Parse(absl::StrCat("Harbour lights switched on\n\nThe lights came on at dusk.\n\n", c.line,
                            "\n")));
     EXPECT_EQ(result.article.attribution().original_publisher(), c.publisher);
@@ -949,7 +953,7 @@ TEST(TextImporterRules, LinesThatOnlyLookLikeAttributionStayInTheStory) {
       "Copyright law was not the issue, the mayor said.\n\n"
       "By the end of the evening, crowds had gone home\n\n"
       "For more information, call the town hall.\n";
-  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result, Parse(story));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const TextImportResult result, Parse(story));
   EXPECT_EQ(result.article.subheadline(), "The lights came on at dusk.");
   EXPECT_EQ(result.article.body_text(),
             "Source of the delay was a faulty cable.\n\n"
@@ -964,7 +968,7 @@ TEST(TextImporterRules, LinesThatOnlyLookLikeAttributionStayInTheStory) {
 
 TEST(TextImporterRules, HeadlineThatOpensWithABareLabelIsStillTheHeadline) {
   SYNDICATE_ASSERT_OK_AND_ASSIGN(
-      const ImportResult result,
+      const TextImportResult result,
       Parse("Via Rail strike ends after two days\n\nTrains ran again on Monday.\n\n"
             "Source: Example Wire\n"));
   EXPECT_EQ(result.article.headline(), "Via Rail strike ends after two days");
@@ -976,7 +980,7 @@ TEST(TextImporterRules, HeadlineThatOpensWithABareLabelIsStillTheHeadline) {
 // ignored, so an attribution line above the headline became the section.
 TEST(TextImporterRules, SourceColonLineIsAttributionWhereverItStands) {
   SYNDICATE_ASSERT_OK_AND_ASSIGN(
-      const ImportResult result,
+      const TextImportResult result,
       Parse("Source: Example Wire\n\nHeadline of the story\n\nThe story text.\n"));
   ExpectImport(result, {
                            .headline = "Headline of the story",
@@ -999,7 +1003,7 @@ TEST(TextImporterRules, SourceColonLinesAloneHoldNoHeadline) {
 // word or two: a short bare attribution line above a headline is attribution.
 TEST(TextImporterRules, BareAttributionLineAboveTheHeadlineIsNotTheSection) {
   SYNDICATE_ASSERT_OK_AND_ASSIGN(
-      const ImportResult result,
+      const TextImportResult result,
       Parse("Via Example Wire\n\nHarbour lights switched on\n\nThe lights came on.\n"));
   EXPECT_EQ(result.article.section(), "");
   EXPECT_EQ(result.article.headline(), "Harbour lights switched on");
@@ -1022,7 +1026,7 @@ TEST(TextImporterRules, BylineForms) {
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.line);
-    SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result,
+    SYNDICATE_ASSERT_OK_AND_ASSIGN(const TextImportResult result,
                                    Parse(absl::StrCat("Harbour lights switched on\n\n", c.line,
                                                       "\n\nThe lights came on at dusk.\n")));
     EXPECT_EQ(result.article.byline(), std::string(absl::StripAsciiWhitespace(c.line)));
@@ -1033,7 +1037,7 @@ TEST(TextImporterRules, BylineForms) {
 
 TEST(TextImporterRules, SecondBylineIsDroppedWithAWarning) {
   SYNDICATE_ASSERT_OK_AND_ASSIGN(
-      const ImportResult result,
+      const TextImportResult result,
       Parse("Harbour lights switched on\n\nBy Ana Ruiz\n\nThe lights came on at dusk.\n\n"
             "By Tom Bell\n\nSource: Example Wire\n"));
   EXPECT_EQ(result.article.byline(), "By Ana Ruiz");
@@ -1063,7 +1067,7 @@ TEST(TextImporterRules, DatelineForms) {
   for (const Case& c : cases) {
     SCOPED_TRACE(c.paragraph);
     SYNDICATE_ASSERT_OK_AND_ASSIGN(
-        const ImportResult result,
+        const TextImportResult result,
         Parse(absl::StrCat("Harbour lights switched on\n\nBy Ana Ruiz\n\n", c.paragraph,
                            "\n\nCrowds gathered.\n")));
     EXPECT_EQ(result.article.dateline(), c.dateline);
@@ -1074,7 +1078,7 @@ TEST(TextImporterRules, DatelineForms) {
 
 TEST(TextImporterRules, DatelineOpeningTheParagraphAfterTheHeadlineIsNoStandfirst) {
   SYNDICATE_ASSERT_OK_AND_ASSIGN(
-      const ImportResult result,
+      const TextImportResult result,
       Parse("Harbour lights switched on\n\nBRENN \u2014 The lights came on.\n\nCrowds "
             "gathered.\n"));
   EXPECT_EQ(result.article.subheadline(), "");
@@ -1084,7 +1088,7 @@ TEST(TextImporterRules, DatelineOpeningTheParagraphAfterTheHeadlineIsNoStandfirs
 
 TEST(TextImporterRules, AttributionLineWinsOverTheDatelineWithAWarning) {
   SYNDICATE_ASSERT_OK_AND_ASSIGN(
-      const ImportResult result,
+      const TextImportResult result,
       Parse("Harbour lights switched on\n\nBy Ana Ruiz\n\nBRENN (Example Wire) \u2014 The lights "
             "came on.\n\nSource: Northwind Gazette\n\nDiscover more from Harbour Post\n"));
   EXPECT_EQ(result.article.attribution().original_publisher(), "Northwind Gazette");
@@ -1097,7 +1101,7 @@ TEST(TextImporterRules, AttributionLineWinsOverTheDatelineWithAWarning) {
 
 TEST(TextImporterRules, DisagreeingAttributionAndDistributorLinesWarn) {
   SYNDICATE_ASSERT_OK_AND_ASSIGN(
-      const ImportResult result,
+      const TextImportResult result,
       Parse("Harbour lights switched on\n\nBy Ana Ruiz\n\nThe lights came on.\n\n"
             "Source: Northwind Gazette\n\nDiscover more from Harbour Post\n\n"
             "Originally published by Example Wire\n\nDiscover more from harbour post\n\n"
@@ -1117,7 +1121,7 @@ TEST(TextImporterRules, DisagreeingAttributionAndDistributorLinesWarn) {
 TEST(TextImporterRules, SiteCopyrightWithoutAKnownDistributorIsTheStorysWithAWarning) {
   // Nothing tells the site's own notice apart here, so it is used, and said so.
   SYNDICATE_ASSERT_OK_AND_ASSIGN(
-      const ImportResult result,
+      const TextImportResult result,
       Parse("Harbour lights switched on\n\nBy Ana Ruiz\n\nThe lights came on.\n\n"
             "\u00A9 2025\u20132026 Harbour Post. All rights reserved.\n"));
   EXPECT_EQ(result.article.attribution().copyright_holder(), "Harbour Post");
@@ -1132,7 +1136,7 @@ TEST(TextImporterRules, SiteCopyrightWithoutAKnownDistributorIsTheStorysWithAWar
 // out of body_text, but named in a warning.
 TEST(TextImporterRules, StoryEndsAtTheFirstFurnitureAfterItsLastSentence) {
   SYNDICATE_ASSERT_OK_AND_ASSIGN(
-      const ImportResult result,
+      const TextImportResult result,
       Parse("World\n\nHarbour lights switched on\n\nThe lights came on.\n\nCrowds gathered.\n\n"
             "Share this:\nFacebook\nX\n\nA related story about lanterns\n\n"
             "Source: Example Wire\n"));
@@ -1157,7 +1161,7 @@ TEST(TextImporterRules, SourceLinesThatReadAsSentencesAreStoryText) {
        }) {
     SCOPED_TRACE(line);
     SYNDICATE_ASSERT_OK_AND_ASSIGN(
-        const ImportResult result,
+        const TextImportResult result,
         Parse(absl::StrCat("Harbour lights switched on\n\nBy Ana Ruiz\n\nThe lights came on.\n\n",
                            line, "\n\nCrowds gathered.\n\nSource: Example Wire\n")));
     EXPECT_EQ(result.article.body_text(),
@@ -1187,7 +1191,7 @@ TEST(TextImporterRules, SourceLinesThatReadAsNamesAreAttribution) {
   for (const Case& c : cases) {
     SCOPED_TRACE(c.line);
     SYNDICATE_ASSERT_OK_AND_ASSIGN(
-        const ImportResult result,
+        const TextImportResult result,
         Parse(absl::StrCat("Harbour lights switched on\n\nBy Ana Ruiz\n\nThe lights came on.\n\n"
                            "Crowds gathered.\n\n",
                            c.line, "\n")));
@@ -1200,7 +1204,7 @@ TEST(TextImporterRules, SourceLinesThatReadAsNamesAreAttribution) {
 // source inside the story, so it keeps both in the story, says so, and names no publisher.
 TEST(TextImporterRules, AttributionLineWithASentenceAfterItIsKeptAndNotUsed) {
   SYNDICATE_ASSERT_OK_AND_ASSIGN(
-      const ImportResult result,
+      const TextImportResult result,
       Parse("Harbour lights switched on\n\nBy Ana Ruiz\n\nThe lights came on.\n\n"
             "Source: Example Wire\n\nAna Ruiz has covered Brenn for ten years.\n\n"
             "Share this:\nFacebook\n"));
@@ -1237,7 +1241,7 @@ TEST(TextImporterRules, FurnitureWithStoryTextAfterItDoesNotEndTheStory) {
   for (const Case& c : cases) {
     SCOPED_TRACE(c.furniture + " / " + c.after);
     SYNDICATE_ASSERT_OK_AND_ASSIGN(
-        const ImportResult result,
+        const TextImportResult result,
         Parse(absl::StrCat("Harbour lights switched on\n\nBy Ana Ruiz\n\nThe lights came on.\n\n",
                            c.furniture, "\n\n", c.after, "\n\nSource: Example Wire\n")));
     EXPECT_EQ(result.article.body_text(),
@@ -1259,7 +1263,7 @@ TEST(TextImporterRules, HeadlinesUnderAListHeadingAreTrailer) {
   for (const char* heading : {"Related Articles", "You may also like:", "READ ALSO", "Most read"}) {
     SCOPED_TRACE(heading);
     SYNDICATE_ASSERT_OK_AND_ASSIGN(
-        const ImportResult result,
+        const TextImportResult result,
         Parse(absl::StrCat(
             "Harbour lights switched on\n\nBy Ana Ruiz\n\nThe lights came on.\n\n"
             "Source: Example Wire\n\n",
@@ -1309,7 +1313,7 @@ TEST(TextImporterRules, PromptsEndingInAFullStopAreNotStoryText) {
     for (const char* before : {"", "You may also like\n\n"}) {
       SCOPED_TRACE(absl::StrCat(before, prompt));
       SYNDICATE_ASSERT_OK_AND_ASSIGN(
-          const ImportResult result,
+          const TextImportResult result,
           Parse(absl::StrCat("Harbour lights switched on\n\nBy Ana Ruiz\n\nThe lights came "
                              "on.\n\nSource: Example Wire\n\n",
                              before, prompt, "\n")));
@@ -1329,7 +1333,7 @@ TEST(TextImporterRules, PromptEndingATextParagraphDoesNotMakeItStoryText) {
                              "every single morning"}) {
     SCOPED_TRACE(prompt);
     SYNDICATE_ASSERT_OK_AND_ASSIGN(
-        const ImportResult result,
+        const TextImportResult result,
         Parse(absl::StrCat("Harbour lights switched on\n\nBy Ana Ruiz\n\nThe lights came "
                            "on.\n\nSource: Example Wire\n\nFacebook\n",
                            prompt, "\n")));
@@ -1345,7 +1349,7 @@ TEST(TextImporterRules, PromptEndingATextParagraphDoesNotMakeItStoryText) {
 // story text, and the credit line after it still ends the story.
 TEST(TextImporterRules, SentenceOpeningWithAPromptsWordsIsStoryText) {
   SYNDICATE_ASSERT_OK_AND_ASSIGN(
-      const ImportResult result,
+      const TextImportResult result,
       Parse("Harbour lights switched on\n\nBy Ana Ruiz\n\nThe lights came on.\n\n"
             "Comments are closed on the plans until May, the council said.\n\n"
             "Source: Example Wire\n"));
@@ -1363,7 +1367,7 @@ TEST(TextImporterRules, ReadersCommentsAreTrailer) {
                               "3 Comments", "Join the conversation:"}) {
     SCOPED_TRACE(heading);
     SYNDICATE_ASSERT_OK_AND_ASSIGN(
-        const ImportResult result,
+        const TextImportResult result,
         Parse(absl::StrCat("Harbour lights switched on\n\nBy Ana Ruiz\n\nThe lights came on.\n\n"
                            "Source: Example Wire\n\n",
                            heading,
@@ -1384,7 +1388,7 @@ TEST(TextImporterRules, ReadersCommentsAreTrailer) {
 // with a warning, without ending the story. At the end it is trailer, with no warning.
 TEST(TextImporterRules, BareFurniturePhraseInsideTheStoryIsLeftOutWithAWarning) {
   SYNDICATE_ASSERT_OK_AND_ASSIGN(
-      const ImportResult result,
+      const TextImportResult result,
       Parse("Harbour lights switched on\n\nBy Ana Ruiz\n\nThe lights came on.\n\n"
             "Advertisement\n\nCrowds gathered.\n\nLoading\u2026\n\nThe band played.\n\n"
             "Advertisement\n"));
@@ -1404,7 +1408,7 @@ TEST(TextImporterRules, LongLinesAreCutInWarningsAtACharacterBoundary) {
   const std::string opening = "Source: Example Wire, " + std::string(57, 'x');
   ASSERT_EQ(opening.size(), 79u);
   SYNDICATE_ASSERT_OK_AND_ASSIGN(
-      const ImportResult result,
+      const TextImportResult result,
       Parse(absl::StrCat("Harbour lights switched on\n\nBy Ana Ruiz\n\nThe lights came on.\n\n",
                          opening, "\u00E9\u00E9 and more\n\nCrowds gathered.\n")));
   EXPECT_THAT(result.warnings,
@@ -1417,7 +1421,7 @@ TEST(TextImporterRules, LongLinesAreCutInWarningsAtACharacterBoundary) {
 
 TEST(TextImporterRules, BulletedStoryLinesKeepTheirBulletsAndIndent) {
   SYNDICATE_ASSERT_OK_AND_ASSIGN(
-      const ImportResult result,
+      const TextImportResult result,
       Parse("Harbour lights switched on\n\nBy Ana Ruiz\n\nThe council listed three changes:\n"
             "  \u2022 brighter lamps\n  - longer hours\n* a new timer\n\nSource: Example Wire\n"));
   EXPECT_EQ(result.article.body_text(),
@@ -1429,7 +1433,7 @@ TEST(TextImporterRules, ProvenanceOriginIsAUrlOrAFileBaseName) {
   const std::string text = "Harbour lights switched on\n\nThe lights came on.\n";
   TextImportOptions options;
   options.origin = "/var/spool/pages/harbour.txt";
-  SYNDICATE_ASSERT_OK_AND_ASSIGN(ImportResult result, ParseScrapedText(text, options));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(TextImportResult result, ParseScrapedText(text, options));
   EXPECT_THAT(Hops(result.article), ElementsAre(Imported("harbour.txt")));
   options.origin = "HTTPS://harbour.example.org/lights";
   SYNDICATE_ASSERT_OK_AND_ASSIGN(result, ParseScrapedText(text, options));
@@ -1493,7 +1497,7 @@ TEST(TextImporterEdges, ControlCharactersAreRefusedNamingTheLine) {
 // U+00A0 just after the C1 controls, sharing their UTF-8 lead byte 0xC2 (as © does).
 TEST(TextImporterEdges, CharactersBesideTheControlRangesAreText) {
   SYNDICATE_ASSERT_OK_AND_ASSIGN(
-      const ImportResult result,
+      const TextImportResult result,
       Parse("Harbour\u00A0lights~ switched on\n\nThe lights came on.\n\n\u00A9 2026 Northwind "
             "Gazette\n"));
   EXPECT_EQ(result.article.headline(), "Harbour\u00A0lights~ switched on");
@@ -1503,7 +1507,7 @@ TEST(TextImporterEdges, CharactersBesideTheControlRangesAreText) {
 // Form feed (a page break) and vertical tab end a line, so none reaches a field.
 TEST(TextImporterEdges, FormFeedAndVerticalTabEndALine) {
   SYNDICATE_ASSERT_OK_AND_ASSIGN(
-      const ImportResult result,
+      const TextImportResult result,
       Parse("Harbour lights switched on\f\fThe lights came on.\vCrowds gathered.\n\f"
             "Source: Example Wire\n"));
   EXPECT_EQ(result.article.headline(), "Harbour lights switched on");
@@ -1515,7 +1519,7 @@ TEST(TextImporterEdges, FormFeedAndVerticalTabEndALine) {
 // server as a control character.
 TEST(TextImporterEdges, TabsInOneLineFieldsBecomeSpaces) {
   SYNDICATE_ASSERT_OK_AND_ASSIGN(
-      const ImportResult result,
+      const TextImportResult result,
       Parse("Local\n\nHarbour\tlights switched on\n\nBy Ana\tRuiz\n\n"
             "BRENN\t(Example\tWire) \u2014 The lights\tcame on.\n\nCrowds gathered.\n\n"
             "\u00A9 2026\tExample\tWire\n\nDiscover more from Harbour\tPost\n"));
@@ -1545,7 +1549,8 @@ TEST(TextImporterEdges, OnlyATrailerHoldsNoHeadline) {
 }
 
 TEST(TextImporterEdges, OneLineIsAHeadlineOnly) {
-  SYNDICATE_ASSERT_OK_AND_ASSIGN(const ImportResult result, Parse("Harbour lights switched on"));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const TextImportResult result,
+                                 Parse("Harbour lights switched on"));
   EXPECT_EQ(result.article.headline(), "Harbour lights switched on");
   EXPECT_EQ(result.article.body_text(), "");
   EXPECT_THAT(result.warnings, ElementsAre(kNoSection, kNoByline, kNoStory, kNoPublisher,
@@ -1557,7 +1562,7 @@ TEST(TextImporterEdges, MegabyteStoryLineIsKeptWhole) {
   while (line.size() < (1 << 20)) line += "lantern \u201Clight\u201D ";
   line += "end.";
   SYNDICATE_ASSERT_OK_AND_ASSIGN(
-      const ImportResult result,
+      const TextImportResult result,
       Parse(absl::StrCat("World\n\nHarbour lights switched on\n\nBy Ana Ruiz\n\n", line,
                          "\n\nSource: Example Wire\n")));
   EXPECT_EQ(result.article.section(), "World");
@@ -1575,7 +1580,7 @@ TEST(TextImporterEdges, MegabyteFirstLineIsNoHeadline) {
                               "Discover more from ", "\u00A9 2026 ", "By ", "LONDON \u2014 "}) {
     SCOPED_TRACE(opening);
     SYNDICATE_ASSERT_OK_AND_ASSIGN(
-        const ImportResult result,
+        const TextImportResult result,
         Parse(absl::StrCat("Harbour lights switched on\n\nThe lights came on.\n\n", opening,
                            std::string(1 << 20, 'x'), "\n")));
     EXPECT_EQ(result.article.headline(), "Harbour lights switched on");
@@ -1598,7 +1603,7 @@ TEST(TextImporterEdges, EveryPrefixOfAFixtureAndRandomBytesParseOrAreRefused) {
   ASSERT_FALSE(page.empty());
   int parsed = 0;
   for (size_t size = 0; size <= page.size(); ++size) {
-    const absl::StatusOr<ImportResult> result = Parse(std::string_view(page).substr(0, size));
+    const absl::StatusOr<TextImportResult> result = Parse(std::string_view(page).substr(0, size));
     if (result.ok()) {
       ++parsed;
       EXPECT_FALSE(result->article.headline().empty()) << size;
@@ -1621,7 +1626,7 @@ TEST(TextImporterEdges, EveryPrefixOfAFixtureAndRandomBytesParseOrAreRefused) {
           : pick < 240 ? static_cast<char>('A' + pick % 58)
                        : static_cast<char>(state >> 16);
     }
-    const absl::StatusOr<ImportResult> result = Parse(bytes);
+    const absl::StatusOr<TextImportResult> result = Parse(bytes);
     if (!result.ok()) {
       EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument) << round;
     }

@@ -386,6 +386,18 @@ TEST(SourceValidation, NamesTheField) {
                        "absolute http(s) URL"));
 }
 
+// Issue 6: the importers read a date without a zone in the source's time zone.
+TEST(SourceValidation, TimeZoneIsAnIanaName) {
+  Source source = ExampleSource();
+  source.set_time_zone("Europe/London");
+  EXPECT_THAT(ValidateSource(source, "source"), IsOk());
+  source.set_time_zone("Harbour/Standard_Time");
+  EXPECT_THAT(ValidateSource(source, "source"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "source.time_zone: \"Harbour/Standard_Time\" is not a time zone name this "
+                       "server knows (an IANA name such as Europe/London)"));
+}
+
 TEST(SourceValidation, NoControlCharacters) {
   Source source = ExampleSource();
   source.set_name("Harbour\x1b Wire");
