@@ -16,6 +16,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "server/json_log.h"
 #include "server/validation.h"
 
 namespace syndicate::server {
@@ -60,7 +61,10 @@ Server::Server(SyndicationCore* core, const ServerOptions& options)
       options_(options),
       pool_(std::max(4, 2 * static_cast<int>(std::thread::hardware_concurrency()))),
       limiter_(options.partner_rate),
-      auth_(options.access, &limiter_),
+      observer_(options.metrics != nullptr || options.json_log
+                    ? std::make_unique<CallObserver>(options.metrics, options.json_log)
+                    : nullptr),
+      auth_(options.access, &limiter_, observer_.get()),
       streams_(&core->feed_reader(), &core->feed_hub(), &pool_, &timers_, options.streams, &auth_),
       publishing_(core, &pool_, &auth_),
       syndication_(core, &pool_, &streams_, &auth_) {
@@ -93,6 +97,19 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   // gRPC sets SO_REUSEPORT by default, so a second server on a port in use would start and
   // take half the connections; off, it fails to bind.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  if (options.max_connection_age != absl::InfiniteDuration()) {
+    builder.AddChannelArgument(
+        GRPC_ARG_MAX_CONNECTION_AGE_MS,
+        static_cast<int>(absl::ToInt64Milliseconds(options.max_connection_age)));
+    builder.AddChannelArgument(
+        GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS,
+        static_cast<int>(absl::ToInt64Milliseconds(options.max_connection_age_grace)));
+  }
+  if (server->observer_ != nullptr) {
+    std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> creators;
+    creators.push_back(server->observer_->MakeInterceptorFactory());
+    builder.experimental().SetInterceptorCreators(std::move(creators));
+  }
   int selected_port = 0;
   std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
   if (!options.tls_cert_pem.empty()) {
@@ -153,6 +170,17 @@ void Server::TasksChore() {
 
 Server::~Server() { Shutdown(absl::Seconds(5)); }
 
+void Server::DrainStep(absl::string_view step, const std::function<void()>& run) {
+  const absl::Time start = absl::Now();
+  run();
+  if (options_.json_log) {
+    log::Info("drain", log::Fields()
+                           .Add("step", step)
+                           .Add("open_streams", static_cast<uint64_t>(streams_.open_streams()))
+                           .Add("took_ms", absl::ToDoubleMilliseconds(absl::Now() - start)));
+  }
+}
+
 void Server::RetentionChore() {
   // On the pool: trimming writes to RocksDB. The timer queue and the pool both stop before
   // the Server's other members go away, so `this` outlives every run.
@@ -168,11 +196,24 @@ void Server::RetentionChore() {
 void Server::Shutdown(absl::Duration grace) {
   if (shut_down_.exchange(true) || server_ == nullptr) return;
   if (options_.access != nullptr) options_.access->SetChangeListener(nullptr);
-  server_->GetHealthCheckService()->Shutdown();
+  DrainStep("readiness NOT_SERVING", [this] {
+    // Readiness probes ask the partner API; liveness asks "", which stays SERVING: the
+    // process is healthy while it drains, and restarting it would cut the drain short.
+    grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
+    health->SetServingStatus(kSyndicationServiceName, false);
+    health->SetServingStatus("syndication.v1.PublishingService", false);
+    if (admin_ != nullptr) health->SetServingStatus("syndication.v1.AdminService", false);
+  });
   // Streams first: gRPC's Shutdown waits for every call, and a stream only ends when told.
-  streams_.Shutdown();
-  server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoNanoseconds(grace));
-  server_->Wait();
+  DrainStep("new streams refused, open streams ending with their resume cursor",
+            [this] { streams_.Shutdown(); });
+  DrainStep("calls finished or cancelled", [this, grace] {
+    // Ends health Watch calls, which gRPC's Shutdown would otherwise wait out to the
+    // deadline. This port's "" goes NOT_SERVING with it, as the port itself is closing.
+    server_->GetHealthCheckService()->Shutdown();
+    server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoNanoseconds(grace));
+    server_->Wait();
+  });
   core_->SetScheduleListener(nullptr);
 }
 
