@@ -33,6 +33,7 @@
 #include "client/client.h"
 #include "client/error_info.h"
 #include "client/json.h"
+#include "client/usage_report.h"
 #include "common/timestamps.h"
 #include "common/utf8.h"
 #include "ingest/text_importer.h"
@@ -153,6 +154,21 @@ std::string PubStatusWord(syndication::v1::PubStatus status) {
 bool IsTombstone(const syndication::v1::Article& article) {
   return article.pubstatus() == syndication::v1::PUB_STATUS_WITHHELD ||
          article.pubstatus() == syndication::v1::PUB_STATUS_CANCELED;
+}
+
+// Parses `value` of `flag` as an RFC 3339 time into `out`; a usage error naming the flag
+// otherwise.
+absl::Status ParseTimeFlag(absl::string_view flag, const std::string& value,
+                           google::protobuf::Timestamp* out) {
+  absl::Time time;
+  std::string error;
+  if (!absl::ParseTime(absl::RFC3339_full, value, &time, &error)) {
+    return absl::InvalidArgumentError(absl::StrCat(flag, ": ", syndicate::QuoteForMessage(value),
+                                                   " is not an RFC 3339 time such as "
+                                                   "2026-03-01T12:00:00Z"));
+  }
+  *out = syndicate::ToTimestamp(time);
+  return absl::OkStatus();
 }
 
 // One line per story, for people: id, version, time, then the credit line and headline, or
@@ -679,6 +695,28 @@ int main(int argc, char** argv) {
   list->add_flag("--show-withdrawn", list_show_withdrawn,
                  "Include withdrawn, killed and expired stories, as tombstones");
 
+  // report
+  std::vector<std::string> report_sources;
+  std::string report_since;
+  std::string report_until;
+  std::string report_article;
+  std::string report_partner;
+  std::string report_format = "table";
+  CLI::App* report = app.add_subcommand(
+      "report",
+      "Print the usage report: which partners took which stories (publisher or admin key)");
+  report->add_option("--source", report_sources,
+                     "Only this source (repeatable; default: every source the key may see)");
+  report->add_option("--since", report_since,
+                     "Only deliveries at or after this RFC 3339 time, e.g. 2026-03-01T00:00:00Z");
+  report->add_option("--until", report_until, "Only deliveries before this RFC 3339 time");
+  report->add_option("--article", report_article,
+                     "Only this story: which partners hold it (e.g. before a kill)");
+  report->add_option("--partner", report_partner, "Only this partner");
+  report->add_option("--format", report_format, "table (for people), csv or json")
+      ->check(CLI::IsMember({"table", "csv", "json"}))
+      ->capture_default_str();
+
   // stream
   StreamFlags stream_flags;
   CLI::App* stream = app.add_subcommand(
@@ -952,6 +990,41 @@ int main(int argc, char** argv) {
     std::cout << syndicate::client::ToJson(*listed, true) << "\n";
     return kExitOk;
   }
+  if (*report) {
+    syndication::v1::GetUsageReportRequest request;
+    for (const std::string& id : report_sources) request.add_source_ids(id);
+    for (auto [flag, value, field] :
+         {std::tuple{"--since", &report_since, request.mutable_start_time()},
+          std::tuple{"--until", &report_until, request.mutable_end_time()}}) {
+      if (value->empty()) continue;
+      if (absl::Status parsed = ParseTimeFlag(flag, *value, field); !parsed.ok()) {
+        return Usage(parsed.message());
+      }
+    }
+    if (report_since.empty()) request.clear_start_time();
+    if (report_until.empty()) request.clear_end_time();
+    request.set_article_id(report_article);
+    request.set_partner_id(report_partner);
+    request.set_page_size(500);
+    // The whole report, every page.
+    syndication::v1::GetUsageReportResponse all;
+    do {
+      auto page = (*client)->GetUsageReport(request);
+      if (!page.ok()) return Report(page.status());
+      for (syndication::v1::Delivery& delivery : *page->mutable_deliveries()) {
+        *all.add_deliveries() = std::move(delivery);
+      }
+      request.set_page_token(page->next_page_token());
+    } while (!request.page_token().empty());
+    if (report_format == "csv") {
+      syndicate::client::WriteUsageCsv(all.deliveries(), std::cout);
+    } else if (report_format == "json") {
+      std::cout << syndicate::client::ToJson(all, true) << "\n";
+    } else {
+      syndicate::client::WriteUsageTable(all.deliveries(), std::cout);
+    }
+    return kExitOk;
+  }
   if (*list) {
     syndication::v1::ListArticlesRequest request;
     request.set_page_size(list_page_size);
@@ -959,14 +1032,11 @@ int main(int argc, char** argv) {
     for (const std::string& id : list_sources) request.add_source_ids(id);
     request.set_order_by(list_order_by);
     if (!list_updated_after.empty()) {
-      absl::Time updated_after;
-      std::string error;
-      if (!absl::ParseTime(absl::RFC3339_full, list_updated_after, &updated_after, &error)) {
-        return Usage(
-            absl::StrCat("--updated-after: ", syndicate::QuoteForMessage(list_updated_after),
-                         " is not an RFC 3339 time such as 2026-03-01T12:00:00Z"));
+      if (absl::Status parsed =
+              ParseTimeFlag("--updated-after", list_updated_after, request.mutable_updated_after());
+          !parsed.ok()) {
+        return Usage(parsed.message());
       }
-      *request.mutable_updated_after() = syndicate::ToTimestamp(updated_after);
     }
     request.set_show_withdrawn(list_show_withdrawn);
     auto page = (*client)->ListArticles(request);

@@ -575,6 +575,13 @@ absl::StatusOr<v1::ListApiKeysResponse> Client::ListApiKeys(const v1::ListApiKey
       request, [&](auto* c, const auto& r, auto* out) { return admin_->ListApiKeys(c, r, out); });
 }
 
+absl::StatusOr<v1::GetUsageReportResponse> Client::GetUsageReport(
+    const v1::GetUsageReportRequest& request) {
+  return Invoke<v1::GetUsageReportRequest, v1::GetUsageReportResponse>(
+      request,
+      [&](auto* c, const auto& r, auto* out) { return publishing_->GetUsageReport(c, r, out); });
+}
+
 absl::StatusOr<v1::ApiKey> Client::RevokeApiKey(absl::string_view key_id) {
   v1::RevokeApiKeyRequest request;
   request.set_key_id(std::string(key_id));

@@ -122,6 +122,9 @@ class Client {
   absl::StatusOr<syndication::v1::WithdrawArticleResponse> WithdrawArticle(
       absl::string_view id, absl::string_view reason, bool kill = false,
       absl::string_view etag = "", absl::string_view request_id = "");
+  // The usage report (publisher or admin keys): one page.
+  absl::StatusOr<syndication::v1::GetUsageReportResponse> GetUsageReport(
+      const syndication::v1::GetUsageReportRequest& request);
   absl::StatusOr<syndication::v1::Article> GetArticle(absl::string_view id, int64_t version = 0);
   absl::StatusOr<syndication::v1::ListArticleVersionsResponse> ListArticleVersions(
       const syndication::v1::ListArticleVersionsRequest& request);

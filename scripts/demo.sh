@@ -97,7 +97,8 @@ show_stream() {
 
 say "Starting syndicated with API keys on (store in a temporary directory)"
 "$syndicated" --listen=127.0.0.1:0 --data-dir="$work/data" --ports-file="$work/ports" \
-  --admin-key-file="$work/admin.key" >"$work/stdout" 2>"$work/server.log" &
+  --health-listen=127.0.0.1:0 --admin-key-file="$work/admin.key" >"$work/stdout" \
+  2>"$work/server.log" &
 server_pid=$!
 for _ in $(seq 1 100); do
   [[ -s "$work/ports" ]] && break
@@ -107,9 +108,10 @@ for _ in $(seq 1 100); do
   fi
   sleep 0.1
 done
-SYNDICATE_SERVER=$(cat "$work/ports")
+SYNDICATE_SERVER=$(head -n 1 "$work/ports")
 export SYNDICATE_SERVER
 echo "syndicated is serving on $SYNDICATE_SERVER; it wrote the first admin key to admin.key"
+echo "(health checks for probes, without a key: $(sed -n 's/^health //p' "$work/ports"))"
 admin=(--api-key-file="$work/admin.key")
 publisher=(--api-key-file="$work/publisher.key")
 coastline=(--api-key-file="$work/coastline.key")
@@ -224,6 +226,15 @@ say "Partner: the live stream received a CORRECTED event with version $version"
 show_stream $((expected + 1))
 
 kill_id=$(imported_id examples/library-reopens.txt)
+say "Publisher: which partners hold story $kill_id, before killing it"
+show "syndicate --api-key-file=publisher.key report --article=$kill_id"
+# The server writes deliveries to the store within about a second.
+for _ in $(seq 1 50); do
+  holders=$("$syndicate" "${publisher[@]}" report --article="$kill_id")
+  [[ "$holders" != "No deliveries." ]] && break
+  sleep 0.1
+done
+echo "$holders"
 say "Publisher: killing story $kill_id"
 show "syndicate --api-key-file=publisher.key withdraw $kill_id --kill --reason=\"Legal: the fundraising figures are disputed\""
 "$syndicate" "${publisher[@]}" withdraw "$kill_id" --kill --reason="Legal: the fundraising figures are disputed" \
@@ -241,6 +252,15 @@ echo "(version 1 asked for; the tombstone answers in place of every version)"
 say "Partner: catching up by pull, oldest change first, tombstones included"
 show "syndicate --api-key-file=coastline.key list --brief --order-by=version_created --show-withdrawn"
 "$syndicate" "${coastline[@]}" list --brief --order-by=version_created --show-withdrawn
+
+say "Publisher: the usage report, which partners took which stories (what it bills from)"
+echo "(the first delivery of each version to each partner, by get, list or stream; the"
+echo " tombstone of the kill is not a delivery)"
+sleep 1.2  # the last reads' deliveries reach the store within a second
+show "syndicate --api-key-file=publisher.key report"
+"$syndicate" "${publisher[@]}" report
+show "syndicate --api-key-file=publisher.key report --format=csv --partner=harbour-weekly"
+"$syndicate" "${publisher[@]}" report --format=csv --partner=harbour-weekly | tr -d '\r'
 
 say "Stopping the partner's stream and syndicated"
 kill -TERM "$stream_pid"

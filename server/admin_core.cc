@@ -22,16 +22,6 @@ using syndication::v1::Partner;
 
 constexpr size_t kMaxDisplayNameBytes = 200;
 
-// Partner ids follow the source id rule (AIP-122).
-absl::Status ValidatePartnerId(absl::string_view id, absl::string_view field_path) {
-  absl::Status status = ValidateSourceId(id, field_path);
-  if (status.ok() || id.empty()) return status;
-  return absl::InvalidArgumentError(absl::StrCat(
-      field_path, ": ", QuoteForMessage(std::string(id)),
-      " is not a partner id (1-63 of a-z, 0-9 and \"-\", starting with a letter, not ending "
-      "with \"-\")"));
-}
-
 absl::Status ValidateDisplayName(absl::string_view name, absl::string_view field_path,
                                  bool required) {
   if (name.size() > kMaxDisplayNameBytes) {

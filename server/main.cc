@@ -75,7 +75,12 @@ int main(int argc, char** argv) {
   app.add_option("--data-dir", data_dir, "Directory of the RocksDB store (created if missing)")
       ->required();
   app.add_option("--ports-file", ports_file,
-                 "Also write the bound HOST:PORT to this file once serving");
+                 "Also write the bound HOST:PORT to this file once serving (then a line "
+                 "\"health HOST:PORT\" with --health-listen)");
+  std::string health_listen;
+  app.add_option("--health-listen", health_listen,
+                 "HOST:PORT of a plaintext port serving only grpc.health.v1 (Kubernetes "
+                 "probes); port 0 picks a free port");
   app.add_option("--sync-writes", sync_writes,
                  "fsync the write-ahead log before acknowledging a write")
       ->default_val(true);
@@ -158,6 +163,7 @@ int main(int argc, char** argv) {
 
   syndicate::server::ServerOptions options;
   options.listen_address = listen;
+  options.health_listen_address = health_listen;
   syndicate::server::Metrics metrics;
   options.metrics = &metrics;
   options.json_log = true;
@@ -212,6 +218,13 @@ int main(int argc, char** argv) {
   absl::StatusOr<std::pair<std::string, int>> host_port =
       syndicate::server::SplitHostPort(listen, "--listen");
   if (!host_port.ok()) return Fail(std::string(host_port.status().message()), 2);
+  if (!health_listen.empty()) {
+    if (absl::Status health =
+            syndicate::server::SplitHostPort(health_listen, "--health-listen").status();
+        !health.ok()) {
+      return Fail(std::string(health.message()), 2);
+    }
+  }
   // Without authentication, nothing but this machine may reach the API.
   if (auth == "none" && !syndicate::server::IsLoopbackHost(host_port->first)) {
     return Fail(absl::StrCat("--listen: \"", listen,
@@ -299,15 +312,21 @@ int main(int argc, char** argv) {
 
   // The ports file first, so that whoever sees the stdout line can also read the file.
   std::string ports = (*server)->address() + "\n";
-  if (metrics_server != nullptr)
+  if (!(*server)->health_address().empty()) {
+    absl::StrAppend(&ports, "health ", (*server)->health_address(), "\n");
+  }
+  if (metrics_server != nullptr) {
     absl::StrAppend(&ports, "metrics ", metrics_server->address(), "\n");
+  }
   if (!ports_file.empty() && !WriteFileAtomically(ports_file, ports)) {
     return Fail(absl::StrCat("--ports-file: cannot write \"", ports_file, "\""), 1);
   }
   std::cout << (*server)->address() << std::endl;
+  // The health port is plaintext whatever --listen serves.
   syndicate::server::log::Info(
       "serving", syndicate::server::log::Fields()
                      .Add("address", (*server)->address())
+                     .Add("health_address", (*server)->health_address())
                      .Add("metrics_address", metrics_server ? metrics_server->address() : "")
                      .Add("data_dir", data_dir));
 

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cstring>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include "absl/strings/match.h"
@@ -43,6 +44,11 @@ absl::StatusOr<std::pair<std::string, int>> SplitHostPort(absl::string_view addr
   return std::make_pair(std::string(host), port);
 }
 
+std::string JoinHostPort(absl::string_view host, int port) {
+  return absl::StrContains(host, ':') ? absl::StrCat("[", host, "]:", port)
+                                      : absl::StrCat(host, ":", port);
+}
+
 bool IsLoopbackHost(absl::string_view host) {
   if (host == "localhost") return true;
   // Literal addresses only: a name such as "127.example.org" could resolve anywhere.
@@ -65,7 +71,8 @@ Server::Server(SyndicationCore* core, const ServerOptions& options)
                     ? std::make_unique<CallObserver>(options.metrics, options.json_log)
                     : nullptr),
       auth_(options.access, &limiter_, observer_.get()),
-      streams_(&core->feed_reader(), &core->feed_hub(), &pool_, &timers_, options.streams, &auth_),
+      streams_(&core->feed_reader(), &core->feed_hub(), &pool_, &timers_, options.streams, &auth_,
+               &core->usage()),
       publishing_(core, &pool_, &auth_),
       syndication_(core, &pool_, &streams_, &auth_) {
   if (options.admin != nullptr) {
@@ -78,6 +85,13 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   absl::StatusOr<std::pair<std::string, int>> host_port =
       SplitHostPort(options.listen_address, "listen");
   if (!host_port.ok()) return host_port.status();
+  std::optional<std::pair<std::string, int>> health_host_port;
+  if (!options.health_listen_address.empty()) {
+    absl::StatusOr<std::pair<std::string, int>> parsed =
+        SplitHostPort(options.health_listen_address, "health_listen");
+    if (!parsed.ok()) return parsed.status();
+    health_host_port = *std::move(parsed);
+  }
 
   // Both are process-wide switches that must be set before the first ServerBuilder.
   grpc::EnableDefaultHealthCheckService(true);
@@ -132,19 +146,33 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   if (server->server_ == nullptr || selected_port == 0) {
     return absl::UnavailableError(absl::StrCat("listen: cannot serve on ", options.listen_address));
   }
-  const std::string& host = host_port->first;
-  server->address_ = absl::StrContains(host, ':') ? absl::StrCat("[", host, "]:", selected_port)
-                                                  : absl::StrCat(host, ":", selected_port);
-  grpc::HealthCheckServiceInterface* health = server->server_->GetHealthCheckService();
-  health->SetServingStatus(kSyndicationServiceName, true);
-  health->SetServingStatus("syndication.v1.PublishingService", true);
-  if (server->admin_ != nullptr) health->SetServingStatus("syndication.v1.AdminService", true);
+  server->address_ = JoinHostPort(host_port->first, selected_port);
+  if (health_host_port.has_value()) {
+    // Health checking only: the default health service is the one thing it serves.
+    grpc::ServerBuilder health_builder;
+    health_builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+    int health_port = 0;
+    health_builder.AddListeningPort(options.health_listen_address,
+                                    grpc::InsecureServerCredentials(), &health_port);
+    server->health_server_ = health_builder.BuildAndStart();
+    if (server->health_server_ == nullptr || health_port == 0) {
+      server->Shutdown(absl::ZeroDuration());
+      return absl::UnavailableError(
+          absl::StrCat("health_listen: cannot serve on ", options.health_listen_address));
+    }
+    server->health_address_ = JoinHostPort(health_host_port->first, health_port);
+  }
+  server->SetServing(kSyndicationServiceName, true);
+  server->SetServing("syndication.v1.PublishingService", true);
+  if (server->admin_ != nullptr) server->SetServing("syndication.v1.AdminService", true);
   if (options.access != nullptr) {
     options.access->SetChangeListener([raw = server.get()] { raw->streams_.AccessChanged(); });
   }
   Server* raw = server.get();
   // Retention also forgets old request ids (AIP-155), so it always runs.
   server->timers_.Schedule(absl::Now(), [raw] { raw->RetentionChore(); });
+  server->timers_.Schedule(absl::Now() + options.usage_flush_interval,
+                           [raw] { raw->UsageChore(); });
   // Embargoes and expiries that fell due while the server was down happen now.
   core->SetScheduleListener(
       [raw](absl::Time when) { raw->timers_.Schedule(when, [raw] { raw->TasksChore(); }); });
@@ -193,16 +221,34 @@ void Server::RetentionChore() {
   });
 }
 
+void Server::UsageChore() {
+  pool_.Submit([this] {
+    if (shut_down_) return;
+    if (absl::Status flushed = core_->usage().Flush(); !flushed.ok()) {
+      std::cerr << "syndicated: recording usage failed (kept for the next try): " << flushed
+                << std::endl;
+    }
+    timers_.Schedule(absl::Now() + options_.usage_flush_interval, [this] { UsageChore(); });
+  });
+}
+
+void Server::SetServing(const std::string& service, bool serving) {
+  server_->GetHealthCheckService()->SetServingStatus(service, serving);
+  if (health_server_ != nullptr) {
+    health_server_->GetHealthCheckService()->SetServingStatus(service, serving);
+  }
+}
+
 void Server::Shutdown(absl::Duration grace) {
   if (shut_down_.exchange(true) || server_ == nullptr) return;
   if (options_.access != nullptr) options_.access->SetChangeListener(nullptr);
   DrainStep("readiness NOT_SERVING", [this] {
-    // Readiness probes ask the partner API; liveness asks "", which stays SERVING: the
-    // process is healthy while it drains, and restarting it would cut the drain short.
-    grpc::HealthCheckServiceInterface* health = server_->GetHealthCheckService();
-    health->SetServingStatus(kSyndicationServiceName, false);
-    health->SetServingStatus("syndication.v1.PublishingService", false);
-    if (admin_ != nullptr) health->SetServingStatus("syndication.v1.AdminService", false);
+    // Readiness probes ask the partner API; liveness asks "", which stays SERVING on the
+    // health port until the very end: the process is healthy while it drains, and a
+    // restart would cut the drain short.
+    SetServing(kSyndicationServiceName, false);
+    SetServing("syndication.v1.PublishingService", false);
+    if (admin_ != nullptr) SetServing("syndication.v1.AdminService", false);
   });
   // Streams first: gRPC's Shutdown waits for every call, and a stream only ends when told.
   DrainStep("new streams refused, open streams ending with their resume cursor",
@@ -214,7 +260,15 @@ void Server::Shutdown(absl::Duration grace) {
     server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoNanoseconds(grace));
     server_->Wait();
   });
+  if (health_server_ != nullptr) {
+    health_server_->GetHealthCheckService()->Shutdown();
+    health_server_->Shutdown(std::chrono::system_clock::now());
+    health_server_->Wait();
+  }
   core_->SetScheduleListener(nullptr);
+  if (absl::Status flushed = core_->usage().Flush(); !flushed.ok()) {
+    std::cerr << "syndicated: recording usage at shutdown failed: " << flushed << std::endl;
+  }
 }
 
 }  // namespace syndicate::server

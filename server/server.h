@@ -62,6 +62,12 @@ struct ServerOptions {
   // max_connection_age_grace to end before it is closed. Default: infinite, never.
   absl::Duration max_connection_age = absl::InfiniteDuration();
   absl::Duration max_connection_age_grace = absl::Minutes(1);
+  // HOST:PORT of a second, plaintext port that serves only grpc.health.v1 (for Kubernetes
+  // probes when the main port needs TLS or client certificates). Its statuses are those of
+  // the main port. Default: empty, none.
+  std::string health_listen_address;
+  // How often the usage recorder is flushed to the store. Default: 1 second.
+  absl::Duration usage_flush_interval = absl::Seconds(1);
 };
 
 // Largest request read, in bytes; larger ones get gRPC's RESOURCE_EXHAUSTED. Eight times
@@ -74,9 +80,9 @@ inline constexpr char kSyndicationServiceName[] = "syndication.v1.SyndicationSer
 
 class Server {
  public:
-  // Starts serving on options.listen_address; `core` is not owned and must outlive the
-  // Server. Returns UNAVAILABLE when the address cannot be bound, INVALID_ARGUMENT when it
-  // is not HOST:PORT.
+  // Starts serving on options.listen_address (and health_listen_address); `core` is not
+  // owned and must outlive the Server. Returns UNAVAILABLE when an address cannot be bound,
+  // INVALID_ARGUMENT naming the field ("listen", "health_listen") when one is not HOST:PORT.
   static absl::StatusOr<std::unique_ptr<Server>> Start(const ServerOptions& options,
                                                        SyndicationCore* core);
 
@@ -85,6 +91,8 @@ class Server {
 
   // The bound address as HOST:PORT, with the port chosen when the request asked for 0.
   const std::string& address() const { return address_; }
+  // As address(), of the health port; empty without health_listen_address.
+  const std::string& health_address() const { return health_address_; }
 
   // Drains: marks the named services NOT_SERVING (readiness) while "" stays SERVING
   // (liveness), refuses new streams and ends every open one with UNAVAILABLE and its resume
@@ -103,6 +111,11 @@ class Server {
 
   // Runs one step of Shutdown and, with json_log, logs that it is done.
   void DrainStep(absl::string_view step, const std::function<void()>& run);
+  // Sets the health status of `service` on the main port and the health port.
+  void SetServing(const std::string& service, bool serving);
+
+  // Writes the deliveries the usage recorder queued, then schedules the next run.
+  void UsageChore();
 
   // Lifts the embargoes and applies the expiries due now, then schedules itself for the
   // next one. Also scheduled for each time the core reports (SetScheduleListener).
@@ -123,6 +136,8 @@ class Server {
   std::unique_ptr<AdminHandler> admin_;
   std::unique_ptr<grpc::Server> server_;
   std::string address_;
+  std::unique_ptr<grpc::Server> health_server_;
+  std::string health_address_;
   std::atomic<bool> shut_down_{false};
 };
 
@@ -130,6 +145,9 @@ class Server {
 // `field_path` when the shape is wrong or the port is not 0-65535.
 absl::StatusOr<std::pair<std::string, int>> SplitHostPort(absl::string_view address,
                                                           absl::string_view field_path);
+
+// "HOST:PORT", bracketing HOST when it is an IPv6 literal.
+std::string JoinHostPort(absl::string_view host, int port);
 
 // True for "localhost" and the literal addresses 127.0.0.0/8 and ::1; false for every other
 // name, since a name could resolve anywhere.

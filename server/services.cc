@@ -71,6 +71,14 @@ grpc::ServerUnaryReactor* PublishingHandler::PublishArticle(grpc::CallbackServer
       [this](const auto& r, const Principal& c) { return core_->PublishArticle(r, c); });
 }
 
+grpc::ServerUnaryReactor* PublishingHandler::GetUsageReport(grpc::CallbackServerContext* context,
+                                                            const grpc::ByteBuffer* request,
+                                                            grpc::ByteBuffer* response) {
+  return Unary<syndication::v1::GetUsageReportRequest>(
+      pool_, auth_, context, request, response,
+      [this](const auto& r, const Principal& c) { return core_->GetUsageReport(r, c); });
+}
+
 grpc::ServerUnaryReactor* SyndicationHandler::GetArticle(grpc::CallbackServerContext* context,
                                                          const grpc::ByteBuffer* request,
                                                          grpc::ByteBuffer* response) {

@@ -46,7 +46,8 @@ class Authenticator {
 using PublishingApi = syndication::v1::PublishingService;
 using RawPublishingService = PublishingApi::WithRawCallbackMethod_UpsertSource<
     PublishingApi::WithRawCallbackMethod_PublishArticle<
-        PublishingApi::WithRawCallbackMethod_WithdrawArticle<PublishingApi::CallbackService>>>;
+        PublishingApi::WithRawCallbackMethod_WithdrawArticle<
+            PublishingApi::WithRawCallbackMethod_GetUsageReport<PublishingApi::CallbackService>>>>;
 
 using SyndicationApi = syndication::v1::SyndicationService;
 using RawSyndicationService = SyndicationApi::WithRawCallbackMethod_GetArticle<
@@ -96,23 +97,16 @@ class AdminHandler final : public RawAdminService {
   const Authenticator* const auth_;
 };
 
-#undef SYNDICATE_UNARY_METHOD
-
 // PublishingService. `core`, `pool` and `auth` are not owned and must outlive the service.
 class PublishingHandler final : public RawPublishingService {
  public:
   PublishingHandler(SyndicationCore* core, WorkPool* pool, const Authenticator* auth)
       : core_(core), pool_(pool), auth_(auth) {}
 
-  grpc::ServerUnaryReactor* UpsertSource(grpc::CallbackServerContext* context,
-                                         const grpc::ByteBuffer* request,
-                                         grpc::ByteBuffer* response) override;
-  grpc::ServerUnaryReactor* PublishArticle(grpc::CallbackServerContext* context,
-                                           const grpc::ByteBuffer* request,
-                                           grpc::ByteBuffer* response) override;
-  grpc::ServerUnaryReactor* WithdrawArticle(grpc::CallbackServerContext* context,
-                                            const grpc::ByteBuffer* request,
-                                            grpc::ByteBuffer* response) override;
+  SYNDICATE_UNARY_METHOD(UpsertSource);
+  SYNDICATE_UNARY_METHOD(PublishArticle);
+  SYNDICATE_UNARY_METHOD(WithdrawArticle);
+  SYNDICATE_UNARY_METHOD(GetUsageReport);
 
  private:
   SyndicationCore* const core_;
@@ -128,29 +122,15 @@ class SyndicationHandler final : public RawSyndicationService {
                      const Authenticator* auth)
       : core_(core), pool_(pool), streams_(streams), auth_(auth) {}
 
-  grpc::ServerUnaryReactor* GetArticle(grpc::CallbackServerContext* context,
-                                       const grpc::ByteBuffer* request,
-                                       grpc::ByteBuffer* response) override;
-  grpc::ServerUnaryReactor* BatchGetArticles(grpc::CallbackServerContext* context,
-                                             const grpc::ByteBuffer* request,
-                                             grpc::ByteBuffer* response) override;
-  grpc::ServerUnaryReactor* ListArticles(grpc::CallbackServerContext* context,
-                                         const grpc::ByteBuffer* request,
-                                         grpc::ByteBuffer* response) override;
-  grpc::ServerUnaryReactor* GetSource(grpc::CallbackServerContext* context,
-                                      const grpc::ByteBuffer* request,
-                                      grpc::ByteBuffer* response) override;
-  grpc::ServerUnaryReactor* ListSources(grpc::CallbackServerContext* context,
-                                        const grpc::ByteBuffer* request,
-                                        grpc::ByteBuffer* response) override;
+  SYNDICATE_UNARY_METHOD(GetArticle);
+  SYNDICATE_UNARY_METHOD(BatchGetArticles);
+  SYNDICATE_UNARY_METHOD(ListArticles);
+  SYNDICATE_UNARY_METHOD(GetSource);
+  SYNDICATE_UNARY_METHOD(ListSources);
   grpc::ServerWriteReactor<grpc::ByteBuffer>* StreamArticles(
       grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) override;
-  grpc::ServerUnaryReactor* ListArticleVersions(grpc::CallbackServerContext* context,
-                                                const grpc::ByteBuffer* request,
-                                                grpc::ByteBuffer* response) override;
-  grpc::ServerUnaryReactor* GetSigningKeys(grpc::CallbackServerContext* context,
-                                           const grpc::ByteBuffer* request,
-                                           grpc::ByteBuffer* response) override;
+  SYNDICATE_UNARY_METHOD(ListArticleVersions);
+  SYNDICATE_UNARY_METHOD(GetSigningKeys);
 
  private:
   const SyndicationCore* const core_;
@@ -158,6 +138,8 @@ class SyndicationHandler final : public RawSyndicationService {
   StreamService* const streams_;
   const Authenticator* const auth_;
 };
+
+#undef SYNDICATE_UNARY_METHOD
 
 }  // namespace syndicate::server
 

@@ -10,7 +10,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "server/error_info.h"
+#include "server/lifecycle.h"
 #include "server/services.h"
+#include "server/usage_recorder.h"
 #include "server/wire.h"
 
 namespace syndicate::server {
@@ -184,6 +186,12 @@ class StreamSession final : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
     if (plan_.filter.caller != nullptr && event->has_article()) {
       SetDelivery(*plan_.filter.caller, event->mutable_article());
     }
+    // A story delivered to a partner goes in the usage report once its write succeeds.
+    if (!partner_id_.empty() && event->has_article() && !IsTombstone(event->article())) {
+      in_flight_article_id_ = event->article().id();
+      in_flight_version_ = event->article().version();
+      in_flight_source_id_ = event->article().source_id();
+    }
     StreamArticlesResponse response;
     *response.mutable_event() = *std::move(event);
     Write(response, sequence);
@@ -192,6 +200,12 @@ class StreamSession final : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
   void WriteDone(bool ok) {
     write_in_flight_ = false;
     buffer_.Clear();
+    if (ok && !in_flight_article_id_.empty() && service_->usage_ != nullptr) {
+      service_->usage_->Record(partner_id_, in_flight_article_id_, in_flight_version_,
+                               in_flight_source_id_, syndication::v1::DELIVERY_CHANNEL_STREAM,
+                               absl::Now());
+    }
+    in_flight_article_id_.clear();
     if (ok) {
       if (in_flight_sequence_ != 0) delivered_ = in_flight_sequence_;
       // With nothing pending, every record up to scanned_ was written or filtered out.
@@ -297,6 +311,11 @@ class StreamSession final : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
   uint64_t wait_id_ = 0;  // the FeedHub registration; 0 once woken (or woken at once)
   bool write_in_flight_ = false;
   uint64_t in_flight_sequence_ = 0;  // the event being written; 0 for other messages
+  // The story in the event being written to a partner, for the usage report; empty id when
+  // the write carries none.
+  std::string in_flight_article_id_;
+  int64_t in_flight_version_ = 0;
+  std::string in_flight_source_id_;
   bool finished_ = false;
   bool shutting_down_ = false;
   std::optional<absl::Status> deferred_end_;  // End() called while a write was in flight
@@ -306,8 +325,15 @@ class StreamSession final : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
 };
 
 StreamService::StreamService(const FeedReader* reader, FeedHub* hub, WorkPool* pool,
-                             TimerQueue* timers, StreamOptions options, const Authenticator* auth)
-    : reader_(reader), hub_(hub), pool_(pool), timers_(timers), options_(options), auth_(auth) {}
+                             TimerQueue* timers, StreamOptions options, const Authenticator* auth,
+                             UsageRecorder* usage)
+    : reader_(reader),
+      hub_(hub),
+      pool_(pool),
+      timers_(timers),
+      options_(options),
+      auth_(auth),
+      usage_(usage) {}
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* StreamService::Start(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request_bytes) {

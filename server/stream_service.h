@@ -42,14 +42,17 @@ struct StreamOptions {
 
 class StreamSession;
 class Authenticator;
+class UsageRecorder;
 
 // Thread-safe. The collaborators are not owned and must outlive the service.
 class StreamService {
  public:
   // `auth` resolves each stream's caller; its AccessControl (when authentication is on) is
   // asked again after every change of keys or partners (AccessChanged).
+  // Every story event written to a partner's stream is recorded in `usage` (may be
+  // nullptr: nothing is recorded).
   StreamService(const FeedReader* reader, FeedHub* hub, WorkPool* pool, TimerQueue* timers,
-                StreamOptions options, const Authenticator* auth);
+                StreamOptions options, const Authenticator* auth, UsageRecorder* usage);
 
   // Starts the stream of one StreamArticles call: authenticates the caller
   // (UNAUTHENTICATED), checks and parses the request's bytes as in server/wire.h, and
@@ -87,6 +90,7 @@ class StreamService {
   TimerQueue* const timers_;
   const StreamOptions options_;
   const Authenticator* const auth_;
+  UsageRecorder* const usage_;
 
   mutable std::mutex mu_;
   // Open streams per Partner.id, for Partner.max_streams.

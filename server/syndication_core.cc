@@ -136,11 +136,16 @@ SyndicationCore::SyndicationCore(storage::Store* store, SigningKey signing_key, 
       clock_(std::move(clock)),
       page_tokens_(std::move(page_tokens)),
       feed_reader_(store),
-      feed_hub_(store->FeedHead()) {
+      feed_hub_(store->FeedHead()),
+      usage_(std::make_unique<UsageRecorder>(store)) {
   store_->SetAppendListener([this](uint64_t sequence) { feed_hub_.Notify(sequence); });
 }
 
-SyndicationCore::~SyndicationCore() { store_->SetAppendListener(nullptr); }
+SyndicationCore::~SyndicationCore() {
+  store_->SetAppendListener(nullptr);
+  // What is still queued; the server flushed before, and reported any error.
+  (void)usage_->Flush();
+}
 
 absl::StatusOr<uint64_t> SyndicationCore::TrimFeed(const storage::FeedRetention& retention) {
   const absl::Time now = clock_();
@@ -303,6 +308,7 @@ absl::StatusOr<Article> SyndicationCore::GetArticle(
   // A withdrawn story shows only its tombstone, whatever version is asked for.
   if (request.version() == 0 || request.version() == latest.version() || IsTombstone(latest)) {
     SetDelivery(caller, &latest);
+    NoteDelivery(caller, latest, syndication::v1::DELIVERY_CHANNEL_GET, now);
     return latest;
   }
   // The latest version is visible, so every earlier one is (as in ListArticleVersions): an
@@ -311,7 +317,10 @@ absl::StatusOr<Article> SyndicationCore::GetArticle(
   if (absl::IsNotFound(version.status()) || (version.ok() && !MayReadArticle(caller, *version))) {
     return NotFoundArticle("id", request.id(), request.version());
   }
-  if (version.ok()) SetDelivery(caller, &*version);
+  if (version.ok()) {
+    SetDelivery(caller, &*version);
+    NoteDelivery(caller, *version, syndication::v1::DELIVERY_CHANNEL_GET, now);
+  }
   return version;
 }
 
@@ -367,6 +376,7 @@ absl::StatusOr<syndication::v1::ListArticleVersionsResponse> SyndicationCore::Li
     token.set_list_time_micros(response.versions(response.versions_size() - 1).version());
     response.set_next_page_token(page_tokens_.Encode(token));
   }
+  NoteDeliveries(caller, response.versions(), syndication::v1::DELIVERY_CHANNEL_LIST_VERSIONS, now);
   return response;
 }
 
@@ -446,6 +456,7 @@ absl::StatusOr<syndication::v1::BatchGetArticlesResponse> SyndicationCore::Batch
     }
     *response.add_articles() = std::move(article);
   }
+  NoteDeliveries(caller, response.articles(), syndication::v1::DELIVERY_CHANNEL_BATCH_GET, now);
   return response;
 }
 
@@ -585,6 +596,7 @@ absl::StatusOr<syndication::v1::ListArticlesResponse> SyndicationCore::ListArtic
     token.set_article_id(position->second);
     response.set_next_page_token(page_tokens_.Encode(token));
   }
+  NoteDeliveries(caller, response.articles(), syndication::v1::DELIVERY_CHANNEL_LIST, now);
   return response;
 }
 
@@ -639,6 +651,93 @@ absl::StatusOr<syndication::v1::ListSourcesResponse> SyndicationCore::ListSource
     response.set_next_page_token(page_tokens_.Encode(token));
   }
   return response;
+}
+
+absl::StatusOr<syndication::v1::GetUsageReportResponse> SyndicationCore::GetUsageReport(
+    const syndication::v1::GetUsageReportRequest& request, const Principal& caller) const {
+  SYNDICATE_RETURN_IF_ERROR(RequirePublishingRole(caller, "GetUsageReport"));
+  SYNDICATE_ASSIGN_OR_RETURN(const int page_size, EffectivePageSize(request.page_size()));
+  if (request.source_ids_size() > kMaxUsageSourceIds) {
+    return absl::InvalidArgumentError(absl::StrCat("source_ids: ", request.source_ids_size(),
+                                                   " were given; at most ", kMaxUsageSourceIds,
+                                                   " are allowed"));
+  }
+  for (int i = 0; i < request.source_ids_size(); ++i) {
+    const std::string field = absl::StrCat("source_ids[", i, "]");
+    SYNDICATE_RETURN_IF_ERROR(ValidateSourceId(request.source_ids(i), field));
+    // A publisher reads the usage of its own sources only (server/authz.h).
+    SYNDICATE_RETURN_IF_ERROR(RequireWriter(caller, request.source_ids(i), field));
+  }
+  if (!request.article_id().empty()) {
+    SYNDICATE_RETURN_IF_ERROR(ValidateArticleId(request.article_id(), "article_id"));
+  }
+  if (!request.partner_id().empty()) {
+    SYNDICATE_RETURN_IF_ERROR(ValidatePartnerId(request.partner_id(), "partner_id"));
+  }
+  SYNDICATE_RETURN_IF_ERROR(
+      ValidateOptionalTimestamp(request.start_time(), request.has_start_time(), "start_time"));
+  SYNDICATE_RETURN_IF_ERROR(
+      ValidateOptionalTimestamp(request.end_time(), request.has_end_time(), "end_time"));
+  storage::UsageQuery query;
+  if (request.has_start_time()) query.start_time = ToAbslTime(request.start_time());
+  if (request.has_end_time()) query.end_time = ToAbslTime(request.end_time());
+  if (query.start_time && query.end_time && *query.start_time >= *query.end_time) {
+    return absl::InvalidArgumentError("start_time: must be before end_time");
+  }
+  query.source_ids.assign(request.source_ids().begin(), request.source_ids().end());
+  if (query.source_ids.empty() && caller.role != syndication::v1::ROLE_ADMIN) {
+    // A publisher's own sources; a publisher bound to none has no usage to see.
+    if (caller.source_ids.empty()) return syndication::v1::GetUsageReportResponse();
+    query.source_ids.assign(caller.source_ids.begin(), caller.source_ids.end());
+  }
+  std::sort(query.source_ids.begin(), query.source_ids.end());
+  query.source_ids.erase(std::unique(query.source_ids.begin(), query.source_ids.end()),
+                         query.source_ids.end());
+  query.article_id = request.article_id();
+  query.partner_id = request.partner_id();
+  query.limit = page_size;
+  query.max_examined = kMaxUsageExaminedPerPage;
+
+  // The fingerprint covers the filter as applied, so a token serves only the same caller's
+  // view of the same filter.
+  syndication::v1::GetUsageReportRequest filter = request;
+  filter.clear_page_size();
+  filter.clear_page_token();
+  filter.clear_source_ids();
+  for (const std::string& id : query.source_ids) filter.add_source_ids(id);
+  const std::string fingerprint = FilterFingerprint(filter);
+  if (!request.page_token().empty()) {
+    SYNDICATE_ASSIGN_OR_RETURN(
+        PageToken token, page_tokens_.Decode(request.page_token(), "GetUsageReport", fingerprint));
+    query.resume_after = token.usage_position();
+  }
+  SYNDICATE_ASSIGN_OR_RETURN(storage::UsagePage page, store_->ListDeliveries(query));
+  syndication::v1::GetUsageReportResponse response;
+  for (syndication::v1::Delivery& delivery : page.deliveries) {
+    *response.add_deliveries() = std::move(delivery);
+  }
+  if (!page.resume_after.empty()) {
+    PageToken token;
+    token.set_method("GetUsageReport");
+    token.set_filter_fingerprint(fingerprint);
+    token.set_usage_position(page.resume_after);
+    response.set_next_page_token(page_tokens_.Encode(token));
+  }
+  return response;
+}
+
+void SyndicationCore::NoteDelivery(const Principal& caller, const Article& article,
+                                   syndication::v1::DeliveryChannel channel, absl::Time now) const {
+  if (caller.role == syndication::v1::ROLE_PARTNER) {
+    usage_->Record(caller.partner_id, article, channel, now);
+  }
+}
+
+void SyndicationCore::NoteDeliveries(const Principal& caller,
+                                     const google::protobuf::RepeatedPtrField<Article>& articles,
+                                     syndication::v1::DeliveryChannel channel,
+                                     absl::Time now) const {
+  for (const Article& article : articles) NoteDelivery(caller, article, channel, now);
 }
 
 }  // namespace syndicate::server

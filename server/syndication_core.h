@@ -31,11 +31,17 @@
 #include "server/feed_hub.h"
 #include "server/feed_reader.h"
 #include "server/page_token.h"
+#include "server/usage_recorder.h"
 #include "storage/store.h"
 #include "syndication/v1/publishing_service.pb.h"
 #include "syndication/v1/syndication_service.pb.h"
 
 namespace syndicate::server {
+
+// Most source ids one GetUsageReport may name.
+inline constexpr int kMaxUsageSourceIds = 100;
+// Most recorded deliveries one GetUsageReport page looks at (see Store::ListDeliveries).
+inline constexpr int kMaxUsageExaminedPerPage = 10000;
 
 // Most ids one BatchGetArticles may ask for (AIP-231).
 inline constexpr int kMaxBatchGetIds = 100;
@@ -56,7 +62,7 @@ class SyndicationCore {
                                                                  SigningKey signing_key,
                                                                  Clock clock = absl::Now);
 
-  // Unregisters the append listener.
+  // Unregisters the append listener and flushes the usage recorder.
   ~SyndicationCore();
 
   // PublishingService.UpsertSource. INVALID_ARGUMENT as ValidateSource describes.
@@ -124,6 +130,20 @@ class SyndicationCore {
       const syndication::v1::ListArticlesRequest& request,
       const Principal& caller = Principal::Operator()) const;
 
+  // PublishingService.GetUsageReport: the deliveries the usage recorder wrote (those still
+  // queued in it are not shown). PERMISSION_DENIED for a partner, or a publisher naming in
+  // source_ids a source it is not bound to; INVALID_ARGUMENT for more than
+  // kMaxUsageSourceIds source ids, a malformed source id, article_id or partner_id,
+  // start_time not before end_time, a negative page_size or a bad page_token.
+  absl::StatusOr<syndication::v1::GetUsageReportResponse> GetUsageReport(
+      const syndication::v1::GetUsageReportRequest& request,
+      const Principal& caller = Principal::Operator()) const;
+
+  // Where every article Get, BatchGet, List and ListArticleVersions return to a partner is
+  // recorded, for GetUsageReport; the server also records stream deliveries in it, and
+  // flushes it.
+  UsageRecorder& usage() const { return *usage_; }
+
   // SyndicationService.GetSource. INVALID_ARGUMENT for a malformed id.
   absl::StatusOr<syndication::v1::Source> GetSource(
       const syndication::v1::GetSourceRequest& request,
@@ -154,6 +174,14 @@ class SyndicationCore {
                                                          absl::Time now,
                                                          const Principal& caller) const;
 
+  // Records, when `caller` is a partner, the delivery of `article` (or of each of
+  // `articles`) by `channel` at `now` in the usage recorder.
+  void NoteDelivery(const Principal& caller, const syndication::v1::Article& article,
+                    syndication::v1::DeliveryChannel channel, absl::Time now) const;
+  void NoteDeliveries(const Principal& caller,
+                      const google::protobuf::RepeatedPtrField<syndication::v1::Article>& articles,
+                      syndication::v1::DeliveryChannel channel, absl::Time now) const;
+
   // Tells the schedule listener about `version`'s embargo and expiry times.
   void NoteSchedule(const syndication::v1::Article& version) const;
 
@@ -164,6 +192,7 @@ class SyndicationCore {
   const FeedReader feed_reader_;
   FeedHub feed_hub_;
   std::function<void(absl::Time)> schedule_listener_;
+  const std::unique_ptr<UsageRecorder> usage_;
 };
 
 }  // namespace syndicate::server

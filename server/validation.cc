@@ -167,6 +167,16 @@ absl::Status ValidateSourceId(absl::string_view id, absl::string_view field_path
   return absl::OkStatus();
 }
 
+// Partner ids follow the source id rule (AIP-122).
+absl::Status ValidatePartnerId(absl::string_view id, absl::string_view field_path) {
+  absl::Status status = ValidateSourceId(id, field_path);
+  if (status.ok() || id.empty()) return status;
+  return absl::InvalidArgumentError(absl::StrCat(
+      field_path, ": ", QuoteForMessage(std::string(id)),
+      " is not a partner id (1-63 of a-z, 0-9 and \"-\", starting with a letter, not ending "
+      "with \"-\")"));
+}
+
 absl::Status ValidateArticleId(absl::string_view id, absl::string_view field_path) {
   if (id.empty()) return Invalid(field_path, "is required");
   bool well_formed = id.size() == 32;

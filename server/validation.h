@@ -31,6 +31,9 @@ inline constexpr size_t kMaxCorrectionBytes = 1000;
 // ending with "-" (AIP-122).
 absl::Status ValidateSourceId(absl::string_view id, absl::string_view field_path);
 
+// A Partner id: as a Source id (AIP-122).
+absl::Status ValidatePartnerId(absl::string_view id, absl::string_view field_path);
+
 // An Article id as the store assigns them: 32 lowercase hex digits.
 absl::Status ValidateArticleId(absl::string_view id, absl::string_view field_path);
 

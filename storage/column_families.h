@@ -28,6 +28,8 @@ enum class ColumnFamily : size_t {
   kSchedule,
   kRequests,
   kRequestsByTime,
+  kUsage,
+  kUsageByTime,
 };
 
 struct ColumnFamilySpec {
@@ -39,7 +41,7 @@ struct ColumnFamilySpec {
 // A family added later is created when an existing store is opened (RocksDB's
 // create_missing_column_families); Store::Open fills it from the articles when it derives
 // from them (see kMetaLayoutVersion in keys.h).
-inline constexpr std::array<ColumnFamilySpec, 15> kColumnFamilies = {{
+inline constexpr std::array<ColumnFamilySpec, 17> kColumnFamilies = {{
     {ColumnFamily::kSources, "sources"},
     {ColumnFamily::kArticles, "articles"},
     {ColumnFamily::kVersions, "versions"},
@@ -55,6 +57,8 @@ inline constexpr std::array<ColumnFamilySpec, 15> kColumnFamilies = {{
     {ColumnFamily::kSchedule, "schedule"},
     {ColumnFamily::kRequests, "requests"},
     {ColumnFamily::kRequestsByTime, "requests_by_time"},
+    {ColumnFamily::kUsage, "usage"},
+    {ColumnFamily::kUsageByTime, "usage_by_time"},
 }};
 
 static_assert(

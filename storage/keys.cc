@@ -293,6 +293,25 @@ absl::StatusOr<RequestTimeKeyParts> DecodeRequestTimeKey(std::string_view key) {
                              std::string(key.substr(kUint64Bytes))};
 }
 
+std::string UsageKey(std::string_view article_id, uint64_t version, std::string_view partner_id) {
+  std::string key;
+  key.reserve(article_id.size() + kUint64Bytes + partner_id.size());
+  key.append(article_id);
+  AppendUint64(&key, version);
+  key.append(partner_id);
+  return key;
+}
+
+std::string UsageArticlePrefix(std::string_view article_id) { return std::string(article_id); }
+
+std::string UsageTimeKey(absl::Time delivered_at, std::string_view article_id, uint64_t version,
+                         std::string_view partner_id) {
+  std::string key;
+  AppendUint64(&key, EncodeAscendingTime(delivered_at));
+  key.append(UsageKey(article_id, version, partner_id));
+  return key;
+}
+
 std::string ByExternalIdKey(std::string_view source_id, std::string_view external_id) {
   std::string key = SourcePrefix(source_id);
   key.append(external_id);

@@ -21,6 +21,9 @@
 //   requests         request_id                                         → RequestRecord
 //   requests_by_time u64be(+RequestRecord.time) + request_id            → ""
 //   partners         partner_id                                         → Partner
+//   usage            article_id + u64be(version) + partner_id           → Delivery
+//   usage_by_time    u64be(+delivered_at) + article_id + u64be(version)
+//                    + partner_id                                       → Delivery
 //   keys             key_id (16 lowercase hex digits)                   → ApiKeyRecord
 //   meta             "feed_head" → u64be, "feed_start" → u64be (absent until the first
 //                    trim: 0), "feed_epoch" → 16 hex digits, "secret/<name>" → bytes,
@@ -180,6 +183,17 @@ absl::StatusOr<RequestTimeKeyParts> DecodeRequestTimeKey(std::string_view key);
 // order is what ListPartners and ListApiKeys page through.
 std::string PartnerKey(std::string_view partner_id);
 std::string ApiKeyKey(std::string_view key_id);
+
+// --- usage ------------------------------------------------------------------------------
+
+// The usage key of one (story, version, partner): at most one Delivery is kept under it.
+std::string UsageKey(std::string_view article_id, uint64_t version, std::string_view partner_id);
+// The part of a usage key that every delivery of `article_id` starts with.
+std::string UsageArticlePrefix(std::string_view article_id);
+// u64be(EncodeAscendingTime(delivered_at)) + UsageKey(...): oldest first, ties by story,
+// version and partner.
+std::string UsageTimeKey(absl::Time delivered_at, std::string_view article_id, uint64_t version,
+                         std::string_view partner_id);
 
 // --- by_external_id ---------------------------------------------------------------------
 

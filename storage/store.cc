@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
@@ -784,6 +785,10 @@ class Store::Impl {
   // first) and releases it after its call.
   std::mutex listener_mutex_;
   std::function<void(uint64_t)> listener_ ABSL_GUARDED_BY(listener_mutex_);
+
+  // Makes RecordDeliveries' check for a recorded delivery and its write one step, apart
+  // from write_mutex_ so that usage never waits behind a publish's WAL sync.
+  std::mutex usage_mutex_;
 };
 
 Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -1043,6 +1048,148 @@ absl::Status Store::PutApiKey(const ApiKeyRecord& record) {
 absl::StatusOr<std::vector<ApiKeyRecord>> Store::ListApiKeys() const {
   return impl_->Scan<ApiKeyRecord>(ColumnFamily::kKeys, "", std::numeric_limits<int>::max(),
                                    "api key");
+}
+
+// --- Usage -------------------------------------------------------------------------------
+
+absl::StatusOr<int> Store::RecordDeliveries(
+    const std::vector<syndication::v1::Delivery>& deliveries) {
+  for (const syndication::v1::Delivery& delivery : deliveries) {
+    if (!IsArticleId(delivery.article_id())) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "delivery.article_id: \"", delivery.article_id(), "\" is not an article id"));
+    }
+    if (delivery.version() < 1) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("delivery.version: ", delivery.version(), " is below 1"));
+    }
+    if (delivery.partner_id().empty() || delivery.source_id().empty()) {
+      return absl::InvalidArgumentError("delivery: partner_id and source_id must not be empty");
+    }
+  }
+  std::lock_guard<std::mutex> lock(impl_->usage_mutex_);
+  std::vector<std::string> keys;
+  keys.reserve(deliveries.size());
+  for (const syndication::v1::Delivery& delivery : deliveries) {
+    keys.push_back(UsageKey(delivery.article_id(), static_cast<uint64_t>(delivery.version()),
+                            delivery.partner_id()));
+  }
+  std::vector<rocksdb::Slice> key_slices(keys.begin(), keys.end());
+  std::vector<rocksdb::ColumnFamilyHandle*> families(keys.size(),
+                                                     impl_->Family(ColumnFamily::kUsage));
+  std::vector<std::string> values;
+  const std::vector<rocksdb::Status> found =
+      impl_->db_->MultiGet(rocksdb::ReadOptions(), families, key_slices, &values);
+  rocksdb::WriteBatch batch;
+  absl::flat_hash_set<std::string> in_batch;
+  int recorded = 0;
+  for (size_t i = 0; i < deliveries.size(); ++i) {
+    if (!found[i].IsNotFound()) {
+      SYNDICATE_RETURN_IF_ERROR(FromRocksDb(found[i], "reading usage"));
+      continue;  // recorded before
+    }
+    if (!in_batch.insert(keys[i]).second) continue;  // an earlier one in this call counts
+    const syndication::v1::Delivery& delivery = deliveries[i];
+    SYNDICATE_ASSIGN_OR_RETURN(const std::string bytes, Serialize(delivery, "delivery"));
+    SYNDICATE_RETURN_IF_ERROR(FromRocksDb(
+        batch.Put(impl_->Family(ColumnFamily::kUsage), keys[i], bytes), "preparing usage"));
+    SYNDICATE_RETURN_IF_ERROR(FromRocksDb(
+        batch.Put(impl_->Family(ColumnFamily::kUsageByTime),
+                  UsageTimeKey(ToAbslTime(delivery.delivered_at()), delivery.article_id(),
+                               static_cast<uint64_t>(delivery.version()), delivery.partner_id()),
+                  bytes),
+        "preparing usage"));
+    ++recorded;
+  }
+  if (recorded == 0) return 0;
+  SYNDICATE_RETURN_IF_ERROR(
+      FromRocksDb(impl_->db_->Write(rocksdb::WriteOptions(), &batch), "recording usage"));
+  return recorded;
+}
+
+namespace {
+
+bool MatchesUsage(const UsageQuery& query, const syndication::v1::Delivery& delivery) {
+  if (!query.partner_id.empty() && delivery.partner_id() != query.partner_id) return false;
+  if (!query.source_ids.empty() && std::find(query.source_ids.begin(), query.source_ids.end(),
+                                             delivery.source_id()) == query.source_ids.end()) {
+    return false;
+  }
+  const absl::Time delivered_at = ToAbslTime(delivery.delivered_at());
+  return (!query.start_time || delivered_at >= *query.start_time) &&
+         (!query.end_time || delivered_at < *query.end_time);
+}
+
+std::string TimeKeyOf(const syndication::v1::Delivery& delivery) {
+  return UsageTimeKey(ToAbslTime(delivery.delivered_at()), delivery.article_id(),
+                      static_cast<uint64_t>(delivery.version()), delivery.partner_id());
+}
+
+}  // namespace
+
+absl::StatusOr<UsagePage> Store::ListDeliveries(const UsageQuery& query) const {
+  SYNDICATE_RETURN_IF_ERROR(CheckLimit(query.limit));
+  SYNDICATE_RETURN_IF_ERROR(CheckLimit(query.max_examined));
+  UsagePage page;
+  if (!query.article_id.empty()) {
+    // One story's deliveries: at most (versions × partners), read whole and put in time order.
+    const std::string prefix = UsageArticlePrefix(query.article_id);
+    const std::string upper = PrefixSuccessor(prefix);
+    const rocksdb::Slice lower_slice(prefix);
+    const rocksdb::Slice upper_slice(upper);
+    rocksdb::ReadOptions read_options;
+    read_options.iterate_lower_bound = &lower_slice;
+    read_options.iterate_upper_bound = &upper_slice;
+    std::unique_ptr<rocksdb::Iterator> it(
+        impl_->db_->NewIterator(read_options, impl_->Family(ColumnFamily::kUsage)));
+    std::vector<std::pair<std::string, syndication::v1::Delivery>> matching;
+    for (it->Seek(lower_slice); it->Valid(); it->Next()) {
+      syndication::v1::Delivery delivery;
+      SYNDICATE_RETURN_IF_ERROR(Parse(it->value().ToStringView(), &delivery, "delivery"));
+      std::string time_key = TimeKeyOf(delivery);
+      if (time_key <= query.resume_after || !MatchesUsage(query, delivery)) continue;
+      matching.emplace_back(std::move(time_key), std::move(delivery));
+    }
+    SYNDICATE_RETURN_IF_ERROR(FromRocksDb(it->status(), "listing usage"));
+    std::sort(matching.begin(), matching.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    const bool more = matching.size() > static_cast<size_t>(query.limit);
+    if (more) matching.resize(query.limit);
+    for (auto& [time_key, delivery] : matching) page.deliveries.push_back(std::move(delivery));
+    if (more) page.resume_after = matching.back().first;
+    return page;
+  }
+  // Every story's: the time index from start_time (or the resume position) to end_time.
+  const std::string start =
+      query.start_time ? EncodeUint64(EncodeAscendingTime(*query.start_time)) : std::string();
+  const std::string lower =
+      query.resume_after.empty()
+          ? start
+          : std::max(start, absl::StrCat(AbslView(query.resume_after), absl::string_view("\0", 1)));
+  const std::string upper =
+      query.end_time ? EncodeUint64(EncodeAscendingTimeRoundedUp(*query.end_time)) : std::string();
+  const rocksdb::Slice lower_slice(lower);
+  const rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions read_options;
+  if (!lower.empty()) read_options.iterate_lower_bound = &lower_slice;
+  if (!upper.empty()) read_options.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db_->NewIterator(read_options, impl_->Family(ColumnFamily::kUsageByTime)));
+  int examined = 0;
+  for (lower.empty() ? it->SeekToFirst() : it->Seek(lower_slice); it->Valid(); it->Next()) {
+    if (page.deliveries.size() == static_cast<size_t>(query.limit) ||
+        examined == query.max_examined) {
+      return page;  // resume_after is the last key looked at
+    }
+    ++examined;
+    syndication::v1::Delivery delivery;
+    SYNDICATE_RETURN_IF_ERROR(Parse(it->value().ToStringView(), &delivery, "delivery"));
+    page.resume_after = it->key().ToString();
+    if (MatchesUsage(query, delivery)) page.deliveries.push_back(std::move(delivery));
+  }
+  SYNDICATE_RETURN_IF_ERROR(FromRocksDb(it->status(), "listing usage"));
+  page.resume_after.clear();
+  return page;
 }
 
 // --- Articles --------------------------------------------------------------------------

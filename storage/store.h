@@ -24,6 +24,7 @@
 #include "storage/records.pb.h"
 #include "syndication/v1/admin_service.pb.h"
 #include "syndication/v1/article.pb.h"
+#include "syndication/v1/publishing_service.pb.h"
 #include "syndication/v1/source.pb.h"
 
 namespace rocksdb {
@@ -31,6 +32,34 @@ class Env;
 }  // namespace rocksdb
 
 namespace syndicate::storage {
+
+// Which deliveries Store::ListDeliveries returns, oldest delivered_at first.
+struct UsageQuery {
+  // Only deliveries of these sources' stories; empty means every source.
+  std::vector<std::string> source_ids;
+  // Only deliveries of this story (Article.id); empty means every story.
+  std::string article_id;
+  // Only deliveries to this partner; empty means every partner.
+  std::string partner_id;
+  // Only deliveries at or after start_time, and before end_time, when set.
+  std::optional<absl::Time> start_time;
+  std::optional<absl::Time> end_time;
+  // Start strictly after this position: UsagePage::resume_after of the previous page. Empty
+  // starts at the oldest.
+  std::string resume_after;
+  // Most deliveries to return; must be positive.
+  int limit = 50;
+  // Most recorded deliveries to look at, matching or not, before returning a short page (so
+  // one page never scans every other source's usage); must be positive.
+  int max_examined = 10000;
+};
+
+struct UsagePage {
+  std::vector<syndication::v1::Delivery> deliveries;
+  // Opaque: where the next page starts (UsageQuery::resume_after); empty when the query has
+  // no more deliveries.
+  std::string resume_after;
+};
 
 struct StoreOptions {
   // fsync the write-ahead log before a write returns. Default: true.
@@ -384,6 +413,22 @@ class Store {
   // Every stored key, revoked ones included, in key_id order. Keys are few (one or a few
   // per partner and publisher), so the server keeps them all in memory.
   absl::StatusOr<std::vector<ApiKeyRecord>> ListApiKeys() const;
+
+  // --- Usage: deliveries to partners ---------------------------------------------------
+
+  // Records each delivery whose (article_id, version, partner_id) has none recorded yet;
+  // one already recorded stays as it was (the first delivery is what counts), and so does
+  // the first of several in `deliveries`. One WriteBatch, written without sync whatever
+  // StoreOptions::sync_writes says: the write-ahead log keeps it through a crash of the
+  // process, and a crash of the machine may lose the last writes' usage, never a story.
+  // Returns how many were new (0 writes nothing).
+  // INVALID_ARGUMENT when a delivery's article_id is not an article id, its version is
+  // below 1, or partner_id or source_id is empty.
+  absl::StatusOr<int> RecordDeliveries(const std::vector<syndication::v1::Delivery>& deliveries);
+
+  // The deliveries `query` selects, oldest delivered_at first (ties by story, version and
+  // partner). INVALID_ARGUMENT when limit or max_examined is not positive.
+  absl::StatusOr<UsagePage> ListDeliveries(const UsageQuery& query) const;
 
   // --- Feed ----------------------------------------------------------------------------
 

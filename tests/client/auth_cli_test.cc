@@ -7,11 +7,14 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/client/cli_testing.h"
 #include "tests/client/testing.h"
+#include "tests/testing/paths.h"
 #include "tests/testing/status_matchers.h"
 
 namespace syndicate::testing {
@@ -107,6 +110,61 @@ TEST_F(AuthCliTest, PartnersAndKeysFromTheCommandLine) {
   const RunResult revoked = As(dir_ + "/partner.key", {"source", "list"});
   EXPECT_EQ(revoked.exit_code, 1);
   EXPECT_THAT(revoked.err, HasSubstr("UNAUTHENTICATED"));
+}
+
+TEST_F(AuthCliTest, ReportPrintsWhichPartnersTookWhichStories) {
+  ASSERT_EQ(As(admin_key_, {"source", "put", dir_ + "/source.json"}).exit_code, 0);
+  const RunResult imported = As(admin_key_, {"import", "--source=harbour-wire",
+                                             SourceDir() + "/tests/ingest/testdata/via.txt"});
+  ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  const std::string id = imported.out.substr(8, 32);
+  ASSERT_EQ(As(admin_key_, {"partner", "create", "northbay-courier", "--name", "Northbay Courier",
+                            "--source", "harbour-wire"})
+                .exit_code,
+            0);
+  const auto key_file = [&](const std::vector<std::string>& args, const std::string& name) {
+    std::vector<std::string> create = {"key", "create"};
+    create.insert(create.end(), args.begin(), args.end());
+    const RunResult key = As(admin_key_, create);
+    EXPECT_EQ(key.exit_code, 0) << key.err;
+    WriteFile(dir_ + "/" + name, key.out);
+    return dir_ + "/" + name;
+  };
+  const std::string partner = key_file({"--role=partner", "--partner=northbay-courier"}, "p.key");
+  const std::string publisher = key_file({"--role=publisher", "--source=harbour-wire"}, "w.key");
+  ASSERT_EQ(As(partner, {"get", id}).exit_code, 0);
+
+  // The server writes usage within about a second.
+  RunResult table;
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  do {
+    table = As(publisher, {"report"});
+    ASSERT_EQ(table.exit_code, 0) << table.err;
+  } while (table.out == "No deliveries.\n" && absl::Now() < deadline &&
+           (absl::SleepFor(absl::Milliseconds(100)), true));
+  std::vector<std::string> lines = absl::StrSplit(table.out, '\n');
+  ASSERT_EQ(lines.size(), 5u) << table.out;  // the last one empty
+  EXPECT_THAT(lines[0],
+              ::testing::MatchesRegex("DELIVERED_AT +PARTNER +SOURCE +ARTICLE +VERSION +CHANNEL"));
+  EXPECT_THAT(lines[1],
+              ::testing::MatchesRegex("[0-9-]+T[0-9:]+Z  northbay-courier  harbour-wire  " + id +
+                                      "  1 +get"));
+  EXPECT_EQ(lines[3], "northbay-courier: 1 story, 1 version");
+
+  const RunResult csv = As(publisher, {"report", "--format=csv", "--article", id});
+  ASSERT_EQ(csv.exit_code, 0) << csv.err;
+  EXPECT_THAT(csv.out, ::testing::MatchesRegex(
+                           "delivered_at,partner_id,source_id,article_id,version,channel\r\n"
+                           "[0-9-]+T[0-9:]+\\.[0-9]{6}Z,northbay-courier,harbour-wire," +
+                           id + ",1,get\r\n"));
+  const RunResult none = As(publisher, {"report", "--since=2999-01-01T00:00:00Z"});
+  EXPECT_EQ(none.out, "No deliveries.\n");
+  const RunResult bad_time = As(publisher, {"report", "--until=yesterday"});
+  EXPECT_EQ(bad_time.exit_code, 2);
+  EXPECT_THAT(bad_time.err, HasSubstr("--until: \"yesterday\" is not an RFC 3339 time"));
+  const RunResult as_partner = As(partner, {"report"});
+  EXPECT_EQ(as_partner.exit_code, 1);
+  EXPECT_THAT(as_partner.err, HasSubstr("PERMISSION_DENIED"));
 }
 
 TEST_F(AuthCliTest, AMissingKeyFileIsNamed) {

@@ -15,6 +15,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "client/client.h"
+#include "common/timestamps.h"
 #include "gtest/gtest.h"
 #include "server/access.h"
 #include "server/admin_core.h"
@@ -255,6 +256,12 @@ TEST_F(AuthTest, EveryRpcTimesEveryCaller) {
          return c.CreateApiKey(k).status();
        }},
       {"ListApiKeys", [&](auto& c) { return c.ListApiKeys({}).status(); }},
+      {"GetUsageReport",
+       [&](auto& c) {
+         syndication::v1::GetUsageReportRequest r;
+         r.add_source_ids("harbour-wire");
+         return c.GetUsageReport(r).status();
+       }},
       {"RevokeApiKey",
        [&](auto& c) {
          syndication::v1::ApiKey k;
@@ -289,6 +296,7 @@ TEST_F(AuthTest, EveryRpcTimesEveryCaller) {
       {"CreateApiKey", admin_only},
       {"ListApiKeys", admin_only},
       {"RevokeApiKey", admin_only},
+      {"GetUsageReport", write},
       {"CreateBackup", admin_only},
   };
   ASSERT_EQ(calls.size(), expected.size());
@@ -361,6 +369,117 @@ TEST_F(AuthTest, CanonicalPolicyPointsAtTheOriginal) {
   EXPECT_EQ(batch.articles(0).delivery().canonical_url(),
             "https://harbour.example.org/news/ferry-winter");
   EXPECT_THAT(partner->VerifyArticle(batch.articles(0)), IsOk());
+}
+
+// "partner story version channel" per delivery, the story as "licensed" or "other".
+std::vector<std::string> Brief(const syndication::v1::GetUsageReportResponse& report,
+                               const std::string& licensed_id) {
+  std::vector<std::string> out;
+  for (const auto& d : report.deliveries()) {
+    out.push_back(
+        absl::StrCat(d.partner_id(), " ", d.article_id() == licensed_id ? "licensed" : "other",
+                     " v", d.version(), " ", syndication::v1::DeliveryChannel_Name(d.channel())));
+  }
+  return out;
+}
+
+TEST_F(AuthTest, UsageReportHasTheFirstDeliveryOfEachVersionToEachPartner) {
+  auto north = For(kPartnerEntitled);    // northbay-courier: harbour-wire
+  auto east = For(kPartnerNotEntitled);  // eastfield-times: valley-post
+  // northbay-courier: version 1 by Get first; the List and the stream's copy of it add nothing.
+  ASSERT_THAT(north->GetArticle(licensed_id_), IsOk());
+  ASSERT_THAT(north->GetArticle(licensed_id_), IsOk());
+  ASSERT_THAT(north->ListArticles({}), IsOk());
+  Article changed = ExampleArticle("ferry");
+  changed.set_headline("Harbour ferry keeps its winter timetable after all");
+  ASSERT_THAT(admin_->PublishArticle(changed), IsOk());
+  // Version 2 first reaches it on the stream.
+  ASSERT_THAT(StreamBacklog(*north), IsOk());
+  ASSERT_THAT(north->GetArticle(licensed_id_), IsOk());
+  // eastfield-times: its one story by BatchGet, then List again.
+  ASSERT_THAT(east->BatchGetArticles({other_id_}), IsOk());
+  ASSERT_THAT(east->ListArticles({}), IsOk());
+  // Reads by publishers and admins are not deliveries to partners.
+  ASSERT_THAT(For(kPublisherOfThisSource)->GetArticle(licensed_id_), IsOk());
+  ASSERT_THAT(admin_->GetArticle(other_id_), IsOk());
+  ASSERT_THAT(core_->usage().Flush(), IsOk());
+
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(auto all, admin_->GetUsageReport({}));
+  EXPECT_EQ(Brief(all, licensed_id_),
+            (std::vector<std::string>{"northbay-courier licensed v1 DELIVERY_CHANNEL_GET",
+                                      "northbay-courier licensed v2 DELIVERY_CHANNEL_STREAM",
+                                      "eastfield-times other v1 DELIVERY_CHANNEL_BATCH_GET"}));
+  EXPECT_EQ(all.deliveries(0).source_id(), "harbour-wire");
+  // Each publisher sees its own sources' deliveries, and only those.
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(auto harbour, For(kPublisherOfThisSource)->GetUsageReport({}));
+  EXPECT_EQ(Brief(harbour, licensed_id_),
+            (std::vector<std::string>{"northbay-courier licensed v1 DELIVERY_CHANNEL_GET",
+                                      "northbay-courier licensed v2 DELIVERY_CHANNEL_STREAM"}));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(auto valley, For(kPublisherOfAnotherSource)->GetUsageReport({}));
+  EXPECT_EQ(Brief(valley, licensed_id_),
+            (std::vector<std::string>{"eastfield-times other v1 DELIVERY_CHANNEL_BATCH_GET"}));
+  syndication::v1::GetUsageReportRequest foreign;
+  foreign.add_source_ids("harbour-wire");
+  EXPECT_THAT(For(kPublisherOfAnotherSource)->GetUsageReport(foreign),
+              StatusIs(Code::kPermissionDenied, HasSubstr("source_ids[0]")));
+
+  // Who holds the story, before a kill: by article_id. The kill's tombstone is no delivery.
+  syndication::v1::GetUsageReportRequest holders;
+  holders.set_article_id(licensed_id_);
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(auto held, For(kPublisherOfThisSource)->GetUsageReport(holders));
+  EXPECT_EQ(held.deliveries_size(), 2);
+  ASSERT_THAT(admin_->WithdrawArticle(licensed_id_, "Court order", /*kill=*/true), IsOk());
+  ASSERT_THAT(north->GetArticle(licensed_id_), IsOk());
+  ASSERT_THAT(core_->usage().Flush(), IsOk());
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(held, For(kPublisherOfThisSource)->GetUsageReport(holders));
+  EXPECT_EQ(held.deliveries_size(), 2);
+
+  // A time range, and pages of one.
+  syndication::v1::GetUsageReportRequest later;
+  *later.mutable_start_time() = ToTimestamp(absl::Now() + absl::Hours(1));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(auto none, admin_->GetUsageReport(later));
+  EXPECT_EQ(none.deliveries_size(), 0);
+  syndication::v1::GetUsageReportRequest paged;
+  paged.set_page_size(1);
+  std::vector<std::string> seen;
+  do {
+    SYNDICATE_ASSERT_OK_AND_ASSIGN(auto page, admin_->GetUsageReport(paged));
+    ASSERT_LE(page.deliveries_size(), 1);
+    for (const auto& line : Brief(page, licensed_id_)) seen.push_back(line);
+    paged.set_page_token(page.next_page_token());
+  } while (!paged.page_token().empty());
+  EXPECT_EQ(seen, Brief(all, licensed_id_));
+  // A token is bound to its filter.
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(auto first, admin_->GetUsageReport(paged));
+  ASSERT_FALSE(first.next_page_token().empty());
+  paged.set_page_token(first.next_page_token());
+  paged.set_partner_id("northbay-courier");
+  EXPECT_THAT(admin_->GetUsageReport(paged),
+              StatusIs(Code::kInvalidArgument, HasSubstr("page_token")));
+}
+
+TEST_F(AuthTest, UsageReportNamesTheFieldOfABadRequest) {
+  syndication::v1::GetUsageReportRequest request;
+  request.set_article_id("ferry");
+  EXPECT_THAT(admin_->GetUsageReport(request),
+              StatusIs(Code::kInvalidArgument, HasSubstr("article_id")));
+  request = {};
+  request.set_partner_id("Not A Partner");
+  EXPECT_THAT(admin_->GetUsageReport(request),
+              StatusIs(Code::kInvalidArgument, HasSubstr("partner_id")));
+  request = {};
+  *request.mutable_start_time() = ToTimestamp(absl::FromUnixSeconds(2000));
+  *request.mutable_end_time() = ToTimestamp(absl::FromUnixSeconds(1000));
+  EXPECT_THAT(admin_->GetUsageReport(request),
+              StatusIs(Code::kInvalidArgument, "start_time: must be before end_time"));
+  request = {};
+  request.add_source_ids("Bad Source");
+  EXPECT_THAT(admin_->GetUsageReport(request),
+              StatusIs(Code::kInvalidArgument, HasSubstr("source_ids[0]")));
+  request = {};
+  request.set_page_token("garbage");
+  EXPECT_THAT(admin_->GetUsageReport(request),
+              StatusIs(Code::kInvalidArgument, HasSubstr("page_token")));
 }
 
 // A Subscribe from the beginning on a thread of its own, recording the source of every

@@ -57,12 +57,35 @@ TEST(Syndicated, PrintsTheBoundAddressAndWritesThePortsFile) {
   const std::string dir = ::syndicate::testing::FreshTempDir();
   const std::string ports_file = dir + "/ports";
   SYNDICATE_ASSERT_OK_AND_ASSIGN(RunningServer server,
-                                 StartSyndicated(dir + "/data", {"--ports-file=" + ports_file}));
+                                 StartSyndicated(dir + "/data", {"--ports-file=" + ports_file,
+                                                                 "--health-listen=127.0.0.1:0"}));
   EXPECT_THAT(server.address, ::testing::MatchesRegex("127\\.0\\.0\\.1:[1-9][0-9]*"));
   std::ifstream in(ports_file);
   std::string line;
   std::getline(in, line);
   EXPECT_EQ(line, server.address);
+  // Then the health port, which answers health checks.
+  std::getline(in, line);
+  ASSERT_THAT(line, ::testing::MatchesRegex("health 127\\.0\\.0\\.1:[1-9][0-9]*"));
+  EXPECT_NE(line.substr(7), server.address);
+  auto stub = grpc::health::v1::Health::NewStub(
+      grpc::CreateChannel(line.substr(7), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  grpc::health::v1::HealthCheckRequest request;
+  request.set_service("syndication.v1.SyndicationService");
+  grpc::health::v1::HealthCheckResponse response;
+  ASSERT_TRUE(stub->Check(&context, request, &response).ok());
+  EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+}
+
+TEST(Syndicated, ABadHealthListenAddressIsAUsageError) {
+  auto process = Subprocess::Start({SYNDICATED_PATH, "--listen=127.0.0.1:0",
+                                    "--data-dir=" + ::syndicate::testing::FreshTempDir(),
+                                    "--health-listen=localhost"});
+  ASSERT_THAT(process, IsOk());
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(int code, process->Wait(kStartTimeout));
+  EXPECT_EQ(code, 2);
 }
 
 TEST(Syndicated, ReflectionListsBothServices) {

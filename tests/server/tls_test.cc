@@ -1,5 +1,7 @@
 // TLS and mTLS with certificates made by openssl at test time: a CA, a server certificate
 // for 127.0.0.1 and a client certificate, all in a fresh temporary directory.
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -12,6 +14,7 @@
 
 #include "absl/strings/str_split.h"
 #include "client/client.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "server/server.h"
 #include "storage/store.h"
@@ -98,8 +101,9 @@ class TlsTest : public ::testing::Test {
         core_, SyndicationCore::Create(store_.get(), ::syndicate::testing::TestSigningKey()));
   }
 
-  void StartServer(bool mutual) {
+  void StartServer(bool mutual, const std::string& health_listen = "") {
     ServerOptions options;
+    options.health_listen_address = health_listen;
     options.tls_cert_pem = certs_.server_cert;
     options.tls_key_pem = certs_.server_key;
     if (mutual) options.tls_client_ca_pem = certs_.ca;
@@ -142,6 +146,43 @@ TEST_F(TlsTest, MutualTlsRequiresAClientCertificateItsCaSigned) {
   client::ClientOptions without_cert;
   without_cert.tls_ca_pem = certs_.ca;
   EXPECT_THAT(Call(without_cert), StatusIs(absl::StatusCode::kUnavailable));
+}
+
+// Kubernetes probes speak plaintext gRPC: --health-listen answers them while the main port
+// requires client certificates, and serves nothing but health checking.
+TEST_F(TlsTest, HealthPortAnswersInPlaintextBesideMutualTls) {
+  ASSERT_NO_FATAL_FAILURE(StartServer(true, "127.0.0.1:0"));
+  ASSERT_THAT(server_->health_address(), ::testing::MatchesRegex("127\\.0\\.0\\.1:[1-9][0-9]*"));
+  auto channel = grpc::CreateChannel(server_->health_address(), grpc::InsecureChannelCredentials());
+  auto health = grpc::health::v1::Health::NewStub(channel);
+  for (const char* service : {"", "syndication.v1.SyndicationService"}) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    grpc::health::v1::HealthCheckRequest request;
+    request.set_service(service);
+    grpc::health::v1::HealthCheckResponse response;
+    ASSERT_TRUE(health->Check(&context, request, &response).ok()) << service;
+    EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING) << service;
+  }
+  client::ClientOptions plaintext;
+  plaintext.server = server_->health_address();
+  plaintext.deadline = absl::Seconds(5);
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(auto client, client::Client::Create(plaintext));
+  EXPECT_THAT(client->GetSigningKeys(), StatusIs(absl::StatusCode::kUnimplemented));
+  // Shutting down turns both ports' health to NOT_SERVING first.
+  server_->Shutdown(absl::Seconds(1));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  grpc::health::v1::HealthCheckResponse response;
+  EXPECT_FALSE(health->Check(&context, {}, &response).ok() &&
+               response.status() == grpc::health::v1::HealthCheckResponse::SERVING);
+}
+
+TEST_F(TlsTest, ABadHealthAddressIsRefusedByName) {
+  ServerOptions options;
+  options.health_listen_address = "127.0.0.1";
+  EXPECT_THAT(Server::Start(options, core_.get()),
+              StatusIs(absl::StatusCode::kInvalidArgument, ::testing::HasSubstr("health_listen")));
 }
 
 }  // namespace
