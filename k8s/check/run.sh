@@ -4,7 +4,8 @@
 # the Dockerfile against what the binaries link, and the end-to-end test of the real
 # syndicated driven by the rendered StatefulSet.
 #
-#   k8s/check/run.sh [BUILD_DIR]   # BUILD_DIR holds server/syndicated (default: build/)
+#   k8s/check/run.sh   # builds (scripts/build.sh) what the tests run, into build/ or
+#                      # $SYNDICATE_BUILD_DIR
 #
 # Needs scripts/install-deps.sh's packages. Renders with Debian 12's kubectl (kustomize
 # v2), the oldest the manifests must work with: $KUBECTL, else the kubernetes-client
@@ -12,7 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 repo=$(cd ../.. && pwd)
-build_dir=$(cd "$repo" && realpath "${1:-build}")
+build_dir=$(cd "$repo" && realpath "$(scripts/build.sh syndicated syndicate grpc_health_probe | tail -n 1)")
 
 if [[ -z ${KUBECTL:-} ]]; then
   if dpkg-query -W -f='${Status}' kubernetes-client 2>/dev/null | grep -q '^install ok installed$'; then
