@@ -28,7 +28,7 @@ if [[ ! -x $KUBECTL ]]; then
 fi
 export KUBECTL SYNDICATE_BUILD_DIR=$build_dir
 
-yamllint --strict -c ../.yamllint ..
+(cd .. && yamllint --strict -c .yamllint .)
 echo "k8s check: yamllint clean"
 # The lockfile pins every package; node_modules is not committed.
 npm ci --no-audit --no-fund --loglevel=error
