@@ -1,4 +1,6 @@
-// The drain as the kubelet and clients see it: while Shutdown waits for a unary call in
+// The drain as the kubelet and clients see it, and connections aged out with GOAWAY.
+//
+// The drain: while Shutdown waits for a unary call in
 // flight (held inside its write-ahead-log sync by a file system wrapper), readiness (the
 // partner API's service) is NOT_SERVING on the health port, liveness ("") is still
 // SERVING, and a new stream is refused; then the call in flight finishes with its answer.
@@ -188,6 +190,28 @@ TEST(Drain, LivenessStaysServingAndReadinessFailsWhileAUnaryCallFinishes) {
   EXPECT_TRUE(publish_status.ok()) << publish_status.error_message();
   shutdown.join();
   EXPECT_TRUE(drained);
+}
+
+TEST(Drain, MaxConnectionAgeSendsGoawaySoTheClientReconnects) {
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(std::unique_ptr<storage::Store> store,
+                                 storage::Store::Open(::syndicate::testing::FreshTempDir()));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(
+      std::unique_ptr<SyndicationCore> core,
+      SyndicationCore::Create(store.get(), ::syndicate::testing::TestSigningKey()));
+  ServerOptions options;
+  options.max_connection_age = absl::Seconds(1);
+  options.max_connection_age_grace = absl::Seconds(1);
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(std::unique_ptr<Server> server,
+                                 Server::Start(options, core.get()));
+  auto channel = grpc::CreateChannel(server->address(), grpc::InsecureChannelCredentials());
+  auto health = grpc::health::v1::Health::NewStub(channel);
+  ASSERT_EQ(Check(*health, ""), HealthCheckResponse::SERVING);
+  ASSERT_EQ(channel->GetState(false), GRPC_CHANNEL_READY);
+  // The server's GOAWAY takes the connection out of READY (keepalive alone would keep it).
+  EXPECT_TRUE(channel->WaitForStateChange(
+      GRPC_CHANNEL_READY, std::chrono::system_clock::now() + std::chrono::seconds(30)));
+  // A call after it connects again.
+  EXPECT_EQ(Check(*health, ""), HealthCheckResponse::SERVING);
 }
 
 }  // namespace
