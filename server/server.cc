@@ -9,7 +9,7 @@
 
 #include <algorithm>
 #include <cstring>
-#include <iostream>
+#include <limits>
 #include <optional>
 #include <thread>
 
@@ -112,12 +112,15 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   // take half the connections; off, it fails to bind.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   if (options.max_connection_age != absl::InfiniteDuration()) {
-    builder.AddChannelArgument(
-        GRPC_ARG_MAX_CONNECTION_AGE_MS,
-        static_cast<int>(absl::ToInt64Milliseconds(options.max_connection_age)));
-    builder.AddChannelArgument(
-        GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS,
-        static_cast<int>(absl::ToInt64Milliseconds(options.max_connection_age_grace)));
+    // Channel arguments are ints: milliseconds up to about 24 days.
+    const auto milliseconds = [](absl::Duration d) {
+      return static_cast<int>(
+          std::min<int64_t>(absl::ToInt64Milliseconds(d), std::numeric_limits<int>::max()));
+    };
+    builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS,
+                               milliseconds(options.max_connection_age));
+    builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS,
+                               milliseconds(options.max_connection_age_grace));
   }
   if (server->observer_ != nullptr) {
     std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> creators;
@@ -184,7 +187,8 @@ void Server::TasksChore() {
   pool_.Submit([this] {
     if (shut_down_) return;
     if (absl::StatusOr<int> changed = core_->RunDueTasks(); !changed.ok()) {
-      std::cerr << "syndicated: embargo and expiry tasks failed: " << changed.status() << std::endl;
+      log::Error("embargo and expiry tasks failed",
+                 log::Fields().Add("status", changed.status().ToString()));
       // Try again soon rather than never.
       timers_.Schedule(absl::Now() + absl::Seconds(10), [this] { TasksChore(); });
       return;
@@ -215,7 +219,7 @@ void Server::RetentionChore() {
   pool_.Submit([this] {
     if (shut_down_) return;
     if (absl::StatusOr<uint64_t> trimmed = core_->TrimFeed(options_.retention); !trimmed.ok()) {
-      std::cerr << "syndicated: feed retention failed: " << trimmed.status() << std::endl;
+      log::Error("feed retention failed", log::Fields().Add("status", trimmed.status().ToString()));
     }
     timers_.Schedule(absl::Now() + options_.retention_interval, [this] { RetentionChore(); });
   });
@@ -225,8 +229,8 @@ void Server::UsageChore() {
   pool_.Submit([this] {
     if (shut_down_) return;
     if (absl::Status flushed = core_->usage().Flush(); !flushed.ok()) {
-      std::cerr << "syndicated: recording usage failed (kept for the next try): " << flushed
-                << std::endl;
+      log::Error("recording usage failed (kept for the next try)",
+                 log::Fields().Add("status", flushed.ToString()));
     }
     timers_.Schedule(absl::Now() + options_.usage_flush_interval, [this] { UsageChore(); });
   });
@@ -267,7 +271,8 @@ void Server::Shutdown(absl::Duration grace) {
   }
   core_->SetScheduleListener(nullptr);
   if (absl::Status flushed = core_->usage().Flush(); !flushed.ok()) {
-    std::cerr << "syndicated: recording usage at shutdown failed: " << flushed << std::endl;
+    log::Error("recording usage at shutdown failed",
+               log::Fields().Add("status", flushed.ToString()));
   }
 }
 
