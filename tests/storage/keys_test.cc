@@ -313,6 +313,18 @@ TEST(StorageKeysTest, RequestKeys) {
   EXPECT_EQ(parts.request_id, "\x00\xff"s);
 }
 
+TEST(StorageKeysTest, UsageKeys) {
+  EXPECT_EQ(UsageKey(kIdA, 2, "north"), std::string(kIdA) + "\x00\x00\x00\x00\x00\x00\x00\x02"
+                                                "north"s);
+  EXPECT_EQ(UsageArticlePrefix(kIdA), std::string(kIdA));
+  EXPECT_EQ(UsageTimeKey(kNewYear2026 + absl::Nanoseconds(999), kIdA, 2, "north"),
+            "\x80\x06\x47\x48\x46\x20\x40\x00"s + UsageKey(kIdA, 2, "north"));
+  // Oldest first; at one time by story, version, then partner.
+  EXPECT_LT(UsageTimeKey(kNewYear2026, kIdB, 9, "z"),
+            UsageTimeKey(kNewYear2026 + absl::Microseconds(1), kIdA, 1, "a"));
+  EXPECT_LT(UsageTimeKey(kNewYear2026, kIdA, 2, "z"), UsageTimeKey(kNewYear2026, kIdA, 10, "a"));
+}
+
 TEST(StorageKeysTest, MetaSigningKeyAndLayoutKeys) {
   EXPECT_EQ(MetaSigningKeyKey("630dcd2966c43366"), "signing_key/630dcd2966c43366");
   EXPECT_EQ(kMetaSigningKeyPrefix, "signing_key/");
