@@ -800,6 +800,13 @@ int main(int argc, char** argv) {
   CLI::App* key_revoke = key_cmd->add_subcommand("revoke", "Revoke a key at once");
   key_revoke->add_option("KEY_ID", key_id, "The key's id (16 hex digits)")->required();
 
+  // admin backup
+  CLI::App* admin_cmd = app.add_subcommand("admin", "Operate the server (admin key)");
+  admin_cmd->require_subcommand(1);
+  CLI::App* admin_backup = admin_cmd->add_subcommand(
+      "backup",
+      "Back the store up into the server's --backup-dir while it serves; prints the Backup");
+
   // source put | get | list
   CLI::App* source_cmd = app.add_subcommand("source", "Manage sources");
   source_cmd->require_subcommand(1);
@@ -1087,6 +1094,7 @@ int main(int argc, char** argv) {
     return PrintOrReport((*client)->ListApiKeys(request));
   }
   if (*key_revoke) return PrintOrReport((*client)->RevokeApiKey(key_id));
+  if (*admin_backup) return PrintOrReport((*client)->CreateBackup());
 
   if (*stream) return RunStream(**client, stream_flags);
   if (*source_put) {

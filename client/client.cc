@@ -589,4 +589,10 @@ absl::StatusOr<v1::ApiKey> Client::RevokeApiKey(absl::string_view key_id) {
       request, [&](auto* c, const auto& r, auto* out) { return admin_->RevokeApiKey(c, r, out); });
 }
 
+absl::StatusOr<v1::Backup> Client::CreateBackup() {
+  return Invoke<v1::CreateBackupRequest, v1::Backup>(
+      v1::CreateBackupRequest(),
+      [&](auto* c, const auto& r, auto* out) { return admin_->CreateBackup(c, r, out); });
+}
+
 }  // namespace syndicate::client

@@ -151,6 +151,8 @@ class Client {
   absl::StatusOr<syndication::v1::ListApiKeysResponse> ListApiKeys(
       const syndication::v1::ListApiKeysRequest& request);
   absl::StatusOr<syndication::v1::ApiKey> RevokeApiKey(absl::string_view key_id);
+  // AdminService.CreateBackup: a backup in the server's --backup-dir.
+  absl::StatusOr<syndication::v1::Backup> CreateBackup();
 
   // Checks that `article` (a version as GetArticle, ListArticles, a stream event or a
   // PublishArticle or WithdrawArticle response gave it, or as saved from one of them) is

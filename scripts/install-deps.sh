@@ -2,7 +2,18 @@
 # Installs the Debian 12 packages syndicate needs to build, test and run.
 # Idempotent: packages already present are skipped; when nothing is missing,
 # nothing is downloaded. Runs as root, or through sudo when it is available.
+#
+#   scripts/install-deps.sh               # everything, the Kubernetes manifest checks' tools too
+#   scripts/install-deps.sh --build-only  # what building syndicated and syndicate needs
+#                                         # (the container image's build stage)
 set -euo pipefail
+
+build_only=false
+case "${1:-}" in
+  "") ;;
+  --build-only) build_only=true ;;
+  *) echo "install-deps: unknown argument $1 (use --build-only)" >&2; exit 2 ;;
+esac
 
 packages=(
   # toolchain
@@ -24,9 +35,19 @@ packages=(
   libxml2-dev nlohmann-json3-dev
   # fuzzing the importers (scripts/fuzz.sh): clang and its libFuzzer and sanitizer runtimes
   clang-14 libclang-rt-14-dev
+  # the Prometheus /metrics endpoint; JSON access logs
+  libcpp-httplib-dev libspdlog-dev
   # tests
   libgtest-dev libgmock-dev
 )
+# The Kubernetes manifest checks (k8s/check/run.sh): yamllint; Node.js and npm for the
+# offline schema validation, unless a node and npm are already installed. kubectl (for
+# `kubectl kustomize`) is handled below.
+if ! $build_only; then
+  packages+=(yamllint)
+  command -v node >/dev/null || packages+=(nodejs)
+  command -v npm >/dev/null || packages+=(npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -35,7 +56,23 @@ for p in "${packages[@]}"; do
   fi
 done
 
-if ((${#missing[@]} == 0)); then
+# Debian 12's kubernetes-client has the kubectl whose built-in kustomize (v2) the
+# manifests are written for. It installs /usr/bin/kubectl, which a kubectl package from
+# another source may already own; then its files are unpacked beside it instead, into
+# $kubectl_root, where k8s/check/run.sh looks first.
+kubectl_root=/usr/local/lib/syndicate/kubernetes-client
+unpack_kubectl=false
+if ! $build_only && ! dpkg-query -W -f='${Status}' kubernetes-client 2>/dev/null |
+  grep -q '^install ok installed$'; then
+  owner=$(dpkg-query -S /usr/bin/kubectl 2>/dev/null | cut -d: -f1 || true)
+  if [[ -z $owner ]]; then
+    missing+=(kubernetes-client)
+  elif [[ ! -x $kubectl_root/usr/bin/kubectl ]]; then
+    unpack_kubectl=true
+  fi
+fi
+
+if ((${#missing[@]} == 0)) && ! $unpack_kubectl; then
   echo "install-deps: all ${#packages[@]} packages present"
   exit 0
 fi
@@ -50,7 +87,19 @@ if ((EUID != 0)); then
   fi
 fi
 
-echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 "${sudo_cmd[@]}" apt-get update
-"${sudo_cmd[@]}" apt-get install -y --no-install-recommends "${missing[@]}"
+if ((${#missing[@]} > 0)); then
+  echo "install-deps: installing ${missing[*]}"
+  "${sudo_cmd[@]}" apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+if $unpack_kubectl; then
+  echo "install-deps: /usr/bin/kubectl belongs to package $owner; unpacking Debian's" \
+    "kubernetes-client into $kubectl_root"
+  download=$(mktemp -d)
+  chmod 755 "$download"  # apt-get downloads as its own user
+  (cd "$download" && apt-get download kubernetes-client)
+  "${sudo_cmd[@]}" mkdir -p "$kubectl_root"
+  "${sudo_cmd[@]}" dpkg-deb -x "$download"/kubernetes-client_*.deb "$kubectl_root"
+  rm -rf "$download"
+fi

@@ -371,4 +371,22 @@ absl::StatusOr<AdminKeyOutcome> AdminCore::EnsureAdminKey(absl::string_view secr
   return AdminKeyOutcome::kRegistered;
 }
 
+absl::StatusOr<syndication::v1::Backup> AdminCore::CreateBackup(
+    const Principal& caller, const syndication::v1::CreateBackupRequest& /*request*/) {
+  SYNDICATE_RETURN_IF_ERROR(RequireAdmin(caller, "CreateBackup"));
+  if (backup_dir_.empty()) {
+    return absl::FailedPreconditionError(
+        "CreateBackup: this server has no backup directory; start syndicated with "
+        "--backup-dir=DIR");
+  }
+  SYNDICATE_ASSIGN_OR_RETURN(const storage::BackupInfo info, store_->CreateBackup(backup_dir_));
+  syndication::v1::Backup backup;
+  backup.set_backup_id(info.backup_id);
+  *backup.mutable_create_time() = ToTimestamp(info.create_time);
+  backup.set_size_bytes(info.size_bytes);
+  backup.set_file_count(info.file_count);
+  backup.set_feed_head_sequence(info.feed_head);
+  return backup;
+}
+
 }  // namespace syndicate::server

@@ -59,6 +59,14 @@ class AdminCore {
       const Principal& caller, const syndication::v1::ListApiKeysRequest& request) const;
   absl::StatusOr<syndication::v1::ApiKey> RevokeApiKey(
       const Principal& caller, const syndication::v1::RevokeApiKeyRequest& request);
+  // Admin only (PERMISSION_DENIED otherwise). FAILED_PRECONDITION without a backup
+  // directory (set_backup_dir); otherwise as storage::Store::CreateBackup.
+  absl::StatusOr<syndication::v1::Backup> CreateBackup(
+      const Principal& caller, const syndication::v1::CreateBackupRequest& request);
+
+  // Where CreateBackup writes (syndicated --backup-dir); empty: CreateBackup is refused.
+  // Call before serving.
+  void set_backup_dir(std::string dir) { backup_dir_ = std::move(dir); }
 
   // The first admin key, from --admin-key-file: registers `secret` (a secret in the format
   // of server/access.h) as an admin key unless the store already has its key id.
@@ -82,6 +90,7 @@ class AdminCore {
   AccessControl* const access_;
   const Clock clock_;
   const PageTokenCodec page_tokens_;
+  std::string backup_dir_;
   // Serializes read-check-write sequences (create when absent, update, revoke).
   std::mutex write_mu_;
 };

@@ -14,6 +14,9 @@
 #include "absl/time/time.h"
 #include "server/access.h"
 #include "server/admin_core.h"
+#include "server/json_log.h"
+#include "server/metrics.h"
+#include "server/metrics_http.h"
 #include "server/secret_file.h"
 #include "server/server.h"
 #include "server/signing_key_file.h"
@@ -42,8 +45,15 @@ bool WriteFileAtomically(const std::string& path, const std::string& content) {
   return false;
 }
 
+// Exit code 2 is a usage error, said plainly to whoever typed the command; anything later
+// is a log line like every other.
 int Fail(const std::string& message, int exit_code) {
-  std::cerr << "syndicated: " << message << "\n";
+  if (exit_code == 2) {
+    std::cerr << "syndicated: " << message << "\n";
+  } else {
+    syndicate::server::log::Error(message,
+                                  syndicate::server::log::Fields().Add("exit_code", exit_code));
+  }
   return exit_code;
 }
 
@@ -55,8 +65,13 @@ int main(int argc, char** argv) {
   std::string data_dir;
   std::string ports_file;
   bool sync_writes = true;
-  app.add_option("--listen", listen, "HOST:PORT to serve gRPC on; port 0 picks a free port")
-      ->required();
+  // Flags may also come from a file (Kubernetes: a ConfigMap); the command line wins.
+  app.set_config("--config", "",
+                 "File of flags, one `name=value` a line (TOML; the long flag name without "
+                 "dashes, strings quoted)");
+  app.add_option("--listen", listen,
+                 "HOST:PORT to serve gRPC on; port 0 picks a free port. Required unless "
+                 "--restore-from");
   app.add_option("--data-dir", data_dir, "Directory of the RocksDB store (created if missing)")
       ->required();
   app.add_option("--ports-file", ports_file,
@@ -111,15 +126,63 @@ int main(int argc, char** argv) {
                  "Requests a partner may make at once after a quiet spell (0: the rate, at "
                  "least 1)")
       ->check(CLI::NonNegativeNumber);
+  std::string metrics_listen;
+  app.add_option("--metrics-listen", metrics_listen,
+                 "HOST:PORT to serve Prometheus metrics on (GET /metrics, plaintext); port 0 "
+                 "picks a free port");
+  std::string backup_dir;
+  app.add_option("--backup-dir", backup_dir,
+                 "Directory AdminService.CreateBackup writes backups into (default: none, "
+                 "backups refused)");
+  std::string restore_from;
+  app.add_option("--restore-from", restore_from,
+                 "Offline restore: put the newest backup in this directory into --data-dir "
+                 "(which must be empty or missing) with a new feed epoch, then exit");
+  std::string max_connection_age;
+  app.add_option("--max-connection-age", max_connection_age,
+                 "Send connections older than this (e.g. 30m) an HTTP/2 GOAWAY so clients "
+                 "reconnect and rebalance (default: never)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
   }
 
+  if (!restore_from.empty()) {
+    auto restored = syndicate::storage::Store::RestoreFromBackup(restore_from, data_dir);
+    if (!restored.ok()) return Fail(restored.status().ToString(), 1);
+    syndicate::server::log::Info("restored a backup; start without --restore-from to serve it",
+                                 syndicate::server::log::Fields()
+                                     .Add("backup_dir", restore_from)
+                                     .Add("backup_id", static_cast<uint64_t>(restored->backup_id))
+                                     .Add("feed_head_sequence", restored->feed_head)
+                                     .Add("data_dir", data_dir));
+    return 0;
+  }
+  if (listen.empty()) return Fail("--listen: required (HOST:PORT to serve gRPC on)", 2);
+
   syndicate::server::ServerOptions options;
   options.listen_address = listen;
   options.health_listen_address = health_listen;
+  syndicate::server::Metrics metrics;
+  options.metrics = &metrics;
+  options.json_log = true;
+  if (!max_connection_age.empty()) {
+    absl::Duration age;
+    if (!absl::ParseDuration(max_connection_age, &age) || age <= absl::ZeroDuration()) {
+      return Fail(absl::StrCat("--max-connection-age: \"", max_connection_age,
+                               "\" is not a positive duration such as 30m"),
+                  2);
+    }
+    options.max_connection_age = age;
+  }
+  if (!metrics_listen.empty()) {
+    if (absl::Status parsed =
+            syndicate::server::SplitHostPort(metrics_listen, "--metrics-listen").status();
+        !parsed.ok()) {
+      return Fail(std::string(parsed.message()), 2);
+    }
+  }
   options.streams.max_streams = max_streams;
   options.partner_rate = {partner_rate, partner_burst};
   if (tls_cert.empty() != tls_key.empty()) {
@@ -188,8 +251,10 @@ int main(int argc, char** argv) {
   auto signing_key = syndicate::server::LoadOrCreateSigningKey(signing_key_file);
   if (!signing_key.ok()) return Fail(signing_key.status().ToString(), 1);
   // Said every start, so that a mistyped --signing-key-file (a new key) shows.
-  std::cerr << "syndicated: signing with key " << signing_key->key_id()
-            << (new_signing_key ? ", created now in " : " from ") << signing_key_file << std::endl;
+  syndicate::server::log::Info(new_signing_key ? "signing with a key created now" : "signing",
+                               syndicate::server::log::Fields()
+                                   .Add("key_id", signing_key->key_id())
+                                   .Add("signing_key_file", signing_key_file));
   auto core = syndicate::server::SyndicationCore::Create(store->get(), *std::move(signing_key));
   if (!core.ok()) return Fail(core.status().ToString(), 1);
   auto access = syndicate::server::AccessControl::Load(store->get());
@@ -197,6 +262,7 @@ int main(int argc, char** argv) {
   auto admin = syndicate::server::AdminCore::Create(store->get(), access->get());
   if (!admin.ok()) return Fail(admin.status().ToString(), 1);
   options.admin = admin->get();
+  (*admin)->set_backup_dir(backup_dir);
   if (auth == "api-key") {
     options.access = access->get();
     if (admin_key_file.empty()) {
@@ -213,37 +279,65 @@ int main(int argc, char** argv) {
           absl::StrCat("admin key file \"", admin_key_file, "\": ", outcome.status().message()), 1);
     }
     if (content->created) {
-      std::cerr << "syndicated: created a new admin key in " << admin_key_file << std::endl;
+      syndicate::server::log::Info(
+          "created a new admin key",
+          syndicate::server::log::Fields().Add("admin_key_file", admin_key_file));
     }
     if (*outcome == syndicate::server::AdminKeyOutcome::kRevoked) {
-      std::cerr << "syndicated: warning: the admin key in " << admin_key_file
-                << " was revoked; it does not authenticate" << std::endl;
+      syndicate::server::log::Warning(
+          "the admin key was revoked; it does not authenticate",
+          syndicate::server::log::Fields().Add("admin_key_file", admin_key_file));
     }
   }
   auto server = syndicate::server::Server::Start(options, core->get());
   if (!server.ok()) return Fail(server.status().ToString(), 1);
+  syndicate::storage::Store* const raw_store = store->get();
+  syndicate::server::Server* const raw_server = server->get();
+  metrics.SetGaugeSource(
+      [raw_store, raw_server]() -> absl::StatusOr<syndicate::server::MetricsGauges> {
+        syndicate::server::MetricsGauges gauges;
+        gauges.open_streams = raw_server->open_streams();
+        gauges.feed_head = raw_store->FeedHead();
+        auto stats = raw_store->Stats();
+        if (!stats.ok()) return stats.status();
+        gauges.store = *stats;
+        return gauges;
+      });
+  std::unique_ptr<syndicate::server::MetricsHttpServer> metrics_server;
+  if (!metrics_listen.empty()) {
+    auto started = syndicate::server::MetricsHttpServer::Start(metrics_listen, &metrics);
+    if (!started.ok()) return Fail(started.status().ToString(), 1);
+    metrics_server = *std::move(started);
+  }
 
   // The ports file first, so that whoever sees the stdout line can also read the file.
   std::string ports = (*server)->address() + "\n";
   if (!(*server)->health_address().empty()) {
     absl::StrAppend(&ports, "health ", (*server)->health_address(), "\n");
   }
+  if (metrics_server != nullptr) {
+    absl::StrAppend(&ports, "metrics ", metrics_server->address(), "\n");
+  }
   if (!ports_file.empty() && !WriteFileAtomically(ports_file, ports)) {
     return Fail(absl::StrCat("--ports-file: cannot write \"", ports_file, "\""), 1);
   }
   std::cout << (*server)->address() << std::endl;
-  std::cerr << "syndicated: serving on " << (*server)->address() << ", data in " << data_dir
-            << std::endl;
-  if (!(*server)->health_address().empty()) {
-    std::cerr << "syndicated: health checks (plaintext) on " << (*server)->health_address()
-              << std::endl;
-  }
+  // The health port is plaintext whatever --listen serves.
+  syndicate::server::log::Info(
+      "serving", syndicate::server::log::Fields()
+                     .Add("address", (*server)->address())
+                     .Add("health_address", (*server)->health_address())
+                     .Add("metrics_address", metrics_server ? metrics_server->address() : "")
+                     .Add("data_dir", data_dir));
 
   int signal_number = 0;
   sigwait(&signals, &signal_number);
-  std::cerr << "syndicated: " << (signal_number == SIGTERM ? "SIGTERM" : "SIGINT")
-            << ", shutting down" << std::endl;
+  syndicate::server::log::Info("shutting down",
+                               syndicate::server::log::Fields().Add(
+                                   "signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"));
   (*server)->Shutdown(absl::Seconds(10));
+  metrics.SetGaugeSource(nullptr);
+  metrics_server.reset();
   server->reset();
   admin->reset();
   access->reset();
@@ -251,7 +345,9 @@ int main(int argc, char** argv) {
   if (absl::Status flushed = (*store)->Flush(); !flushed.ok()) {
     return Fail(flushed.ToString(), 1);
   }
+  syndicate::server::log::Info("drain",
+                               syndicate::server::log::Fields().Add("step", "store flushed"));
   store->reset();
-  std::cerr << "syndicated: stopped" << std::endl;
+  syndicate::server::log::Info("stopped");
   return 0;
 }

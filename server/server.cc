@@ -11,7 +11,7 @@
 
 #include <algorithm>
 #include <cstring>
-#include <iostream>
+#include <limits>
 #include <optional>
 #include <thread>
 
@@ -20,6 +20,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "server/json_log.h"
 #include "server/validation.h"
 
 namespace syndicate::server {
@@ -86,7 +87,10 @@ Server::Server(SyndicationCore* core, const ServerOptions& options)
       options_(options),
       pool_(std::max(4, 2 * static_cast<int>(std::thread::hardware_concurrency()))),
       limiter_(options.partner_rate),
-      auth_(options.access, &limiter_),
+      observer_(options.metrics != nullptr || options.json_log
+                    ? std::make_unique<CallObserver>(options.metrics, options.json_log)
+                    : nullptr),
+      auth_(options.access, &limiter_, observer_.get()),
       streams_(&core->feed_reader(), &core->feed_hub(), &pool_, &timers_, options.streams, &auth_,
                &core->usage()),
       publishing_(core, &pool_, &auth_),
@@ -127,6 +131,22 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   // gRPC sets SO_REUSEPORT by default, so a second server on a port in use would start and
   // take half the connections; off, it fails to bind.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  if (options.max_connection_age != absl::InfiniteDuration()) {
+    // Channel arguments are ints: milliseconds up to about 24 days.
+    const auto milliseconds = [](absl::Duration d) {
+      return static_cast<int>(
+          std::min<int64_t>(absl::ToInt64Milliseconds(d), std::numeric_limits<int>::max()));
+    };
+    builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS,
+                               milliseconds(options.max_connection_age));
+    builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS,
+                               milliseconds(options.max_connection_age_grace));
+  }
+  if (server->observer_ != nullptr) {
+    std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> creators;
+    creators.push_back(server->observer_->MakeInterceptorFactory());
+    builder.experimental().SetInterceptorCreators(std::move(creators));
+  }
   int selected_port = 0;
   std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
   if (!options.tls_cert_pem.empty()) {
@@ -190,7 +210,8 @@ void Server::TasksChore() {
   pool_.Submit([this] {
     if (shut_down_) return;
     if (absl::StatusOr<int> changed = core_->RunDueTasks(); !changed.ok()) {
-      std::cerr << "syndicated: embargo and expiry tasks failed: " << changed.status() << std::endl;
+      log::Error("embargo and expiry tasks failed",
+                 log::Fields().Add("status", changed.status().ToString()));
       // Try again soon rather than never.
       timers_.Schedule(absl::Now() + absl::Seconds(10), [this] { TasksChore(); });
       return;
@@ -204,13 +225,24 @@ void Server::TasksChore() {
 
 Server::~Server() { Shutdown(absl::Seconds(5)); }
 
+void Server::DrainStep(absl::string_view step, const std::function<void()>& run) {
+  const absl::Time start = absl::Now();
+  run();
+  if (options_.json_log) {
+    log::Info("drain", log::Fields()
+                           .Add("step", step)
+                           .Add("open_streams", static_cast<uint64_t>(streams_.open_streams()))
+                           .Add("took_ms", absl::ToDoubleMilliseconds(absl::Now() - start)));
+  }
+}
+
 void Server::RetentionChore() {
   // On the pool: trimming writes to RocksDB. The timer queue and the pool both stop before
   // the Server's other members go away, so `this` outlives every run.
   pool_.Submit([this] {
     if (shut_down_) return;
     if (absl::StatusOr<uint64_t> trimmed = core_->TrimFeed(options_.retention); !trimmed.ok()) {
-      std::cerr << "syndicated: feed retention failed: " << trimmed.status() << std::endl;
+      log::Error("feed retention failed", log::Fields().Add("status", trimmed.status().ToString()));
     }
     timers_.Schedule(absl::Now() + options_.retention_interval, [this] { RetentionChore(); });
   });
@@ -220,15 +252,12 @@ void Server::UsageChore() {
   pool_.Submit([this] {
     if (shut_down_) return;
     if (absl::Status flushed = core_->usage().Flush(); !flushed.ok()) {
-      std::cerr << "syndicated: recording usage failed (kept for the next try unless said "
-                   "dropped): "
-                << flushed << std::endl;
+      log::Error("recording usage failed (kept for the next try unless said dropped)",
+                 log::Fields().Add("status", flushed.ToString()));
     }
     if (const size_t dropped = core_->usage().dropped(); dropped > usage_drops_reported_) {
-      std::cerr << "syndicated: warning: " << dropped - usage_drops_reported_
-                << " deliveries were dropped from the usage report (the store did not take "
-                   "them in time)"
-                << std::endl;
+      log::Error("deliveries were dropped from the usage report (the store did not take them)",
+                 log::Fields().Add("dropped", static_cast<uint64_t>(dropped - usage_drops_reported_)));
       usage_drops_reported_ = dropped;
     }
     timers_.Schedule(absl::Now() + options_.usage_flush_interval, [this] { UsageChore(); });
@@ -245,19 +274,33 @@ void Server::SetServing(const std::string& service, bool serving) {
 void Server::Shutdown(absl::Duration grace) {
   if (shut_down_.exchange(true) || server_ == nullptr) return;
   if (options_.access != nullptr) options_.access->SetChangeListener(nullptr);
-  server_->GetHealthCheckService()->Shutdown();
-  if (health_server_ != nullptr) health_server_->GetHealthCheckService()->Shutdown();
+  DrainStep("readiness NOT_SERVING", [this] {
+    // Readiness probes ask the partner API; liveness asks "", which stays SERVING on the
+    // health port until the very end: the process is healthy while it drains, and a
+    // restart would cut the drain short.
+    SetServing(kSyndicationServiceName, false);
+    SetServing("syndication.v1.PublishingService", false);
+    if (admin_ != nullptr) SetServing("syndication.v1.AdminService", false);
+  });
   // Streams first: gRPC's Shutdown waits for every call, and a stream only ends when told.
-  streams_.Shutdown();
-  server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoNanoseconds(grace));
-  server_->Wait();
+  DrainStep("new streams refused, open streams ending with their resume cursor",
+            [this] { streams_.Shutdown(); });
+  DrainStep("calls finished or cancelled", [this, grace] {
+    // Ends health Watch calls, which gRPC's Shutdown would otherwise wait out to the
+    // deadline. This port's "" goes NOT_SERVING with it, as the port itself is closing.
+    server_->GetHealthCheckService()->Shutdown();
+    server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoNanoseconds(grace));
+    server_->Wait();
+  });
   if (health_server_ != nullptr) {
+    health_server_->GetHealthCheckService()->Shutdown();
     health_server_->Shutdown(std::chrono::system_clock::now());
     health_server_->Wait();
   }
   core_->SetScheduleListener(nullptr);
   if (absl::Status flushed = core_->usage().Flush(); !flushed.ok()) {
-    std::cerr << "syndicated: recording usage at shutdown failed: " << flushed << std::endl;
+    log::Error("recording usage at shutdown failed",
+               log::Fields().Add("status", flushed.ToString()));
   }
 }
 

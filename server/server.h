@@ -8,11 +8,14 @@
 #include <grpcpp/server.h>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "server/metrics.h"
+#include "server/observability.h"
 #include "server/services.h"
 #include "server/stream_service.h"
 #include "server/syndication_core.h"
@@ -49,6 +52,17 @@ struct ServerOptions {
   std::string tls_client_ca_pem;
   // Per-partner request rate (with authentication on). Default: no limit.
   RateLimit partner_rate;
+  // Counts every call into these Metrics when set. Not owned; must outlive the Server.
+  // Default: nullptr, no counting.
+  Metrics* metrics = nullptr;
+  // One JSON log line per call, and one per step of Shutdown (server/json_log.h).
+  // Default: off.
+  bool json_log = false;
+  // Connections older than this get an HTTP/2 GOAWAY, so clients reconnect (through a
+  // load balancer, to whichever replica it picks); calls on the old connection then have
+  // max_connection_age_grace to end before it is closed. Default: infinite, never.
+  absl::Duration max_connection_age = absl::InfiniteDuration();
+  absl::Duration max_connection_age_grace = absl::Minutes(1);
   // HOST:PORT of a second, plaintext port that serves only grpc.health.v1 (for Kubernetes
   // probes when the main port needs TLS or client certificates). Its statuses are those of
   // the main port. Default: empty, none.
@@ -81,7 +95,8 @@ class Server {
   // As address(), of the health port; empty without health_listen_address.
   const std::string& health_address() const { return health_address_; }
 
-  // Marks the services NOT_SERVING, ends every stream with UNAVAILABLE and its resume
+  // Drains: marks the named services NOT_SERVING (readiness) while "" stays SERVING
+  // (liveness), refuses new streams and ends every open one with UNAVAILABLE and its resume
   // cursor, stops accepting calls, lets unary calls in flight finish for up to `grace`,
   // then cancels the rest. Idempotent.
   void Shutdown(absl::Duration grace);
@@ -95,6 +110,8 @@ class Server {
   // Applies retention, then schedules the next run.
   void RetentionChore();
 
+  // Runs one step of Shutdown and, with json_log, logs that it is done.
+  void DrainStep(absl::string_view step, const std::function<void()>& run);
   // Sets the health status of `service` on the main port and the health port.
   void SetServing(const std::string& service, bool serving);
 
@@ -112,6 +129,7 @@ class Server {
   WorkPool pool_;
   TimerQueue timers_;
   RateLimiter limiter_;
+  std::unique_ptr<CallObserver> observer_;  // set when metrics or json_log; before auth_
   Authenticator auth_;
   StreamService streams_;
   PublishingHandler publishing_;

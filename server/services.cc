@@ -95,13 +95,17 @@ grpc::ServerUnaryReactor* Unary(WorkPool* pool, const Authenticator* auth,
 
 absl::StatusOr<Principal> Authenticator::Authenticate(
     const grpc::CallbackServerContext& context) const {
-  if (access_ == nullptr) return Principal::Operator();
+  if (access_ == nullptr) {
+    if (observer_ != nullptr) observer_->Authenticated(&context, Principal::Operator());
+    return Principal::Operator();
+  }
   const auto& metadata = context.client_metadata();
   auto it = metadata.find("authorization");
   absl::StatusOr<Principal> caller =
       it == metadata.end()
           ? access_->Authenticate(std::nullopt)
           : access_->Authenticate(absl::string_view(it->second.data(), it->second.size()));
+  if (caller.ok() && observer_ != nullptr) observer_->Authenticated(&context, *caller);
   if (caller.ok() && limiter_ != nullptr && !caller->partner_id.empty()) {
     if (absl::Status taken = limiter_->Take(caller->partner_id); !taken.ok()) return taken;
   }
@@ -282,6 +286,14 @@ grpc::ServerUnaryReactor* AdminHandler::RevokeApiKey(grpc::CallbackServerContext
   return Unary<syndication::v1::RevokeApiKeyRequest>(
       pool_, auth_, context, request, response,
       [this](const auto& r, const Principal& c) { return admin_->RevokeApiKey(c, r); });
+}
+
+grpc::ServerUnaryReactor* AdminHandler::CreateBackup(grpc::CallbackServerContext* context,
+                                                     const grpc::ByteBuffer* request,
+                                                     grpc::ByteBuffer* response) {
+  return Unary<syndication::v1::CreateBackupRequest>(
+      pool_, auth_, context, request, response,
+      [this](const auto& r, const Principal& c) { return admin_->CreateBackup(c, r); });
 }
 
 }  // namespace syndicate::server

@@ -6,6 +6,7 @@
 
 #include "server/access.h"
 #include "server/admin_core.h"
+#include "server/observability.h"
 #include "server/rate_limiter.h"
 #include "server/stream_service.h"
 #include "server/syndication_core.h"
@@ -21,10 +22,12 @@ namespace syndicate::server {
 // (--auth=none), every call is Principal::Operator(). Cheap: runs on gRPC's thread.
 class Authenticator {
  public:
-  // `access` and `limiter` are not owned and must outlive this; a null `access` turns
-  // authentication off, a null `limiter` the rate limit.
-  explicit Authenticator(const AccessControl* access, RateLimiter* limiter = nullptr)
-      : access_(access), limiter_(limiter) {}
+  // `access`, `limiter` and `observer` are not owned and must outlive this; a null
+  // `access` turns authentication off, a null `limiter` the rate limit. `observer` (may be
+  // null) is told each caller resolved, for metrics and the access log.
+  explicit Authenticator(const AccessControl* access, RateLimiter* limiter = nullptr,
+                         CallObserver* observer = nullptr)
+      : access_(access), limiter_(limiter), observer_(observer) {}
 
   // Also takes a token of the caller's partner from the rate limiter: RESOURCE_EXHAUSTED
   // with RetryInfo when there is none (RateLimiter::Take).
@@ -36,6 +39,7 @@ class Authenticator {
  private:
   const AccessControl* const access_;
   RateLimiter* const limiter_;
+  CallObserver* const observer_;
 };
 
 // Every method raw, so that server/wire.h parses and checks the request bytes.
@@ -62,7 +66,9 @@ using RawAdminService = AdminApi::WithRawCallbackMethod_CreatePartner<
         AdminApi::WithRawCallbackMethod_UpdatePartner<AdminApi::WithRawCallbackMethod_DeletePartner<
             AdminApi::WithRawCallbackMethod_CreateApiKey<
                 AdminApi::WithRawCallbackMethod_ListApiKeys<
-                    AdminApi::WithRawCallbackMethod_RevokeApiKey<AdminApi::CallbackService>>>>>>>>;
+                    AdminApi::WithRawCallbackMethod_RevokeApiKey<
+                        AdminApi::WithRawCallbackMethod_CreateBackup<
+                            AdminApi::CallbackService>>>>>>>>>;
 
 #define SYNDICATE_UNARY_METHOD(Name)                                                          \
   grpc::ServerUnaryReactor* Name(grpc::CallbackServerContext* context,                        \
@@ -83,6 +89,7 @@ class AdminHandler final : public RawAdminService {
   SYNDICATE_UNARY_METHOD(CreateApiKey);
   SYNDICATE_UNARY_METHOD(ListApiKeys);
   SYNDICATE_UNARY_METHOD(RevokeApiKey);
+  SYNDICATE_UNARY_METHOD(CreateBackup);
 
  private:
   AdminCore* const admin_;

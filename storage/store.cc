@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <filesystem>
 #include <functional>
 #include <limits>
 #include <mutex>
@@ -17,6 +18,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "common/timestamps.h"
@@ -26,6 +28,7 @@
 #include "rocksdb/iterator.h"
 #include "rocksdb/options.h"
 #include "rocksdb/snapshot.h"
+#include "rocksdb/utilities/backup_engine.h"
 #include "rocksdb/write_batch.h"
 #include "sodium.h"
 #include "storage/absl_compat.h"
@@ -829,6 +832,115 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path,
 }
 
 absl::Status Store::Flush() { return impl_->Flush(); }
+
+// --- Backups and monitoring --------------------------------------------------------------
+
+namespace {
+
+BackupInfo ToBackupInfo(const rocksdb::BackupInfo& info) {
+  BackupInfo result;
+  result.backup_id = info.backup_id;
+  result.create_time = absl::FromUnixSeconds(info.timestamp);
+  result.size_bytes = info.size;
+  result.file_count = info.number_files;
+  // The application metadata CreateBackup stored: the feed head, in decimal.
+  (void)absl::SimpleAtoi(info.app_metadata, &result.feed_head);
+  return result;
+}
+
+// Backups run one at a time: a BackupEngine must not be shared by concurrent backups, and
+// two engines on one directory would race on its files.
+std::mutex backup_mutex;
+
+}  // namespace
+
+absl::StatusOr<BackupInfo> Store::CreateBackup(const std::string& backup_dir) {
+  std::lock_guard<std::mutex> lock(backup_mutex);
+  rocksdb::BackupEngineOptions engine_options(backup_dir);
+  if (impl_->options_.env != nullptr) engine_options.backup_env = impl_->options_.env;
+  rocksdb::BackupEngine* raw_engine = nullptr;
+  SYNDICATE_RETURN_IF_ERROR(
+      FromRocksDb(rocksdb::BackupEngine::Open(impl_->db_->GetEnv(), engine_options, &raw_engine),
+                  absl::StrCat("opening the backup directory ", backup_dir)));
+  std::unique_ptr<rocksdb::BackupEngine> engine(raw_engine);
+  // Read before the backup starts: every event up to it is acknowledged, so in it.
+  const uint64_t head = FeedHead();
+  rocksdb::CreateBackupOptions backup_options;
+  backup_options.flush_before_backup = true;
+  rocksdb::BackupID id = 0;
+  SYNDICATE_RETURN_IF_ERROR(FromRocksDb(
+      engine->CreateNewBackupWithMetadata(backup_options, impl_->db_, absl::StrCat(head), &id),
+      absl::StrCat("backing up into ", backup_dir)));
+  rocksdb::BackupInfo info;
+  SYNDICATE_RETURN_IF_ERROR(
+      FromRocksDb(engine->GetBackupInfo(id, &info), absl::StrCat("reading backup ", id)));
+  return ToBackupInfo(info);
+}
+
+absl::StatusOr<BackupInfo> Store::RestoreFromBackup(const std::string& backup_dir,
+                                                    const std::string& path,
+                                                    const StoreOptions& options) {
+  std::error_code error;
+  if (std::filesystem::exists(path, error) && !std::filesystem::is_empty(path, error)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "restoring into ", path, ": the directory is not empty; move the store aside first"));
+  }
+  rocksdb::Env* env = options.env != nullptr ? options.env : rocksdb::Env::Default();
+  const std::string no_backup =
+      absl::StrCat("the backup directory ", backup_dir, " holds no backup");
+  rocksdb::BackupEngineReadOnly* raw_engine = nullptr;
+  const rocksdb::Status opened = rocksdb::BackupEngineReadOnly::Open(
+      env, rocksdb::BackupEngineOptions(backup_dir), &raw_engine);
+  // A directory that was never backed up into has no meta/ folder.
+  if (opened.IsNotFound()) return absl::NotFoundError(no_backup);
+  SYNDICATE_RETURN_IF_ERROR(
+      FromRocksDb(opened, absl::StrCat("opening the backup directory ", backup_dir)));
+  std::unique_ptr<rocksdb::BackupEngineReadOnly> engine(raw_engine);
+  std::vector<rocksdb::BackupInfo> backups;
+  engine->GetBackupInfo(&backups);
+  if (backups.empty()) {
+    return absl::NotFoundError(no_backup);
+  }
+  const rocksdb::BackupInfo& newest =
+      *std::max_element(backups.begin(), backups.end(),
+                        [](const auto& a, const auto& b) { return a.backup_id < b.backup_id; });
+  SYNDICATE_RETURN_IF_ERROR(
+      FromRocksDb(engine->RestoreDBFromBackup(newest.backup_id, path, path),
+                  absl::StrCat("restoring backup ", newest.backup_id, " into ", path)));
+
+  // A new epoch, written with sync before the store is ever served.
+  SYNDICATE_ASSIGN_OR_RETURN(std::unique_ptr<Store> store, Open(path, options));
+  rocksdb::WriteOptions synced;
+  synced.sync = true;
+  SYNDICATE_RETURN_IF_ERROR(
+      FromRocksDb(store->impl_->db_->Put(synced, store->impl_->Family(ColumnFamily::kMeta),
+                                         kMetaFeedEpoch, RandomHex(kEpochBytes)),
+                  "storing the restored store's new feed epoch"));
+  return ToBackupInfo(newest);
+}
+
+absl::StatusOr<StoreStats> Store::Stats() const {
+  StoreStats stats;
+  for (const ColumnFamilySpec& spec : kColumnFamilies) {
+    rocksdb::ColumnFamilyHandle* family = impl_->Family(spec.id);
+    uint64_t value = 0;
+    if (impl_->db_->GetIntProperty(family, rocksdb::DB::Properties::kTotalSstFilesSize, &value)) {
+      stats.sst_bytes += value;
+    }
+    if (impl_->db_->GetIntProperty(family, rocksdb::DB::Properties::kCurSizeAllMemTables, &value)) {
+      stats.memtable_bytes += value;
+    }
+    if (impl_->db_->GetIntProperty(family, rocksdb::DB::Properties::kEstimatePendingCompactionBytes,
+                                   &value)) {
+      stats.pending_compaction_bytes += value;
+    }
+  }
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db_->NewIterator(rocksdb::ReadOptions(), impl_->Family(ColumnFamily::kSchedule)));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) ++stats.scheduled_tasks;
+  SYNDICATE_RETURN_IF_ERROR(FromRocksDb(it->status(), "counting the schedule"));
+  return stats;
+}
 
 // --- Sources ---------------------------------------------------------------------------
 

@@ -69,6 +69,31 @@ struct StoreOptions {
   rocksdb::Env* env = nullptr;
 };
 
+// One backup in a backup directory (Store::CreateBackup, Store::RestoreFromBackup).
+struct BackupInfo {
+  // RocksDB BackupEngine's number for it in its directory: 1, 2, … in creation order.
+  uint32_t backup_id = 0;
+  // When it was taken, to the second.
+  absl::Time create_time;
+  // Bytes and count of the files it is made of (files shared with other backups included).
+  uint64_t size_bytes = 0;
+  uint32_t file_count = 0;
+  // The feed head when it was taken: every event up to this sequence is in it.
+  uint64_t feed_head = 0;
+};
+
+// Sizes RocksDB reports, summed over the column families, for monitoring.
+struct StoreStats {
+  // Bytes of every SST file the store holds (live and waiting to be deleted).
+  uint64_t sst_bytes = 0;
+  // Bytes in memtables, not yet flushed to SST files (the WAL holds them too).
+  uint64_t memtable_bytes = 0;
+  // RocksDB's estimate of the bytes compaction must rewrite to settle the LSM tree.
+  uint64_t pending_compaction_bytes = 0;
+  // Entries in the schedule: embargo lifts and expiries not yet due.
+  uint64_t scheduled_tasks = 0;
+};
+
 enum class PublishOutcome {
   kCreated,    // version 1 was stored
   kUpdated,    // version + 1 was stored
@@ -205,6 +230,30 @@ class Store {
 
   // Flushes memtables to SST files (the WAL already holds every acknowledged write).
   absl::Status Flush();
+
+  // --- Backups and monitoring ------------------------------------------------------------
+
+  // Backs the store up into `backup_dir` (created when missing) with RocksDB's
+  // BackupEngine, while reads and writes go on: memtables are flushed and the backup is the
+  // store as of one instant, every write acknowledged before the call included. Files that
+  // an earlier backup in the directory already holds are shared, not copied again. One
+  // backup at a time; a second call waits for the first. Returns the new backup.
+  // UNAVAILABLE when the directory cannot be written (nothing partial is kept).
+  absl::StatusOr<BackupInfo> CreateBackup(const std::string& backup_dir);
+
+  // Restores the newest backup in `backup_dir` into the directory `path`, which must not
+  // hold a store (missing or empty), then gives the restored store a new feed epoch: its
+  // history replaces the one partners' cursors point into, so those cursors must fail as
+  // from another history rather than resume at a sequence number that now means something
+  // else. Returns the restored backup. Offline: nothing may have `path` open.
+  // FAILED_PRECONDITION when `path` is not empty; NOT_FOUND when `backup_dir` holds no
+  // backup; DATA_LOSS when a backup file is damaged; UNAVAILABLE when it cannot be read.
+  static absl::StatusOr<BackupInfo> RestoreFromBackup(const std::string& backup_dir,
+                                                      const std::string& path,
+                                                      const StoreOptions& options = {});
+
+  // Sizes for monitoring. Cheap: RocksDB properties and a count of the schedule's keys.
+  absl::StatusOr<StoreStats> Stats() const;
 
   // --- Sources -------------------------------------------------------------------------
 

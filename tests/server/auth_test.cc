@@ -84,12 +84,13 @@ class AuthTest : public ::testing::Test {
   virtual RateLimit PartnerRate() const { return {}; }
 
   void SetUp() override {
-    SYNDICATE_ASSERT_OK_AND_ASSIGN(store_,
-                                   storage::Store::Open(::syndicate::testing::FreshTempDir()));
+    const std::string dir = ::syndicate::testing::FreshTempDir();
+    SYNDICATE_ASSERT_OK_AND_ASSIGN(store_, storage::Store::Open(dir + "/store"));
     SYNDICATE_ASSERT_OK_AND_ASSIGN(
         core_, SyndicationCore::Create(store_.get(), ::syndicate::testing::TestSigningKey()));
     SYNDICATE_ASSERT_OK_AND_ASSIGN(access_, AccessControl::Load(store_.get()));
     SYNDICATE_ASSERT_OK_AND_ASSIGN(admin_core_, AdminCore::Create(store_.get(), access_.get()));
+    admin_core_->set_backup_dir(dir + "/backups");
     ServerOptions options;
     options.access = access_.get();
     options.admin = admin_core_.get();
@@ -269,6 +270,7 @@ TEST_F(AuthTest, EveryRpcTimesEveryCaller) {
          if (!made.ok()) return made.status();
          return c.RevokeApiKey(made->api_key().key_id()).status();
        }},
+      {"CreateBackup", [&](auto& c) { return c.CreateBackup().status(); }},
   };
   const Row read_story = {kUnauth, kUnauth, kUnauth, kOk, kNotFound, kOk, kNotFound, kOk};
   const Row read_any = {kUnauth, kUnauth, kUnauth, kOk, kOk, kOk, kOk, kOk};
@@ -295,6 +297,7 @@ TEST_F(AuthTest, EveryRpcTimesEveryCaller) {
       {"ListApiKeys", admin_only},
       {"RevokeApiKey", admin_only},
       {"GetUsageReport", write},
+      {"CreateBackup", admin_only},
   };
   ASSERT_EQ(calls.size(), expected.size());
   for (int caller = 0; caller < kCallerCount; ++caller) {
