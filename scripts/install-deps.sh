@@ -33,17 +33,18 @@ packages=(
   libcli11-dev
   # the importers: XML and HTML parsing (libxml2), JSON for ninjs and JSON-LD
   libxml2-dev nlohmann-json3-dev
-  # fuzzing the importers (scripts/fuzz.sh): clang and its libFuzzer and sanitizer runtimes
-  clang-14 libclang-rt-14-dev
   # the Prometheus /metrics endpoint; JSON access logs
   libcpp-httplib-dev libspdlog-dev
   # tests
   libgtest-dev libgmock-dev
 )
-# The Kubernetes manifest checks (k8s/check/run.sh): yamllint; Node.js and npm for the
-# offline schema validation, unless a node and npm are already installed. kubectl (for
-# `kubectl kustomize`) is handled below.
+# Not needed to build the two binaries, so left out of the image's build stage: the
+# fuzzers' compiler, and the Kubernetes manifest checks' tools (k8s/check/run.sh):
+# yamllint, and Node.js and npm for the offline schema validation unless a node and npm
+# are already installed. kubectl (for `kubectl kustomize`) is handled below.
 if ! $build_only; then
+  # fuzzing the importers (scripts/fuzz.sh): clang and its libFuzzer and sanitizer runtimes
+  packages+=(clang-14 libclang-rt-14-dev)
   packages+=(yamllint)
   command -v node >/dev/null || packages+=(nodejs)
   command -v npm >/dev/null || packages+=(npm)
