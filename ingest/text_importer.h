@@ -39,10 +39,10 @@ struct TextImportResult {
 
 // Parses `text` (UTF-8; a leading byte order mark is skipped). A line ends at LF, CRLF or
 // a lone CR (old Mac OS), and also at a vertical tab or form feed (a page break) and at
-// U+2028 LINE SEPARATOR or U+2029 PARAGRAPH SEPARATOR, so that none reaches a field. Never invents a value: whatever it cannot determine is left
-// empty and reported in TextImportResult::warnings, in a fixed order (section, byline, story
-// boundary in page order, story, attribution, date). Never reads a date:
-// published_at stays unset.
+// U+2028 LINE SEPARATOR or U+2029 PARAGRAPH SEPARATOR, so that none reaches a field. Never invents
+// a value: whatever it cannot determine is left empty and reported in TextImportResult::warnings,
+// in a fixed order (section, byline, story boundary in page order, story, attribution, date). Never
+// reads a date: published_at stays unset.
 //
 // Control characters are refused, not stripped: C0 controls other than tab, LF, VT, FF
 // and CR; DEL (U+007F); C1 controls (U+0080–U+009F). The server refuses them in stories,

@@ -256,8 +256,9 @@ void Server::UsageChore() {
                  log::Fields().Add("status", flushed.ToString()));
     }
     if (const size_t dropped = core_->usage().dropped(); dropped > usage_drops_reported_) {
-      log::Error("deliveries were dropped from the usage report (the store did not take them)",
-                 log::Fields().Add("dropped", static_cast<uint64_t>(dropped - usage_drops_reported_)));
+      log::Error(
+          "deliveries were dropped from the usage report (the store did not take them)",
+          log::Fields().Add("dropped", static_cast<uint64_t>(dropped - usage_drops_reported_)));
       usage_drops_reported_ = dropped;
     }
     timers_.Schedule(absl::Now() + options_.usage_flush_interval, [this] { UsageChore(); });

@@ -38,7 +38,6 @@ int main(int argc, char** argv) {
     std::cout << "RPC " << status.error_code() << " " << status.error_message() << "\n";
     return 1;
   }
-  std::cout << grpc::health::v1::HealthCheckResponse::ServingStatus_Name(response.status())
-            << "\n";
+  std::cout << grpc::health::v1::HealthCheckResponse::ServingStatus_Name(response.status()) << "\n";
   return response.status() == grpc::health::v1::HealthCheckResponse::SERVING ? 0 : 1;
 }

@@ -314,8 +314,9 @@ TEST(StorageKeysTest, RequestKeys) {
 }
 
 TEST(StorageKeysTest, UsageKeys) {
-  EXPECT_EQ(UsageKey(kIdA, 2, "north"), std::string(kIdA) + "\x00\x00\x00\x00\x00\x00\x00\x02"
-                                                "north"s);
+  EXPECT_EQ(UsageKey(kIdA, 2, "north"), std::string(kIdA) +
+                                            "\x00\x00\x00\x00\x00\x00\x00\x02"
+                                            "north"s);
   EXPECT_EQ(UsageArticlePrefix(kIdA), std::string(kIdA));
   EXPECT_EQ(UsageTimeKey(kNewYear2026 + absl::Nanoseconds(999), kIdA, 2, "north"),
             "\x80\x06\x47\x48\x46\x20\x40\x00"s + UsageKey(kIdA, 2, "north"));

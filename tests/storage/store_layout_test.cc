@@ -211,11 +211,11 @@ TEST_F(StorageLayoutTest, OpenCreatesEveryColumnFamily) {
   std::vector<std::string> names;
   names.reserve(all.size());
   for (const auto& [name, entries] : all) names.push_back(name);
-  EXPECT_THAT(names, UnorderedElementsAre("default", "sources", "articles", "versions", "feed",
-                                          "by_source_time", "by_time", "by_external_id", "partners",
-                                          "keys", "meta", "by_update", "by_source_update",
-                                          "schedule", "requests", "requests_by_time", "usage",
-                                          "usage_by_time"));
+  EXPECT_THAT(
+      names, UnorderedElementsAre("default", "sources", "articles", "versions", "feed",
+                                  "by_source_time", "by_time", "by_external_id", "partners", "keys",
+                                  "meta", "by_update", "by_source_update", "schedule", "requests",
+                                  "requests_by_time", "usage", "usage_by_time"));
   // A fresh store holds only its epoch and layout version.
   EXPECT_THAT(all.at("meta"), ElementsAre(Pair("feed_epoch", MatchesRegex("[0-9a-f]{16}")),
                                           Pair("layout_version", kLayoutVersion2)));
