@@ -34,8 +34,7 @@ absl::StatusOr<std::unique_ptr<MetricsHttpServer>> MetricsHttpServer::Start(
   if (port <= 0) {
     return absl::UnavailableError(absl::StrCat("metrics_listen: cannot serve on ", listen_address));
   }
-  server->address_ = absl::StrContains(host, ':') ? absl::StrCat("[", host, "]:", port)
-                                                  : absl::StrCat(host, ":", port);
+  server->address_ = JoinHostPort(host, port);
   MetricsHttpServer* raw = server.get();
   server->thread_ = std::thread([raw] {
     raw->http_->listen_after_bind();
