@@ -128,11 +128,11 @@ say "Admin: a publisher key for both sources, two partners licensing one source 
 show "syndicate key create --role=publisher --source=scraped-republications --source=harbour-wire > publisher.key"
 "$syndicate" "${admin[@]}" key create --role=publisher --source=scraped-republications \
   --source=harbour-wire --name="demo importer" >"$work/publisher.key"
-show "syndicate partner create coastline-daily --source=scraped-republications"
+show "syndicate partner create coastline-daily --name=\"Coastline Daily\" --source=scraped-republications"
 "$syndicate" "${admin[@]}" partner create coastline-daily --name="Coastline Daily" \
   --source=scraped-republications >/dev/null
 "$syndicate" "${admin[@]}" key create --role=partner --partner=coastline-daily >"$work/coastline.key"
-show "syndicate partner create harbour-weekly --source=harbour-wire --search-directive=canonical"
+show "syndicate partner create harbour-weekly --name=\"Harbour Weekly\" --source=harbour-wire --search-directive=canonical"
 "$syndicate" "${admin[@]}" partner create harbour-weekly --name="Harbour Weekly" \
   --source=harbour-wire --search-directive=canonical >/dev/null
 "$syndicate" "${admin[@]}" key create --role=partner --partner=harbour-weekly >"$work/harbour.key"
