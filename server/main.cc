@@ -68,7 +68,9 @@ int main(int argc, char** argv) {
   // Flags may also come from a file (Kubernetes: a ConfigMap); the command line wins.
   app.set_config("--config", "",
                  "File of flags, one `name=value` a line (TOML; the long flag name without "
-                 "dashes, strings quoted)");
+                 "dashes, strings quoted); an unknown name stops the start");
+  // A misspelt key must not pass silently: `tls_cret=` would serve plaintext.
+  app.allow_config_extras(CLI::config_extras_mode::error);
   app.add_option("--listen", listen,
                  "HOST:PORT to serve gRPC on; port 0 picks a free port. Required unless "
                  "--restore-from");

@@ -6,6 +6,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/container/flat_hash_set.h"
+#include "google/protobuf/descriptor.h"
+#include "syndication/v1/admin_service.pb.h"
+#include "syndication/v1/publishing_service.pb.h"
+#include "syndication/v1/syndication_service.pb.h"
 
 namespace syndicate::server {
 namespace {
@@ -44,14 +49,41 @@ std::vector<std::pair<typename Map::key_type, typename Map::mapped_type>> Sorted
   return sorted;
 }
 
+// The methods this server serves: the syndication.v1 services' (from their descriptors),
+// health checking's and server reflection's.
+bool IsKnownMethod(const std::string& service, const std::string& method) {
+  static const auto* const kFixed = new absl::flat_hash_set<std::string>{
+      "grpc.health.v1.Health/Check", "grpc.health.v1.Health/Watch",
+      "grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo"};
+  if (kFixed->contains(absl::StrCat(service, "/", method))) return true;
+  for (const google::protobuf::FileDescriptor* file :
+       {syndication::v1::GetArticleRequest::descriptor()->file(),
+        syndication::v1::PublishArticleRequest::descriptor()->file(),
+        syndication::v1::CreatePartnerRequest::descriptor()->file()}) {
+    const google::protobuf::ServiceDescriptor* found =
+        file->FindServiceByName(service.substr(service.rfind('.') + 1));
+    if (found != nullptr && found->full_name() == service &&
+        found->FindMethodByName(method) != nullptr) {
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 Metrics::MethodKey Metrics::Split(absl::string_view full_method) {
   // "/syndication.v1.SyndicationService/GetArticle"
   if (!full_method.empty() && full_method.front() == '/') full_method.remove_prefix(1);
   const size_t slash = full_method.find('/');
-  if (slash == absl::string_view::npos) return {std::string(full_method), ""};
-  return {std::string(full_method.substr(0, slash)), std::string(full_method.substr(slash + 1))};
+  if (slash != absl::string_view::npos) {
+    const std::string service(full_method.substr(0, slash));
+    const std::string method(full_method.substr(slash + 1));
+    // Only methods the process knows get series of their own: the path is the caller's
+    // choice, and one series per made-up path would grow the scrape without bound.
+    if (IsKnownMethod(service, method)) return {service, method};
+  }
+  return {"unknown", "unknown"};
 }
 
 void Metrics::RpcStarted(absl::string_view full_method) {

@@ -21,6 +21,12 @@ absl::StatusOr<std::unique_ptr<MetricsHttpServer>> MetricsHttpServer::Start(
   http.Get("/metrics", [metrics](const httplib::Request&, httplib::Response& response) {
     response.set_content(metrics->Render(), "text/plain; version=0.0.4; charset=utf-8");
   });
+  // SO_REUSEADDR only: with cpp-httplib's default SO_REUSEPORT, a second server on a port
+  // in use would bind it too and answer half the scrapes (gRPC's ports are set the same way).
+  http.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   // A scraper that stalls must not hold a thread for long.
   http.set_read_timeout(10, 0);
   http.set_write_timeout(10, 0);

@@ -36,6 +36,22 @@ TEST(Metrics, HistogramBucketsAreCumulativeAndCodesAreNamed) {
   EXPECT_THAT(text, HasSubstr("# TYPE grpc_server_handling_seconds histogram\n"));
 }
 
+TEST(Metrics, MethodsTheServerDoesNotServeShareOneSeries) {
+  Metrics metrics;
+  for (const char* path : {"/evil1.Svc/Method1", "/evil2.Svc/Method2",
+                           "/syndication.v1.SyndicationService/NoSuchMethod", "garbage"}) {
+    metrics.RpcStarted(path);
+  }
+  metrics.RpcStarted("/syndication.v1.PublishingService/GetUsageReport");
+  metrics.RpcStarted("/grpc.health.v1.Health/Check");
+  const std::string text = metrics.Render();
+  EXPECT_THAT(text, HasSubstr("grpc_server_started_total{grpc_service=\"unknown\","
+                              "grpc_method=\"unknown\"} 4\n"));
+  EXPECT_THAT(text, Not(HasSubstr("evil")));
+  EXPECT_THAT(text, HasSubstr("grpc_method=\"GetUsageReport\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("grpc_service=\"grpc.health.v1.Health\",grpc_method=\"Check\"} 1\n"));
+}
+
 TEST(Metrics, LabelValuesAreEscapedAndGaugesComeFromTheSource) {
   Metrics metrics;
   metrics.PartnerDelivery("a\"b\\c");

@@ -93,6 +93,20 @@ TEST(Syndicated, PrintsTheBoundAddressAndWritesThePortsFile) {
   EXPECT_EQ(stream->Finish().error_code(), grpc::StatusCode::UNIMPLEMENTED);
 }
 
+TEST(Syndicated, AnUnknownNameInTheConfigFileStopsTheStart) {
+  const std::string dir = ::syndicate::testing::FreshTempDir();
+  {
+    std::ofstream config(dir + "/flags.toml");
+    config << "max-streams=5\ntls_cret=\"server.pem\"\n";  // misspelt: would serve plaintext
+  }
+  auto process = Subprocess::Start({SYNDICATED_PATH, "--listen=127.0.0.1:0",
+                                    "--data-dir=" + dir + "/data", "--auth=none",
+                                    "--config=" + dir + "/flags.toml"});
+  ASSERT_THAT(process, IsOk());
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(int code, process->Wait(kStartTimeout));
+  EXPECT_EQ(code, 2);
+}
+
 TEST(Syndicated, ABadHealthListenAddressIsAUsageError) {
   auto process = Subprocess::Start({SYNDICATED_PATH, "--listen=127.0.0.1:0",
                                     "--data-dir=" + ::syndicate::testing::FreshTempDir(),
