@@ -4,6 +4,8 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <grpc/support/log.h>
+
 #include <cmath>
 #include <memory>
 
@@ -115,6 +117,25 @@ Fields& Fields::Add(absl::string_view key, double value) {
   if (!std::isfinite(value)) return Add(key, absl::string_view("NaN"));
   absl::StrAppend(&json_, ",", JsonString(key), ":", absl::StrFormat("%.6g", value));
   return *this;
+}
+
+void RouteGrpcLogs() {
+  gpr_set_log_function([](gpr_log_func_args* args) {
+    const Fields fields = Fields()
+                              .Add("source", "grpc")
+                              .Add("file", args->file == nullptr ? "" : args->file)
+                              .Add("line", args->line);
+    const char* message = args->message == nullptr ? "" : args->message;
+    switch (args->severity) {
+      case GPR_LOG_SEVERITY_ERROR:
+        Error(message, fields);
+        break;
+      case GPR_LOG_SEVERITY_INFO:
+      case GPR_LOG_SEVERITY_DEBUG:
+        Info(message, fields);
+        break;
+    }
+  });
 }
 
 void Info(absl::string_view msg, const Fields& fields) { Write(spdlog::level::info, msg, fields); }

@@ -39,6 +39,11 @@ void Info(absl::string_view msg, const Fields& fields = Fields());
 void Warning(absl::string_view msg, const Fields& fields = Fields());
 void Error(absl::string_view msg, const Fields& fields = Fields());
 
+// Sends gRPC's own log lines (gpr_log: transport errors, bad handshakes) through this log
+// as lines with "source":"grpc", "file" and "line", so that stderr carries only JSON. Call
+// once, before the first gRPC object is made.
+void RouteGrpcLogs();
+
 // `text` as a JSON string literal, quotes included; invalid UTF-8 bytes become U+FFFD.
 std::string JsonString(absl::string_view text);
 

@@ -143,12 +143,14 @@ int main(int argc, char** argv) {
   std::string max_connection_age;
   app.add_option("--max-connection-age", max_connection_age,
                  "Send connections older than this (e.g. 30m) an HTTP/2 GOAWAY so clients "
-                 "reconnect and rebalance (default: never)");
+                 "reconnect and rebalance; 1s to 576h (default: never)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
   }
+  // Before the first gRPC object: from here on stderr carries only JSON lines.
+  syndicate::server::log::RouteGrpcLogs();
 
   if (!restore_from.empty()) {
     auto restored = syndicate::storage::Store::RestoreFromBackup(restore_from, data_dir);
@@ -171,9 +173,16 @@ int main(int argc, char** argv) {
   options.json_log = true;
   if (!max_connection_age.empty()) {
     absl::Duration age;
-    if (!absl::ParseDuration(max_connection_age, &age) || age <= absl::ZeroDuration()) {
+    if (!absl::ParseDuration(max_connection_age, &age)) {
       return Fail(absl::StrCat("--max-connection-age: \"", max_connection_age,
-                               "\" is not a positive duration such as 30m"),
+                               "\" is not a duration such as 30m"),
+                  2);
+    }
+    // Below a second every call would race a GOAWAY; gRPC takes the age as an int of
+    // milliseconds, so 24 days is the most it can hold.
+    if (age < absl::Seconds(1) || age > absl::Hours(24 * 24)) {
+      return Fail(absl::StrCat("--max-connection-age: \"", max_connection_age,
+                               "\" is out of range; give 1s to 576h"),
                   2);
     }
     options.max_connection_age = age;

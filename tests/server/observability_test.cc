@@ -238,6 +238,27 @@ TEST(Observability, LogsAreJsonLinesWithCallerAndCodeButNoKeyOrBody) {
   EXPECT_EQ(unauthenticated, 1);
 }
 
+TEST(Observability, GrpcsOwnLogLinesAreJsonToo) {
+  // At debug verbosity gRPC logs as it starts (its polling engine, its channel arguments);
+  // those lines go through the same JSON log as syndicated's own.
+  const std::string dir = ::syndicate::testing::FreshTempDir();
+  setenv("GRPC_VERBOSITY", "DEBUG", 1);
+  auto started = Syndicated::Start(dir, dir + "/data");
+  unsetenv("GRPC_VERBOSITY");
+  ASSERT_THAT(started.status(), IsOk());
+  started->process.Signal(SIGTERM);
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(int exit_code, started->process.Wait(kTimeout));
+  EXPECT_EQ(exit_code, 0);
+  int from_grpc = 0;
+  for (const auto& line : started->LogLines()) {  // fails on any line that is not JSON
+    if (Field(line, "source") != "grpc") continue;
+    ++from_grpc;
+    EXPECT_FALSE(Field(line, "file").empty());
+    EXPECT_FALSE(Field(line, "msg").empty());
+  }
+  EXPECT_GT(from_grpc, 0) << started->RawLog();
+}
+
 TEST(Observability, MetricsCountCallsPublishesDeliveriesAndReadTheStore) {
   const std::string dir = ::syndicate::testing::FreshTempDir();
   SYNDICATE_ASSERT_OK_AND_ASSIGN(Syndicated server, Syndicated::Start(dir, dir + "/data"));

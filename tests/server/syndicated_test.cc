@@ -211,6 +211,12 @@ TEST(Syndicated, RefusesBadFlags) {
       auto missing, ::syndicate::testing::Run({SYNDICATED_PATH, "--listen=127.0.0.1:0"}));
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_THAT(missing.err, ::testing::HasSubstr("--data-dir is required"));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(
+      auto too_young, ::syndicate::testing::Run({SYNDICATED_PATH, "--listen=127.0.0.1:0",
+                                                 "--data-dir=" + dir, "--auth=none",
+                                                 "--max-connection-age=1ms"}));
+  EXPECT_EQ(too_young.exit_code, 2);
+  EXPECT_THAT(too_young.err, ::testing::HasSubstr("--max-connection-age: \"1ms\" is out of range"));
 }
 
 TEST(Syndicated, SecondServerOnTheSameDataDirFailsClearly) {
