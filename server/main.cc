@@ -86,6 +86,18 @@ int main(int argc, char** argv) {
   app.add_option("--sync-writes", sync_writes,
                  "fsync the write-ahead log before acknowledging a write")
       ->default_val(true);
+  bool poll_feeds = true;
+  app.add_option("--poll-feeds", poll_feeds,
+                 "fetch every source's feed_urls on its feed_poll_interval and import them")
+      ->default_val(true);
+  std::string feed_fetch_timeout = "30s";
+  app.add_option("--feed-fetch-timeout", feed_fetch_timeout,
+                 "longest one feed fetch may take, redirects included (1s to 10m)")
+      ->default_val("30s");
+  size_t feed_max_bytes = size_t{16} << 20;
+  app.add_option("--feed-max-bytes", feed_max_bytes,
+                 "largest feed body fetched, in bytes (1024 to 67108864)")
+      ->default_val(feed_max_bytes);
   std::string retention_age;
   int64_t retention_events = 0;
   int max_streams = syndicate::server::StreamOptions().max_streams;
@@ -194,6 +206,22 @@ int main(int argc, char** argv) {
       return Fail(std::string(parsed.message()), 2);
     }
   }
+  options.poll_feeds = poll_feeds;
+  if (absl::Duration timeout;
+      !absl::ParseDuration(feed_fetch_timeout, &timeout) || timeout < absl::Seconds(1) ||
+      timeout > absl::Minutes(10)) {
+    return Fail(absl::StrCat("--feed-fetch-timeout: \"", feed_fetch_timeout,
+                             "\" is not a duration from 1s to 10m"),
+                2);
+  } else {
+    options.feed_polling.fetch_timeout = timeout;
+  }
+  if (feed_max_bytes < 1024 || feed_max_bytes > (size_t{64} << 20)) {
+    return Fail(absl::StrCat("--feed-max-bytes: ", feed_max_bytes,
+                             " is outside 1024 to 67108864"),
+                2);
+  }
+  options.feed_polling.max_feed_bytes = feed_max_bytes;
   options.streams.max_streams = max_streams;
   options.partner_rate = {partner_rate, partner_burst};
   if (tls_cert.empty() != tls_key.empty()) {

@@ -203,6 +203,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   core->SetScheduleListener(
       [raw](absl::Time when) { raw->timers_.Schedule(when, [raw] { raw->TasksChore(); }); });
   server->timers_.Schedule(absl::Now(), [raw] { raw->TasksChore(); });
+  if (options.poll_feeds) {
+    server->feed_poller_ =
+        std::make_unique<FeedPoller>(core, options.metrics, options.feed_polling);
+  }
   return server;
 }
 
@@ -283,6 +287,9 @@ void Server::Shutdown(absl::Duration grace) {
     SetServing("syndication.v1.PublishingService", false);
     if (admin_ != nullptr) SetServing("syndication.v1.AdminService", false);
   });
+  if (feed_poller_ != nullptr) {
+    DrainStep("feed polling stopped", [this] { feed_poller_->Stop(); });
+  }
   // Streams first: gRPC's Shutdown waits for every call, and a stream only ends when told.
   DrainStep("new streams refused, open streams ending with their resume cursor",
             [this] { streams_.Shutdown(); });

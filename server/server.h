@@ -14,6 +14,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "server/feed_poller.h"
 #include "server/metrics.h"
 #include "server/observability.h"
 #include "server/services.h"
@@ -69,6 +70,10 @@ struct ServerOptions {
   std::string health_listen_address;
   // How often the usage recorder is flushed to the store. Default: 1 second.
   absl::Duration usage_flush_interval = absl::Seconds(1);
+  // Poll every Source's feed_urls (server/feed_poller.h) with these limits. Default: off
+  // (syndicated turns it on unless --poll-feeds=false).
+  bool poll_feeds = false;
+  FeedPollerOptions feed_polling;
 };
 
 // Largest request read, in bytes; larger ones get gRPC's RESOURCE_EXHAUSTED. Eight times
@@ -140,6 +145,7 @@ class Server {
   grpc::CallbackGenericService health_unimplemented_;
   std::unique_ptr<grpc::Server> health_server_;
   std::string health_address_;
+  std::unique_ptr<FeedPoller> feed_poller_;  // with ServerOptions::poll_feeds
   std::atomic<bool> shut_down_{false};
   // UsageRecorder::dropped() at the last warning; read and written by UsageChore only (one
   // run at a time).

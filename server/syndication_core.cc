@@ -164,13 +164,78 @@ absl::StatusOr<Source> SyndicationCore::UpsertSource(
   Source source = request.source();
   source.clear_create_time();
   source.clear_update_time();
+  source.clear_feed_statuses();
   SYNDICATE_RETURN_IF_ERROR(ValidateSource(source, "source"));
   if (caller.role != syndication::v1::ROLE_ADMIN) {
     absl::StatusOr<Source> stored = store_->GetSource(source.id());
     if (!stored.ok() && !absl::IsNotFound(stored.status())) return stored.status();
     SYNDICATE_RETURN_IF_ERROR(RequireSourceUpsert(caller, source.id(), stored.ok()));
   }
-  return store_->UpsertSource(std::move(source), clock_());
+  SYNDICATE_ASSIGN_OR_RETURN(Source stored, store_->UpsertSource(std::move(source), clock_()));
+  SYNDICATE_RETURN_IF_ERROR(AddFeedStatuses(&stored, caller));
+  return stored;
+}
+
+absl::Status SyndicationCore::AddFeedStatuses(Source* source, const Principal& caller) const {
+  source->clear_feed_statuses();
+  if (source->feed_urls().empty() || !RequireWriter(caller, source->id(), "id").ok()) {
+    return absl::OkStatus();
+  }
+  SYNDICATE_ASSIGN_OR_RETURN(std::vector<storage::FeedState> states,
+                             store_->ListFeedStates(source->id()));
+  for (const std::string& url : source->feed_urls()) {
+    syndication::v1::FeedStatus* status = source->add_feed_statuses();
+    const auto found = std::find_if(states.begin(), states.end(), [&](const auto& state) {
+      return state.status().url() == url;
+    });
+    if (found != states.end()) *status = found->status();
+    status->set_url(url);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<storage::FeedState> SyndicationCore::LoadFeedState(absl::string_view source_id,
+                                                                 absl::string_view url) const {
+  SYNDICATE_ASSIGN_OR_RETURN(std::vector<storage::FeedState> states,
+                             store_->ListFeedStates({source_id.data(), source_id.size()}));
+  for (storage::FeedState& state : states) {
+    if (state.status().url() == url) return std::move(state);
+  }
+  storage::FeedState fresh;
+  fresh.set_source_id(std::string(source_id));
+  fresh.mutable_status()->set_url(std::string(url));
+  return fresh;
+}
+
+absl::Status SyndicationCore::SaveFeedState(const storage::FeedState& state) {
+  return store_->PutFeedState(state);
+}
+
+absl::StatusOr<std::optional<Article>> SyndicationCore::WithdrawByExternalId(
+    absl::string_view source_id, absl::string_view external_id, absl::string_view reason,
+    bool kill, const Principal& caller) {
+  SYNDICATE_RETURN_IF_ERROR(RequireWriter(caller, source_id, "source_id"));
+  const absl::Time now = clock_();
+  SYNDICATE_ASSIGN_OR_RETURN(
+      storage::CommitResult result,
+      store_->CommitByExternalId(
+          {source_id.data(), source_id.size()}, {external_id.data(), external_id.size()}, "",
+          [&](const Article* latest) -> absl::StatusOr<std::optional<storage::Change>> {
+            if (latest == nullptr ||
+                latest->pubstatus() == syndication::v1::PUB_STATUS_CANCELED ||
+                (latest->pubstatus() == syndication::v1::PUB_STATUS_WITHHELD && !kill)) {
+              return std::nullopt;
+            }
+            syndication::v1::WithdrawArticleRequest request;
+            request.set_id(latest->id());
+            request.set_reason(std::string(reason));
+            request.set_kill(kill);
+            SYNDICATE_ASSIGN_OR_RETURN(storage::Change change,
+                                       DecideWithdraw(latest, request, now, signing_key_));
+            return change;
+          }));
+  if (result.sequence == 0) return std::nullopt;
+  return std::move(result.latest);
 }
 
 absl::StatusOr<syndication::v1::PublishArticleResponse> SyndicationCore::PublishArticle(
@@ -602,6 +667,8 @@ absl::StatusOr<Source> SyndicationCore::GetSource(const syndication::v1::GetSour
   if (absl::IsNotFound(source.status())) {
     return absl::NotFoundError(absl::StrCat("id: no source has id \"", request.id(), "\""));
   }
+  SYNDICATE_RETURN_IF_ERROR(source.status());
+  SYNDICATE_RETURN_IF_ERROR(AddFeedStatuses(&*source, caller));
   return source;
 }
 
@@ -635,7 +702,10 @@ absl::StatusOr<syndication::v1::ListSourcesResponse> SyndicationCore::ListSource
   syndication::v1::ListSourcesResponse response;
   const bool more = static_cast<int>(sources.size()) > page_size;
   if (more) sources.resize(page_size);
-  for (Source& source : sources) *response.add_sources() = std::move(source);
+  for (Source& source : sources) {
+    SYNDICATE_RETURN_IF_ERROR(AddFeedStatuses(&source, caller));
+    *response.add_sources() = std::move(source);
+  }
   if (more) {
     PageToken token;
     token.set_method("ListSources");

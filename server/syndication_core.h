@@ -89,6 +89,23 @@ class SyndicationCore {
       const syndication::v1::WithdrawArticleRequest& request,
       const Principal& caller = Principal::Operator());
 
+  // The feed poller's withdrawal of the story (source_id, external_id) that its feed said
+  // was deleted (an RFC 6721 tombstone, a ninjs item withheld or canceled): as
+  // WithdrawArticle, with the story found by its external id. Returns the tombstone, or
+  // nullopt when there is nothing to withdraw: no such story, or it is already withdrawn
+  // (or killed, when `kill` is false). PERMISSION_DENIED when `caller` may not write to
+  // source_id; the rest as DecideWithdraw describes.
+  absl::StatusOr<std::optional<syndication::v1::Article>> WithdrawByExternalId(
+      absl::string_view source_id, absl::string_view external_id, absl::string_view reason,
+      bool kill, const Principal& caller);
+
+  // What the feed poller stored about feed `url` of `source_id`, or a FeedState holding
+  // only those two when it stored nothing yet.
+  absl::StatusOr<storage::FeedState> LoadFeedState(absl::string_view source_id,
+                                                   absl::string_view url) const;
+  // Stores it (Store::PutFeedState).
+  absl::Status SaveFeedState(const storage::FeedState& state);
+
   // SyndicationService.ListArticleVersions. As GetArticle for what is visible: when the
   // latest version is, every version is (a tombstone stands for them all).
   absl::StatusOr<syndication::v1::ListArticleVersionsResponse> ListArticleVersions(
@@ -143,7 +160,9 @@ class SyndicationCore {
   // ListArticleVersions and the stream), for GetUsageReport; the server flushes it.
   UsageRecorder& usage() const { return *usage_; }
 
-  // SyndicationService.GetSource. INVALID_ARGUMENT for a malformed id.
+  // SyndicationService.GetSource. INVALID_ARGUMENT for a malformed id. feed_statuses is
+  // filled for the source's publishers and admins only (as in ListSources and the
+  // UpsertSource response).
   absl::StatusOr<syndication::v1::Source> GetSource(
       const syndication::v1::GetSourceRequest& request,
       const Principal& caller = Principal::Operator()) const;
@@ -172,6 +191,10 @@ class SyndicationCore {
                                                          absl::string_view field_path,
                                                          absl::Time now,
                                                          const Principal& caller) const;
+
+  // Fills source->feed_statuses, one per feed_urls entry, for a caller who may write to the
+  // source; leaves it empty for anyone else.
+  absl::Status AddFeedStatuses(syndication::v1::Source* source, const Principal& caller) const;
 
   // Tells the schedule listener about `version`'s embargo and expiry times.
   void NoteSchedule(const syndication::v1::Article& version) const;

@@ -370,10 +370,30 @@ absl::Status ValidateSource(const Source& source, absl::string_view field_path) 
                                   "and spacing)"));
     }
   }
+  if (source.feed_urls_size() > kMaxFeedUrls) {
+    return Invalid(Path(field_path, "feed_urls"),
+                   absl::StrCat(source.feed_urls_size(), " feeds is more than the ", kMaxFeedUrls,
+                                " a source may list"));
+  }
+  absl::flat_hash_set<std::string> feeds;
   for (int i = 0; i < source.feed_urls_size(); ++i) {
     SYNDICATE_RETURN_IF_ERROR(
         ValidateOptionalHttpUrl(source.feed_urls(i), Path(field_path, "feed_urls", i)));
     SYNDICATE_RETURN_IF_ERROR(Require(source.feed_urls(i), Path(field_path, "feed_urls", i)));
+    if (!feeds.insert(source.feed_urls(i)).second) {
+      return Invalid(Path(field_path, "feed_urls", i),
+                     absl::StrCat(Quote(source.feed_urls(i)), " is listed twice"));
+    }
+  }
+  if (source.has_feed_poll_interval()) {
+    const auto& given = source.feed_poll_interval();
+    const absl::Duration interval = absl::Seconds(given.seconds()) + absl::Nanoseconds(given.nanos());
+    if (given.nanos() < 0 || given.nanos() > 999999999 || interval < kMinFeedPollInterval ||
+        interval > kMaxFeedPollInterval) {
+      return Invalid(Path(field_path, "feed_poll_interval"),
+                     absl::StrCat(absl::FormatDuration(interval),
+                                  " is outside 1s to 24h (leave it unset for 5m)"));
+    }
   }
   absl::TimeZone zone;
   if (!source.time_zone().empty() && !absl::LoadTimeZone(source.time_zone(), &zone)) {
@@ -480,6 +500,12 @@ absl::Status ValidateArticle(const Article& article, absl::string_view field_pat
     }
   }
   return absl::OkStatus();
+}
+
+absl::Duration FeedPollInterval(const syndication::v1::Source& source) {
+  if (!source.has_feed_poll_interval()) return kDefaultFeedPollInterval;
+  return absl::Seconds(source.feed_poll_interval().seconds()) +
+         absl::Nanoseconds(source.feed_poll_interval().nanos());
 }
 
 }  // namespace syndicate::server

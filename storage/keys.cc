@@ -336,6 +336,19 @@ std::string MetaSigningKeyKey(std::string_view key_id) {
   return key;
 }
 
+std::string MetaFeedStatePrefix(std::string_view source_id) {
+  std::string key = "feed_state/";
+  AppendUint16(&key, static_cast<uint16_t>(source_id.size()));
+  key.append(source_id);
+  return key;
+}
+
+std::string MetaFeedStateKey(std::string_view source_id, std::string_view url) {
+  std::string key = MetaFeedStatePrefix(source_id);
+  key.append(url);
+  return key;
+}
+
 std::string PrefixSuccessor(std::string_view prefix) {
   std::string successor(prefix);
   while (!successor.empty()) {

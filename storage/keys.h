@@ -28,7 +28,8 @@
 //   meta             "feed_head" → u64be, "feed_start" → u64be (absent until the first
 //                    trim: 0), "feed_epoch" → 16 hex digits, "secret/<name>" → bytes,
 //                    "layout_version" → u64be (kLayoutVersion), "signing_key/<key_id>" →
-//                    SigningKey, "retired_partner/<partner_id>" → u64be(+delete time)
+//                    SigningKey, "retired_partner/<partner_id>" → u64be(+delete time),
+//                    "feed_state/" + u16be(len) + source_id + url → FeedState
 // where ~time is the inverted list time (see EncodeListTime) and +time an ascending time
 // (see EncodeAscendingTime). Every article_id in a key is kArticleIdLength bytes.
 //
@@ -210,6 +211,11 @@ std::string MetaRetiredPartnerKey(std::string_view partner_id);
 // Every signing key's meta key starts with this.
 inline constexpr std::string_view kMetaSigningKeyPrefix = "signing_key/";
 std::string MetaSigningKeyKey(std::string_view key_id);
+
+// "feed_state/" + u16be(len) + source_id: the start of every feed state key of that source.
+std::string MetaFeedStatePrefix(std::string_view source_id);
+// MetaFeedStatePrefix(source_id) + url → FeedState.
+std::string MetaFeedStateKey(std::string_view source_id, std::string_view url);
 
 // --- bounds -----------------------------------------------------------------------------
 

@@ -1574,6 +1574,38 @@ absl::Status Store::RegisterSigningKey(const SigningKeyRecord& key) {
                      absl::StrCat("storing signing key ", key_id));
 }
 
+absl::Status Store::PutFeedState(const FeedState& state) {
+  if (state.source_id().empty() || state.source_id().size() > kMaxSourceIdBytes) {
+    return absl::InvalidArgumentError("source_id: is empty or too long");
+  }
+  if (state.status().url().empty()) return absl::InvalidArgumentError("status.url: is empty");
+  SYNDICATE_ASSIGN_OR_RETURN(const std::string bytes, Serialize(state, "feed state"));
+  std::lock_guard<std::mutex> lock(impl_->write_mutex_);
+  return FromRocksDb(
+      impl_->db_->Put(rocksdb::WriteOptions(), impl_->Family(ColumnFamily::kMeta),
+                      MetaFeedStateKey(state.source_id(), state.status().url()), bytes),
+      absl::StrCat("storing the state of feed ", state.status().url()));
+}
+
+absl::StatusOr<std::vector<FeedState>> Store::ListFeedStates(std::string_view source_id) const {
+  const std::string lower = MetaFeedStatePrefix(source_id);
+  const std::string upper = PrefixSuccessor(lower);
+  const rocksdb::Slice lower_slice(lower);
+  const rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions read_options;
+  read_options.iterate_lower_bound = &lower_slice;
+  read_options.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db_->NewIterator(read_options, impl_->Family(ColumnFamily::kMeta)));
+  std::vector<FeedState> states;
+  for (it->Seek(lower_slice); it->Valid(); it->Next()) {
+    FeedState& state = states.emplace_back();
+    SYNDICATE_RETURN_IF_ERROR(Parse(it->value().ToStringView(), &state, "feed state"));
+  }
+  SYNDICATE_RETURN_IF_ERROR(FromRocksDb(it->status(), "listing feed states"));
+  return states;
+}
+
 absl::StatusOr<std::vector<SigningKeyRecord>> Store::ListSigningKeys() const {
   const std::string lower(kMetaSigningKeyPrefix);
   const std::string upper = PrefixSuccessor(kMetaSigningKeyPrefix);

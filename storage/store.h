@@ -272,6 +272,17 @@ class Store {
   absl::StatusOr<std::vector<syndication::v1::Source>> ListSources(std::string_view after_id,
                                                                    int limit) const;
 
+  // --- Feed poller state ------------------------------------------------------------------
+
+  // Stores what the feed poller knows about feed state.status().url of source
+  // state.source_id, replacing what was stored. Written without sync: after a crash the
+  // poller at worst fetches a feed once more in full. INVALID_ARGUMENT when source_id or
+  // the url is empty or source_id is longer than kMaxSourceIdBytes.
+  absl::Status PutFeedState(const FeedState& state);
+
+  // The stored state of every feed of `source_id` ever polled, in url order (bytewise).
+  absl::StatusOr<std::vector<FeedState>> ListFeedStates(std::string_view source_id) const;
+
   // --- Articles ------------------------------------------------------------------------
 
   // Stores a new version of the story identified by (article.source_id, article.external_id),

@@ -1,0 +1,68 @@
+// One HTTP GET of a feed, through libcurl: a conditional request (RFC 9110 §13.1:
+// If-None-Match from the last ETag, If-Modified-Since from the last Last-Modified), a
+// deadline for the whole transfer, a bounded number of redirects that stay on http(s), and
+// a cap on the body's size that stops the transfer as soon as it is passed, so a huge or
+// endless response never fills memory. gzip and deflate bodies are accepted and decoded.
+//
+// Thread-safe: each call has its own curl handle; many may run at once.
+#ifndef SYNDICATE_INGEST_HTTP_FETCH_H_
+#define SYNDICATE_INGEST_HTTP_FETCH_H_
+
+#include <atomic>
+#include <cstddef>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace syndicate::ingest {
+
+struct FetchRequest {
+  // Absolute http(s) URL.
+  std::string url;
+  // Validators from the last 200 response, or "": sent as If-None-Match and
+  // If-Modified-Since.
+  std::string etag;
+  std::string last_modified;
+  // For the whole transfer, connecting and redirects included. Default: 30 s.
+  absl::Duration timeout = absl::Seconds(30);
+  // Most redirects followed (301, 302, 303, 307, 308), each only to http(s). Default: 5.
+  int max_redirects = 5;
+  // Largest body accepted, in bytes, after decoding gzip. Default: 16 MiB.
+  size_t max_body_bytes = size_t{16} << 20;
+  // The User-Agent header. Default: "syndicated-feed-poller/1".
+  std::string user_agent = "syndicated-feed-poller/1";
+  // When set, the transfer stops soon after *cancel becomes true (a server shutting down).
+  // Not owned.
+  const std::atomic<bool>* cancel = nullptr;
+};
+
+struct FetchResponse {
+  // The final response's status: 200 (the body is the feed), 304 (not modified since the
+  // validators; no body), or any other the server sent (the caller decides).
+  int http_status = 0;
+  // The body of a 200 response; empty for any other.
+  std::string body;
+  // The 200 response's Content-Type, ETag and Last-Modified header values, or "".
+  std::string content_type;
+  std::string etag;
+  std::string last_modified;
+  // The URL the response came from, after redirects: the base of the body's relative links.
+  std::string final_url;
+};
+
+// GETs request.url. A response with any HTTP status is a result; errors are only for
+// responses that did not complete, each message naming the URL:
+//   INVALID_ARGUMENT    the URL is not an absolute http(s) URL.
+//   FAILED_PRECONDITION more than max_redirects redirects, or one to a URL that is not
+//                       http(s).
+//   RESOURCE_EXHAUSTED  the body passed max_body_bytes.
+//   DEADLINE_EXCEEDED   the transfer took longer than timeout.
+//   CANCELLED           *request.cancel became true.
+//   UNAVAILABLE         the name did not resolve, the connection was refused or broke, TLS
+//                       failed.
+absl::StatusOr<FetchResponse> Fetch(const FetchRequest& request);
+
+}  // namespace syndicate::ingest
+
+#endif  // SYNDICATE_INGEST_HTTP_FETCH_H_
