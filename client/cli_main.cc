@@ -32,6 +32,7 @@
 #include "absl/time/time.h"
 #include "client/client.h"
 #include "client/error_info.h"
+#include "client/feed_status.h"
 #include "client/json.h"
 #include "client/usage_report.h"
 #include "common/timestamps.h"
@@ -807,7 +808,7 @@ int main(int argc, char** argv) {
       "backup",
       "Back the store up into the server's --backup-dir while it serves; prints the Backup");
 
-  // source put | get | list
+  // source put | get | status | list
   CLI::App* source_cmd = app.add_subcommand("source", "Manage sources");
   source_cmd->require_subcommand(1);
   std::string source_file;
@@ -816,6 +817,9 @@ int main(int argc, char** argv) {
   std::string source_id;
   CLI::App* source_get = source_cmd->add_subcommand("get", "Print a source as JSON");
   source_get->add_option("ID", source_id, "Source id")->required();
+  CLI::App* source_status = source_cmd->add_subcommand(
+      "status", "Print how polling the source's feeds went (publisher or admin key)");
+  source_status->add_option("ID", source_id, "Source id")->required();
   CLI::App* source_list = source_cmd->add_subcommand("list", "Print a page of sources as JSON");
   int source_page_size = 0;
   std::string source_page_token;
@@ -1111,6 +1115,12 @@ int main(int argc, char** argv) {
     auto stored = (*client)->GetSource(source_id);
     if (!stored.ok()) return Report(stored.status());
     std::cout << syndicate::client::ToJson(*stored, true) << "\n";
+    return kExitOk;
+  }
+  if (*source_status) {
+    auto stored = (*client)->GetSource(source_id);
+    if (!stored.ok()) return Report(stored.status());
+    syndicate::client::WriteFeedStatuses(*stored, std::cout);
     return kExitOk;
   }
   if (*source_list) {

@@ -13,7 +13,10 @@
 # signature, and a tampered copy failing the check. Then a story's life: a corrected page
 # (examples/corrected/) republished with a correction note reaches the stream as
 # CORRECTED, a kill reaches it as a CANCELED tombstone, and the partner catches up by
-# pull. Finally it stops the server and removes the directory.
+# pull. Then the usage report; then harbour-wire gets a feed of its own (examples/site/,
+# served on 127.0.0.1 by tools/serve_feeds) that the server polls every 2 s: its stories
+# reach the partner, and `source status` shows the polls, the last one a 304. Finally it
+# stops the server and removes the directory.
 #
 # SYNDICATE_BUILD_DIR=DIR builds into DIR (see scripts/build.sh) and runs the binaries from
 # there.
@@ -31,7 +34,7 @@ for f in "$@"; do
 done
 
 scripts/install-deps.sh
-build_dir=$(scripts/build.sh syndicated syndicate | tail -n 1)
+build_dir=$(scripts/build.sh syndicated syndicate serve_feeds | tail -n 1)
 [[ $build_dir == /* ]] || build_dir="$repo/$build_dir"
 syndicated="$build_dir/server/syndicated"
 syndicate="$build_dir/client/syndicate"
@@ -39,7 +42,12 @@ syndicate="$build_dir/client/syndicate"
 work=$(mktemp -d -t syndicate-demo.XXXXXX)
 server_pid=
 stream_pid=
+site_pid=
 cleanup() {
+  if [[ -n "$site_pid" ]] && kill -0 "$site_pid" 2>/dev/null; then
+    kill -TERM "$site_pid"
+    wait "$site_pid" || true
+  fi
   if [[ -n "$stream_pid" ]] && kill -0 "$stream_pid" 2>/dev/null; then
     kill -TERM "$stream_pid"
     wait "$stream_pid" || true
@@ -276,6 +284,37 @@ show "syndicate --api-key-file=publisher.key report"
 "$syndicate" "${publisher[@]}" report
 show "syndicate --api-key-file=publisher.key report --format=csv --partner=harbour-weekly"
 "$syndicate" "${publisher[@]}" report --format=csv --partner=harbour-weekly | tr -d '\r'
+
+say "Publisher: harbour-wire's own feed, which the server polls (examples/site/ on a local web server)"
+"$build_dir/tools/serve_feeds" "$repo/examples/site" >"$work/site.url" &
+site_pid=$!
+for _ in $(seq 1 100); do
+  [[ -s "$work/site.url" ]] && break
+  sleep 0.1
+done
+feed_url="$(head -n 1 "$work/site.url")harbour-live.rss"
+# The same source, now with its feed and a poll interval of 2 s.
+sed "0,/{/s||{\n  \"feedUrls\": [\"$feed_url\"],\n  \"feedPollInterval\": \"2s\",|" \
+  examples/wire-source.json >"$work/harbour-wire.json"
+show "syndicate --api-key-file=publisher.key source put harbour-wire.json   # with \"feedUrls\": [\"$feed_url\"], \"feedPollInterval\": \"2s\""
+"$syndicate" "${publisher[@]}" source put "$work/harbour-wire.json" | grep -E '^ "(id|feedUrls|feedPollInterval)"|^  "http'
+for _ in $(seq 1 100); do
+  "$syndicate" "${harbour[@]}" list --brief | grep -q "Storm warning lifted" && break
+  sleep 0.1
+done
+sleep 2.5  # one more poll: a conditional GET answered 304 Not Modified
+show "syndicate --api-key-file=harbour.key list --brief   # partner harbour-weekly"
+"$syndicate" "${harbour[@]}" list --brief
+show "syndicate --api-key-file=publisher.key source status harbour-wire"
+status=$("$syndicate" "${publisher[@]}" source status harbour-wire)
+echo "$status"
+if ! grep -q "2 created" <<<"$status"; then
+  echo "demo.sh: the server did not import the polled feed's two stories" >&2
+  exit 1
+fi
+kill -TERM "$site_pid"
+wait "$site_pid" || true
+site_pid=
 
 say "Stopping the partner's stream and syndicated"
 kill -TERM "$stream_pid"

@@ -33,6 +33,8 @@ packages=(
   libcli11-dev
   # the importers: XML and HTML parsing (libxml2), JSON for ninjs and JSON-LD
   libxml2-dev nlohmann-json3-dev
+  # the feed poller's HTTP client
+  libcurl4-openssl-dev
   # the Prometheus /metrics endpoint; JSON access logs
   libcpp-httplib-dev libspdlog-dev
   # tests

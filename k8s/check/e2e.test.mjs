@@ -245,6 +245,7 @@ test("prod StatefulSet: probes, metrics, then preStop, SIGTERM and the drain wit
   assert.deepEqual(steps, [
     "shutting down",
     "readiness NOT_SERVING",
+    "feed polling stopped",
     "new streams refused, open streams ending with their resume cursor",
     "calls finished or cancelled",
     "store flushed",

@@ -118,6 +118,23 @@ for (const dir of overlays) {
     assert.deepEqual(admitted, [kGrpcPort, kMetricsPort, kHealthPort].sort());
   });
 
+  test(`${dir}: egress only for DNS and feeds on public addresses`, () => {
+    const egress = objects
+      .filter((o) => o.kind === "NetworkPolicy")
+      .flatMap((p) => p.spec.egress ?? []);
+    const ports = egress.flatMap((rule) => (rule.ports ?? []).map((p) => `${p.protocol}/${p.port}`));
+    assert.deepEqual(ports.sort(), ["TCP/443", "TCP/53", "TCP/80", "UDP/53"]);
+    for (const rule of egress) {
+      if (!(rule.ports ?? []).some((p) => p.port === 80 || p.port === 443)) continue;
+      assert.ok(rule.to?.length > 0, "HTTP(S) egress names its destinations");
+      for (const peer of rule.to) {
+        for (const blocked of ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16"]) {
+          assert.ok(peer.ipBlock?.except?.includes(blocked), `feeds never reach ${blocked}`);
+        }
+      }
+    }
+  });
+
   test(`${dir}: headless and ClusterIP Services; the ConfigMap and Secrets are used`, () => {
     const services = objects.filter((o) => o.kind === "Service");
     assert.ok(services.some((s) => s.spec.clusterIP === "None"), "a headless Service");

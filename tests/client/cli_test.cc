@@ -1,4 +1,5 @@
 // The syndicate CLI as a user runs it: exit codes, JSON on stdout, messages on stderr.
+#include <httplib.h>
 #include <signal.h>
 
 #include <algorithm>
@@ -6,6 +7,7 @@
 #include <fstream>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -422,6 +424,60 @@ TEST_F(CliWithServerTest, ImportsAFeedThenWithdrawsWhatItsTombstoneNames) {
   EXPECT_THAT(twice.out, ::testing::StartsWith("unchanged " + id + " (nothing to withdraw)"));
   const RunResult got = Syndicate({"get", id}, address_);
   EXPECT_THAT(got.out, HasSubstr("\"withdrawalReason\": \"Retracted\""));
+}
+
+// Issue 6: syndicated polls a source's feed by itself, and `source status` says how it went.
+TEST_F(CliWithServerTest, TheServerPollsASourcesFeedAndSourceStatusShowsIt) {
+  httplib::Server site;
+  site.Get("/feed.xml", [](const httplib::Request&, httplib::Response& response) {
+    response.set_header("ETag", "\"harbour-1\"");
+    response.set_content(R"(<?xml version="1.0"?><rss version="2.0"><channel>
+      <title>Harbour Wire</title>
+      <item><title>Ferry timetable changes for the winter season</title>
+        <link>https://harbour.example.org/news/ferry-winter</link><guid>ferry-winter</guid>
+        <pubDate>Tue, 03 Mar 2026 09:30:00 GMT</pubDate>
+        <description>Crossings to Gull Island drop to four a day.</description></item>
+      <item><title>Lighthouse keeper retires</title>
+        <link>https://harbour.example.org/news/lighthouse</link><guid>lighthouse</guid>
+        <pubDate>Mon, 02 Mar 2026 08:00:00 GMT</pubDate>
+        <description>Mara Quill hands over the lamp room.</description></item>
+      </channel></rss>)",
+                         "application/rss+xml");
+  });
+  const int port = site.bind_to_any_port("127.0.0.1");
+  std::thread serving([&] { site.listen_after_bind(); });
+  const std::string feed = absl::StrCat("http://127.0.0.1:", port, "/feed.xml");
+  WriteFile(dir_ + "/harbour.json",
+            absl::StrCat(R"({"id": "harbour-wire", "name": "Harbour Wire", "feedUrls": [")", feed,
+                         R"("], "feedPollInterval": "1s"})"));
+  const RunResult put = Syndicate({"source", "put", dir_ + "/harbour.json"}, address_);
+  ASSERT_EQ(put.exit_code, 0) << put.err;
+
+  // The poller sees the new source within a second and imports both items.
+  RunResult listed;
+  for (int i = 0; i < 150; ++i) {
+    listed = Syndicate({"list", "--source=harbour-wire", "--brief"}, address_);
+    if (absl::StrContains(listed.out, "Lighthouse keeper retires") &&
+        absl::StrContains(listed.out, "Ferry timetable")) {
+      break;
+    }
+    absl::SleepFor(absl::Milliseconds(200));
+  }
+  EXPECT_THAT(listed.out, HasSubstr("Lighthouse keeper retires"));
+  EXPECT_THAT(listed.out, HasSubstr("Ferry timetable changes for the winter season"));
+
+  const RunResult status = Syndicate({"source", "status", "harbour-wire"}, address_);
+  EXPECT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_THAT(status.out, ::testing::StartsWith(feed + "\n"));
+  EXPECT_THAT(status.out, ::testing::ContainsRegex("last poll +[0-9T:-]+Z \\(HTTP (200|304)\\)"));
+  EXPECT_THAT(status.out, HasSubstr("items seen        2\n"));
+  EXPECT_THAT(status.out, HasSubstr("2 created, 0 updated, 0 withdrawn; 0 items failed"));
+  EXPECT_THAT(status.out, ::testing::Not(HasSubstr("last error")));
+
+  // A source without feeds says so.
+  EXPECT_EQ(Syndicate({"source", "status", "scraped-republications"}, address_).out, "No feeds.\n");
+  site.stop();
+  serving.join();
 }
 
 class CliStreamTest : public CliWithServerTest {

@@ -336,7 +336,7 @@ TEST(Observability, SigtermDrainsInOrderAndEndsStreamsWithAResumeCursor) {
     if (msg == "drain") steps.push_back(Field(line, "step"));
   }
   EXPECT_THAT(steps, ::testing::ElementsAre(
-                         "shutting down", "readiness NOT_SERVING",
+                         "shutting down", "readiness NOT_SERVING", "feed polling stopped",
                          "new streams refused, open streams ending with their resume cursor",
                          "calls finished or cancelled", "store flushed", "stopped"));
 }

@@ -3,6 +3,8 @@
 #include <functional>
 #include <string>
 
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/fixtures.h"
 #include "tests/testing/status_matchers.h"
@@ -16,6 +18,7 @@ using ::syndicate::testing::IsOk;
 using ::syndicate::testing::StatusIs;
 using syndication::v1::Article;
 using syndication::v1::Source;
+using ::testing::HasSubstr;
 
 struct ArticleCase {
   std::string name;
@@ -384,6 +387,45 @@ TEST(SourceValidation, NamesTheField) {
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "source.feed_urls[0]: \"gopher://harbour.example.org/feed\" is not an "
                        "absolute http(s) URL"));
+}
+
+// Issue 6: the feeds the server polls, and how often.
+TEST(SourceValidation, FeedsAreFewDistinctAndPolledWithinBounds) {
+  Source source = ExampleSource();
+  source.add_feed_urls("https://harbour.example.org/feed.xml");
+  source.add_feed_urls("https://harbour.example.org/atom.xml");
+  source.mutable_feed_poll_interval()->set_seconds(120);
+  EXPECT_THAT(ValidateSource(source, "source"), IsOk());
+  EXPECT_EQ(FeedPollInterval(source), absl::Minutes(2));
+  source.clear_feed_poll_interval();
+  EXPECT_EQ(FeedPollInterval(source), absl::Minutes(5));
+
+  source.add_feed_urls("https://harbour.example.org/feed.xml");
+  EXPECT_THAT(ValidateSource(source, "source"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "source.feed_urls[2]: \"https://harbour.example.org/feed.xml\" is listed "
+                       "twice"));
+  source = ExampleSource();
+  for (int i = 0; i <= kMaxFeedUrls; ++i) {
+    source.add_feed_urls(absl::StrCat("https://harbour.example.org/feed-", i, ".xml"));
+  }
+  EXPECT_THAT(ValidateSource(source, "source"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "source.feed_urls: 21 feeds is more than the 20 a source may list"));
+
+  source = ExampleSource();
+  source.mutable_feed_poll_interval()->set_nanos(500000000);  // half a second
+  EXPECT_THAT(ValidateSource(source, "source"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "source.feed_poll_interval: 500ms is outside 1s to 24h (leave it unset "
+                       "for 5m)"));
+  source.mutable_feed_poll_interval()->set_seconds(2 * 86400);
+  source.mutable_feed_poll_interval()->set_nanos(0);
+  EXPECT_THAT(ValidateSource(source, "source"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("48h is outside")));
+  source.mutable_feed_poll_interval()->set_seconds(-5);
+  EXPECT_THAT(ValidateSource(source, "source"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("-5s is outside")));
 }
 
 // Issue 6: the importers read a date without a zone in the source's time zone.

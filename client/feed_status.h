@@ -1,0 +1,25 @@
+// Prints how polling a source's feeds went (Source.feed_statuses), for people.
+#ifndef SYNDICATE_CLIENT_FEED_STATUS_H_
+#define SYNDICATE_CLIENT_FEED_STATUS_H_
+
+#include <ostream>
+
+#include "syndication/v1/source.pb.h"
+
+namespace syndicate::client {
+
+// For each feed, its URL, then indented lines (times in RFC 3339, UTC, whole seconds):
+//   last poll      TIME (HTTP 200)          or "never"
+//   last success   TIME                     or "never"
+//   last error     TIME: MESSAGE (N in a row)   only after a failed poll
+//   next poll      TIME
+//   items seen     N (in the last document read)
+//   stories        C created, U updated, W withdrawn; F items failed
+//   last failed item  MESSAGE                only when an item failed
+// "No feeds." when the source lists none; "(not polled yet)" under a feed without status;
+// a note under each feed when the server sent no statuses (a partner's view).
+void WriteFeedStatuses(const syndication::v1::Source& source, std::ostream& out);
+
+}  // namespace syndicate::client
+
+#endif  // SYNDICATE_CLIENT_FEED_STATUS_H_
