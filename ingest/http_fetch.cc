@@ -104,7 +104,7 @@ absl::StatusOr<FetchResponse> Fetch(const FetchRequest& request) {
   curl_easy_setopt(handle, CURLOPT_FOLLOWLOCATION, 1L);
   curl_easy_setopt(handle, CURLOPT_MAXREDIRS, static_cast<long>(request.max_redirects));
   curl_easy_setopt(handle, CURLOPT_TIMEOUT_MS, timeout_ms);
-  curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);  // no SIGALRM for DNS timeouts in threads
+  curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);         // no SIGALRM for DNS timeouts in threads
   curl_easy_setopt(handle, CURLOPT_ACCEPT_ENCODING, "");  // every encoding curl decodes
   curl_easy_setopt(handle, CURLOPT_MAXFILESIZE_LARGE,
                    static_cast<curl_off_t>(request.max_body_bytes));
@@ -128,8 +128,8 @@ absl::StatusOr<FetchResponse> Fetch(const FetchRequest& request) {
     case CURLE_OK:
       break;
     case CURLE_OPERATION_TIMEDOUT:
-      return absl::DeadlineExceededError(absl::StrCat("GET ", url, ": timed out after ",
-                                                      absl::FormatDuration(request.timeout)));
+      return absl::DeadlineExceededError(
+          absl::StrCat("GET ", url, ": timed out after ", absl::FormatDuration(request.timeout)));
     case CURLE_ABORTED_BY_CALLBACK:
       return absl::CancelledError(absl::StrCat("GET ", url, ": cancelled"));
     case CURLE_TOO_MANY_REDIRECTS:
@@ -139,12 +139,12 @@ absl::StatusOr<FetchResponse> Fetch(const FetchRequest& request) {
       return absl::FailedPreconditionError(
           absl::StrCat("GET ", url, ": redirected to a URL that is not http(s): ", detail));
     case CURLE_FILESIZE_EXCEEDED:
-      return absl::ResourceExhaustedError(absl::StrCat("GET ", url, ": the body is over ",
-                                                       request.max_body_bytes, " bytes"));
+      return absl::ResourceExhaustedError(
+          absl::StrCat("GET ", url, ": the body is over ", request.max_body_bytes, " bytes"));
     case CURLE_WRITE_ERROR:
       if (transfer.body_too_large) {
-        return absl::ResourceExhaustedError(absl::StrCat("GET ", url, ": the body is over ",
-                                                         request.max_body_bytes, " bytes"));
+        return absl::ResourceExhaustedError(
+            absl::StrCat("GET ", url, ": the body is over ", request.max_body_bytes, " bytes"));
       }
       [[fallthrough]];
     default:

@@ -158,8 +158,10 @@ FeedStatus FeedPoller::PollOnce(const Source& source, const std::string& url) {
   } else {
     // Without the stored state the counters would restart; fetch in full and keep going.
     log::Error("feed poller: reading a feed's state failed",
-               log::Fields().Add("source_id", source.id()).Add("url", url).Add(
-                   "status", loaded.status().ToString()));
+               log::Fields()
+                   .Add("source_id", source.id())
+                   .Add("url", url)
+                   .Add("status", loaded.status().ToString()));
     state.set_source_id(source.id());
     state.mutable_status()->set_url(url);
   }
@@ -202,9 +204,8 @@ FeedStatus FeedPoller::PollOnce(const Source& source, const std::string& url) {
       // The importer's messages name the item already; the core's name only the field.
       const auto item_failed = [&](const ingest::ImportedItem& item, const absl::Status& why) {
         status.set_items_failed(status.items_failed() + 1);
-        status.set_last_item_error(item.status.ok()
-                                       ? absl::StrCat(item.label, ": ", why.message())
-                                       : std::string(why.message()));
+        status.set_last_item_error(item.status.ok() ? absl::StrCat(item.label, ": ", why.message())
+                                                    : std::string(why.message()));
         if (!IsFeedsFault(why)) every_item_decided = false;
       };
       for (const ingest::ImportedItem* item : PublishOrder(*imported)) {
@@ -284,9 +285,10 @@ FeedStatus FeedPoller::PollOnce(const Source& source, const std::string& url) {
     if (it != feeds_.end()) it->second.failures = failures;
   }
   if (absl::Status saved = core_->SaveFeedState(state); !saved.ok()) {
-    log::Error("feed poller: storing a feed's state failed",
-               log::Fields().Add("source_id", source.id()).Add("url", url).Add(
-                   "status", saved.ToString()));
+    log::Error("feed poller: storing a feed's state failed", log::Fields()
+                                                                 .Add("source_id", source.id())
+                                                                 .Add("url", url)
+                                                                 .Add("status", saved.ToString()));
   }
   return status;
 }

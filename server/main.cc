@@ -207,9 +207,8 @@ int main(int argc, char** argv) {
     }
   }
   options.poll_feeds = poll_feeds;
-  if (absl::Duration timeout;
-      !absl::ParseDuration(feed_fetch_timeout, &timeout) || timeout < absl::Seconds(1) ||
-      timeout > absl::Minutes(10)) {
+  if (absl::Duration timeout; !absl::ParseDuration(feed_fetch_timeout, &timeout) ||
+                              timeout < absl::Seconds(1) || timeout > absl::Minutes(10)) {
     return Fail(absl::StrCat("--feed-fetch-timeout: \"", feed_fetch_timeout,
                              "\" is not a duration from 1s to 10m"),
                 2);
@@ -217,8 +216,7 @@ int main(int argc, char** argv) {
     options.feed_polling.fetch_timeout = timeout;
   }
   if (feed_max_bytes < 1024 || feed_max_bytes > (size_t{64} << 20)) {
-    return Fail(absl::StrCat("--feed-max-bytes: ", feed_max_bytes,
-                             " is outside 1024 to 67108864"),
+    return Fail(absl::StrCat("--feed-max-bytes: ", feed_max_bytes, " is outside 1024 to 67108864"),
                 2);
   }
   options.feed_polling.max_feed_bytes = feed_max_bytes;

@@ -185,9 +185,8 @@ absl::Status SyndicationCore::AddFeedStatuses(Source* source, const Principal& c
                              store_->ListFeedStates(source->id()));
   for (const std::string& url : source->feed_urls()) {
     syndication::v1::FeedStatus* status = source->add_feed_statuses();
-    const auto found = std::find_if(states.begin(), states.end(), [&](const auto& state) {
-      return state.status().url() == url;
-    });
+    const auto found = std::find_if(states.begin(), states.end(),
+                                    [&](const auto& state) { return state.status().url() == url; });
     if (found != states.end()) *status = found->status();
     status->set_url(url);
   }
@@ -195,7 +194,7 @@ absl::Status SyndicationCore::AddFeedStatuses(Source* source, const Principal& c
 }
 
 absl::StatusOr<storage::FeedState> SyndicationCore::LoadFeedState(absl::string_view source_id,
-                                                                 absl::string_view url) const {
+                                                                  absl::string_view url) const {
   SYNDICATE_ASSIGN_OR_RETURN(std::vector<storage::FeedState> states,
                              store_->ListFeedStates({source_id.data(), source_id.size()}));
   for (storage::FeedState& state : states) {
@@ -212,8 +211,8 @@ absl::Status SyndicationCore::SaveFeedState(const storage::FeedState& state) {
 }
 
 absl::StatusOr<std::optional<Article>> SyndicationCore::WithdrawByExternalId(
-    absl::string_view source_id, absl::string_view external_id, absl::string_view reason,
-    bool kill, const Principal& caller) {
+    absl::string_view source_id, absl::string_view external_id, absl::string_view reason, bool kill,
+    const Principal& caller) {
   SYNDICATE_RETURN_IF_ERROR(RequireWriter(caller, source_id, "source_id"));
   const absl::Time now = clock_();
   SYNDICATE_ASSIGN_OR_RETURN(
@@ -221,8 +220,7 @@ absl::StatusOr<std::optional<Article>> SyndicationCore::WithdrawByExternalId(
       store_->CommitByExternalId(
           {source_id.data(), source_id.size()}, {external_id.data(), external_id.size()}, "",
           [&](const Article* latest) -> absl::StatusOr<std::optional<storage::Change>> {
-            if (latest == nullptr ||
-                latest->pubstatus() == syndication::v1::PUB_STATUS_CANCELED ||
+            if (latest == nullptr || latest->pubstatus() == syndication::v1::PUB_STATUS_CANCELED ||
                 (latest->pubstatus() == syndication::v1::PUB_STATUS_WITHHELD && !kill)) {
               return std::nullopt;
             }

@@ -387,7 +387,8 @@ absl::Status ValidateSource(const Source& source, absl::string_view field_path) 
   }
   if (source.has_feed_poll_interval()) {
     const auto& given = source.feed_poll_interval();
-    const absl::Duration interval = absl::Seconds(given.seconds()) + absl::Nanoseconds(given.nanos());
+    const absl::Duration interval =
+        absl::Seconds(given.seconds()) + absl::Nanoseconds(given.nanos());
     if (given.nanos() < 0 || given.nanos() > 999999999 || interval < kMinFeedPollInterval ||
         interval > kMaxFeedPollInterval) {
       return Invalid(Path(field_path, "feed_poll_interval"),

@@ -101,8 +101,8 @@ TEST(HttpFetch, FollowsRedirectsUpToTheBoundAndReportsTheFinalUrl) {
   EXPECT_EQ(response.etag, "\"final\"");  // the last response's, not a redirect's
 
   request.max_redirects = 1;
-  EXPECT_THAT(Fetch(request), StatusIs(absl::StatusCode::kFailedPrecondition,
-                                       HasSubstr("more than 1 redirects")));
+  EXPECT_THAT(Fetch(request),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("more than 1 redirects")));
 }
 
 TEST(HttpFetch, ARedirectOffHttpIsRefused) {

@@ -16,8 +16,8 @@
 #include "common/timestamps.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/testing/fixtures.h"
 #include "server/validation.h"
+#include "tests/testing/fixtures.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/subprocess.h"
 
@@ -26,9 +26,9 @@ namespace {
 
 using ::syndicate::testing::ExampleSource;
 using ::syndicate::testing::IsOk;
-using ::testing::HasSubstr;
 using syndication::v1::FeedStatus;
 using syndication::v1::Source;
+using ::testing::HasSubstr;
 
 // An RSS 2.0 feed of two stories, newest first as feeds are.
 constexpr char kRss[] = R"(<?xml version="1.0" encoding="utf-8"?>
