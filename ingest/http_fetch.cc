@@ -1,7 +1,12 @@
 #include "ingest/http_fetch.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 
@@ -15,6 +20,9 @@ namespace {
 
 // What the callbacks gather during one transfer.
 struct Transfer {
+  bool allow_private_addresses = false;
+  // The first address a connection was refused to, as text; empty when none was.
+  std::string refused_address;
   size_t max_body_bytes = 0;
   bool body_too_large = false;
   std::string body;
@@ -54,6 +62,29 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
   return bytes;
 }
 
+// Opens the socket of each connection curl makes, redirects included, unless its address
+// is not public and that is not allowed.
+curl_socket_t OnOpenSocket(void* user, curlsocktype, curl_sockaddr* address) {
+  auto* transfer = static_cast<Transfer*>(user);
+  if (!transfer->allow_private_addresses) {
+    char text[INET6_ADDRSTRLEN] = {0};
+    const void* raw = nullptr;
+    if (address->family == AF_INET) {
+      raw = &reinterpret_cast<const sockaddr_in*>(&address->addr)->sin_addr;
+    } else if (address->family == AF_INET6) {
+      raw = &reinterpret_cast<const sockaddr_in6*>(&address->addr)->sin6_addr;
+    }
+    if (raw == nullptr || inet_ntop(address->family, raw, text, sizeof text) == nullptr ||
+        !IsPublicAddress(text)) {
+      if (transfer->refused_address.empty()) {
+        transfer->refused_address = raw == nullptr ? "a non-IP address" : text;
+      }
+      return CURL_SOCKET_BAD;
+    }
+  }
+  return socket(address->family, address->socktype, address->protocol);
+}
+
 // Called by curl about once a second and on every chunk: non-zero stops the transfer.
 int OnProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
   const auto* cancel = static_cast<const std::atomic<bool>*>(user);
@@ -87,6 +118,7 @@ absl::StatusOr<FetchResponse> Fetch(const FetchRequest& request) {
 
   Transfer transfer;
   transfer.max_body_bytes = request.max_body_bytes;
+  transfer.allow_private_addresses = request.allow_private_addresses;
   std::unique_ptr<curl_slist, HeaderListDeleter> headers;
   const auto add_header = [&headers](const std::string& header) {
     headers.reset(curl_slist_append(headers.release(), header.c_str()));
@@ -115,6 +147,8 @@ absl::StatusOr<FetchResponse> Fetch(const FetchRequest& request) {
   curl_easy_setopt(handle, CURLOPT_HEADERFUNCTION, OnHeader);
   curl_easy_setopt(handle, CURLOPT_HEADERDATA, &transfer);
   curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, error_text);
+  curl_easy_setopt(handle, CURLOPT_OPENSOCKETFUNCTION, OnOpenSocket);
+  curl_easy_setopt(handle, CURLOPT_OPENSOCKETDATA, &transfer);
 
   if (request.cancel != nullptr) {
     curl_easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, OnProgress);
@@ -124,6 +158,12 @@ absl::StatusOr<FetchResponse> Fetch(const FetchRequest& request) {
 
   const CURLcode code = curl_easy_perform(handle);
   const std::string detail = error_text[0] != '\0' ? error_text : curl_easy_strerror(code);
+  if (code != CURLE_OK && !transfer.refused_address.empty()) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "GET ", url, ": ", transfer.refused_address,
+        " is not a public address (feeds may not reach loopback, private or link-local "
+        "addresses)"));
+  }
   switch (code) {
     case CURLE_OK:
       break;
@@ -168,6 +208,34 @@ absl::StatusOr<FetchResponse> Fetch(const FetchRequest& request) {
     response.last_modified = std::move(transfer.last_modified);
   }
   return response;
+}
+
+bool IsPublicAddress(const std::string& address) {
+  in_addr v4{};
+  in6_addr v6{};
+  uint32_t ip = 0;  // host order
+  if (inet_pton(AF_INET, address.c_str(), &v4) == 1) {
+    ip = ntohl(v4.s_addr);
+  } else if (inet_pton(AF_INET6, address.c_str(), &v6) == 1) {
+    const uint8_t* b = v6.s6_addr;
+    const bool v4_mapped =
+        std::all_of(b, b + 10, [](uint8_t x) { return x == 0; }) && b[10] == 0xff && b[11] == 0xff;
+    if (!v4_mapped) {
+      const bool unspecified_or_loopback =
+          std::all_of(b, b + 15, [](uint8_t x) { return x == 0; }) && b[15] <= 1;
+      return !unspecified_or_loopback && (b[0] & 0xfe) != 0xfc &&  // fc00::/7
+             !(b[0] == 0xfe && (b[1] & 0xc0) == 0x80) &&           // fe80::/10
+             b[0] != 0xff;                                         // ff00::/8
+    }
+    ip = (uint32_t{b[12]} << 24) | (uint32_t{b[13]} << 16) | (uint32_t{b[14]} << 8) | b[15];
+  } else {
+    return false;
+  }
+  const auto in = [ip](uint32_t network, int bits) {
+    return (ip >> (32 - bits)) == (network >> (32 - bits));
+  };
+  return !(in(0x00000000, 8) || in(0x0a000000, 8) || in(0x64400000, 10) || in(0x7f000000, 8) ||
+           in(0xa9fe0000, 16) || in(0xac100000, 12) || in(0xc0a80000, 16) || ip >= 0xe0000000);
 }
 
 }  // namespace syndicate::ingest

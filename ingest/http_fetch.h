@@ -32,6 +32,11 @@ struct FetchRequest {
   size_t max_body_bytes = size_t{16} << 20;
   // The User-Agent header. Default: "syndicated-feed-poller/1".
   std::string user_agent = "syndicated-feed-poller/1";
+  // Whether connections may go to loopback, private, link-local (cloud metadata) and other
+  // non-public addresses (IsPublicAddress). Checked on every connection, redirects
+  // included, after the name is resolved, so a public name that resolves to a private
+  // address is refused too. Default: false.
+  bool allow_private_addresses = false;
   // When set, the transfer stops soon after *cancel becomes true (a server shutting down).
   // Not owned.
   const std::atomic<bool>* cancel = nullptr;
@@ -59,9 +64,18 @@ struct FetchResponse {
 //   RESOURCE_EXHAUSTED  the body passed max_body_bytes.
 //   DEADLINE_EXCEEDED   the transfer took longer than timeout.
 //   CANCELLED           *request.cancel became true.
+//   PERMISSION_DENIED   the URL, or a redirect, leads to a non-public address and
+//                       allow_private_addresses is false.
 //   UNAVAILABLE         the name did not resolve, the connection was refused or broke, TLS
 //                       failed.
 absl::StatusOr<FetchResponse> Fetch(const FetchRequest& request);
+
+// False for the addresses a fetch of a publisher's URL must not reach unless allowed:
+// IPv4 0/8, 10/8, 100.64/10 (carrier-grade NAT), 127/8, 169.254/16 (link-local, cloud
+// metadata), 172.16/12, 192.168/16, 224/4 and above; IPv6 ::, ::1, fc00::/7, fe80::/10,
+// ff00::/8, and IPv4-mapped forms of the IPv4 ones (RFC 6890 special-purpose registries).
+// `address` is a numeric IPv4 or IPv6 address; anything else is not public.
+bool IsPublicAddress(const std::string& address);
 
 }  // namespace syndicate::ingest
 

@@ -179,6 +179,7 @@ FeedStatus FeedPoller::PollOnce(const Source& source, const std::string& url) {
   fetch.max_redirects = options_.max_redirects;
   fetch.max_body_bytes = options_.max_feed_bytes;
   fetch.cancel = &stopping_;
+  fetch.allow_private_addresses = options_.allow_private_addresses;
   absl::StatusOr<ingest::FetchResponse> response = ingest::Fetch(fetch);
   status.set_last_http_status(response.ok() ? response->http_status : 0);
   if (!response.ok()) {

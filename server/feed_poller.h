@@ -55,6 +55,10 @@ struct FeedPollerOptions {
   int max_redirects = 5;
   size_t max_feed_bytes = size_t{16} << 20;
   size_t max_items = 10000;
+  // Whether feeds may be fetched from loopback, private and link-local addresses
+  // (ingest::IsPublicAddress). Default: false: a publisher's feed URL cannot reach the
+  // server's own ports, the cluster or a cloud metadata service.
+  bool allow_private_addresses = false;
   // The longest wait after failures. Default: 1 hour.
   absl::Duration max_backoff = absl::Hours(1);
 };

@@ -90,6 +90,11 @@ int main(int argc, char** argv) {
   app.add_option("--poll-feeds", poll_feeds,
                  "fetch every source's feed_urls on its feed_poll_interval and import them")
       ->default_val(true);
+  bool feed_allow_private = false;
+  app.add_option("--feed-allow-private-addresses", feed_allow_private,
+                 "let the feed poller fetch from loopback, private and link-local addresses "
+                 "(feeds on this machine or network)")
+      ->default_val(false);
   std::string feed_fetch_timeout = "30s";
   app.add_option("--feed-fetch-timeout", feed_fetch_timeout,
                  "longest one feed fetch may take, redirects included (1s to 10m)")
@@ -207,6 +212,7 @@ int main(int argc, char** argv) {
     }
   }
   options.poll_feeds = poll_feeds;
+  options.feed_polling.allow_private_addresses = feed_allow_private;
   if (absl::Duration timeout; !absl::ParseDuration(feed_fetch_timeout, &timeout) ||
                               timeout < absl::Seconds(1) || timeout > absl::Minutes(10)) {
     return Fail(absl::StrCat("--feed-fetch-timeout: \"", feed_fetch_timeout,

@@ -162,7 +162,8 @@ class CliWithServerTest : public ::testing::Test {
   void SetUp() override {
     dir_ = ::syndicate::testing::FreshTempDir();
     auto server = ::syndicate::testing::Subprocess::Start(
-        {SYNDICATED_PATH, "--listen=127.0.0.1:0", "--data-dir=" + dir_ + "/data", "--auth=none"});
+        {SYNDICATED_PATH, "--listen=127.0.0.1:0", "--data-dir=" + dir_ + "/data", "--auth=none",
+         "--feed-allow-private-addresses=true"});  // feeds served by the tests on 127.0.0.1
     ASSERT_THAT(server, IsOk());
     server_.emplace(*std::move(server));
     auto address = server_->ReadLine(absl::Seconds(30));

@@ -64,6 +64,7 @@ TEST(HttpFetch, AnswersWithTheBodyAndValidatorsThenNotModified) {
   });
 
   FetchRequest request;
+  request.allow_private_addresses = true;  // the test server is on 127.0.0.1
   request.url = http.Url("/feed.xml");
   SYNDICATE_ASSERT_OK_AND_ASSIGN(FetchResponse first, Fetch(request));
   EXPECT_EQ(first.http_status, 200);
@@ -94,6 +95,7 @@ TEST(HttpFetch, FollowsRedirectsUpToTheBoundAndReportsTheFinalUrl) {
     response.set_content(kFeed, "application/rss+xml");
   });
   FetchRequest request;
+  request.allow_private_addresses = true;  // the test server is on 127.0.0.1
   request.url = http.Url("/old");
   SYNDICATE_ASSERT_OK_AND_ASSIGN(FetchResponse response, Fetch(request));
   EXPECT_EQ(response.http_status, 200);
@@ -111,6 +113,7 @@ TEST(HttpFetch, ARedirectOffHttpIsRefused) {
     response.set_redirect("file:///etc/passwd", 302);
   });
   FetchRequest request;
+  request.allow_private_addresses = true;  // the test server is on 127.0.0.1
   request.url = http.Url("/feed");
   EXPECT_THAT(Fetch(request), StatusIs(absl::StatusCode::kFailedPrecondition,
                                        HasSubstr("redirected to a URL that is not http(s)")));
@@ -123,6 +126,7 @@ TEST(HttpFetch, AnErrorStatusIsAResponseWithoutABody) {
     response.set_content("<html>no such feed</html>", "text/html");
   });
   FetchRequest request;
+  request.allow_private_addresses = true;  // the test server is on 127.0.0.1
   request.url = http.Url("/gone");
   SYNDICATE_ASSERT_OK_AND_ASSIGN(FetchResponse response, Fetch(request));
   EXPECT_EQ(response.http_status, 404);
@@ -146,6 +150,7 @@ TEST(HttpFetch, ABodyOverTheCapStopsTheTransfer) {
                                           });
   });
   FetchRequest request;
+  request.allow_private_addresses = true;  // the test server is on 127.0.0.1
   request.max_body_bytes = 16 * 1024;
   for (const char* path : {"/sized", "/endless"}) {
     request.url = http.Url(path);
@@ -168,6 +173,7 @@ TEST(HttpFetch, ASlowServerRunsIntoTheDeadline) {
     response.set_content(kFeed, "application/rss+xml");
   });
   FetchRequest request;
+  request.allow_private_addresses = true;  // the test server is on 127.0.0.1
   request.url = http.Url("/slow");
   request.timeout = absl::Milliseconds(200);
   EXPECT_THAT(Fetch(request),
@@ -186,6 +192,7 @@ TEST(HttpFetch, CancelStopsAFetchUnderWay) {
   });
   std::atomic<bool> cancel{false};
   FetchRequest request;
+  request.allow_private_addresses = true;  // the test server is on 127.0.0.1
   request.url = http.Url("/slow");
   request.cancel = &cancel;
   std::thread canceller([&] {
@@ -204,6 +211,7 @@ TEST(HttpFetch, TransportFailuresAndBadUrls) {
     closed_url = http.Url("/feed.xml");
   }
   FetchRequest request;
+  request.allow_private_addresses = true;  // the test server is on 127.0.0.1
   request.url = closed_url;
   EXPECT_THAT(Fetch(request), StatusIs(absl::StatusCode::kUnavailable, HasSubstr(closed_url)));
   request.url = "ftp://harbour.example.org/feed.xml";
@@ -211,6 +219,53 @@ TEST(HttpFetch, TransportFailuresAndBadUrls) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not an absolute http(s)")));
   request.url = "/feed.xml";
   EXPECT_THAT(Fetch(request), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST(HttpFetch, NonPublicAddressesAreRefusedUnlessAllowed) {
+  LocalHttp http;
+  http.server.Get("/feed.xml", [](const httplib::Request&, httplib::Response& response) {
+    response.set_content(kFeed, "application/rss+xml");
+  });
+  FetchRequest request;
+  request.url = http.Url("/feed.xml");
+  EXPECT_THAT(Fetch(request), StatusIs(absl::StatusCode::kPermissionDenied,
+                                       HasSubstr("127.0.0.1 is not a public address")));
+  // By name too: the check is on the address the name resolves to.
+  request.url = absl::StrCat("http://localhost:", request.url.substr(request.url.rfind(':') + 1));
+  EXPECT_THAT(Fetch(request), StatusIs(absl::StatusCode::kPermissionDenied));
+  request.allow_private_addresses = true;
+  EXPECT_THAT(Fetch(request), IsOk());
+}
+
+TEST(HttpFetch, IsPublicAddressKnowsTheSpecialRanges) {
+  for (const char* address : {"127.0.0.1",
+                              "127.255.0.9",
+                              "10.1.2.3",
+                              "172.16.0.1",
+                              "172.31.255.255",
+                              "192.168.1.1",
+                              "169.254.169.254",
+                              "100.64.0.1",
+                              "0.0.0.0",
+                              "224.0.0.1",
+                              "255.255.255.255",
+                              "::",
+                              "::1",
+                              "fc00::1",
+                              "fd12:3456::1",
+                              "fe80::1",
+                              "ff02::1",
+                              "::ffff:127.0.0.1",
+                              "::ffff:10.0.0.1",
+                              "not an address",
+                              "",
+                              "example.org"}) {
+    EXPECT_FALSE(IsPublicAddress(address)) << address;
+  }
+  for (const char* address : {"93.184.216.34", "172.32.0.1", "100.128.0.1", "8.8.8.8",
+                              "2001:db8::1", "2606:4700::1111", "::ffff:93.184.216.34"}) {
+    EXPECT_TRUE(IsPublicAddress(address)) << address;
+  }
 }
 
 }  // namespace

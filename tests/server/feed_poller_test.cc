@@ -159,6 +159,7 @@ class FeedPollerTest : public ::testing::Test {
   FeedPollerOptions options_ = [] {
     FeedPollerOptions options;
     options.scan_interval = absl::Hours(1);
+    options.allow_private_addresses = true;  // the feeds are served on 127.0.0.1
     return options;
   }();
 };
@@ -308,6 +309,7 @@ TEST_F(FeedPollerTest, TheScanPollsDueFeedsByItselfAndStopEndsIt) {
   ASSERT_THAT(core_->UpsertSource(request), IsOk());
   FeedPollerOptions options;
   options.scan_interval = absl::Milliseconds(20);
+  options.allow_private_addresses = true;
   FeedPoller poller(core_.get(), nullptr, options);
   // Two polls: the first imports, the second (a second later) is a conditional GET.
   for (int i = 0; i < 500 && site_.requests() < 2; ++i) absl::SleepFor(absl::Milliseconds(20));
