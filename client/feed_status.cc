@@ -50,11 +50,13 @@ void WriteFeedStatuses(const syndication::v1::Source& source, std::ostream& out)
                         status->consecutive_failures(), " in a row)"));
     }
     if (status->has_next_poll_time()) Line(out, "next poll", Time(status->next_poll_time()));
-    Line(out, "items seen", absl::StrCat(status->items_seen()));
+    Line(out, "items seen",
+         status->items_failed() == 0
+             ? absl::StrCat(status->items_seen())
+             : absl::StrCat(status->items_seen(), " (", status->items_failed(), " failed)"));
     Line(out, "stories",
          absl::StrCat(status->stories_created(), " created, ", status->stories_updated(),
-                      " updated, ", status->stories_withdrawn(), " withdrawn; ",
-                      status->items_failed(), " items failed"));
+                      " updated, ", status->stories_withdrawn(), " withdrawn"));
     if (!status->last_item_error().empty()) {
       Line(out, "last failed item", status->last_item_error());
     }

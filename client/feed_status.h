@@ -13,9 +13,9 @@ namespace syndicate::client {
 //   last success   TIME                     or "never"
 //   last error     TIME: MESSAGE (N in a row)   only after a failed poll
 //   next poll      TIME
-//   items seen     N (in the last document read)
-//   stories        C created, U updated, W withdrawn; F items failed
-//   last failed item  MESSAGE                only when an item failed
+//   items seen     N, or "N (F failed)" (in the last document read)
+//   stories        C created, U updated, W withdrawn (running totals)
+//   last failed item  MESSAGE                only when an item of it failed
 // "No feeds." when the source lists none; "(not polled yet)" under a feed without status;
 // a note under each feed when the server sent no statuses (a partner's view).
 void WriteFeedStatuses(const syndication::v1::Source& source, std::ostream& out);

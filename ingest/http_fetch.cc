@@ -147,6 +147,9 @@ absl::StatusOr<FetchResponse> Fetch(const FetchRequest& request) {
   curl_easy_setopt(handle, CURLOPT_HEADERFUNCTION, OnHeader);
   curl_easy_setopt(handle, CURLOPT_HEADERDATA, &transfer);
   curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, error_text);
+  // Straight to the feed's host, never through a proxy from the environment: the address
+  // check above must see the feed's own address.
+  curl_easy_setopt(handle, CURLOPT_PROXY, "");
   curl_easy_setopt(handle, CURLOPT_OPENSOCKETFUNCTION, OnOpenSocket);
   curl_easy_setopt(handle, CURLOPT_OPENSOCKETDATA, &transfer);
 
@@ -175,9 +178,15 @@ absl::StatusOr<FetchResponse> Fetch(const FetchRequest& request) {
     case CURLE_TOO_MANY_REDIRECTS:
       return absl::FailedPreconditionError(absl::StrCat(
           "GET ", url, ": more than ", request.max_redirects, " redirects (max_redirects)"));
-    case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_UNSUPPORTED_PROTOCOL: {
+      long redirects = 0;
+      curl_easy_getinfo(handle, CURLINFO_REDIRECT_COUNT, &redirects);
+      if (redirects == 0) {  // the server did not speak HTTP/1.x or HTTP/2
+        return absl::UnavailableError(absl::StrCat("GET ", url, ": ", detail));
+      }
       return absl::FailedPreconditionError(
           absl::StrCat("GET ", url, ": redirected to a URL that is not http(s): ", detail));
+    }
     case CURLE_FILESIZE_EXCEEDED:
       return absl::ResourceExhaustedError(
           absl::StrCat("GET ", url, ": the body is over ", request.max_body_bytes, " bytes"));
@@ -220,12 +229,16 @@ bool IsPublicAddress(const std::string& address) {
     const uint8_t* b = v6.s6_addr;
     const bool v4_mapped =
         std::all_of(b, b + 10, [](uint8_t x) { return x == 0; }) && b[10] == 0xff && b[11] == 0xff;
-    if (!v4_mapped) {
+    // NAT64 (64:ff9b::/96) carries an IPv4 address in its last four bytes, as a mapped one.
+    const bool nat64 = b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b &&
+                       std::all_of(b + 4, b + 12, [](uint8_t x) { return x == 0; });
+    if (!v4_mapped && !nat64) {
       const bool unspecified_or_loopback =
           std::all_of(b, b + 15, [](uint8_t x) { return x == 0; }) && b[15] <= 1;
-      return !unspecified_or_loopback && (b[0] & 0xfe) != 0xfc &&  // fc00::/7
-             !(b[0] == 0xfe && (b[1] & 0xc0) == 0x80) &&           // fe80::/10
-             b[0] != 0xff;                                         // ff00::/8
+      return !unspecified_or_loopback && (b[0] & 0xfe) != 0xfc &&  // fc00::/7 unique local
+             !(b[0] == 0xfe &&
+               (b[1] & 0x80) == 0x80) &&  // fe80::/10 link-local, fec0::/10 site-local
+             b[0] != 0xff;                // ff00::/8 multicast
     }
     ip = (uint32_t{b[12]} << 24) | (uint32_t{b[13]} << 16) | (uint32_t{b[14]} << 8) | b[15];
   } else {
@@ -235,7 +248,8 @@ bool IsPublicAddress(const std::string& address) {
     return (ip >> (32 - bits)) == (network >> (32 - bits));
   };
   return !(in(0x00000000, 8) || in(0x0a000000, 8) || in(0x64400000, 10) || in(0x7f000000, 8) ||
-           in(0xa9fe0000, 16) || in(0xac100000, 12) || in(0xc0a80000, 16) || ip >= 0xe0000000);
+           in(0xa9fe0000, 16) || in(0xac100000, 12) || in(0xc0a80000, 16) || in(0xc6120000, 15) ||
+           ip >= 0xe0000000);
 }
 
 }  // namespace syndicate::ingest

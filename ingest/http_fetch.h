@@ -35,7 +35,8 @@ struct FetchRequest {
   // Whether connections may go to loopback, private, link-local (cloud metadata) and other
   // non-public addresses (IsPublicAddress). Checked on every connection, redirects
   // included, after the name is resolved, so a public name that resolves to a private
-  // address is refused too. Default: false.
+  // address is refused too. Fetches never go through a proxy (http_proxy and the like are
+  // ignored), so the check sees the feed's own address. Default: false.
   bool allow_private_addresses = false;
   // When set, the transfer stops soon after *cancel becomes true (a server shutting down).
   // Not owned.
@@ -72,8 +73,9 @@ absl::StatusOr<FetchResponse> Fetch(const FetchRequest& request);
 
 // False for the addresses a fetch of a publisher's URL must not reach unless allowed:
 // IPv4 0/8, 10/8, 100.64/10 (carrier-grade NAT), 127/8, 169.254/16 (link-local, cloud
-// metadata), 172.16/12, 192.168/16, 224/4 and above; IPv6 ::, ::1, fc00::/7, fe80::/10,
-// ff00::/8, and IPv4-mapped forms of the IPv4 ones (RFC 6890 special-purpose registries).
+// metadata), 172.16/12, 192.168/16, 198.18/15 (benchmarking), 224/4 and above; IPv6 ::,
+// ::1, fc00::/7, fe80::/10, fec0::/10, ff00::/8, and the IPv4-mapped (::ffff:0:0/96) and
+// NAT64 (64:ff9b::/96) forms of the IPv4 ones (RFC 6890 special-purpose registries).
 // `address` is a numeric IPv4 or IPv6 address; anything else is not public.
 bool IsPublicAddress(const std::string& address);
 

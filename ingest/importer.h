@@ -72,6 +72,9 @@ struct ImportOptions {
   size_t max_input_bytes = size_t{64} << 20;
   // Most items (entries, tombstones) one feed may hold. Default: 10000.
   size_t max_items = 10000;
+  // Who imported the items, for the KIND_IMPORTED provenance hop's agent; "" means
+  // "syndicate import --format=F" (the CLI). The server's feed poller names itself.
+  std::string importer_agent;
   // For kText only: the article's external_id and attribution.original_url, when the
   // caller knows them (text_importer.h).
   std::string external_id;

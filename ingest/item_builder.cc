@@ -178,7 +178,10 @@ void FinishArticle(const FeedContext& feed, Article& article, std::vector<std::s
         absl::StrCat(attribution.original_publisher(), " via ", attribution.distributor()));
   }
 
-  AddProvenanceHops(article, absl::StrCat("syndicate import --format=", FormatName(feed.format)),
+  AddProvenanceHops(article,
+                    feed.options.importer_agent.empty()
+                        ? absl::StrCat("syndicate import --format=", FormatName(feed.format))
+                        : feed.options.importer_agent,
                     feed.feed_link,
                     IsHttpUrl(options.base_url) ? options.base_url : options.file_name);
 }

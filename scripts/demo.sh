@@ -107,7 +107,7 @@ show_stream() {
 say "Starting syndicated with API keys on (store in a temporary directory)"
 "$syndicated" --listen=127.0.0.1:0 --data-dir="$work/data" --ports-file="$work/ports" \
   --health-listen=127.0.0.1:0 --admin-key-file="$work/admin.key" \
-  --feed-allow-private-addresses=true >"$work/stdout" \
+  --feed-allow-private-addresses=true --feed-min-poll-interval=1s >"$work/stdout" \
   2>"$work/server.log" &
 server_pid=$!
 for _ in $(seq 1 100); do

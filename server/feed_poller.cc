@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "common/timestamps.h"
 #include "ingest/http_fetch.h"
 #include "ingest/importer.h"
@@ -17,9 +18,6 @@ namespace {
 using syndication::v1::FeedStatus;
 using syndication::v1::Source;
 
-// Sources listed per page while scanning.
-constexpr int kScanPageSize = 500;
-
 // A publisher bound to `source_id` alone: what the poller may do is what that source's
 // own publisher key may do.
 Principal PublisherOf(const std::string& source_id) {
@@ -29,17 +27,10 @@ Principal PublisherOf(const std::string& source_id) {
   return publisher;
 }
 
-// Codes that say the caller (here, the feed) was wrong; any other is the server's trouble.
-bool IsFeedsFault(const absl::Status& status) {
-  switch (status.code()) {
-    case absl::StatusCode::kInvalidArgument:
-    case absl::StatusCode::kFailedPrecondition:
-    case absl::StatusCode::kPermissionDenied:
-    case absl::StatusCode::kNotFound:
-      return true;
-    default:
-      return false;
-  }
+// `url` without its query and fragment, for logs ("…?" marks that something was cut).
+std::string WithoutQuery(const std::string& url) {
+  const size_t cut = url.find_first_of("?#");
+  return cut == std::string::npos ? url : url.substr(0, cut) + "?…";
 }
 
 // The order items are published in: oldest published_at first; items without one after
@@ -94,6 +85,10 @@ void FeedPoller::ScanLoop() {
   }
 }
 
+absl::Duration FeedPoller::Interval(const Source& source) const {
+  return std::max(FeedPollInterval(source), options_.min_poll_interval);
+}
+
 absl::Duration FeedPoller::Wait(absl::Duration interval, int failures) const {
   absl::Duration wait = interval;
   for (int i = 0; i < failures && wait < options_.max_backoff; ++i) wait *= 2;
@@ -101,38 +96,33 @@ absl::Duration FeedPoller::Wait(absl::Duration interval, int failures) const {
 }
 
 void FeedPoller::Scan() {
-  std::vector<Source> sources;
-  syndication::v1::ListSourcesRequest request;
-  request.set_page_size(kScanPageSize);
-  do {
-    absl::StatusOr<syndication::v1::ListSourcesResponse> page = core_->ListSources(request);
-    if (!page.ok()) {
-      log::Error("feed poller: listing the sources failed",
-                 log::Fields().Add("status", page.status().ToString()));
-      return;
-    }
-    for (Source& source : *page->mutable_sources()) {
-      if (!source.feed_urls().empty()) sources.push_back(std::move(source));
-    }
-    request.set_page_token(page->next_page_token());
-  } while (!request.page_token().empty() && !stopping_);
-
+  absl::StatusOr<std::vector<Source>> sources = core_->SourcesWithFeeds();
+  if (!sources.ok()) {
+    log::Error("feed poller: listing the sources failed",
+               log::Fields().Add("status", sources.status().ToString()));
+    return;
+  }
   const absl::Time now = absl::Now();
   std::set<FeedKey> listed;
   std::lock_guard<std::mutex> lock(mu_);
-  for (const Source& source : sources) {
-    const absl::Duration interval = FeedPollInterval(source);
+  std::set<std::string> busy_sources;
+  for (const auto& [key, feed] : feeds_) {
+    if (feed.in_flight) busy_sources.insert(key.first);
+  }
+  for (const Source& source : *sources) {
+    const absl::Duration interval = Interval(source);
     for (const std::string& url : source.feed_urls()) {
       FeedKey key(source.id(), url);
       listed.insert(key);
       Feed& feed = feeds_[key];
-      if (stopping_ || feed.in_flight || now < feed.last_attempt + Wait(interval, feed.failures)) {
+      if (stopping_ || feed.in_flight || busy_sources.count(source.id()) > 0 ||
+          now < feed.last_finished + Wait(interval, feed.failures)) {
         continue;
       }
       feed.in_flight = true;
-      feed.last_attempt = now;
-      pool_.Submit([this, source, url, key] {
-        if (!stopping_) PollOnce(source, url);
+      busy_sources.insert(source.id());
+      pool_.Submit([this, key] {
+        if (!stopping_) RunDue(key);
         std::lock_guard<std::mutex> done(mu_);
         feeds_[key].in_flight = false;
         wake_.notify_all();
@@ -147,6 +137,43 @@ void FeedPoller::Scan() {
       ++it;
     }
   }
+}
+
+void FeedPoller::RunDue(const FeedKey& key) {
+  const auto& [source_id, url] = key;
+  syndication::v1::GetSourceRequest request;
+  request.set_id(source_id);
+  absl::StatusOr<Source> source = core_->GetSource(request);
+  if (!source.ok() || std::find(source->feed_urls().begin(), source->feed_urls().end(), url) ==
+                          source->feed_urls().end()) {
+    return;  // removed since the scan
+  }
+  bool seeded;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    seeded = feeds_[key].seeded;
+  }
+  if (!seeded) {
+    absl::StatusOr<storage::FeedState> stored = core_->LoadFeedState(source_id, url);
+    std::lock_guard<std::mutex> lock(mu_);
+    Feed& feed = feeds_[key];
+    feed.seeded = true;
+    if (stored.ok()) {
+      const FeedStatus& status = stored->status();
+      for (const auto* time : {&status.last_success_time(), &status.last_error_time()}) {
+        if (time->seconds() != 0 || time->nanos() != 0) {
+          feed.last_finished = std::max(feed.last_finished, ToAbslTime(*time));
+        }
+      }
+      feed.failures = status.consecutive_failures();
+      if (absl::Now() < feed.last_finished + Wait(Interval(*source), feed.failures)) return;
+    }
+  }
+  const FeedStatus status = PollOnce(*source, url);
+  std::lock_guard<std::mutex> lock(mu_);
+  Feed& feed = feeds_[key];
+  feed.failures = status.consecutive_failures();
+  feed.last_finished = absl::Now();
 }
 
 FeedStatus FeedPoller::PollOnce(const Source& source, const std::string& url) {
@@ -170,7 +197,7 @@ FeedStatus FeedPoller::PollOnce(const Source& source, const std::string& url) {
 
   // Fetch, then import; `failure` is why the poll as a whole failed.
   absl::Status failure;
-  bool every_item_decided = true;
+  bool every_item_in = true;  // and so the validators may be kept
   ingest::FetchRequest fetch;
   fetch.url = url;
   fetch.etag = state.etag();
@@ -179,39 +206,57 @@ FeedStatus FeedPoller::PollOnce(const Source& source, const std::string& url) {
   fetch.max_redirects = options_.max_redirects;
   fetch.max_body_bytes = options_.max_feed_bytes;
   fetch.cancel = &stopping_;
+  const bool conditional = !fetch.etag.empty() || !fetch.last_modified.empty();
   fetch.allow_private_addresses = options_.allow_private_addresses;
   absl::StatusOr<ingest::FetchResponse> response = ingest::Fetch(fetch);
   status.set_last_http_status(response.ok() ? response->http_status : 0);
   if (!response.ok()) {
     failure = response.status();
+  } else if (response->http_status == 304 && !conditional) {
+    failure = absl::FailedPreconditionError(absl::StrCat("HTTP 304 Not Modified from ",
+                                                         response->final_url,
+                                                         " to a request that was not conditional"));
   } else if (response->http_status == 304) {
     // Not modified: nothing to import.
   } else if (response->http_status != 200) {
     failure = absl::FailedPreconditionError(
         absl::StrCat("HTTP ", response->http_status, " from ", response->final_url));
+  } else if (const ingest::Format format =
+                 ingest::DetectFormat(response->body, response->content_type);
+             format == ingest::Format::kHtml || format == ingest::Format::kText) {
+    // A web page where a feed was (a moved feed redirected to a home page, a "not found"
+    // page served with 200, a login page) must fail, not become a story.
+    failure = absl::FailedPreconditionError(absl::StrCat(
+        "not a feed: ", response->final_url, " sent ", ingest::FormatName(format),
+        response->content_type.empty() ? "" : absl::StrCat(" (", response->content_type, ")"),
+        ", not RSS, Atom or ninjs"));
   } else {
     ingest::ImportOptions import;
+    import.format = format;
     import.content_type = response->content_type;
     import.base_url = response->final_url;
     import.source = &source;
     import.max_input_bytes = options_.max_feed_bytes;
     import.max_items = options_.max_items;
+    import.importer_agent = "syndicated feed poller";
     absl::StatusOr<ingest::ImportResult> imported = ingest::Import(response->body, import);
     if (!imported.ok()) {
       failure = imported.status();
     } else {
       status.set_items_seen(static_cast<int64_t>(imported->items.size()));
+      status.set_items_failed(0);
+      status.clear_last_item_error();
       const Principal publisher = PublisherOf(source.id());
       // The importer's messages name the item already; the core's name only the field.
       const auto item_failed = [&](const ingest::ImportedItem& item, const absl::Status& why) {
         status.set_items_failed(status.items_failed() + 1);
         status.set_last_item_error(item.status.ok() ? absl::StrCat(item.label, ": ", why.message())
                                                     : std::string(why.message()));
-        if (!IsFeedsFault(why)) every_item_decided = false;
+        every_item_in = false;
       };
       for (const ingest::ImportedItem* item : PublishOrder(*imported)) {
         if (stopping_) {
-          every_item_decided = false;
+          every_item_in = false;
           break;
         }
         if (!item->status.ok()) {
@@ -230,10 +275,8 @@ FeedStatus FeedPoller::PollOnce(const Source& source, const std::string& url) {
           }
           continue;
         }
-        syndication::v1::PublishArticleRequest publish;
-        *publish.mutable_article() = item->article;
         absl::StatusOr<syndication::v1::PublishArticleResponse> published =
-            core_->PublishArticle(publish, publisher);
+            core_->PublishFeedItem(item->article, publisher);
         if (!published.ok()) {
           item_failed(*item, published.status());
           continue;
@@ -249,7 +292,7 @@ FeedStatus FeedPoller::PollOnce(const Source& source, const std::string& url) {
             break;
         }
       }
-      if (every_item_decided) {
+      if (every_item_in) {
         state.set_etag(response->etag);
         state.set_last_modified(response->last_modified);
       } else {
@@ -259,6 +302,9 @@ FeedStatus FeedPoller::PollOnce(const Source& source, const std::string& url) {
     }
   }
 
+  if (stopping_ && absl::IsCancelled(failure)) {
+    return status;  // cut short by Stop: not the feed's failure; polled again after a restart
+  }
   const absl::Time finished = absl::Now();
   int failures = 0;
   if (failure.ok()) {
@@ -271,20 +317,19 @@ FeedStatus FeedPoller::PollOnce(const Source& source, const std::string& url) {
     status.set_consecutive_failures(status.consecutive_failures() + 1);
     failures = status.consecutive_failures();
     if (metrics_ != nullptr) metrics_->FeedPollerError();
+    // A query may hold a publisher's access token: the log gets URLs without theirs.
+    std::string error(failure.message());
+    for (const std::string& seen : {url, response.ok() ? response->final_url : url}) {
+      error = absl::StrReplaceAll(error, {{seen, WithoutQuery(seen)}});
+    }
     log::Warning("feed poll failed", log::Fields()
                                          .Add("source_id", source.id())
-                                         .Add("url", url)
+                                         .Add("url", WithoutQuery(url))
                                          .Add("code", absl::StatusCodeToString(failure.code()))
-                                         .Add("error", failure.message())
+                                         .Add("error", error)
                                          .Add("consecutive_failures", failures));
   }
-  *status.mutable_next_poll_time() =
-      ToTimestamp(attempt + Wait(FeedPollInterval(source), failures));
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = feeds_.find(FeedKey(source.id(), url));
-    if (it != feeds_.end()) it->second.failures = failures;
-  }
+  *status.mutable_next_poll_time() = ToTimestamp(finished + Wait(Interval(source), failures));
   if (absl::Status saved = core_->SaveFeedState(state); !saved.ok()) {
     log::Error("feed poller: storing a feed's state failed", log::Fields()
                                                                  .Add("source_id", source.id())

@@ -13,15 +13,21 @@
 //      A tombstone withdraws its story (SyndicationCore::WithdrawByExternalId). An item
 //      that fails is counted and named in the status; the others go on.
 //   4. The FeedStatus and validators are stored (GetSource shows the status). The validators
-//      are kept only when every item was decided, so a store that failed mid-feed is
-//      retried in full next time rather than answered 304.
+//      are kept only when every item went in, so a feed with a failed item (the store
+//      failed mid-feed, or the source's settings refused it) is read in full next time
+//      rather than answered 304.
+// A story whose latest version is a tombstone is left alone (SyndicationCore::
+// PublishFeedItem): a publisher's withdrawal holds even while the feed still lists it.
 // A poll that fails (transport error, an HTTP status other than 200 and 304, a document no
 // importer can read) is logged, counted in syndicate_feed_poller_errors_total, and
 // retried after twice the wait of the last (up to max_backoff, never less than the
 // interval).
 //
 // Threads: one that wakes every scan_interval to list the sources and start the feeds that
-// are due, and fetch_threads that fetch and import. A feed is never polled twice at once.
+// are due, and fetch_threads that fetch and import. A feed is never polled twice at once,
+// and a source has at most one feed in flight, so one publisher's slow feeds cannot take
+// every thread. After a restart each feed keeps its schedule and backoff (read from its
+// stored status).
 #ifndef SYNDICATE_SERVER_FEED_POLLER_H_
 #define SYNDICATE_SERVER_FEED_POLLER_H_
 
@@ -59,6 +65,10 @@ struct FeedPollerOptions {
   // (ingest::IsPublicAddress). Default: false: a publisher's feed URL cannot reach the
   // server's own ports, the cluster or a cloud metadata service.
   bool allow_private_addresses = false;
+  // The shortest wait between two polls of one feed, whatever the source asks for: a
+  // publisher key may set its source's feed_poll_interval as low as 1 s, and this keeps
+  // the server from being made to fetch so often. Default: 1 minute.
+  absl::Duration min_poll_interval = absl::Minutes(1);
   // The longest wait after failures. Default: 1 hour.
   absl::Duration max_backoff = absl::Hours(1);
 };
@@ -84,14 +94,24 @@ class FeedPoller {
 
  private:
   struct Feed {
-    absl::Time last_attempt = absl::InfinitePast();
+    // When the last poll ended, and how many failed in a row: the next is due Wait() later.
+    absl::Time last_finished = absl::InfinitePast();
     int failures = 0;
     bool in_flight = false;
+    // Whether last_finished and failures were read from the stored status (the first time
+    // the scan finds the feed, so that a restart keeps each feed's schedule and backoff).
+    bool seeded = false;
   };
   using FeedKey = std::pair<std::string, std::string>;  // (source id, url)
 
   void ScanLoop();
   void Scan();
+  // A due poll of feed `key`, on a pool thread: re-reads the source (the feed may have
+  // been removed since the scan), seeds the schedule from the stored status the first
+  // time, and polls.
+  void RunDue(const FeedKey& key);
+  // The source's interval, at least min_poll_interval.
+  absl::Duration Interval(const syndication::v1::Source& source) const;
   // The wait before the next poll of a feed after `failures` failures in a row.
   absl::Duration Wait(absl::Duration interval, int failures) const;
 

@@ -1,10 +1,9 @@
 #include "server/json_log.h"
 
+#include <grpc/support/log.h>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
-
-#include <grpc/support/log.h>
 
 #include <cmath>
 #include <memory>

@@ -95,6 +95,11 @@ int main(int argc, char** argv) {
                  "let the feed poller fetch from loopback, private and link-local addresses "
                  "(feeds on this machine or network)")
       ->default_val(false);
+  std::string feed_min_poll_interval = "1m";
+  app.add_option("--feed-min-poll-interval", feed_min_poll_interval,
+                 "shortest wait between two polls of one feed, whatever a source asks for "
+                 "(1s to 24h)")
+      ->default_val("1m");
   std::string feed_fetch_timeout = "30s";
   app.add_option("--feed-fetch-timeout", feed_fetch_timeout,
                  "longest one feed fetch may take, redirects included (1s to 10m)")
@@ -220,6 +225,14 @@ int main(int argc, char** argv) {
                 2);
   } else {
     options.feed_polling.fetch_timeout = timeout;
+  }
+  if (absl::Duration floor; !absl::ParseDuration(feed_min_poll_interval, &floor) ||
+                            floor < absl::Seconds(1) || floor > absl::Hours(24)) {
+    return Fail(absl::StrCat("--feed-min-poll-interval: \"", feed_min_poll_interval,
+                             "\" is not a duration from 1s to 24h"),
+                2);
+  } else {
+    options.feed_polling.min_poll_interval = floor;
   }
   if (feed_max_bytes < 1024 || feed_max_bytes > (size_t{64} << 20)) {
     return Fail(absl::StrCat("--feed-max-bytes: ", feed_max_bytes, " is outside 1024 to 67108864"),
@@ -371,7 +384,8 @@ int main(int argc, char** argv) {
                      .Add("address", (*server)->address())
                      .Add("health_address", (*server)->health_address())
                      .Add("metrics_address", metrics_server ? metrics_server->address() : "")
-                     .Add("data_dir", data_dir));
+                     .Add("data_dir", data_dir)
+                     .Add("feed_polling", poll_feeds ? "on" : "off"));
 
   int signal_number = 0;
   sigwait(&signals, &signal_number);

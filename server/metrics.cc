@@ -4,9 +4,9 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/container/flat_hash_set.h"
 #include "google/protobuf/descriptor.h"
 #include "syndication/v1/admin_service.pb.h"
 #include "syndication/v1/publishing_service.pb.h"

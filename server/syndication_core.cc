@@ -172,15 +172,23 @@ absl::StatusOr<Source> SyndicationCore::UpsertSource(
     SYNDICATE_RETURN_IF_ERROR(RequireSourceUpsert(caller, source.id(), stored.ok()));
   }
   SYNDICATE_ASSIGN_OR_RETURN(Source stored, store_->UpsertSource(std::move(source), clock_()));
+  // A feed the source no longer lists is forgotten: listed again, it starts afresh.
+  SYNDICATE_RETURN_IF_ERROR(
+      store_->PruneFeedStates(stored.id(), {stored.feed_urls().begin(), stored.feed_urls().end()})
+          .status());
   SYNDICATE_RETURN_IF_ERROR(AddFeedStatuses(&stored, caller));
   return stored;
 }
 
 absl::Status SyndicationCore::AddFeedStatuses(Source* source, const Principal& caller) const {
   source->clear_feed_statuses();
-  if (source->feed_urls().empty() || !RequireWriter(caller, source->id(), "id").ok()) {
+  if (!RequireWriter(caller, source->id(), "id").ok()) {
+    // A feed URL may carry the publisher's access token: partners see neither.
+    source->clear_feed_urls();
+    source->clear_feed_poll_interval();
     return absl::OkStatus();
   }
+  if (source->feed_urls().empty()) return absl::OkStatus();
   SYNDICATE_ASSIGN_OR_RETURN(std::vector<storage::FeedState> states,
                              store_->ListFeedStates(source->id()));
   for (const std::string& url : source->feed_urls()) {
@@ -195,15 +203,28 @@ absl::Status SyndicationCore::AddFeedStatuses(Source* source, const Principal& c
 
 absl::StatusOr<storage::FeedState> SyndicationCore::LoadFeedState(absl::string_view source_id,
                                                                   absl::string_view url) const {
-  SYNDICATE_ASSIGN_OR_RETURN(std::vector<storage::FeedState> states,
-                             store_->ListFeedStates({source_id.data(), source_id.size()}));
-  for (storage::FeedState& state : states) {
-    if (state.status().url() == url) return std::move(state);
-  }
+  absl::StatusOr<storage::FeedState> stored =
+      store_->GetFeedState({source_id.data(), source_id.size()}, {url.data(), url.size()});
+  if (!absl::IsNotFound(stored.status())) return stored;
   storage::FeedState fresh;
   fresh.set_source_id(std::string(source_id));
   fresh.mutable_status()->set_url(std::string(url));
   return fresh;
+}
+
+absl::StatusOr<std::vector<Source>> SyndicationCore::SourcesWithFeeds() const {
+  constexpr int kPage = 500;
+  std::vector<Source> sources;
+  std::string after;
+  while (true) {
+    SYNDICATE_ASSIGN_OR_RETURN(std::vector<Source> page, store_->ListSources(after, kPage));
+    if (page.empty()) return sources;
+    after = page.back().id();
+    for (Source& source : page) {
+      if (!source.feed_urls().empty()) sources.push_back(std::move(source));
+    }
+    if (static_cast<int>(page.size()) < kPage) return sources;
+  }
 }
 
 absl::Status SyndicationCore::SaveFeedState(const storage::FeedState& state) {
@@ -238,6 +259,19 @@ absl::StatusOr<std::optional<Article>> SyndicationCore::WithdrawByExternalId(
 
 absl::StatusOr<syndication::v1::PublishArticleResponse> SyndicationCore::PublishArticle(
     const syndication::v1::PublishArticleRequest& request, const Principal& caller) {
+  return Publish(request, caller, /*leave_tombstones=*/false);
+}
+
+absl::StatusOr<syndication::v1::PublishArticleResponse> SyndicationCore::PublishFeedItem(
+    const Article& article, const Principal& caller) {
+  syndication::v1::PublishArticleRequest request;
+  *request.mutable_article() = article;
+  return Publish(request, caller, /*leave_tombstones=*/true);
+}
+
+absl::StatusOr<syndication::v1::PublishArticleResponse> SyndicationCore::Publish(
+    const syndication::v1::PublishArticleRequest& request, const Principal& caller,
+    bool leave_tombstones) {
   SYNDICATE_RETURN_IF_ERROR(ValidateRequestId(request.request_id()));
   SYNDICATE_RETURN_IF_ERROR(ValidateOptionalEtag(request.etag(), "etag"));
   Article article = request.article();
@@ -280,6 +314,9 @@ absl::StatusOr<syndication::v1::PublishArticleResponse> SyndicationCore::Publish
           ScopedRequestId("PublishArticle", {article.source_id(), article.external_id()},
                           request.request_id()),
           [&](const Article* latest) -> absl::StatusOr<std::optional<storage::Change>> {
+            if (leave_tombstones && latest != nullptr && IsTombstone(*latest)) {
+              return std::nullopt;
+            }
             // Before a withheld or expired tombstone is always the usable version it took
             // down (a withheld story can only be killed or republished).
             std::optional<Article> taken_down;

@@ -99,6 +99,15 @@ class SyndicationCore {
       absl::string_view source_id, absl::string_view external_id, absl::string_view reason,
       bool kill, const Principal& caller);
 
+  // The feed poller's publish of one feed item: as PublishArticle, except that a story
+  // whose latest version is a tombstone (withdrawn, killed or expired) is left as it is,
+  // OUTCOME_UNCHANGED: an item a feed still lists must not undo a withdrawal.
+  absl::StatusOr<syndication::v1::PublishArticleResponse> PublishFeedItem(
+      const syndication::v1::Article& article, const Principal& caller);
+
+  // Every source that lists feed_urls, without feed_statuses, in id order.
+  absl::StatusOr<std::vector<syndication::v1::Source>> SourcesWithFeeds() const;
+
   // What the feed poller stored about feed `url` of `source_id`, or a FeedState holding
   // only those two when it stored nothing yet.
   absl::StatusOr<storage::FeedState> LoadFeedState(absl::string_view source_id,
@@ -160,9 +169,9 @@ class SyndicationCore {
   // ListArticleVersions and the stream), for GetUsageReport; the server flushes it.
   UsageRecorder& usage() const { return *usage_; }
 
-  // SyndicationService.GetSource. INVALID_ARGUMENT for a malformed id. feed_statuses is
-  // filled for the source's publishers and admins only (as in ListSources and the
-  // UpsertSource response).
+  // SyndicationService.GetSource. INVALID_ARGUMENT for a malformed id. feed_urls,
+  // feed_poll_interval and feed_statuses are shown to the source's publishers and admins
+  // only (as in ListSources and the UpsertSource response).
   absl::StatusOr<syndication::v1::Source> GetSource(
       const syndication::v1::GetSourceRequest& request,
       const Principal& caller = Principal::Operator()) const;
@@ -192,8 +201,13 @@ class SyndicationCore {
                                                          absl::Time now,
                                                          const Principal& caller) const;
 
+  // PublishArticle and PublishFeedItem.
+  absl::StatusOr<syndication::v1::PublishArticleResponse> Publish(
+      const syndication::v1::PublishArticleRequest& request, const Principal& caller,
+      bool leave_tombstones);
+
   // Fills source->feed_statuses, one per feed_urls entry, for a caller who may write to the
-  // source; leaves it empty for anyone else.
+  // source; for anyone else (a partner) clears feed_urls and feed_poll_interval as well.
   absl::Status AddFeedStatuses(syndication::v1::Source* source, const Principal& caller) const;
 
   // Tells the schedule listener about `version`'s embargo and expiry times.

@@ -380,17 +380,33 @@ absl::Status ValidateSource(const Source& source, absl::string_view field_path) 
     SYNDICATE_RETURN_IF_ERROR(
         ValidateOptionalHttpUrl(source.feed_urls(i), Path(field_path, "feed_urls", i)));
     SYNDICATE_RETURN_IF_ERROR(Require(source.feed_urls(i), Path(field_path, "feed_urls", i)));
-    if (!feeds.insert(source.feed_urls(i)).second) {
+    const std::string& url = source.feed_urls(i);
+    if (url.size() > kMaxFeedUrlBytes) {
+      return Invalid(Path(field_path, "feed_urls", i),
+                     absl::StrCat(url.size(), " bytes is longer than ", kMaxFeedUrlBytes));
+    }
+    // The authority is what follows "scheme://" up to the path, query or fragment.
+    const size_t authority = url.find("://") + 3;
+    const size_t authority_end = url.find_first_of("/?#", authority);
+    if (url.substr(authority, authority_end - authority).find('@') != std::string::npos) {
+      return Invalid(Path(field_path, "feed_urls", i),
+                     "carries a user name or password (user:password@host), which partners and "
+                     "logs would see; feeds that need credentials are not supported");
+    }
+    if (!feeds.insert(url).second) {
       return Invalid(Path(field_path, "feed_urls", i),
                      absl::StrCat(Quote(source.feed_urls(i)), " is listed twice"));
     }
   }
   if (source.has_feed_poll_interval()) {
     const auto& given = source.feed_poll_interval();
+    if (given.nanos() < 0 || given.nanos() > 999999999) {
+      return Invalid(Path(Path(field_path, "feed_poll_interval"), "nanos"),
+                     absl::StrCat(given.nanos(), " is outside 0 to 999999999"));
+    }
     const absl::Duration interval =
         absl::Seconds(given.seconds()) + absl::Nanoseconds(given.nanos());
-    if (given.nanos() < 0 || given.nanos() > 999999999 || interval < kMinFeedPollInterval ||
-        interval > kMaxFeedPollInterval) {
+    if (interval < kMinFeedPollInterval || interval > kMaxFeedPollInterval) {
       return Invalid(Path(field_path, "feed_poll_interval"),
                      absl::StrCat(absl::FormatDuration(interval),
                                   " is outside 1s to 24h (leave it unset for 5m)"));

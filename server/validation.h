@@ -76,8 +76,9 @@ absl::Status CheckArticleSize(const syndication::v1::Article& article,
 absl::Status ValidateExpiry(const syndication::v1::Article& article, absl::Time now,
                             absl::string_view field_path);
 
-// Most feeds one Source may list (Source.feed_urls).
+// Most feeds one Source may list (Source.feed_urls), and the longest URL of one.
 inline constexpr int kMaxFeedUrls = 20;
+inline constexpr size_t kMaxFeedUrlBytes = 2048;
 // Source.feed_poll_interval: its default and its range.
 inline constexpr absl::Duration kDefaultFeedPollInterval = absl::Minutes(5);
 inline constexpr absl::Duration kMinFeedPollInterval = absl::Seconds(1);
@@ -86,7 +87,8 @@ inline constexpr absl::Duration kMaxFeedPollInterval = absl::Hours(24);
 // Everything a Source must satisfy to be stored: a valid id, a name, http(s) URLs, no
 // control characters, and publisher_aliases with non-empty aliases and names, no two
 // aliases the importer would take for the same name; at most kMaxFeedUrls feed_urls, no
-// two the same; feed_poll_interval unset or within [kMinFeedPollInterval,
+// two the same, none longer than kMaxFeedUrlBytes or carrying userinfo; feed_poll_interval
+// unset or within [kMinFeedPollInterval,
 // kMaxFeedPollInterval]. feed_statuses is output only and not checked.
 // `field_path` is the Source's own path, e.g. "source".
 absl::Status ValidateSource(const syndication::v1::Source& source, absl::string_view field_path);

@@ -1587,6 +1587,40 @@ absl::Status Store::PutFeedState(const FeedState& state) {
       absl::StrCat("storing the state of feed ", state.status().url()));
 }
 
+absl::StatusOr<FeedState> Store::GetFeedState(std::string_view source_id,
+                                              std::string_view url) const {
+  std::string bytes;
+  const rocksdb::Status status =
+      impl_->db_->Get(rocksdb::ReadOptions(), impl_->Family(ColumnFamily::kMeta),
+                      MetaFeedStateKey(source_id, url), &bytes);
+  if (status.IsNotFound()) return absl::NotFoundError(
+      absl::StrCat("no state of feed ", absl::string_view(url.data(), url.size())));
+  SYNDICATE_RETURN_IF_ERROR(FromRocksDb(status, "reading a feed state"));
+  FeedState state;
+  SYNDICATE_RETURN_IF_ERROR(Parse(bytes, &state, "feed state"));
+  return state;
+}
+
+absl::StatusOr<int> Store::PruneFeedStates(std::string_view source_id,
+                                           const std::vector<std::string>& keep) {
+  SYNDICATE_ASSIGN_OR_RETURN(std::vector<FeedState> states, ListFeedStates(source_id));
+  rocksdb::WriteBatch batch;
+  int removed = 0;
+  for (const FeedState& state : states) {
+    if (std::find(keep.begin(), keep.end(), state.status().url()) != keep.end()) continue;
+    SYNDICATE_RETURN_IF_ERROR(
+        FromRocksDb(batch.Delete(impl_->Family(ColumnFamily::kMeta),
+                                 MetaFeedStateKey(source_id, state.status().url())),
+                    "removing a feed state"));
+    ++removed;
+  }
+  if (removed == 0) return 0;
+  std::lock_guard<std::mutex> lock(impl_->write_mutex_);
+  SYNDICATE_RETURN_IF_ERROR(
+      FromRocksDb(impl_->db_->Write(rocksdb::WriteOptions(), &batch), "removing feed states"));
+  return removed;
+}
+
 absl::StatusOr<std::vector<FeedState>> Store::ListFeedStates(std::string_view source_id) const {
   const std::string lower = MetaFeedStatePrefix(source_id);
   const std::string upper = PrefixSuccessor(lower);

@@ -280,8 +280,16 @@ class Store {
   // the url is empty or source_id is longer than kMaxSourceIdBytes.
   absl::Status PutFeedState(const FeedState& state);
 
-  // The stored state of every feed of `source_id` ever polled, in url order (bytewise).
+  // The stored state of every feed of `source_id` still stored, in url order (bytewise).
   absl::StatusOr<std::vector<FeedState>> ListFeedStates(std::string_view source_id) const;
+
+  // The stored state of feed `url` of `source_id`; NOT_FOUND when there is none.
+  absl::StatusOr<FeedState> GetFeedState(std::string_view source_id, std::string_view url) const;
+
+  // Removes the stored state of every feed of `source_id` whose url is not in `keep`, in one
+  // WriteBatch (unsynced, as PutFeedState). Returns how many were removed.
+  absl::StatusOr<int> PruneFeedStates(std::string_view source_id,
+                                      const std::vector<std::string>& keep);
 
   // --- Articles ------------------------------------------------------------------------
 

@@ -262,8 +262,9 @@ TEST(HttpFetch, IsPublicAddressKnowsTheSpecialRanges) {
                               "example.org"}) {
     EXPECT_FALSE(IsPublicAddress(address)) << address;
   }
-  for (const char* address : {"93.184.216.34", "172.32.0.1", "100.128.0.1", "8.8.8.8",
-                              "2001:db8::1", "2606:4700::1111", "::ffff:93.184.216.34"}) {
+  for (const char* address :
+       {"93.184.216.34", "172.32.0.1", "100.128.0.1", "8.8.8.8", "2001:db8::1", "2606:4700::1111",
+        "::ffff:93.184.216.34", "198.20.0.1", "64:ff9b::5db8:d822"}) {
     EXPECT_TRUE(IsPublicAddress(address)) << address;
   }
 }

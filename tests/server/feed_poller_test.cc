@@ -238,6 +238,69 @@ TEST_F(FeedPollerTest, ATombstoneWithdrawsAndABadItemIsNamedWhileTheRestGoOn) {
   EXPECT_EQ(Story("harbour-lighthouse").version(), 2);
 }
 
+TEST_F(FeedPollerTest, AWithdrawalHoldsWhileTheFeedStillListsTheStory) {
+  site_.Serve(kRss, "", "application/rss+xml");  // no ETag: every poll reads it all
+  FeedPoller poller(core_.get(), nullptr, options_);
+  poller.PollOnce(source_, site_.url());
+  syndication::v1::WithdrawArticleRequest withdraw;
+  withdraw.set_id(Story("harbour-lighthouse").id());
+  withdraw.set_reason("Legal review");
+  ASSERT_THAT(core_->WithdrawArticle(withdraw), IsOk());
+  FeedStatus status = poller.PollOnce(source_, site_.url());
+  EXPECT_EQ(status.stories_created(), 2);
+  EXPECT_EQ(status.stories_updated(), 0);
+  EXPECT_EQ(status.items_failed(), 0);
+  EXPECT_EQ(Story("harbour-lighthouse").pubstatus(), syndication::v1::PUB_STATUS_WITHHELD);
+  EXPECT_EQ(Story("harbour-lighthouse").version(), 2);
+}
+
+TEST_F(FeedPollerTest, AfterAFailedItemTheNextPollReadsTheWholeFeedAgain) {
+  // The source refuses unsigned stories: both items fail, and the ETag is not kept.
+  source_.set_publisher_public_key(std::string(32, '\x01'));
+  syndication::v1::UpsertSourceRequest request;
+  *request.mutable_source() = source_;
+  ASSERT_THAT(core_->UpsertSource(request), IsOk());
+  site_.Serve(kRss, "\"rev-1\"", "application/rss+xml");
+  FeedPoller poller(core_.get(), nullptr, options_);
+  FeedStatus refused = poller.PollOnce(source_, site_.url());
+  EXPECT_EQ(refused.items_failed(), 2);
+  EXPECT_THAT(refused.last_item_error(), HasSubstr("publisher_signature"));
+  // The operator fixes the source; the next poll is a full GET again, not a 304.
+  source_.clear_publisher_public_key();
+  *request.mutable_source() = source_;
+  ASSERT_THAT(core_->UpsertSource(request), IsOk());
+  FeedStatus fixed = poller.PollOnce(source_, site_.url());
+  EXPECT_EQ(fixed.last_http_status(), 200);
+  EXPECT_EQ(fixed.stories_created(), 2);
+  EXPECT_EQ(fixed.items_failed(), 0);  // of the last document read
+  EXPECT_EQ(fixed.last_item_error(), "");
+}
+
+TEST_F(FeedPollerTest, AWebPageWhereTheFeedWasFailsAndBecomesNoStory) {
+  site_.Serve(R"(<!DOCTYPE html><html><head><title>Page not found</title></head>
+    <body><article><h1>Sorry, we could not find that page</h1>
+    <p>Try the harbour news index instead.</p></article></body></html>)",
+              "", "text/html; charset=utf-8");
+  FeedPoller poller(core_.get(), nullptr, options_);
+  FeedStatus status = poller.PollOnce(source_, site_.url());
+  EXPECT_EQ(status.last_error(),
+            absl::StrCat("not a feed: ", site_.url(),
+                         " sent html (text/html; charset=utf-8), not RSS, Atom or ninjs"));
+  EXPECT_EQ(status.stories_created(), 0);
+  storage::ListQuery query;
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(auto stored, store_->ListArticles(query));
+  EXPECT_TRUE(stored.empty());
+}
+
+TEST_F(FeedPollerTest, AFeedThatOnlyEverSaysNotModifiedIsAFailure) {
+  FeedPoller poller(core_.get(), nullptr, options_);
+  site_.Serve(kRss, "", "application/rss+xml");
+  site_.Fail(304);
+  FeedStatus status = poller.PollOnce(source_, site_.url());
+  EXPECT_THAT(status.last_error(), HasSubstr("not conditional"));
+  EXPECT_EQ(status.consecutive_failures(), 1);
+}
+
 TEST_F(FeedPollerTest, AFailingFeedIsReportedAndLosesNothingThenRecovers) {
   site_.Serve(kRss, "\"rev-1\"", "application/rss+xml");
   Metrics metrics;
@@ -290,7 +353,16 @@ TEST_F(FeedPollerTest, GetSourceShowsTheStatusToThePublisherButNotToAPartner) {
   partner.source_ids.insert(source_.id());
   SYNDICATE_ASSERT_OK_AND_ASSIGN(Source partners_view, core_->GetSource(request, partner));
   EXPECT_EQ(partners_view.feed_statuses_size(), 0);
-  EXPECT_EQ(partners_view.feed_urls_size(), 1);
+  EXPECT_EQ(partners_view.feed_urls_size(), 0);  // a feed URL may carry an access token
+
+  // A feed the source stops listing is forgotten; listed again, it starts afresh.
+  syndication::v1::UpsertSourceRequest without;
+  *without.mutable_source() = source_;
+  without.mutable_source()->clear_feed_urls();
+  ASSERT_THAT(core_->UpsertSource(without), IsOk());
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(auto forgotten, core_->LoadFeedState(source_.id(), site_.url()));
+  EXPECT_EQ(forgotten.status().stories_created(), 0);
+  EXPECT_FALSE(forgotten.status().has_last_attempt_time());
 
   // What a caller sends as feed_statuses is ignored.
   syndication::v1::UpsertSourceRequest upsert;
@@ -299,6 +371,22 @@ TEST_F(FeedPollerTest, GetSourceShowsTheStatusToThePublisherButNotToAPartner) {
   SYNDICATE_ASSERT_OK_AND_ASSIGN(Source stored, core_->UpsertSource(upsert));
   ASSERT_EQ(stored.feed_statuses_size(), 1);
   EXPECT_EQ(stored.feed_statuses(0).url(), site_.url());
+  EXPECT_FALSE(stored.feed_statuses(0).has_last_attempt_time());  // not polled since
+}
+
+TEST_F(FeedPollerTest, ARestartedPollerKeepsEachFeedsSchedule) {
+  site_.Serve(kRss, "\"rev-1\"", "application/rss+xml");
+  FeedPoller(core_.get(), nullptr, options_).PollOnce(source_, site_.url());
+  ASSERT_EQ(site_.requests(), 1);
+  // A new poller (a restarted server) scanning often: the feed was polled moments ago and
+  // its interval is 5 minutes, so it is not fetched again.
+  FeedPollerOptions options;
+  options.scan_interval = absl::Milliseconds(20);
+  options.allow_private_addresses = true;
+  FeedPoller restarted(core_.get(), nullptr, options);
+  absl::SleepFor(absl::Milliseconds(500));
+  restarted.Stop();
+  EXPECT_EQ(site_.requests(), 1);
 }
 
 TEST_F(FeedPollerTest, TheScanPollsDueFeedsByItselfAndStopEndsIt) {
@@ -310,6 +398,7 @@ TEST_F(FeedPollerTest, TheScanPollsDueFeedsByItselfAndStopEndsIt) {
   FeedPollerOptions options;
   options.scan_interval = absl::Milliseconds(20);
   options.allow_private_addresses = true;
+  options.min_poll_interval = absl::Seconds(1);
   FeedPoller poller(core_.get(), nullptr, options);
   // Two polls: the first imports, the second (a second later) is a conditional GET.
   for (int i = 0; i < 500 && site_.requests() < 2; ++i) absl::SleepFor(absl::Milliseconds(20));

@@ -406,6 +406,18 @@ TEST(SourceValidation, FeedsAreFewDistinctAndPolledWithinBounds) {
                        "source.feed_urls[2]: \"https://harbour.example.org/feed.xml\" is listed "
                        "twice"));
   source = ExampleSource();
+  source.add_feed_urls("https://reader:s3cret@harbour.example.org/private.xml");
+  EXPECT_THAT(ValidateSource(source, "source"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("source.feed_urls[0]: carries a user name or password")));
+  source = ExampleSource();
+  source.add_feed_urls("https://harbour.example.org/feed.xml?from=a@b");  // '@' in the query
+  EXPECT_THAT(ValidateSource(source, "source"), IsOk());
+  source = ExampleSource();
+  source.add_feed_urls("https://harbour.example.org/" + std::string(kMaxFeedUrlBytes, 'a'));
+  EXPECT_THAT(ValidateSource(source, "source"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("bytes is longer than 2048")));
+  source = ExampleSource();
   for (int i = 0; i <= kMaxFeedUrls; ++i) {
     source.add_feed_urls(absl::StrCat("https://harbour.example.org/feed-", i, ".xml"));
   }
@@ -414,6 +426,12 @@ TEST(SourceValidation, FeedsAreFewDistinctAndPolledWithinBounds) {
                        "source.feed_urls: 21 feeds is more than the 20 a source may list"));
 
   source = ExampleSource();
+  source.mutable_feed_poll_interval()->set_seconds(5);
+  source.mutable_feed_poll_interval()->set_nanos(2000000000);
+  EXPECT_THAT(ValidateSource(source, "source"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "source.feed_poll_interval.nanos: 2000000000 is outside 0 to 999999999"));
+  source.mutable_feed_poll_interval()->set_seconds(0);
   source.mutable_feed_poll_interval()->set_nanos(500000000);  // half a second
   EXPECT_THAT(ValidateSource(source, "source"),
               StatusIs(absl::StatusCode::kInvalidArgument,
