@@ -2,7 +2,7 @@
 # Builds syndicate-bench and syndicated (Release) and runs every benchmark scenario: fanout,
 # then pull (bench/README.md says what each measures).
 #
-#   scripts/bench.sh           # full runs, about 8 minutes on 2 cores; writes the results
+#   scripts/bench.sh           # full runs, about 5 minutes after the build; writes the results
 #                              # into BENCHMARKS.md between its "generated" markers
 #   scripts/bench.sh --quick   # smoke test in seconds: prints the results on stdout and
 #                              # leaves BENCHMARKS.md alone
