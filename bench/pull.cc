@@ -432,8 +432,10 @@ class Pull final : public Scenario {
         ->delimiter(',')
         ->check(CLI::PositiveNumber)
         ->capture_default_str();
-    command->add_option("--rounds", flags_.rounds, "Measured rounds per server and configuration")
-        ->check(CLI::Range(1, 1000))
+    command
+        ->add_option("--rounds", flags_.rounds,
+                     "Measured rounds per server and configuration (at least 3)")
+        ->check(CLI::Range(3, 1000))
         ->capture_default_str();
     command->add_option("--round-seconds", flags_.round_seconds, "Length of one round")
         ->check(CLI::PositiveNumber)
