@@ -2,12 +2,16 @@
 // machine and the results as Markdown. See bench/README.md.
 //
 //   syndicate-bench [--syndicated=PATH] [--no-pin] SCENARIO [SCENARIO FLAGS]
+//
+// `syndicate-bench bare-server` (hidden) is the baseline server of the pull scenario, which
+// starts it as a subprocess (bench/bare_server.h).
 #include <iostream>
 #include <string>
 #include <vector>
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
+#include "bench/bare_server.h"
 #include "bench/scenario.h"
 #include "bench/stats.h"
 #include "bench/system_info.h"
@@ -57,11 +61,20 @@ int Main(int argc, char** argv) {
   for (const auto& [name, entry] : registry.entries()) {
     entry.scenario->AddFlags(app.add_subcommand(name, entry.description));
   }
+  BareServerOptions bare_server;
+  CLI::App* bare_command =
+      app.add_subcommand("bare-server", "The pull scenario's baseline server")->group("");
+  bare_command->add_option("--listen", bare_server.listen, "HOST:PORT")->required();
+  bare_command->add_option("--article-file", bare_server.article_files, "A serialized Article")
+      ->required();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
   }
+  // A server, not a benchmark: no pinning of its own (the benchmark that started it chose
+  // its CPUs), and stdout carries only its address.
+  if (bare_command->parsed()) return RunBareServer(bare_server);
 
   // Before any gRPC object exists: threads created later inherit the affinity.
   if (!no_pin) {

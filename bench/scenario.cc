@@ -14,6 +14,9 @@ Scenario* ScenarioRegistry::Find(const std::string& name) const {
   return it == entries_.end() ? nullptr : it->second.scenario.get();
 }
 
-void RegisterAllScenarios(ScenarioRegistry* registry) { RegisterFanout(registry); }
+void RegisterAllScenarios(ScenarioRegistry* registry) {
+  RegisterFanout(registry);
+  RegisterPull(registry);
+}
 
 }  // namespace syndicate::bench

@@ -63,11 +63,16 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
   if (mkdtemp(directory.data()) == nullptr) {
     return absl::InternalError(absl::StrCat("mkdtemp(", directory, "): ", std::strerror(errno)));
   }
-  const std::string log_path = directory + "/syndicated.log";
+  const std::string log_path = directory + "/server.log";
   // Without API keys (loopback only, as --auth=none requires): the benchmarks measure the
   // data path.
-  std::vector<std::string> args = {options.binary, "--listen=127.0.0.1:0",
-                                   absl::StrCat("--data-dir=", directory, "/data"), "--auth=none"};
+  std::vector<std::string> args = {options.binary};
+  args.insert(args.end(), options.leading_args.begin(), options.leading_args.end());
+  args.emplace_back("--listen=127.0.0.1:0");
+  if (options.syndicated_flags) {
+    args.push_back(absl::StrCat("--data-dir=", directory, "/data"));
+    args.emplace_back("--auth=none");
+  }
   args.insert(args.end(), options.extra_args.begin(), options.extra_args.end());
 
   // Everything the child needs is prepared here: between fork and exec it only makes
@@ -180,18 +185,18 @@ absl::Status ServerProcess::Stop(absl::Duration grace) {
   }
   if (killed) {
     return absl::DeadlineExceededError(
-        absl::StrCat("syndicated did not stop within ", absl::FormatDuration(grace),
+        absl::StrCat("the server did not stop within ", absl::FormatDuration(grace),
                      " of SIGTERM and was killed; its log ends:\n", LogTail(20)));
   }
   if (WIFEXITED(wait_status_) && WEXITSTATUS(wait_status_) == 0) return absl::OkStatus();
   const std::string how = WIFEXITED(wait_status_)
                               ? absl::StrCat("exited with status ", WEXITSTATUS(wait_status_))
                               : absl::StrCat("was killed by signal ", WTERMSIG(wait_status_));
-  return absl::InternalError(absl::StrCat("syndicated ", how, "; its log ends:\n", LogTail(20)));
+  return absl::InternalError(absl::StrCat("the server ", how, "; its log ends:\n", LogTail(20)));
 }
 
 std::string ServerProcess::LogTail(int lines) const {
-  std::ifstream in(directory_ + "/syndicated.log");
+  std::ifstream in(directory_ + "/server.log");
   std::deque<std::string> tail;
   std::string line;
   while (std::getline(in, line)) {

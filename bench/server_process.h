@@ -1,4 +1,5 @@
-// A syndicated process started for one benchmark run: a fresh temporary data directory,
+// A server process started for one benchmark run (syndicated, or another server that takes
+// --listen and prints its address the same way): a fresh temporary data directory,
 // 127.0.0.1 with a port the server picks, optionally pinned to CPUs, its stderr kept in a
 // log file beside the data. The directory is removed when the handle goes away.
 #ifndef SYNDICATE_BENCH_SERVER_PROCESS_H_
@@ -19,11 +20,16 @@
 namespace syndicate::bench {
 
 struct ServerProcessOptions {
-  // Path of the syndicated binary. Required.
+  // Path of the server binary, syndicated unless `syndicated_flags` is false. Required.
   std::string binary;
+  // Arguments right after the binary, before every flag, e.g. a subcommand. Default: none.
+  std::vector<std::string> leading_args;
+  // Whether to pass syndicated's --data-dir (inside the temporary directory) and
+  // --auth=none. --listen=127.0.0.1:0 is passed either way. Default: true.
+  bool syndicated_flags = true;
   // CPUs the server (every one of its threads) runs on; empty means unpinned. Default: empty.
   std::vector<int> cpus;
-  // Further flags for syndicated, e.g. "--max-streams=50000". Default: none.
+  // Further flags for the server, e.g. "--max-streams=50000". Default: none.
   std::vector<std::string> extra_args;
   // How long the server may take to print its address. Default: 30 s.
   absl::Duration start_timeout = absl::Seconds(30);
@@ -32,7 +38,9 @@ struct ServerProcessOptions {
 class ServerProcess {
  public:
   // Creates a temporary directory under $TMPDIR (else /tmp), starts the server with
-  // --listen=127.0.0.1:0 and --data-dir inside it, and waits for the address it prints.
+  // --listen=127.0.0.1:0 (and --data-dir inside the directory, see
+  // ServerProcessOptions::syndicated_flags), and waits for the address it prints as the
+  // first line of its stdout.
   // INTERNAL when the directory or the process cannot be created; UNAVAILABLE when the
   // server exits or prints nothing within options.start_timeout (the message holds the
   // end of its log).
@@ -46,6 +54,9 @@ class ServerProcess {
 
   // "127.0.0.1:PORT".
   const std::string& address() const { return address_; }
+  // The temporary directory (the data directory and the log are inside it), for files the
+  // benchmark wants removed with it.
+  const std::string& directory() const { return directory_; }
   pid_t pid() const { return pid_; }
 
   // Resident set size now (VmRSS) and at its peak (VmHWM), in bytes. NOT_FOUND once the

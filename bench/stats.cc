@@ -26,6 +26,7 @@ LatencySummary Summarize(std::vector<int64_t>* samples_ns) {
   summary.count = static_cast<int64_t>(count);
   summary.p50_ms = Milliseconds((*samples_ns)[Rank(50, count)]);
   summary.p99_ms = Milliseconds((*samples_ns)[Rank(99, count)]);
+  summary.p999_ms = Milliseconds((*samples_ns)[Rank(99.9, count)]);
   summary.max_ms = Milliseconds(samples_ns->back());
   return summary;
 }

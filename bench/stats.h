@@ -13,6 +13,7 @@ struct LatencySummary {
   int64_t count = 0;
   double p50_ms = 0;
   double p99_ms = 0;
+  double p999_ms = 0;
   double max_ms = 0;
 };
 

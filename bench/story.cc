@@ -87,7 +87,7 @@ Source BenchSource() {
   return source;
 }
 
-Article BenchStory(const std::string& external_id, int index) {
+Article BenchStory(const std::string& external_id, int index, size_t target_bytes) {
   Article article;
   article.set_source_id(std::string(kBenchSourceId));
   article.set_external_id(external_id);
@@ -107,7 +107,8 @@ Article BenchStory(const std::string& external_id, int index) {
   article.set_dateline("PORT CALDER");
   std::string body;
   // The serialized story carries ~1.5 KB besides the body.
-  for (size_t i = 0; body.size() < kStoryTargetBytes - 1536; ++i) {
+  const size_t body_bytes = target_bytes > 1536 ? target_bytes - 1536 : 0;
+  for (size_t i = 0; i == 0 || body.size() < body_bytes; ++i) {
     if (!body.empty()) body += "\n\n";
     absl::StrAppend(&body, kParagraphs[i % kParagraphs.size()]);
     if (i % kParagraphs.size() == 0) absl::StrAppend(&body, " (Report ", index, ".)");

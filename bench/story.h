@@ -19,13 +19,17 @@ inline constexpr std::string_view kBenchSourceId = "bench-wire";
 // A wire service with default attribution, valid for UpsertSource.
 syndication::v1::Source BenchSource();
 
+// Roughly the serialized size of a BenchStory, in bytes: a full story, and a short one (a
+// brief or a wire flash) with the same attribution, media and metadata.
+inline constexpr size_t kStoryTargetBytes = size_t{10} * 1024;
+inline constexpr size_t kShortStoryTargetBytes = size_t{2} * 1024;
+
 // Story number `index` of BenchSource(), valid for PublishArticle, with `external_id`.
 // Stories of different indexes differ in headline and text, so each is its own story and
-// never UNCHANGED. Serialized size is about 10 KB (see kStoryTargetBytes).
-syndication::v1::Article BenchStory(const std::string& external_id, int index);
-
-// Roughly the serialized size BenchStory aims for, in bytes.
-inline constexpr size_t kStoryTargetBytes = size_t{10} * 1024;
+// never UNCHANGED. Serialized size is about `target_bytes` (at least ~2 KB: the body has
+// one paragraph or more besides ~1.5 KB of headline, attribution, media and metadata).
+syndication::v1::Article BenchStory(const std::string& external_id, int index,
+                                    size_t target_bytes = kStoryTargetBytes);
 
 }  // namespace syndicate::bench
 

@@ -1,0 +1,34 @@
+// The bare gRPC server of the pull scenario: SyndicationService.GetArticle answered with
+// Article bytes serialized before the server started, looked up by id, on gRPC's own
+// callback thread. No store, no parsing of the article, no thread hop: what gRPC itself
+// costs per call, the limit syndicated's GetArticle is compared with. Run by
+// syndicate-bench as a subprocess (the hidden subcommand `bare-server`), pinned like
+// syndicated.
+#ifndef SYNDICATE_BENCH_BARE_SERVER_H_
+#define SYNDICATE_BENCH_BARE_SERVER_H_
+
+#include <string>
+#include <vector>
+
+namespace syndicate::bench {
+
+struct BareServerOptions {
+  // HOST:PORT to listen on; port 0 lets the kernel choose. Required.
+  std::string listen;
+  // Files each holding one serialized syndication.v1.Article, as syndicated's GetArticle
+  // returned it; the server answers a GetArticleRequest for its id with these bytes. Any
+  // version asked for gets the same bytes. Required, at least one.
+  std::vector<std::string> article_files;
+};
+
+// Serves until SIGTERM or SIGINT, printing "HOST:PORT" (the address bound) as the first
+// line of stdout once it accepts calls. An unknown id gets NOT_FOUND, every other method
+// UNIMPLEMENTED. Returns the process exit code: 0 after a clean shutdown, 1 when a file
+// cannot be read or parsed or the address cannot be bound (the reason on stderr).
+// Must be called before any other thread of the process exists: it blocks SIGTERM and
+// SIGINT in the calling thread to wait for them.
+int RunBareServer(const BareServerOptions& options);
+
+}  // namespace syndicate::bench
+
+#endif  // SYNDICATE_BENCH_BARE_SERVER_H_

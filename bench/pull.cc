@@ -1,0 +1,794 @@
+// Scenario "pull": GetArticle from syndicated (the candidate) against a bare gRPC server
+// that answers with the same Article bytes prepared in advance (the baseline: gRPC's own
+// limit). Both run as subprocesses pinned to the same CPUs; each configuration runs them in
+// alternating rounds so that the ratio holds on a noisy machine. Closed loop at a fixed
+// number of outstanding requests, then open loop at a fixed rate for latency without
+// coordinated omission. See bench/README.md.
+#include <grpcpp/channel.h>
+#include <grpcpp/client_context.h>
+#include <grpcpp/create_channel.h>
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/security/credentials.h>
+#include <grpcpp/support/byte_buffer.h>
+#include <grpcpp/support/channel_arguments.h>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "bench/scenario.h"
+#include "bench/server_process.h"
+#include "bench/stats.h"
+#include "bench/story.h"
+#include "bench/system_info.h"
+#include "bench/table.h"
+#include "common/status_macros.h"
+#include "syndication/v1/article.pb.h"
+#include "syndication/v1/publishing_service.grpc.pb.h"
+#include "syndication/v1/syndication_service.pb.h"
+
+namespace syndicate::bench {
+namespace {
+
+constexpr char kGetArticleMethod[] = "/syndication.v1.SyndicationService/GetArticle";
+
+// Every call gets this deadline, so that a stuck server fails the run instead of hanging it.
+constexpr auto kCallDeadline = std::chrono::seconds(10);
+
+int64_t NowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string CodeName(grpc::StatusCode code) {
+  return absl::StatusCodeToString(static_cast<absl::StatusCode>(code));
+}
+
+// A story as both servers serve it: syndicated's GetArticle response, byte for byte.
+struct StoredStory {
+  std::string label;  // "10 KB", "2 KB"
+  std::string id;     // Article.id
+  std::string bytes;  // the serialized Article
+};
+
+// How one call ended, checked the same way for both servers: OK, with the story's bytes.
+struct CallCheck {
+  int64_t ok = 0;
+  int64_t failed = 0;
+  std::string first_error;
+
+  void Record(const grpc::Status& status, const grpc::ByteBuffer& response, size_t expected) {
+    if (status.ok() && response.Length() == expected) {
+      ++ok;
+      return;
+    }
+    if (++failed == 1) {
+      first_error =
+          status.ok() ? absl::StrCat("OK with ", response.Length(), " bytes instead of ", expected)
+                      : absl::StrCat(CodeName(status.error_code()), ": ", status.error_message());
+    }
+  }
+  void Add(const CallCheck& other) {
+    if (failed == 0) first_error = other.first_error;
+    ok += other.ok;
+    failed += other.failed;
+  }
+};
+
+// What one round against one server measured.
+struct Round {
+  CallCheck calls;
+  std::vector<int64_t> latencies_ns;  // of the OK calls
+  double wall_seconds = 0;            // from the first send to the last completion
+  double server_cpu_seconds = 0;
+  double bench_cpu_seconds = 0;
+  double other_cpu_seconds = 0;  // every other process of the machine, and steal
+  double max_send_lag_ms = 0;    // open loop: how late a call was sent at worst
+
+  double RequestsPerSecond() const {
+    return wall_seconds > 0 ? static_cast<double>(calls.ok) / wall_seconds : 0;
+  }
+};
+
+// CPU counters read at the start and the end of a round.
+class CpuMeter {
+ public:
+  explicit CpuMeter(const ServerProcess& server)
+      : server_(server),
+        server_start_(server.CpuSeconds().value_or(0)),
+        bench_start_(ProcessCpuSeconds(0).value_or(0)),
+        machine_start_(MachineBusyCpuSeconds().value_or(0)) {}
+
+  void Finish(Round* round) const {
+    round->server_cpu_seconds = server_.CpuSeconds().value_or(server_start_) - server_start_;
+    round->bench_cpu_seconds = ProcessCpuSeconds(0).value_or(bench_start_) - bench_start_;
+    const double machine = MachineBusyCpuSeconds().value_or(machine_start_) - machine_start_;
+    round->other_cpu_seconds =
+        std::max(0.0, machine - round->server_cpu_seconds - round->bench_cpu_seconds);
+  }
+
+ private:
+  const ServerProcess& server_;
+  const double server_start_;
+  const double bench_start_;
+  const double machine_start_;
+};
+
+// Counts the calls still running and lets one thread wait until there are none.
+class InFlight {
+ public:
+  void Add(int64_t calls) {
+    std::lock_guard<std::mutex> lock(mu_);
+    running_ += calls;
+  }
+  void Done() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (--running_ == 0) idle_.notify_all();
+  }
+  // True when every call completed before `deadline`.
+  bool WaitUntilIdle(absl::Time deadline) {
+    std::unique_lock<std::mutex> lock(mu_);
+    return idle_.wait_until(lock, absl::ToChronoTime(deadline), [this] { return running_ == 0; });
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable idle_;
+  int64_t running_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+// GetArticle calls to one server over a few connections, with the callback API. Requests
+// and responses stay bytes: the load generator neither serializes nor parses an article, so
+// its cost is the same for both servers and as small as gRPC allows.
+class PullClient {
+ public:
+  // `channels` connections (distinct channel arguments keep gRPC from sharing one).
+  static absl::StatusOr<std::unique_ptr<PullClient>> Connect(const std::string& address,
+                                                             int channels) {
+    std::unique_ptr<PullClient> client(new PullClient());
+    for (int i = 0; i < channels; ++i) {
+      grpc::ChannelArguments args;
+      args.SetInt("syndicate.bench.channel", i);
+      std::shared_ptr<grpc::Channel> channel =
+          grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+      if (!channel->WaitForConnected(absl::ToChronoTime(absl::Now() + absl::Seconds(10)))) {
+        return absl::UnavailableError(absl::StrCat(address, ": channel ", i, " did not connect"));
+      }
+      client->stubs_.push_back(std::make_unique<grpc::GenericStub>(channel));
+    }
+    return client;
+  }
+
+  // Starts GetArticle on the `index`-th connection (round-robin); `done` runs with the
+  // status on a gRPC thread. `context`, `request` and `response` must live until then.
+  void Get(int index, grpc::ClientContext* context, const grpc::ByteBuffer* request,
+           grpc::ByteBuffer* response, std::function<void(grpc::Status)> done) {
+    context->set_deadline(std::chrono::system_clock::now() + kCallDeadline);
+    stubs_[static_cast<size_t>(index) % stubs_.size()]->UnaryCall(
+        context, kGetArticleMethod, grpc::StubOptions(), request, response, std::move(done));
+  }
+
+ private:
+  PullClient() = default;
+  std::vector<std::unique_ptr<grpc::GenericStub>> stubs_;
+};
+
+// The serialized GetArticleRequest for the latest version of `id`.
+grpc::ByteBuffer GetRequestBytes(const std::string& id) {
+  syndication::v1::GetArticleRequest request;
+  request.set_id(id);
+  grpc::Slice slice(request.SerializeAsString());
+  return grpc::ByteBuffer(&slice, 1);
+}
+
+// One of the `concurrency` request chains of a closed loop: it sends the next call as soon
+// as the previous one completed, until the round's end. Its calls never overlap, so its own
+// fields need no lock; they are read after the round's InFlight went idle.
+class Chain {
+ public:
+  Chain(PullClient* client, int index, const StoredStory& story, int64_t end_ns,
+        InFlight* in_flight)
+      : client_(client),
+        index_(index),
+        request_(GetRequestBytes(story.id)),
+        expected_bytes_(story.bytes.size()),
+        end_ns_(end_ns),
+        in_flight_(in_flight) {}
+
+  void Send() {
+    context_ = std::make_unique<grpc::ClientContext>();
+    response_.Clear();
+    sent_ns_ = NowNs();
+    client_->Get(index_, context_.get(), &request_, &response_,
+                 [this](const grpc::Status& status) { OnDone(status); });
+  }
+
+  const CallCheck& calls() const { return calls_; }
+  const std::vector<int64_t>& latencies_ns() const { return latencies_ns_; }
+  int64_t last_done_ns() const { return last_done_ns_; }
+
+ private:
+  void OnDone(const grpc::Status& status) {
+    const int64_t now = NowNs();
+    last_done_ns_ = now;
+    calls_.Record(status, response_, expected_bytes_);
+    if (status.ok()) latencies_ns_.push_back(now - sent_ns_);
+    if (now < end_ns_ && status.ok()) {
+      Send();
+    } else {
+      in_flight_->Done();
+    }
+  }
+
+  PullClient* const client_;
+  const int index_;
+  const grpc::ByteBuffer request_;
+  const size_t expected_bytes_;
+  const int64_t end_ns_;
+  InFlight* const in_flight_;
+  std::unique_ptr<grpc::ClientContext> context_;
+  grpc::ByteBuffer response_;
+  int64_t sent_ns_ = 0;
+  int64_t last_done_ns_ = 0;
+  CallCheck calls_;
+  std::vector<int64_t> latencies_ns_;
+};
+
+// `concurrency` outstanding GetArticle calls for `duration`: a new call as soon as one
+// completes. A chain stops at its first failure.
+absl::StatusOr<Round> RunClosedLoop(PullClient* client, const ServerProcess& server,
+                                    const StoredStory& story, int concurrency,
+                                    absl::Duration duration) {
+  InFlight in_flight;
+  const int64_t start_ns = NowNs();
+  const int64_t end_ns = start_ns + absl::ToInt64Nanoseconds(duration);
+  std::vector<std::unique_ptr<Chain>> chains;
+  for (int i = 0; i < concurrency; ++i) {
+    chains.push_back(std::make_unique<Chain>(client, i, story, end_ns, &in_flight));
+  }
+  Round round;
+  const CpuMeter cpu(server);
+  in_flight.Add(concurrency);
+  for (auto& chain : chains) chain->Send();
+  if (!in_flight.WaitUntilIdle(absl::Now() + duration + absl::Seconds(30))) {
+    // gRPC still holds the chains: leak them rather than free them under it.
+    for (auto& chain : chains) static_cast<void>(chain.release());
+    return absl::DeadlineExceededError("closed loop: calls did not complete in time");
+  }
+  cpu.Finish(&round);
+  int64_t last_done_ns = start_ns;
+  for (const auto& chain : chains) {
+    round.calls.Add(chain->calls());
+    round.latencies_ns.insert(round.latencies_ns.end(), chain->latencies_ns().begin(),
+                              chain->latencies_ns().end());
+    last_done_ns = std::max(last_done_ns, chain->last_done_ns());
+  }
+  round.wall_seconds = static_cast<double>(last_done_ns - start_ns) / 1e9;
+  return round;
+}
+
+// One call of an open loop; it deletes itself when done.
+struct OpenLoopCall {
+  grpc::ClientContext context;
+  grpc::ByteBuffer response;
+};
+
+// GetArticle at `rate_per_second` for `duration`, open loop: call i is due at
+// start + i / rate and sent then, or at once if the sender is late, whether or not earlier
+// calls completed. Latency runs from the due time, so a stall of the server or of the
+// sender counts against every call it delayed (no coordinated omission).
+absl::StatusOr<Round> RunOpenLoop(PullClient* client, const ServerProcess& server,
+                                  const StoredStory& story, double rate_per_second,
+                                  absl::Duration duration) {
+  const int64_t calls =
+      std::max<int64_t>(1, static_cast<int64_t>(rate_per_second * absl::ToDoubleSeconds(duration)));
+  const auto interval = std::chrono::nanoseconds(static_cast<int64_t>(1e9 / rate_per_second));
+  const grpc::ByteBuffer request = GetRequestBytes(story.id);
+  const size_t expected = story.bytes.size();
+  // Written by call i's completion only; read after in_flight went idle.
+  std::vector<int64_t> latencies_ns(static_cast<size_t>(calls), -1);
+  std::vector<CallCheck> checks(static_cast<size_t>(calls));
+  InFlight in_flight;
+  in_flight.Add(calls);
+
+  Round round;
+  const CpuMeter cpu(server);
+  const auto start = std::chrono::steady_clock::now();
+  int64_t max_lag_ns = 0;
+  for (int64_t i = 0; i < calls; ++i) {
+    const auto due = start + i * interval;
+    std::this_thread::sleep_until(due);
+    const int64_t due_ns = due.time_since_epoch().count();
+    max_lag_ns = std::max(max_lag_ns, NowNs() - due_ns);
+    auto* call = new OpenLoopCall();
+    client->Get(static_cast<int>(i), &call->context, &request, &call->response,
+                [call, i, due_ns, expected, &latencies_ns, &checks,
+                 &in_flight](const grpc::Status& status) {
+                  const int64_t now = NowNs();
+                  checks[i].Record(status, call->response, expected);
+                  if (status.ok()) latencies_ns[i] = now - due_ns;
+                  delete call;
+                  in_flight.Done();
+                });
+  }
+  if (!in_flight.WaitUntilIdle(absl::Now() + absl::Seconds(30))) {
+    // The completions still to come write into this frame: the process cannot go on.
+    std::cerr << "pull: open loop: calls did not complete within 30 s of the last send\n";
+    std::abort();
+  }
+  cpu.Finish(&round);
+  round.wall_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  round.max_send_lag_ms = static_cast<double>(max_lag_ns) / 1e6;
+  for (int64_t i = 0; i < calls; ++i) {
+    round.calls.Add(checks[i]);
+    if (latencies_ns[i] >= 0) round.latencies_ns.push_back(latencies_ns[i]);
+  }
+  return round;
+}
+
+// The rounds of one server in one configuration, pooled.
+struct Side {
+  std::vector<double> requests_per_second;  // per round
+  std::vector<int64_t> latencies_ns;        // every round's OK calls
+  CallCheck calls;
+  double wall_seconds = 0;
+  double server_cpu_seconds = 0;
+  double bench_cpu_seconds = 0;
+  double other_cpu_seconds = 0;
+  double max_send_lag_ms = 0;
+  LatencySummary latency;  // of latencies_ns, once every round is in
+
+  void Add(Round round) {
+    requests_per_second.push_back(round.RequestsPerSecond());
+    latencies_ns.insert(latencies_ns.end(), round.latencies_ns.begin(), round.latencies_ns.end());
+    calls.Add(round.calls);
+    wall_seconds += round.wall_seconds;
+    server_cpu_seconds += round.server_cpu_seconds;
+    bench_cpu_seconds += round.bench_cpu_seconds;
+    other_cpu_seconds += round.other_cpu_seconds;
+    max_send_lag_ms = std::max(max_send_lag_ms, round.max_send_lag_ms);
+  }
+  // OK calls per second of server CPU time (user + system).
+  double RequestsPerServerCpuSecond() const {
+    return server_cpu_seconds > 0 ? static_cast<double>(calls.ok) / server_cpu_seconds : 0;
+  }
+  // In % of one core over the measured rounds.
+  double ServerCpuPercent() const {
+    return wall_seconds > 0 ? 100 * server_cpu_seconds / wall_seconds : 0;
+  }
+  double BenchCpuPercent() const {
+    return wall_seconds > 0 ? 100 * bench_cpu_seconds / wall_seconds : 0;
+  }
+};
+
+double Median(std::vector<double> values) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  const size_t middle = values.size() / 2;
+  return values.size() % 2 == 1 ? values[middle] : (values[middle - 1] + values[middle]) / 2;
+}
+
+// One configuration: a story, and a concurrency (closed loop) or a rate (open loop).
+struct Configuration {
+  std::string story;
+  size_t article_bytes = 0;
+  int concurrency = 0;         // closed loop; 0 for open loop
+  double rate_per_second = 0;  // open loop
+  Side bare;                   // the baseline
+  Side syndicated;             // the candidate
+  std::vector<double> ratios;  // syndicated / bare requests per second, per round
+
+  double OtherCpuPercent() const {
+    const double wall = bare.wall_seconds + syndicated.wall_seconds;
+    return wall > 0 ? 100 * (bare.other_cpu_seconds + syndicated.other_cpu_seconds) / wall : 0;
+  }
+  double P99Ratio() const {
+    return bare.latency.p99_ms > 0 ? syndicated.latency.p99_ms / bare.latency.p99_ms : 0;
+  }
+};
+
+// Issue 8's target for GetArticle.
+constexpr double kTargetThroughputRatio = 0.85;
+constexpr double kTargetP99Ratio = 1.3;
+
+struct PullFlags {
+  std::vector<int> concurrency = {1, 8, 32};
+  int rounds = 5;
+  double round_seconds = 2;
+  double warmup_seconds = 1;
+  int channels = 4;
+  bool quick = false;
+  std::vector<std::string> server_args;
+};
+
+class Pull final : public Scenario {
+ public:
+  void AddFlags(CLI::App* command) override {
+    command
+        ->add_option("--concurrency", flags_.concurrency,
+                     "Outstanding requests of the closed loop, comma-separated")
+        ->delimiter(',')
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    command
+        ->add_option("--rounds", flags_.rounds,
+                     "Measured rounds per server and configuration (at least 3)")
+        ->check(CLI::Range(3, 1000))
+        ->capture_default_str();
+    command->add_option("--round-seconds", flags_.round_seconds, "Length of one round")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    command
+        ->add_option("--warmup-seconds", flags_.warmup_seconds,
+                     "Unmeasured load per server before each configuration's rounds")
+        ->capture_default_str();
+    command
+        ->add_option("--channels", flags_.channels,
+                     "gRPC channels (TCP connections) per server the calls are spread over")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    command->add_flag("--quick", flags_.quick,
+                      "Smoke test in seconds: 3 rounds of 0.2 s, 0.1 s of warm-up");
+    command->add_option("--server-arg", flags_.server_args,
+                        "Extra flag for syndicated, e.g. --server-arg=--sync-writes=false");
+  }
+
+  int Run(const BenchEnvironment& environment) override {
+    if (flags_.quick) {
+      flags_.rounds = 3;
+      flags_.round_seconds = 0.2;
+      flags_.warmup_seconds = 0.1;
+    }
+    std::vector<Configuration> closed;
+    std::vector<Configuration> open;
+    std::vector<std::string> problems;
+    if (absl::Status status = RunAll(environment, &closed, &open); !status.ok()) {
+      problems.push_back(std::string(status.message()));
+    }
+    for (const auto* configurations : {&closed, &open}) {
+      for (const Configuration& c : *configurations) {
+        for (const auto& [name, side] :
+             {std::pair{"syndicated", &c.syndicated}, std::pair{"bare server", &c.bare}}) {
+          if (side->calls.failed > 0) {
+            problems.push_back(absl::StrFormat(
+                "%s, %s: %d of %d calls failed, first: %s", c.story, name, side->calls.failed,
+                side->calls.ok + side->calls.failed, side->calls.first_error));
+          }
+        }
+      }
+    }
+    Print(closed, open, problems);
+    return problems.empty() ? 0 : 1;
+  }
+
+ private:
+  absl::Status RunAll(const BenchEnvironment& environment, std::vector<Configuration>* closed,
+                      std::vector<Configuration>* open) {
+    ServerProcessOptions syndicated_options;
+    syndicated_options.binary = environment.syndicated;
+    syndicated_options.cpus = environment.server_cpus;
+    syndicated_options.extra_args = flags_.server_args;
+    absl::StatusOr<std::unique_ptr<ServerProcess>> syndicated =
+        ServerProcess::Start(syndicated_options);
+    if (!syndicated.ok()) return syndicated.status();
+    absl::StatusOr<std::vector<StoredStory>> stories = PublishStories(**syndicated);
+    if (!stories.ok()) return stories.status();
+
+    // The bare server gets the bytes syndicated answered with, as files beside its data.
+    ServerProcessOptions bare_options;
+    bare_options.binary = std::filesystem::read_symlink("/proc/self/exe").string();
+    bare_options.leading_args = {"bare-server"};
+    bare_options.syndicated_flags = false;
+    bare_options.cpus = environment.server_cpus;
+    for (size_t i = 0; i < stories->size(); ++i) {
+      const std::string path = absl::StrCat((*syndicated)->directory(), "/article-", i, ".pb");
+      std::ofstream out(path, std::ios::binary);
+      out << (*stories)[i].bytes;
+      if (!out.flush()) return absl::InternalError(absl::StrCat(path, ": cannot be written"));
+      bare_options.extra_args.push_back(absl::StrCat("--article-file=", path));
+    }
+    absl::StatusOr<std::unique_ptr<ServerProcess>> bare = ServerProcess::Start(bare_options);
+    if (!bare.ok()) return bare.status();
+
+    absl::StatusOr<std::unique_ptr<PullClient>> bare_client =
+        PullClient::Connect((*bare)->address(), flags_.channels);
+    if (!bare_client.ok()) return bare_client.status();
+    absl::StatusOr<std::unique_ptr<PullClient>> syndicated_client =
+        PullClient::Connect((*syndicated)->address(), flags_.channels);
+    if (!syndicated_client.ok()) return syndicated_client.status();
+    const Target targets[2] = {{"bare server", bare_client->get(), bare->get()},
+                               {"syndicated", syndicated_client->get(), syndicated->get()}};
+
+    for (const StoredStory& story : *stories) {
+      double peak = 0;
+      for (int concurrency : flags_.concurrency) {
+        Configuration c;
+        c.story = story.label;
+        c.article_bytes = story.bytes.size();
+        c.concurrency = concurrency;
+        SYNDICATE_RETURN_IF_ERROR(RunRounds(targets, story, &c));
+        peak = std::max(peak, Median(c.syndicated.requests_per_second));
+        closed->push_back(std::move(c));
+      }
+      // Half of syndicated's peak: both servers at well under their capacity, so the
+      // latencies are those of a server keeping up, not of a queue.
+      Configuration c;
+      c.story = story.label;
+      c.article_bytes = story.bytes.size();
+      c.rate_per_second = std::max(1.0, peak / 2);
+      SYNDICATE_RETURN_IF_ERROR(RunRounds(targets, story, &c));
+      open->push_back(std::move(c));
+    }
+
+    for (ServerProcess* server : {bare->get(), syndicated->get()}) {
+      SYNDICATE_RETURN_IF_ERROR(server->Stop(absl::Seconds(20)));
+    }
+    return absl::OkStatus();
+  }
+
+  struct Target {
+    const char* name;
+    PullClient* client;
+    ServerProcess* server;
+  };
+
+  // Upserts the bench source, publishes a full and a short story, and reads each back with
+  // GetArticle as bytes: what both servers will serve.
+  static absl::StatusOr<std::vector<StoredStory>> PublishStories(const ServerProcess& server) {
+    std::shared_ptr<grpc::Channel> channel =
+        grpc::CreateChannel(server.address(), grpc::InsecureChannelCredentials());
+    std::unique_ptr<syndication::v1::PublishingService::Stub> publisher =
+        syndication::v1::PublishingService::NewStub(channel);
+    const auto deadline = [] { return absl::ToChronoTime(absl::Now() + absl::Seconds(10)); };
+    const auto failed = [](const char* what, const grpc::Status& status) {
+      return absl::UnavailableError(
+          absl::StrCat(what, ": ", CodeName(status.error_code()), ": ", status.error_message()));
+    };
+    {
+      grpc::ClientContext context;
+      context.set_deadline(deadline());
+      syndication::v1::UpsertSourceRequest request;
+      *request.mutable_source() = BenchSource();
+      syndication::v1::Source stored;
+      if (grpc::Status status = publisher->UpsertSource(&context, request, &stored); !status.ok()) {
+        return failed("UpsertSource", status);
+      }
+    }
+    std::vector<StoredStory> stories;
+    grpc::GenericStub reader(channel);
+    for (const auto& [label, target_bytes] :
+         {std::pair{"10 KB", kStoryTargetBytes}, std::pair{"2 KB", kShortStoryTargetBytes}}) {
+      grpc::ClientContext context;
+      context.set_deadline(deadline());
+      syndication::v1::PublishArticleRequest request;
+      *request.mutable_article() = BenchStory(absl::StrCat("pull-", target_bytes),
+                                              static_cast<int>(stories.size()), target_bytes);
+      syndication::v1::PublishArticleResponse response;
+      if (grpc::Status status = publisher->PublishArticle(&context, request, &response);
+          !status.ok()) {
+        return failed("PublishArticle", status);
+      }
+      StoredStory story{label, response.article().id(), ""};
+
+      grpc::ClientContext get_context;
+      get_context.set_deadline(deadline());
+      const grpc::ByteBuffer get_request = GetRequestBytes(story.id);
+      grpc::ByteBuffer get_response;
+      std::mutex mu;
+      std::condition_variable done_cv;
+      bool done = false;
+      grpc::Status get_status;
+      reader.UnaryCall(&get_context, kGetArticleMethod, grpc::StubOptions(), &get_request,
+                       &get_response, [&](const grpc::Status& status) {
+                         std::lock_guard<std::mutex> lock(mu);
+                         get_status = status;
+                         done = true;
+                         done_cv.notify_all();
+                       });
+      {
+        std::unique_lock<std::mutex> lock(mu);
+        done_cv.wait(lock, [&] { return done; });
+      }
+      if (!get_status.ok()) return failed("GetArticle", get_status);
+      std::vector<grpc::Slice> slices;
+      if (!get_response.Dump(&slices).ok()) return absl::DataLossError("GetArticle: no bytes");
+      for (const grpc::Slice& slice : slices) {
+        story.bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+      }
+      syndication::v1::Article article;
+      if (!article.ParseFromString(story.bytes) || article.id() != story.id) {
+        return absl::DataLossError("GetArticle: the response is not the published article");
+      }
+      std::cerr << absl::StreamFormat("pull: published %s story %s: GetArticle returns %d bytes\n",
+                                      story.label, story.id, story.bytes.size());
+      stories.push_back(std::move(story));
+    }
+    return stories;
+  }
+
+  // A warm-up for each server, then flags_.rounds rounds of each, alternating which goes
+  // first (bare, syndicated; syndicated, bare; …) so that a drift of the machine's speed
+  // favours neither.
+  absl::Status RunRounds(const Target (&targets)[2], const StoredStory& story,
+                         Configuration* c) const {
+    const auto run = [&](const Target& target, absl::Duration duration) {
+      return c->concurrency > 0
+                 ? RunClosedLoop(target.client, *target.server, story, c->concurrency, duration)
+                 : RunOpenLoop(target.client, *target.server, story, c->rate_per_second, duration);
+    };
+    const std::string what = c->concurrency > 0
+                                 ? absl::StrCat(c->concurrency, " outstanding")
+                                 : absl::StrFormat("open loop at %.0f/s", c->rate_per_second);
+    std::cerr << "pull: " << story.label << ", " << what << "\n";
+    if (flags_.warmup_seconds > 0) {
+      for (const Target& target : targets) {
+        absl::StatusOr<Round> warmup = run(target, absl::Seconds(flags_.warmup_seconds));
+        if (!warmup.ok()) return warmup.status();
+      }
+    }
+    for (int r = 0; r < flags_.rounds; ++r) {
+      double rps[2] = {0, 0};
+      for (int k = 0; k < 2; ++k) {
+        const int t = r % 2 == 0 ? k : 1 - k;
+        absl::StatusOr<Round> round = run(targets[t], absl::Seconds(flags_.round_seconds));
+        if (!round.ok()) return round.status();
+        rps[t] = round->RequestsPerSecond();
+        (t == 0 ? c->bare : c->syndicated).Add(*std::move(round));
+      }
+      c->ratios.push_back(rps[0] > 0 ? rps[1] / rps[0] : 0);
+      std::cerr << absl::StreamFormat("pull:   round %d: bare %.0f/s, syndicated %.0f/s\n", r + 1,
+                                      rps[0], rps[1]);
+    }
+    c->bare.latency = Summarize(&c->bare.latencies_ns);
+    c->syndicated.latency = Summarize(&c->syndicated.latencies_ns);
+    return absl::OkStatus();
+  }
+
+  void Print(const std::vector<Configuration>& closed, const std::vector<Configuration>& open,
+             const std::vector<std::string>& problems) const {
+    const auto ms = [](double value) { return absl::StrFormat("%.3f", value); };
+    const auto cpu = [](double percent) { return absl::StrFormat("%.0f%%", percent); };
+    std::cout << "## pull\n\n"
+              << "GetArticle of one stored story from syndicated, against a bare gRPC server "
+                 "answering with the same Article bytes prepared in advance (gRPC's limit). "
+                 "Both are subprocesses pinned to the same CPUs; the load generator uses the "
+                 "callback API over "
+              << flags_.channels
+              << " connections per server and never parses an article. Each configuration: "
+              << FormatNumber(flags_.warmup_seconds, 1) << " s of warm-up per server, then "
+              << flags_.rounds << " rounds of " << FormatNumber(flags_.round_seconds, 1)
+              << " s per server, alternating. Ratio: syndicated / bare requests per second of "
+                 "the same round; its median and range over the rounds. Latencies pooled over "
+                 "the rounds. Per CPU-s: OK calls per second of server CPU time (utime + stime "
+                 "of /proc/PID/stat).\n\n"
+              << "Closed loop: N requests outstanding, the next sent as one completes.\n\n";
+    MarkdownTable table({{"article", MarkdownTable::Align::kLeft},
+                         {"N"},
+                         {"ratio (median, range)"},
+                         {"syndicated req/s"},
+                         {"bare req/s"},
+                         {"syndicated p50 / p99 (ms)"},
+                         {"bare p50 / p99 (ms)"},
+                         {"p99 ratio"},
+                         {"syndicated req per CPU-s"},
+                         {"bare req per CPU-s"},
+                         {"server CPU synd. / bare"},
+                         {"bench CPU"},
+                         {"other CPU"}});
+    for (const Configuration& c : closed) {
+      const auto [low, high] = std::minmax_element(c.ratios.begin(), c.ratios.end());
+      table.AddRow(
+          {absl::StrCat(c.story, " (", FormatNumber(static_cast<double>(c.article_bytes), 0),
+                        " B)"),
+           absl::StrCat(c.concurrency),
+           c.ratios.empty() ? ""
+                            : absl::StrFormat("%.2f (%.2f–%.2f)", Median(c.ratios), *low, *high),
+           FormatNumber(Median(c.syndicated.requests_per_second), 0),
+           FormatNumber(Median(c.bare.requests_per_second), 0),
+           absl::StrCat(ms(c.syndicated.latency.p50_ms), " / ", ms(c.syndicated.latency.p99_ms)),
+           absl::StrCat(ms(c.bare.latency.p50_ms), " / ", ms(c.bare.latency.p99_ms)),
+           absl::StrFormat("%.2f", c.P99Ratio()),
+           FormatNumber(c.syndicated.RequestsPerServerCpuSecond(), 0),
+           FormatNumber(c.bare.RequestsPerServerCpuSecond(), 0),
+           absl::StrCat(cpu(c.syndicated.ServerCpuPercent()), " / ",
+                        cpu(c.bare.ServerCpuPercent())),
+           cpu(std::max(c.syndicated.BenchCpuPercent(), c.bare.BenchCpuPercent())),
+           cpu(c.OtherCpuPercent())});
+    }
+    std::cout << table.Render() << "\n";
+
+    std::cout << "Open loop: calls due at a fixed rate (half of syndicated's closed-loop peak "
+                 "for the story), each sent when due whether or not earlier ones completed; "
+                 "latency from the due time, so no coordinated omission. Same rate for both "
+                 "servers.\n\n";
+    MarkdownTable latency({{"article", MarkdownTable::Align::kLeft},
+                           {"rate (req/s)"},
+                           {"syndicated p50 / p99 / p99.9 / max (ms)"},
+                           {"bare p50 / p99 / p99.9 / max (ms)"},
+                           {"p99 ratio"},
+                           {"server CPU synd. / bare"},
+                           {"max send lag (ms)"},
+                           {"other CPU"}});
+    for (const Configuration& c : open) {
+      const auto percentiles = [&](const LatencySummary& s) {
+        return absl::StrCat(ms(s.p50_ms), " / ", ms(s.p99_ms), " / ", ms(s.p999_ms), " / ",
+                            ms(s.max_ms));
+      };
+      latency.AddRow(
+          {c.story, FormatNumber(c.rate_per_second, 0), percentiles(c.syndicated.latency),
+           percentiles(c.bare.latency), absl::StrFormat("%.2f", c.P99Ratio()),
+           absl::StrCat(cpu(c.syndicated.ServerCpuPercent()), " / ",
+                        cpu(c.bare.ServerCpuPercent())),
+           absl::StrFormat("%.1f", std::max(c.syndicated.max_send_lag_ms, c.bare.max_send_lag_ms)),
+           cpu(c.OtherCpuPercent())});
+    }
+    std::cout << latency.Render() << "\n";
+
+    // Issue 8's target, judged on this run's figures.
+    std::vector<std::string> missed;
+    for (const Configuration& c : closed) {
+      if (Median(c.ratios) < kTargetThroughputRatio || c.P99Ratio() > kTargetP99Ratio) {
+        missed.push_back(absl::StrFormat("%s at N = %d (%.2f, p99 %.2f×)", c.story, c.concurrency,
+                                         Median(c.ratios), c.P99Ratio()));
+      }
+    }
+    for (const Configuration& c : open) {
+      if (c.P99Ratio() > kTargetP99Ratio) {
+        missed.push_back(absl::StrFormat("%s open loop (p99 %.2f×)", c.story, c.P99Ratio()));
+      }
+    }
+    std::cout << absl::StrFormat(
+        "Target (throughput ≥ %.2f of the bare server's, p99 ≤ %.1f×): %s\n",
+        kTargetThroughputRatio, kTargetP99Ratio,
+        missed.empty() ? "met" : "not met at " + absl::StrJoin(missed, "; "));
+
+    double most_other_cpu = 0;
+    for (const auto* configurations : {&closed, &open}) {
+      for (const Configuration& c : *configurations) {
+        most_other_cpu = std::max(most_other_cpu, c.OtherCpuPercent());
+      }
+    }
+    if (most_other_cpu > 10) {
+      std::cout << absl::StrFormat(
+          "\n- warning: other processes used up to %.0f%% of a core during a configuration's "
+          "rounds: timings are disturbed\n",
+          most_other_cpu);
+    }
+    for (const std::string& problem : problems) std::cout << "- **" << problem << "**\n";
+    if (problems.empty()) std::cout << "\nEvery call was OK and returned the story's bytes.\n";
+    std::cout << std::flush;
+  }
+
+  PullFlags flags_;
+};
+
+}  // namespace
+
+void RegisterPull(ScenarioRegistry* registry) {
+  registry->Add("pull", "GetArticle from syndicated vs a bare gRPC server: throughput, latency",
+                std::make_unique<Pull>());
+}
+
+}  // namespace syndicate::bench
