@@ -7,7 +7,8 @@
 #   scripts/bench.sh --quick   # smoke test in seconds: prints the results on stdout and
 #                              # leaves BENCHMARKS.md alone
 #
-# Builds with scripts/build.sh --release (into build-bench/, or SYNDICATE_BUILD_DIR).
+# Builds with scripts/build.sh --release (into build-bench/, or SYNDICATE_BUILD_DIR); --quick
+# with the plain build (build/, or SYNDICATE_BUILD_DIR).
 # Exits with 1 when a scenario's checks failed (the results are still written), 2 on a
 # usage error. Run it on a quiet machine: the tables say how much CPU other processes took.
 set -euo pipefail
@@ -23,7 +24,11 @@ for arg in "$@"; do
 done
 
 scripts/install-deps.sh --build-only
-build_dir=$(scripts/build.sh --release syndicate-bench syndicated | tail -n 1)
+# A smoke test's figures mean nothing, so --quick uses the plain build (build/, which the
+# tests have built already) rather than a Release build of its own.
+release=(--release)
+((${#quick[@]} == 0)) || release=()
+build_dir=$(scripts/build.sh ${release[@]+"${release[@]}"} syndicate-bench syndicated | tail -n 1)
 [[ $build_dir == /* ]] || build_dir="$repo/$build_dir"
 bench="$build_dir/bench/syndicate-bench"
 
