@@ -1593,8 +1593,9 @@ absl::StatusOr<FeedState> Store::GetFeedState(std::string_view source_id,
   const rocksdb::Status status =
       impl_->db_->Get(rocksdb::ReadOptions(), impl_->Family(ColumnFamily::kMeta),
                       MetaFeedStateKey(source_id, url), &bytes);
-  if (status.IsNotFound()) return absl::NotFoundError(
-      absl::StrCat("no state of feed ", absl::string_view(url.data(), url.size())));
+  if (status.IsNotFound())
+    return absl::NotFoundError(
+        absl::StrCat("no state of feed ", absl::string_view(url.data(), url.size())));
   SYNDICATE_RETURN_IF_ERROR(FromRocksDb(status, "reading a feed state"));
   FeedState state;
   SYNDICATE_RETURN_IF_ERROR(Parse(bytes, &state, "feed state"));

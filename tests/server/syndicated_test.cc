@@ -99,9 +99,9 @@ TEST(Syndicated, AnUnknownNameInTheConfigFileStopsTheStart) {
     std::ofstream config(dir + "/flags.toml");
     config << "max-streams=5\ntls_cret=\"server.pem\"\n";  // misspelt: would serve plaintext
   }
-  auto process = Subprocess::Start({SYNDICATED_PATH, "--listen=127.0.0.1:0",
-                                    "--data-dir=" + dir + "/data", "--auth=none",
-                                    "--config=" + dir + "/flags.toml"});
+  auto process =
+      Subprocess::Start({SYNDICATED_PATH, "--listen=127.0.0.1:0", "--data-dir=" + dir + "/data",
+                         "--auth=none", "--config=" + dir + "/flags.toml"});
   ASSERT_THAT(process, IsOk());
   SYNDICATE_ASSERT_OK_AND_ASSIGN(int code, process->Wait(kStartTimeout));
   EXPECT_EQ(code, 2);
@@ -212,9 +212,9 @@ TEST(Syndicated, RefusesBadFlags) {
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_THAT(missing.err, ::testing::HasSubstr("--data-dir is required"));
   SYNDICATE_ASSERT_OK_AND_ASSIGN(
-      auto too_young, ::syndicate::testing::Run({SYNDICATED_PATH, "--listen=127.0.0.1:0",
-                                                 "--data-dir=" + dir, "--auth=none",
-                                                 "--max-connection-age=1ms"}));
+      auto too_young,
+      ::syndicate::testing::Run({SYNDICATED_PATH, "--listen=127.0.0.1:0", "--data-dir=" + dir,
+                                 "--auth=none", "--max-connection-age=1ms"}));
   EXPECT_EQ(too_young.exit_code, 2);
   EXPECT_THAT(too_young.err, ::testing::HasSubstr("--max-connection-age: \"1ms\" is out of range"));
 }
