@@ -21,7 +21,7 @@ void Line(std::ostream& out, const char* label, const std::string& value) {
 
 void WriteFeedStatuses(const syndication::v1::Source& source, std::ostream& out) {
   if (source.feed_urls().empty()) {
-    out << "No feeds.\n";
+    out << "No feeds (or none shown to this key: partners do not see a source's feeds).\n";
     return;
   }
   for (const std::string& url : source.feed_urls()) {

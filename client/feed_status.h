@@ -16,7 +16,8 @@ namespace syndicate::client {
 //   items seen     N, or "N (F failed)" (in the last document read)
 //   stories        C created, U updated, W withdrawn (running totals)
 //   last failed item  MESSAGE                only when an item of it failed
-// "No feeds." when the source lists none; "(not polled yet)" under a feed without status;
+// "No feeds (or none shown to this key …)." when the source lists none or the caller is a
+// partner; "(not polled yet)" under a feed without status;
 // a note under each feed when the server sent no statuses (a partner's view).
 void WriteFeedStatuses(const syndication::v1::Source& source, std::ostream& out);
 

@@ -52,10 +52,13 @@ namespace syndicate::server {
 
 struct FeedPollerOptions {
   // How often the poller lists the sources to find feeds that are due, the first time one
-  // interval after the start; a new or changed source is seen within this. Default: 1 s.
+  // interval after the start; a new or changed source is seen within this, and a due feed
+  // is fetched within this after its next_poll_time. Default: 1 s.
   absl::Duration scan_interval = absl::Seconds(1);
-  // Feeds fetched and imported at once. Default: 4.
-  int fetch_threads = 4;
+  // Feeds fetched and imported at once. A fetch mostly waits on the network, so there are
+  // many: feeds that never answer hold a thread each until fetch_timeout, and only more of
+  // them than this delay everyone else's. Default: 16.
+  int fetch_threads = 16;
   // Limits of each fetch (ingest/http_fetch.h) and import (ingest/importer.h).
   absl::Duration fetch_timeout = absl::Seconds(30);
   int max_redirects = 5;

@@ -477,7 +477,8 @@ TEST_F(CliWithServerTest, TheServerPollsASourcesFeedAndSourceStatusShowsIt) {
   EXPECT_THAT(status.out, ::testing::Not(HasSubstr("last error")));
 
   // A source without feeds says so.
-  EXPECT_EQ(Syndicate({"source", "status", "scraped-republications"}, address_).out, "No feeds.\n");
+  EXPECT_THAT(Syndicate({"source", "status", "scraped-republications"}, address_).out,
+              ::testing::StartsWith("No feeds"));
   site.stop();
   serving.join();
 }
