@@ -49,25 +49,28 @@ std::vector<std::pair<typename Map::key_type, typename Map::mapped_type>> Sorted
   return sorted;
 }
 
-// The methods this server serves: the syndication.v1 services' (from their descriptors),
-// health checking's and server reflection's.
-bool IsKnownMethod(const std::string& service, const std::string& method) {
-  static const auto* const kFixed = new absl::flat_hash_set<std::string>{
-      "grpc.health.v1.Health/Check", "grpc.health.v1.Health/Watch",
-      "grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo"};
-  if (kFixed->contains(absl::StrCat(service, "/", method))) return true;
-  for (const google::protobuf::FileDescriptor* file :
-       {syndication::v1::GetArticleRequest::descriptor()->file(),
-        syndication::v1::PublishArticleRequest::descriptor()->file(),
-        syndication::v1::CreatePartnerRequest::descriptor()->file()}) {
-    const google::protobuf::ServiceDescriptor* found =
-        file->FindServiceByName(service.substr(service.rfind('.') + 1));
-    if (found != nullptr && found->full_name() == service &&
-        found->FindMethodByName(method) != nullptr) {
-      return true;
+// "service/method" of every method this server serves: the syndication.v1 services' (from
+// their descriptors), health checking's and server reflection's. Built once; afterwards a
+// lookup is one hash of the path, with no lock.
+const absl::flat_hash_set<std::string>& KnownMethods() {
+  static const auto* const known = [] {
+    auto* methods = new absl::flat_hash_set<std::string>{
+        "grpc.health.v1.Health/Check", "grpc.health.v1.Health/Watch",
+        "grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo"};
+    for (const google::protobuf::FileDescriptor* file :
+         {syndication::v1::GetArticleRequest::descriptor()->file(),
+          syndication::v1::PublishArticleRequest::descriptor()->file(),
+          syndication::v1::CreatePartnerRequest::descriptor()->file()}) {
+      for (int i = 0; i < file->service_count(); ++i) {
+        const google::protobuf::ServiceDescriptor* service = file->service(i);
+        for (int m = 0; m < service->method_count(); ++m) {
+          methods->insert(absl::StrCat(service->full_name(), "/", service->method(m)->name()));
+        }
+      }
     }
-  }
-  return false;
+    return methods;
+  }();
+  return *known;
 }
 
 }  // namespace
@@ -76,26 +79,26 @@ Metrics::MethodKey Metrics::Split(absl::string_view full_method) {
   // "/syndication.v1.SyndicationService/GetArticle"
   if (!full_method.empty() && full_method.front() == '/') full_method.remove_prefix(1);
   const size_t slash = full_method.find('/');
-  if (slash != absl::string_view::npos) {
-    const std::string service(full_method.substr(0, slash));
-    const std::string method(full_method.substr(slash + 1));
-    // Only methods the process knows get series of their own: the path is the caller's
-    // choice, and one series per made-up path would grow the scrape without bound.
-    if (IsKnownMethod(service, method)) return {service, method};
+  // Only methods the process knows get series of their own: the path is the caller's
+  // choice, and one series per made-up path would grow the scrape without bound.
+  if (slash != absl::string_view::npos && KnownMethods().contains(full_method)) {
+    return {std::string(full_method.substr(0, slash)), std::string(full_method.substr(slash + 1))};
   }
   return {"unknown", "unknown"};
 }
 
 void Metrics::RpcStarted(absl::string_view full_method) {
+  MethodKey key = Split(full_method);  // outside the lock
   std::lock_guard<std::mutex> lock(mu_);
-  ++methods_[Split(full_method)].started;
+  ++methods_[std::move(key)].started;
 }
 
 void Metrics::RpcHandled(absl::string_view full_method, absl::StatusCode code,
                          absl::Duration latency) {
   const double seconds = absl::ToDoubleSeconds(latency);
+  MethodKey key = Split(full_method);  // outside the lock
   std::lock_guard<std::mutex> lock(mu_);
-  MethodStats& stats = methods_[Split(full_method)];
+  MethodStats& stats = methods_[std::move(key)];
   ++stats.handled[code];
   ++stats.count;
   stats.sum_seconds += seconds;
