@@ -141,9 +141,7 @@ void FeedPoller::Scan() {
 
 void FeedPoller::RunDue(const FeedKey& key) {
   const auto& [source_id, url] = key;
-  syndication::v1::GetSourceRequest request;
-  request.set_id(source_id);
-  absl::StatusOr<Source> source = core_->GetSource(request);
+  absl::StatusOr<Source> source = core_->StoredSource(source_id);
   if (!source.ok() || std::find(source->feed_urls().begin(), source->feed_urls().end(), url) ==
                           source->feed_urls().end()) {
     return;  // removed since the scan

@@ -57,6 +57,23 @@ int Fail(const std::string& message, int exit_code) {
   return exit_code;
 }
 
+// `value` of the flag `flag` as a duration such as 30s or 1m30s within [min, max]; a usage
+// error's message otherwise.
+absl::StatusOr<absl::Duration> DurationFlag(absl::string_view flag, const std::string& value,
+                                            absl::Duration min, absl::Duration max) {
+  absl::Duration duration;
+  if (!absl::ParseDuration(value, &duration)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(flag, ": \"", value, "\" is not a duration such as 30s or 1m30s"));
+  }
+  if (duration < min || duration > max) {
+    return absl::InvalidArgumentError(absl::StrCat(flag, ": \"", value, "\" is out of range; give ",
+                                                   absl::FormatDuration(min), " to ",
+                                                   absl::FormatDuration(max)));
+  }
+  return duration;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -194,20 +211,12 @@ int main(int argc, char** argv) {
   options.metrics = &metrics;
   options.json_log = true;
   if (!max_connection_age.empty()) {
-    absl::Duration age;
-    if (!absl::ParseDuration(max_connection_age, &age)) {
-      return Fail(absl::StrCat("--max-connection-age: \"", max_connection_age,
-                               "\" is not a duration such as 30m"),
-                  2);
-    }
     // Below a second every call would race a GOAWAY; gRPC takes the age as an int of
     // milliseconds, so 24 days is the most it can hold.
-    if (age < absl::Seconds(1) || age > absl::Hours(24 * 24)) {
-      return Fail(absl::StrCat("--max-connection-age: \"", max_connection_age,
-                               "\" is out of range; give 1s to 576h"),
-                  2);
-    }
-    options.max_connection_age = age;
+    absl::StatusOr<absl::Duration> age = DurationFlag("--max-connection-age", max_connection_age,
+                                                      absl::Seconds(1), absl::Hours(24 * 24));
+    if (!age.ok()) return Fail(std::string(age.status().message()), 2);
+    options.max_connection_age = *age;
   }
   if (!metrics_listen.empty()) {
     if (absl::Status parsed =
@@ -218,22 +227,14 @@ int main(int argc, char** argv) {
   }
   options.poll_feeds = poll_feeds;
   options.feed_polling.allow_private_addresses = feed_allow_private;
-  if (absl::Duration timeout; !absl::ParseDuration(feed_fetch_timeout, &timeout) ||
-                              timeout < absl::Seconds(1) || timeout > absl::Minutes(10)) {
-    return Fail(absl::StrCat("--feed-fetch-timeout: \"", feed_fetch_timeout,
-                             "\" is not a duration from 1s to 10m"),
-                2);
-  } else {
-    options.feed_polling.fetch_timeout = timeout;
-  }
-  if (absl::Duration floor; !absl::ParseDuration(feed_min_poll_interval, &floor) ||
-                            floor < absl::Seconds(1) || floor > absl::Hours(24)) {
-    return Fail(absl::StrCat("--feed-min-poll-interval: \"", feed_min_poll_interval,
-                             "\" is not a duration from 1s to 24h"),
-                2);
-  } else {
-    options.feed_polling.min_poll_interval = floor;
-  }
+  absl::StatusOr<absl::Duration> fetch_timeout =
+      DurationFlag("--feed-fetch-timeout", feed_fetch_timeout, absl::Seconds(1), absl::Minutes(10));
+  if (!fetch_timeout.ok()) return Fail(std::string(fetch_timeout.status().message()), 2);
+  options.feed_polling.fetch_timeout = *fetch_timeout;
+  absl::StatusOr<absl::Duration> min_poll = DurationFlag(
+      "--feed-min-poll-interval", feed_min_poll_interval, absl::Seconds(1), absl::Hours(24));
+  if (!min_poll.ok()) return Fail(std::string(min_poll.status().message()), 2);
+  options.feed_polling.min_poll_interval = *min_poll;
   if (feed_max_bytes < 1024 || feed_max_bytes > (size_t{64} << 20)) {
     return Fail(absl::StrCat("--feed-max-bytes: ", feed_max_bytes, " is outside 1024 to 67108864"),
                 2);

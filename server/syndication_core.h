@@ -107,6 +107,11 @@ class SyndicationCore {
 
   // Every source that lists feed_urls, without feed_statuses, in id order.
   absl::StatusOr<std::vector<syndication::v1::Source>> SourcesWithFeeds() const;
+  // Source `id` as stored, without feed_statuses (the poller's re-read before a poll).
+  // NOT_FOUND when there is none.
+  absl::StatusOr<syndication::v1::Source> StoredSource(absl::string_view id) const {
+    return store_->GetSource({id.data(), id.size()});
+  }
 
   // What the feed poller stored about feed `url` of `source_id`, or a FeedState holding
   // only those two when it stored nothing yet.

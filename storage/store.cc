@@ -254,6 +254,25 @@ void OpenScan(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* family,
   scan->iterator->Seek(scan->lower_slice);
 }
 
+// Calls `visit` with the key and value of every entry of `family` whose key starts with `prefix`,
+// in key order, stopping at the first error; `what` names the entries in a failed read.
+absl::Status ScanPrefix(
+    rocksdb::DB* db, rocksdb::ColumnFamilyHandle* family, const std::string& prefix,
+    std::string_view what,
+    const std::function<absl::Status(std::string_view key, std::string_view value)>& visit) {
+  const std::string upper = PrefixSuccessor(prefix);
+  const rocksdb::Slice lower_slice(prefix);
+  const rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions read_options;
+  read_options.iterate_lower_bound = &lower_slice;
+  read_options.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(read_options, family));
+  for (it->Seek(lower_slice); it->Valid(); it->Next()) {
+    SYNDICATE_RETURN_IF_ERROR(visit(it->key().ToStringView(), it->value().ToStringView()));
+  }
+  return FromRocksDb(it->status(), "listing " + std::string(what));
+}
+
 // Checks and sorts the source ids of a query: repeated ids count once.
 absl::StatusOr<std::vector<std::string>> QuerySourceIds(std::vector<std::string> source_ids) {
   for (const std::string& source_id : source_ids) {
@@ -1623,43 +1642,26 @@ absl::StatusOr<int> Store::PruneFeedStates(std::string_view source_id,
 }
 
 absl::StatusOr<std::vector<FeedState>> Store::ListFeedStates(std::string_view source_id) const {
-  const std::string lower = MetaFeedStatePrefix(source_id);
-  const std::string upper = PrefixSuccessor(lower);
-  const rocksdb::Slice lower_slice(lower);
-  const rocksdb::Slice upper_slice(upper);
-  rocksdb::ReadOptions read_options;
-  read_options.iterate_lower_bound = &lower_slice;
-  read_options.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(
-      impl_->db_->NewIterator(read_options, impl_->Family(ColumnFamily::kMeta)));
   std::vector<FeedState> states;
-  for (it->Seek(lower_slice); it->Valid(); it->Next()) {
-    FeedState& state = states.emplace_back();
-    SYNDICATE_RETURN_IF_ERROR(Parse(it->value().ToStringView(), &state, "feed state"));
-  }
-  SYNDICATE_RETURN_IF_ERROR(FromRocksDb(it->status(), "listing feed states"));
+  SYNDICATE_RETURN_IF_ERROR(ScanPrefix(impl_->db_, impl_->Family(ColumnFamily::kMeta),
+                                       MetaFeedStatePrefix(source_id), "feed states",
+                                       [&](std::string_view, std::string_view value) {
+                                         return Parse(value, &states.emplace_back(), "feed state");
+                                       }));
   return states;
 }
 
 absl::StatusOr<std::vector<SigningKeyRecord>> Store::ListSigningKeys() const {
-  const std::string lower(kMetaSigningKeyPrefix);
-  const std::string upper = PrefixSuccessor(kMetaSigningKeyPrefix);
-  const rocksdb::Slice lower_slice(lower);
-  const rocksdb::Slice upper_slice(upper);
-  rocksdb::ReadOptions read_options;
-  read_options.iterate_lower_bound = &lower_slice;
-  read_options.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(
-      impl_->db_->NewIterator(read_options, impl_->Family(ColumnFamily::kMeta)));
   std::vector<SigningKeyRecord> keys;
-  for (it->Seek(lower_slice); it->Valid(); it->Next()) {
-    SigningKey stored;
-    SYNDICATE_RETURN_IF_ERROR(
-        Parse(it->value().ToStringView(), &stored, absl::StrCat("meta ", it->key().ToString())));
-    keys.push_back(
-        SigningKeyRecord{stored.key_id(), stored.public_key(), ToAbslTime(stored.first_used())});
-  }
-  SYNDICATE_RETURN_IF_ERROR(FromRocksDb(it->status(), "listing signing keys"));
+  SYNDICATE_RETURN_IF_ERROR(
+      ScanPrefix(impl_->db_, impl_->Family(ColumnFamily::kMeta), std::string(kMetaSigningKeyPrefix),
+                 "signing keys", [&](std::string_view key, std::string_view value) {
+                   SigningKey stored;
+                   SYNDICATE_RETURN_IF_ERROR(Parse(value, &stored, "meta " + std::string(key)));
+                   keys.push_back(SigningKeyRecord{stored.key_id(), stored.public_key(),
+                                                   ToAbslTime(stored.first_used())});
+                   return absl::OkStatus();
+                 }));
   std::sort(keys.begin(), keys.end(), [](const SigningKeyRecord& a, const SigningKeyRecord& b) {
     return std::tie(a.first_used, a.key_id) < std::tie(b.first_used, b.key_id);
   });
