@@ -15,7 +15,8 @@
 # CORRECTED, a kill reaches it as a CANCELED tombstone, and the partner catches up by
 # pull. Then the usage report; then harbour-wire gets a feed of its own (examples/site/,
 # served on 127.0.0.1 by tools/serve_feeds) that the server polls every 2 s: its stories
-# reach the partner, and `source status` shows the polls, the last one a 304. Finally it
+# reach the partner, and `source status` shows the last poll (a 200, or a 304 when a second
+# poll came in time: polls run up to a second after they are due). Finally it
 # stops the server and removes the directory.
 #
 # SYNDICATE_BUILD_DIR=DIR builds into DIR (see scripts/build.sh) and runs the binaries from
@@ -303,7 +304,7 @@ for _ in $(seq 1 100); do
   "$syndicate" "${harbour[@]}" list --brief | grep -q "Storm warning lifted" && break
   sleep 0.1
 done
-sleep 2.5  # one more poll: a conditional GET answered 304 Not Modified
+sleep 2.5  # time for a second poll (a conditional GET, 304) when the first was on time
 show "syndicate --api-key-file=harbour.key list --brief   # partner harbour-weekly"
 "$syndicate" "${harbour[@]}" list --brief
 show "syndicate --api-key-file=publisher.key source status harbour-wire"
