@@ -27,9 +27,10 @@ Principal PublisherOf(const std::string& source_id) {
   return publisher;
 }
 
-// `url` without its query and fragment, for logs ("…?" marks that something was cut).
+// `url` without its path parameters, query and fragment (any may carry an access token),
+// for logs ("…?" marks that something was cut).
 std::string WithoutQuery(const std::string& url) {
-  const size_t cut = url.find_first_of("?#");
+  const size_t cut = url.find_first_of(";?#");
   return cut == std::string::npos ? url : url.substr(0, cut) + "?…";
 }
 
@@ -185,7 +186,7 @@ FeedStatus FeedPoller::PollOnce(const Source& source, const std::string& url) {
     log::Error("feed poller: reading a feed's state failed",
                log::Fields()
                    .Add("source_id", source.id())
-                   .Add("url", url)
+                   .Add("url", WithoutQuery(url))
                    .Add("status", loaded.status().ToString()));
     state.set_source_id(source.id());
     state.mutable_status()->set_url(url);
@@ -331,7 +332,7 @@ FeedStatus FeedPoller::PollOnce(const Source& source, const std::string& url) {
   if (absl::Status saved = core_->SaveFeedState(state); !saved.ok()) {
     log::Error("feed poller: storing a feed's state failed", log::Fields()
                                                                  .Add("source_id", source.id())
-                                                                 .Add("url", url)
+                                                                 .Add("url", WithoutQuery(url))
                                                                  .Add("status", saved.ToString()));
   }
   return status;

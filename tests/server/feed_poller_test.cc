@@ -332,6 +332,23 @@ TEST_F(FeedPollerTest, AFailingFeedIsReportedAndLosesNothingThenRecovers) {
   EXPECT_EQ(recovered.stories_created(), 2);
 }
 
+TEST_F(FeedPollerTest, TheFailureLogLineLeavesOutAccessTokensInTheUrl) {
+  // Path parameters, a query and a fragment may each carry a publisher's token.
+  const std::string url = absl::StrCat(site_.url(), ";session=tok-path?key=tok-query#tok-frag");
+  source_.add_feed_urls(url);
+  syndication::v1::UpsertSourceRequest request;
+  *request.mutable_source() = source_;
+  ASSERT_THAT(core_->UpsertSource(request), IsOk());
+  FeedPoller poller(core_.get(), nullptr, options_);
+  ::testing::internal::CaptureStderr();
+  const FeedStatus failed = poller.PollOnce(source_, url);
+  const std::string log = ::testing::internal::GetCapturedStderr();
+  EXPECT_NE(failed.last_error(), "");
+  EXPECT_THAT(log, HasSubstr("feed poll failed"));
+  EXPECT_THAT(log, HasSubstr(absl::StrCat("\"url\":\"", site_.url(), "?…\"")));
+  EXPECT_THAT(log, ::testing::Not(HasSubstr("tok-")));
+}
+
 TEST_F(FeedPollerTest, GetSourceShowsTheStatusToThePublisherButNotToAPartner) {
   site_.Serve(kRss, "", "application/rss+xml");
   FeedPoller poller(core_.get(), nullptr, options_);
