@@ -406,6 +406,24 @@ TEST_F(FeedPollerTest, ARestartedPollerKeepsEachFeedsSchedule) {
   EXPECT_EQ(site_.requests(), 1);
 }
 
+TEST_F(FeedPollerTest, AFeedIsPolledWhenDueNotAtTheNextScan) {
+  site_.Serve(kRss, "\"rev-1\"", "application/rss+xml");
+  source_.mutable_feed_poll_interval()->set_seconds(1);
+  syndication::v1::UpsertSourceRequest request;
+  *request.mutable_source() = source_;
+  ASSERT_THAT(core_->UpsertSource(request), IsOk());
+  FeedPollerOptions options;
+  options.scan_interval = absl::Seconds(6);  // the first scan polls; the next is far off
+  options.allow_private_addresses = true;
+  options.min_poll_interval = absl::Seconds(1);
+  FeedPoller poller(core_.get(), nullptr, options);
+  for (int i = 0; i < 1000 && site_.requests() < 1; ++i) absl::SleepFor(absl::Milliseconds(10));
+  ASSERT_EQ(site_.requests(), 1);
+  // Due 1 s and 2 s after the first: both come before the second scan, 6 s after the first.
+  for (int i = 0; i < 450 && site_.requests() < 3; ++i) absl::SleepFor(absl::Milliseconds(10));
+  EXPECT_GE(site_.requests(), 3);
+}
+
 TEST_F(FeedPollerTest, TheScanPollsDueFeedsByItselfAndStopEndsIt) {
   site_.Serve(kRss, "\"rev-1\"", "application/rss+xml");
   source_.mutable_feed_poll_interval()->set_seconds(1);
