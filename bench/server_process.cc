@@ -70,7 +70,9 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
   args.insert(args.end(), options.leading_args.begin(), options.leading_args.end());
   args.emplace_back("--listen=127.0.0.1:0");
   if (options.syndicated_flags) {
-    args.push_back(absl::StrCat("--data-dir=", directory, "/data"));
+    args.push_back(absl::StrCat("--data-dir=", options.data_dir.empty()
+                                                   ? absl::StrCat(directory, "/data")
+                                                   : options.data_dir));
     args.emplace_back("--auth=none");
   }
   args.insert(args.end(), options.extra_args.begin(), options.extra_args.end());

@@ -1,7 +1,8 @@
 // A server process started for one benchmark run (syndicated, or another server that takes
 // --listen and prints its address the same way): a fresh temporary data directory,
 // 127.0.0.1 with a port the server picks, optionally pinned to CPUs, its stderr kept in a
-// log file beside the data. The directory is removed when the handle goes away.
+// log file beside the data (or in a data directory the caller keeps). The temporary
+// directory is removed when the handle goes away.
 #ifndef SYNDICATE_BENCH_SERVER_PROCESS_H_
 #define SYNDICATE_BENCH_SERVER_PROCESS_H_
 
@@ -24,9 +25,14 @@ struct ServerProcessOptions {
   std::string binary;
   // Arguments right after the binary, before every flag, e.g. a subcommand. Default: none.
   std::vector<std::string> leading_args;
-  // Whether to pass syndicated's --data-dir (inside the temporary directory) and
-  // --auth=none. --listen=127.0.0.1:0 is passed either way. Default: true.
+  // Whether to pass syndicated's --data-dir (inside the temporary directory, or data_dir)
+  // and --auth=none. --listen=127.0.0.1:0 is passed either way. Default: true.
   bool syndicated_flags = true;
+  // The data directory to pass, for a server that should start on the data an earlier one
+  // left (e.g. loaded with --sync-writes=false, then measured with the defaults). It is the
+  // caller's: kept when the server stops and this handle goes away. Default: empty, a "data"
+  // directory inside the temporary directory, removed with it.
+  std::string data_dir;
   // CPUs the server (every one of its threads) runs on; empty means unpinned. Default: empty.
   std::vector<int> cpus;
   // Further flags for the server, e.g. "--max-streams=50000". Default: none.
