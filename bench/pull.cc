@@ -383,13 +383,6 @@ struct Side {
   }
 };
 
-double Median(std::vector<double> values) {
-  if (values.empty()) return 0;
-  std::sort(values.begin(), values.end());
-  const size_t middle = values.size() / 2;
-  return values.size() % 2 == 1 ? values[middle] : (values[middle - 1] + values[middle]) / 2;
-}
-
 // One configuration: a story, and a concurrency (closed loop) or a rate (open loop).
 struct Configuration {
   std::string story;
