@@ -30,6 +30,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "bench/plot_data.h"
 #include "bench/scenario.h"
 #include "bench/server_process.h"
 #include "bench/stats.h"
@@ -435,6 +436,10 @@ class Fanout final : public Scenario {
       results.push_back(*std::move(result));
     }
     Print(results);
+    if (absl::Status written = WritePlotData(environment.plot_data, results); !written.ok()) {
+      std::cerr << "fanout: " << written << "\n";
+      return 1;
+    }
     return std::all_of(results.begin(), results.end(), [](const FanoutResult& r) { return r.ok(); })
                ? 0
                : 1;
@@ -739,6 +744,25 @@ class Fanout final : public Scenario {
     if (listed) std::cout << "\n";
     if (all_ok) std::cout << "Every stream caught up and received every story exactly once.\n";
     std::cout << std::flush;
+  }
+
+  // Deliveries per second and publish-to-delivery latency against N, as plot data
+  // (bench/plot_data.h); N whose checks failed are left out.
+  static absl::Status WritePlotData(const std::string& directory,
+                                    const std::vector<FanoutResult>& results) {
+    PlotSeries series;
+    series.plot = "fanout";
+    series.title = "Fan-out: one publisher, N StreamArticles subscribers (publish-to-delivery)";
+    series.x_label = "subscribers (N)";
+    series.throughput_label = "deliveries/s";
+    series.log_x = true;
+    series.series = "syndicated";
+    for (const FanoutResult& r : results) {
+      if (!r.ok() || r.delivered == 0) continue;
+      series.points.push_back({static_cast<double>(r.subscribers), r.deliveries_per_second,
+                               r.latency.p50_ms, r.latency.p99_ms});
+    }
+    return series.points.empty() ? absl::OkStatus() : WritePlotSeries(directory, series);
   }
 
   FanoutFlags flags_;
