@@ -1,11 +1,7 @@
 #include "bench/nginx_baseline.h"
 
-#include <stdlib.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -40,6 +36,9 @@ std::string NginxConfig(const std::string& directory, const std::string& address
       "events { worker_connections 1024; }\n"
       "http {\n"
       "  access_log off;\n"
+      // nginx closes a connection after 1,000 requests by default, and h2load, timed by
+      // --duration, does not open another: the connection would sit idle.
+      "  keepalive_requests 100000000;\n"
       "  client_body_temp_path ",
       directory,
       "/client_body;\n"
@@ -90,12 +89,9 @@ absl::StatusOr<std::unique_ptr<NginxServer>> NginxServer::Start(
   if (FindProgram("h2load").empty())
     return absl::FailedPreconditionError("h2load is not installed");
 
-  const char* tmpdir = std::getenv("TMPDIR");
-  std::string directory = absl::StrCat(tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp",
-                                       "/syndicate-bench-nginx-XXXXXX");
-  if (mkdtemp(directory.data()) == nullptr) {
-    return absl::InternalError(absl::StrCat("mkdtemp(", directory, "): ", std::strerror(errno)));
-  }
+  absl::StatusOr<std::string> made = MakeTempDirectory("syndicate-bench-nginx");
+  if (!made.ok()) return made.status();
+  const std::string directory = *std::move(made);
   std::vector<size_t> sizes;
   for (const std::string& file : files) sizes.push_back(file.size());
   std::unique_ptr<NginxServer> server(new NginxServer(directory, std::move(sizes)));

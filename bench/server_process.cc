@@ -98,12 +98,9 @@ absl::Status WaitForListener(const std::string& address, int pidfd, absl::Durati
 
 absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
     const ServerProcessOptions& options) {
-  const char* tmpdir = std::getenv("TMPDIR");
-  std::string directory = absl::StrCat(tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp",
-                                       "/syndicate-bench-XXXXXX");
-  if (mkdtemp(directory.data()) == nullptr) {
-    return absl::InternalError(absl::StrCat("mkdtemp(", directory, "): ", std::strerror(errno)));
-  }
+  absl::StatusOr<std::string> made = MakeTempDirectory("syndicate-bench");
+  if (!made.ok()) return made.status();
+  std::string directory = *std::move(made);
   const std::string log_path = directory + "/server.log";
   // Without API keys (loopback only, as --auth=none requires): the benchmarks measure the
   // data path.
@@ -254,6 +251,16 @@ std::string ServerProcess::LogTail(int lines) const {
     if (tail.size() > static_cast<size_t>(lines)) tail.pop_front();
   }
   return absl::StrJoin(tail, "\n");
+}
+
+absl::StatusOr<std::string> MakeTempDirectory(const std::string& name) {
+  const char* tmpdir = std::getenv("TMPDIR");
+  std::string directory =
+      absl::StrCat(tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp", "/", name, "-XXXXXX");
+  if (mkdtemp(directory.data()) == nullptr) {
+    return absl::InternalError(absl::StrCat("mkdtemp(", directory, "): ", std::strerror(errno)));
+  }
+  return directory;
 }
 
 absl::StatusOr<std::string> FreeLoopbackAddress() {

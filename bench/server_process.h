@@ -99,6 +99,10 @@ class ServerProcess {
   int wait_status_ = 0;
 };
 
+// Creates a new directory $TMPDIR/NAME-XXXXXX (else under /tmp) and returns its path; the
+// caller removes it. INTERNAL when it cannot be created.
+absl::StatusOr<std::string> MakeTempDirectory(const std::string& name);
+
 // "127.0.0.1:PORT" with a port no socket is bound to right now, for a server that cannot
 // pick its own (nginx refuses port 0). Another process may take it before the server binds
 // it. INTERNAL when no socket can be bound.
