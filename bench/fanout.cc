@@ -38,6 +38,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "bench/nats_baseline.h"
+#include "bench/plot_data.h"
 #include "bench/scenario.h"
 #include "bench/server_process.h"
 #include "bench/stats.h"
@@ -865,6 +866,10 @@ class Fanout final : public Scenario {
       results.push_back(*std::move(result));
     }
     Print(results);
+    if (absl::Status written = WritePlotData(environment.plot_data, results); !written.ok()) {
+      std::cerr << "fanout: " << written << "\n";
+      return 1;
+    }
     return std::all_of(results.begin(), results.end(), [](const FanoutResult& r) { return r.ok(); })
                ? 0
                : 1;
@@ -1310,6 +1315,36 @@ class Fanout final : public Scenario {
     if (synd == r.systems.end() || bare == r.systems.end()) return 0;
     const double bare_rate = bare->second.DeliveriesPerCpuSecond();
     return bare_rate > 0 ? synd->second.DeliveriesPerCpuSecond() / bare_rate : 0;
+  }
+
+  // Deliveries per second (the median round) and publish-to-delivery latency against N, as
+  // plot data (bench/plot_data.h), a line per system; N whose checks failed are left out.
+  static absl::Status WritePlotData(const std::string& directory,
+                                    const std::vector<FanoutResult>& results) {
+    for (System system : {System::kSyndicated, System::kBare, System::kNats}) {
+      PlotSeries series;
+      series.plot = "fanout";
+      series.title = "Fan-out: one publisher, N subscribers (publish-to-delivery)";
+      series.x_label = "subscribers (N)";
+      series.throughput_label = "deliveries/s";
+      series.log_x = true;
+      series.series = SystemName(system);
+      for (const FanoutResult& r : results) {
+        const auto found = r.systems.find(system);
+        if (!r.ok() || found == r.systems.end() || !found->second.ran ||
+            found->second.delivered == 0) {
+          continue;
+        }
+        std::vector<int64_t> latencies = found->second.latencies_ns;
+        const LatencySummary latency = Summarize(&latencies);
+        series.points.push_back({static_cast<double>(r.subscribers),
+                                 Median(found->second.deliveries_per_second), latency.p50_ms,
+                                 latency.p99_ms});
+      }
+      if (series.points.empty()) continue;
+      if (absl::Status written = WritePlotSeries(directory, series); !written.ok()) return written;
+    }
+    return absl::OkStatus();
   }
 
   FanoutFlags flags_;

@@ -1,7 +1,7 @@
 // syndicate-bench: runs one benchmark scenario against a real syndicated and prints the
 // machine and the results as Markdown. See bench/README.md.
 //
-//   syndicate-bench [--syndicated=PATH] [--no-pin] SCENARIO [SCENARIO FLAGS]
+//   syndicate-bench [--syndicated=PATH] [--no-pin] [--plot-data=DIR] SCENARIO [SCENARIO FLAGS]
 //
 // `syndicate-bench bare-server` (hidden) is the baseline server of the pull and fanout
 // scenarios, which start it as a subprocess (bench/bare_server.h).
@@ -57,6 +57,9 @@ int Main(int argc, char** argv) {
   app.add_option("--syndicated", environment.syndicated, "The syndicated binary to start")
       ->capture_default_str();
   app.add_flag("--no-pin", no_pin, "Do not pin the server and the load generator to CPUs");
+  app.add_option("--plot-data", environment.plot_data,
+                 "Also write the results as plot data (TSV files) into this directory")
+      ->check(CLI::ExistingDirectory);
   app.require_subcommand(1);
   for (const auto& [name, entry] : registry.entries()) {
     entry.scenario->AddFlags(app.add_subcommand(name, entry.description));

@@ -3,7 +3,9 @@
 // limit). Both run as subprocesses pinned to the same CPUs; each configuration runs them in
 // alternating rounds so that the ratio holds on a noisy machine. Closed loop at a fixed
 // number of outstanding requests, then open loop at a fixed rate for latency without
-// coordinated omission. See bench/README.md.
+// coordinated omission. Alongside, not as a target: nginx serving the same story as a static
+// JSON file over HTTP/2 cleartext, driven by h2load (bench/nginx_baseline.h). See
+// bench/README.md.
 #include <grpcpp/channel.h>
 #include <grpcpp/client_context.h>
 #include <grpcpp/create_channel.h>
@@ -21,6 +23,7 @@
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -34,8 +37,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "bench/nginx_baseline.h"
+#include "bench/plot_data.h"
 #include "bench/scenario.h"
 #include "bench/server_process.h"
 #include "bench/stats.h"
@@ -43,6 +49,7 @@
 #include "bench/system_info.h"
 #include "bench/table.h"
 #include "common/status_macros.h"
+#include "google/protobuf/util/json_util.h"
 #include "syndication/v1/article.pb.h"
 #include "syndication/v1/publishing_service.grpc.pb.h"
 #include "syndication/v1/syndication_service.pb.h"
@@ -70,6 +77,7 @@ struct StoredStory {
   std::string label;  // "10 KB", "2 KB"
   std::string id;     // Article.id
   std::string bytes;  // the serialized Article
+  std::string json;   // the Article in protobuf's JSON mapping: nginx's static file
 };
 
 // How one call ended, checked the same way for both servers: OK, with the story's bytes.
@@ -392,6 +400,11 @@ struct Configuration {
   Side bare;                   // the baseline
   Side syndicated;             // the candidate
   std::vector<double> ratios;  // syndicated / bare requests per second, per round
+  // nginx + h2load, closed loop only, when it ran: h2load -c and -m, and the JSON's size.
+  Side nginx;
+  int nginx_connections = 0;
+  int nginx_streams = 0;
+  size_t json_bytes = 0;
 
   double OtherCpuPercent() const {
     const double wall = bare.wall_seconds + syndicated.wall_seconds;
@@ -413,6 +426,7 @@ struct PullFlags {
   double warmup_seconds = 1;
   int channels = 4;
   bool quick = false;
+  bool no_nginx = false;
   std::vector<std::string> server_args;
 };
 
@@ -446,6 +460,8 @@ class Pull final : public Scenario {
                       "Smoke test in seconds: 3 rounds of 0.2 s, 0.1 s of warm-up");
     command->add_option("--server-arg", flags_.server_args,
                         "Extra flag for syndicated, e.g. --server-arg=--sync-writes=false");
+    command->add_flag("--no-nginx", flags_.no_nginx,
+                      "Skip the nginx + h2load figures reported alongside the closed loop");
   }
 
   int Run(const BenchEnvironment& environment) override {
@@ -463,7 +479,8 @@ class Pull final : public Scenario {
     for (const auto* configurations : {&closed, &open}) {
       for (const Configuration& c : *configurations) {
         for (const auto& [name, side] :
-             {std::pair{"syndicated", &c.syndicated}, std::pair{"bare server", &c.bare}}) {
+             {std::pair{"syndicated", &c.syndicated}, std::pair{"bare server", &c.bare},
+              std::pair{"nginx", &c.nginx}}) {
           if (side->calls.failed > 0) {
             problems.push_back(absl::StrFormat(
                 "%s, %s: %d of %d calls failed, first: %s", c.story, name, side->calls.failed,
@@ -473,6 +490,10 @@ class Pull final : public Scenario {
       }
     }
     Print(closed, open, problems);
+    if (absl::Status written = WritePlotData(environment.plot_data, closed); !written.ok()) {
+      std::cerr << "pull: " << written << "\n";
+      return 1;
+    }
     return problems.empty() ? 0 : 1;
   }
 
@@ -514,6 +535,34 @@ class Pull final : public Scenario {
     const Target targets[2] = {{"bare server", bare_client->get(), bare->get()},
                                {"syndicated", syndicated_client->get(), syndicated->get()}};
 
+    // nginx gets each story as JSON; without nginx or h2load the figures are skipped.
+    std::unique_ptr<NginxServer> nginx;
+    if (flags_.no_nginx) {
+      nginx_skipped_ = "skipped (--no-nginx)";
+    } else {
+      std::vector<std::string> json_files;
+      for (StoredStory& story : *stories) {
+        syndication::v1::Article article;
+        if (!article.ParseFromString(story.bytes) ||
+            !google::protobuf::util::MessageToJsonString(article, &story.json).ok()) {
+          return absl::InternalError("the story cannot be rendered as JSON");
+        }
+        json_files.push_back(story.json);
+      }
+      absl::StatusOr<std::unique_ptr<NginxServer>> started =
+          NginxServer::Start(json_files, environment.server_cpus);
+      if (started.ok()) {
+        nginx = *std::move(started);
+      } else if (absl::IsFailedPrecondition(started.status())) {
+        nginx_skipped_ = absl::StrCat(
+            "skipped: ", started.status().message(),
+            " (scripts/install-deps.sh installs the packages nginx-light and nghttp2-client)");
+        std::cerr << "pull: nginx + h2load " << nginx_skipped_ << "\n";
+      } else {
+        return started.status();
+      }
+    }
+
     for (const StoredStory& story : *stories) {
       double peak = 0;
       for (int concurrency : flags_.concurrency) {
@@ -522,6 +571,11 @@ class Pull final : public Scenario {
         c.article_bytes = story.bytes.size();
         c.concurrency = concurrency;
         SYNDICATE_RETURN_IF_ERROR(RunRounds(targets, story, &c));
+        if (nginx != nullptr) {
+          c.json_bytes = story.json.size();
+          SYNDICATE_RETURN_IF_ERROR(
+              RunNginxRounds(*nginx, static_cast<size_t>(&story - stories->data()), &c));
+        }
         peak = std::max(peak, Median(c.syndicated.requests_per_second));
         closed->push_back(std::move(c));
       }
@@ -537,6 +591,76 @@ class Pull final : public Scenario {
 
     for (ServerProcess* server : {bare->get(), syndicated->get()}) {
       SYNDICATE_RETURN_IF_ERROR(server->Stop(absl::Seconds(20)));
+    }
+    if (nginx != nullptr) SYNDICATE_RETURN_IF_ERROR(nginx->Stop());
+    return absl::OkStatus();
+  }
+
+  // nginx's rounds of a closed-loop configuration, after the gRPC servers' (not
+  // interleaved with them: nginx is reported alongside, not compared round by round). The
+  // N outstanding requests are spread like the gRPC calls: over min(N, --channels) HTTP/2
+  // connections, ceil(N / connections) streams each.
+  absl::Status RunNginxRounds(const NginxServer& nginx, size_t index, Configuration* c) const {
+    c->nginx_connections = std::min(c->concurrency, flags_.channels);
+    c->nginx_streams = (c->concurrency + c->nginx_connections - 1) / c->nginx_connections;
+    std::cerr << absl::StreamFormat("pull: %s, nginx + h2load -c %d -m %d\n", c->story,
+                                    c->nginx_connections, c->nginx_streams);
+    if (flags_.warmup_seconds > 0) {
+      absl::StatusOr<H2loadResult> warmup = nginx.RunH2load(
+          index, c->nginx_connections, c->nginx_streams, absl::Seconds(flags_.warmup_seconds));
+      if (!warmup.ok()) return warmup.status();
+    }
+    for (int r = 0; r < flags_.rounds; ++r) {
+      Round round;
+      const CpuMeter cpu(nginx.process());
+      const absl::Time start = absl::Now();
+      absl::StatusOr<H2loadResult> run = nginx.RunH2load(
+          index, c->nginx_connections, c->nginx_streams, absl::Seconds(flags_.round_seconds));
+      if (!run.ok()) return run.status();
+      cpu.Finish(&round);
+      // The CPU shares are over the whole run of h2load (its start and its connections
+      // included); the rate is h2load's own, over its measured duration.
+      round.wall_seconds = absl::ToDoubleSeconds(absl::Now() - start);
+      round.calls.ok = run->ok;
+      round.calls.failed = run->failed;
+      round.calls.first_error = run->first_error;
+      round.latencies_ns = std::move(run->latencies_ns);
+      c->nginx.Add(std::move(round));
+      c->nginx.requests_per_second.back() = run->requests_per_second;
+      std::cerr << absl::StreamFormat("pull:   round %d: nginx %.0f/s\n", r + 1,
+                                      run->requests_per_second);
+    }
+    c->nginx.latency = Summarize(&c->nginx.latencies_ns);
+    return absl::OkStatus();
+  }
+
+  // The closed loop as plot data (bench/plot_data.h): one plot per story, a line per server.
+  static absl::Status WritePlotData(const std::string& directory,
+                                    const std::vector<Configuration>& closed) {
+    std::map<std::string, std::vector<const Configuration*>> by_story;
+    for (const Configuration& c : closed) by_story[c.story].push_back(&c);
+    for (const auto& [story, configurations] : by_story) {
+      for (const auto& [name, side] :
+           {std::pair{"syndicated", &Configuration::syndicated},
+            std::pair{"bare gRPC server", &Configuration::bare},
+            std::pair{"nginx + h2load (HTTP/2, JSON file)", &Configuration::nginx}}) {
+        PlotSeries series;
+        series.plot = absl::StrCat("pull-", absl::StrReplaceAll(story, {{" ", ""}}));
+        series.title = absl::StrCat("GetArticle, ", story, " story, closed loop");
+        series.x_label = "requests outstanding";
+        series.throughput_label = "requests/s";
+        series.log_x = true;
+        series.series = name;
+        for (const Configuration* c : configurations) {
+          const Side& measured = c->*side;
+          if (measured.requests_per_second.empty()) continue;
+          series.points.push_back({static_cast<double>(c->concurrency),
+                                   Median(measured.requests_per_second), measured.latency.p50_ms,
+                                   measured.latency.p99_ms});
+        }
+        if (series.points.empty()) continue;
+        SYNDICATE_RETURN_IF_ERROR(WritePlotSeries(directory, series));
+      }
     }
     return absl::OkStatus();
   }
@@ -583,7 +707,7 @@ class Pull final : public Scenario {
           !status.ok()) {
         return failed("PublishArticle", status);
       }
-      StoredStory story{label, response.article().id(), ""};
+      StoredStory story{label, response.article().id(), "", ""};
 
       grpc::ClientContext get_context;
       get_context.set_deadline(deadline());
@@ -711,6 +835,7 @@ class Pull final : public Scenario {
            cpu(c.OtherCpuPercent())});
     }
     std::cout << table.Render() << "\n";
+    PrintNginx(closed);
 
     std::cout << "Open loop: calls due at a fixed rate (half of syndicated's closed-loop peak "
                  "for the story), each sent when due whether or not earlier ones completed; "
@@ -774,7 +899,53 @@ class Pull final : public Scenario {
     std::cout << std::flush;
   }
 
+  // The nginx + h2load table, or why there is none.
+  void PrintNginx(const std::vector<Configuration>& closed) const {
+    std::cout << "nginx + h2load, reported alongside (no target): the same story as a static "
+                 "JSON file (the Article in protobuf's JSON mapping), served by nginx over "
+                 "HTTP/2 cleartext (one process, master_process off, no access log, pinned to "
+                 "the server CPUs) and requested by h2load (one thread, on the load generator's "
+                 "CPUs) with -c connections and -m streams each: N outstanding. Same warm-up "
+                 "and rounds, run after the two gRPC servers' rounds of each configuration. "
+                 "Latency: h2load's time per request (--log-file), pooled over the rounds. The "
+                 "last column is everything but nginx and this process, h2load included.\n\n";
+    if (!nginx_skipped_.empty()) {
+      std::cout << "nginx + h2load: " << nginx_skipped_ << ".\n\n";
+      return;
+    }
+    const auto ms = [](double value) { return absl::StrFormat("%.3f", value); };
+    const auto cpu = [](double percent) { return absl::StrFormat("%.0f%%", percent); };
+    MarkdownTable table({{"article", MarkdownTable::Align::kLeft},
+                         {"N"},
+                         {"h2load -c × -m"},
+                         {"JSON (B)"},
+                         {"nginx req/s"},
+                         {"nginx p50 / p99 (ms)"},
+                         {"nginx req per CPU-s"},
+                         {"nginx CPU"},
+                         {"syndicated req/s"},
+                         {"syndicated p50 / p99 (ms)"},
+                         {"h2load + other CPU"}});
+    for (const Configuration& c : closed) {
+      if (c.nginx.requests_per_second.empty()) continue;
+      const double other =
+          c.nginx.wall_seconds > 0 ? 100 * c.nginx.other_cpu_seconds / c.nginx.wall_seconds : 0;
+      table.AddRow(
+          {c.story, absl::StrCat(c.concurrency),
+           absl::StrCat(c.nginx_connections, " × ", c.nginx_streams),
+           FormatNumber(static_cast<double>(c.json_bytes), 0),
+           FormatNumber(Median(c.nginx.requests_per_second), 0),
+           absl::StrCat(ms(c.nginx.latency.p50_ms), " / ", ms(c.nginx.latency.p99_ms)),
+           FormatNumber(c.nginx.RequestsPerServerCpuSecond(), 0), cpu(c.nginx.ServerCpuPercent()),
+           FormatNumber(Median(c.syndicated.requests_per_second), 0),
+           absl::StrCat(ms(c.syndicated.latency.p50_ms), " / ", ms(c.syndicated.latency.p99_ms)),
+           cpu(other)});
+    }
+    std::cout << table.Render() << "\n";
+  }
+
   PullFlags flags_;
+  std::string nginx_skipped_;  // why nginx + h2load did not run; empty when it did
 };
 
 }  // namespace

@@ -17,6 +17,7 @@ Scenario* ScenarioRegistry::Find(const std::string& name) const {
 void RegisterAllScenarios(ScenarioRegistry* registry) {
   RegisterFanout(registry);
   RegisterList(registry);
+  RegisterInstructions(registry);
   RegisterPull(registry);
 }
 

@@ -21,6 +21,9 @@ struct BenchEnvironment {
   std::vector<int> server_cpus;
   // CPUs this process (the load generator) was pinned to; empty means unpinned.
   std::vector<int> bench_cpus;
+  // Directory for the results as plot data (bench/plot_data.h, WritePlotSeries); empty
+  // means none is written (no --plot-data).
+  std::string plot_data;
 };
 
 class Scenario {
@@ -64,6 +67,7 @@ void RegisterAllScenarios(ScenarioRegistry* registry);
 // One registration function per scenario, defined in the scenario's own file.
 void RegisterFanout(ScenarioRegistry* registry);
 void RegisterList(ScenarioRegistry* registry);
+void RegisterInstructions(ScenarioRegistry* registry);
 void RegisterPull(ScenarioRegistry* registry);
 
 }  // namespace syndicate::bench

@@ -1,9 +1,12 @@
 #include "bench/server_process.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <sched.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -19,8 +22,11 @@
 #include <fstream>
 #include <iterator>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "bench/system_info.h"
 
@@ -77,16 +83,48 @@ absl::StatusOr<std::string> ReadNatsPortsFile(const std::string& directory, pid_
   }
 }
 
+// "127.0.0.1:PORT" as a socket address. INVALID_ARGUMENT when it is not one.
+absl::StatusOr<sockaddr_in> LoopbackSocketAddress(const std::string& address) {
+  const size_t colon = address.rfind(':');
+  int port = 0;
+  sockaddr_in socket_address{};
+  socket_address.sin_family = AF_INET;
+  if (colon == std::string::npos || !absl::SimpleAtoi(address.substr(colon + 1), &port) ||
+      port <= 0 || port > 65535 ||
+      inet_pton(AF_INET, address.substr(0, colon).c_str(), &socket_address.sin_addr) != 1) {
+    return absl::InvalidArgumentError(absl::StrCat(address, " is not an IPv4 HOST:PORT"));
+  }
+  socket_address.sin_port = htons(static_cast<uint16_t>(port));
+  return socket_address;
+}
+
+// Waits until a TCP connection to `address` succeeds, for up to `timeout`, giving up when
+// `pidfd` (the server's) says it exited. DEADLINE_EXCEEDED or UNAVAILABLE then.
+absl::Status WaitForListener(const std::string& address, int pidfd, absl::Duration timeout) {
+  absl::StatusOr<sockaddr_in> socket_address = LoopbackSocketAddress(address);
+  if (!socket_address.ok()) return socket_address.status();
+  const absl::Time deadline = absl::Now() + timeout;
+  while (absl::Now() < deadline) {
+    const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return absl::InternalError(absl::StrCat("socket: ", std::strerror(errno)));
+    const bool connected = connect(fd, reinterpret_cast<const sockaddr*>(&*socket_address),
+                                   sizeof(*socket_address)) == 0;
+    close(fd);
+    if (connected) return absl::OkStatus();
+    pollfd exited{pidfd, POLLIN, 0};
+    if (pidfd >= 0 && poll(&exited, 1, 20) > 0) return absl::UnavailableError("it exited");
+    if (pidfd < 0) absl::SleepFor(absl::Milliseconds(20));
+  }
+  return absl::DeadlineExceededError(absl::StrCat("nothing accepted connections on ", address));
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
     const ServerProcessOptions& options) {
-  const char* tmpdir = std::getenv("TMPDIR");
-  std::string directory = absl::StrCat(tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp",
-                                       "/syndicate-bench-XXXXXX");
-  if (mkdtemp(directory.data()) == nullptr) {
-    return absl::InternalError(absl::StrCat("mkdtemp(", directory, "): ", std::strerror(errno)));
-  }
+  absl::StatusOr<std::string> made = MakeTempDirectory("syndicate-bench");
+  if (!made.ok()) return made.status();
+  std::string directory = *std::move(made);
   const std::string log_path = directory + "/server.log";
   // Without API keys (loopback only, as --auth=none requires): the benchmarks measure the
   // data path.
@@ -94,7 +132,7 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
   args.insert(args.end(), options.leading_args.begin(), options.leading_args.end());
   if (options.address == ServerProcessOptions::Address::kNatsPortsFile) {
     args.insert(args.end(), {"-a", "127.0.0.1", "-p", "-1", "--ports_file_dir", directory});
-  } else {
+  } else if (options.address == ServerProcessOptions::Address::kListenFlag) {
     args.emplace_back("--listen=127.0.0.1:0");
   }
   if (options.syndicated_flags) {
@@ -155,6 +193,15 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
     return absl::InternalError(absl::StrCat("pidfd_open: ", std::strerror(errno)));
   }
 
+  if (options.address == ServerProcessOptions::Address::kOwnConfig) {
+    if (absl::Status up = WaitForListener(options.own_address, pidfd, options.start_timeout);
+        !up.ok()) {
+      return absl::UnavailableError(absl::StrCat(options.binary, " did not start (", up.message(),
+                                                 "); its log ends:\n", server->LogTail(20)));
+    }
+    server->address_ = options.own_address;
+    return server;
+  }
   absl::StatusOr<std::string> line =
       options.address == ServerProcessOptions::Address::kNatsPortsFile
           ? ReadNatsPortsFile(directory, pid, pidfd, options.start_timeout)
@@ -237,6 +284,106 @@ std::string ServerProcess::LogTail(int lines) const {
     if (tail.size() > static_cast<size_t>(lines)) tail.pop_front();
   }
   return absl::StrJoin(tail, "\n");
+}
+
+absl::StatusOr<std::string> MakeTempDirectory(const std::string& name) {
+  const char* tmpdir = std::getenv("TMPDIR");
+  std::string directory =
+      absl::StrCat(tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp", "/", name, "-XXXXXX");
+  if (mkdtemp(directory.data()) == nullptr) {
+    return absl::InternalError(absl::StrCat("mkdtemp(", directory, "): ", std::strerror(errno)));
+  }
+  return directory;
+}
+
+absl::StatusOr<std::string> FreeLoopbackAddress() {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return absl::InternalError(absl::StrCat("socket: ", std::strerror(errno)));
+  sockaddr_in bound{};
+  bound.sin_family = AF_INET;
+  bound.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof(bound);
+  const bool ok = bind(fd, reinterpret_cast<const sockaddr*>(&bound), sizeof(bound)) == 0 &&
+                  getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &length) == 0;
+  const int error = errno;
+  close(fd);
+  if (!ok) return absl::InternalError(absl::StrCat("bind 127.0.0.1:0: ", std::strerror(error)));
+  return absl::StrCat("127.0.0.1:", ntohs(bound.sin_port));
+}
+
+std::string FindProgram(const std::string& program) {
+  if (program.find('/') != std::string::npos) {
+    return access(program.c_str(), X_OK) == 0 ? program : "";
+  }
+  const char* path = std::getenv("PATH");
+  for (absl::string_view directory : absl::StrSplit(path != nullptr ? path : "", ':')) {
+    if (directory.empty()) continue;
+    std::string candidate = absl::StrCat(directory, "/", program);
+    if (access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  return "";
+}
+
+absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,
+                                         absl::Duration timeout) {
+  if (argv.empty() || FindProgram(argv[0]).empty()) {
+    return absl::NotFoundError(absl::StrCat(argv.empty() ? "" : argv[0], ": no such program"));
+  }
+  std::vector<std::string> args = argv;
+  std::vector<char*> pointers;
+  for (std::string& arg : args) pointers.push_back(arg.data());
+  pointers.push_back(nullptr);
+  const int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  std::array<int, 2> out = {-1, -1};
+  if (null_fd < 0 || pipe2(out.data(), O_CLOEXEC) != 0) {
+    const int error = errno;
+    if (null_fd >= 0) close(null_fd);
+    return absl::InternalError(absl::StrCat("pipe: ", std::strerror(error)));
+  }
+  const pid_t pid = fork();
+  if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    dup2(null_fd, STDIN_FILENO);
+    dup2(out[1], STDOUT_FILENO);
+    dup2(out[1], STDERR_FILENO);
+    execvp(pointers[0], pointers.data());
+    _exit(127);
+  }
+  const int fork_error = errno;
+  close(out[1]);
+  close(null_fd);
+  if (pid < 0) {
+    close(out[0]);
+    return absl::InternalError(absl::StrCat("fork: ", std::strerror(fork_error)));
+  }
+  CommandResult result;
+  const absl::Time deadline = absl::Now() + timeout;
+  bool timed_out = false;
+  while (true) {
+    pollfd readable{out[0], POLLIN, 0};
+    const int polled = poll(&readable, 1, PollMilliseconds(deadline - absl::Now()));
+    if (polled < 0 && errno == EINTR) continue;
+    if (polled == 0) {
+      timed_out = true;
+      kill(pid, SIGKILL);
+      break;
+    }
+    std::array<char, 4096> buffer;
+    const ssize_t got = read(out[0], buffer.data(), buffer.size());
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) break;
+    result.output.append(buffer.data(), static_cast<size_t>(got));
+  }
+  close(out[0]);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (timed_out) {
+    return absl::DeadlineExceededError(
+        absl::StrCat(argv[0], " ran longer than ", absl::FormatDuration(timeout)));
+  }
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
 }
 
 }  // namespace syndicate::bench

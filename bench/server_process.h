@@ -1,8 +1,9 @@
 // A server process started for one benchmark run (syndicated, another server that takes
-// --listen and prints its address the same way, or nats-server): a fresh temporary directory,
-// 127.0.0.1 with a port the server picks, optionally pinned to CPUs, its stderr kept in a
-// log file beside the data (or in a data directory the caller keeps). The temporary
-// directory is removed when the handle goes away.
+// --listen and prints its address the same way, nats-server, or one configured with an
+// address of its own such as nginx): a fresh temporary directory, 127.0.0.1 with a port the
+// server picks, optionally pinned to CPUs, its stderr kept in a log file beside the data
+// (or in a data directory the caller keeps). The temporary directory is removed when the
+// handle goes away. Also: running a command to completion.
 #ifndef SYNDICATE_BENCH_SERVER_PROCESS_H_
 #define SYNDICATE_BENCH_SERVER_PROCESS_H_
 
@@ -29,6 +30,10 @@ struct ServerProcessOptions {
     // nats-server: `-a 127.0.0.1 -p -1 --ports_file_dir DIR` (-1: a random free port); it
     // writes {"nats":["nats://HOST:PORT"]} into DIR/nats-server_PID.ports.
     kNatsPortsFile,
+    // A server that takes its address from its own configuration (in `extra_args` or a
+    // file they name), given as `own_address`: no --listen is passed, and Start waits
+    // until a TCP connection to that address succeeds (nginx).
+    kOwnConfig,
   };
 
   // Path of the server binary, syndicated unless `syndicated_flags` is false. Required.
@@ -51,6 +56,9 @@ struct ServerProcessOptions {
   std::vector<std::string> extra_args;
   // How long the server may take to print its address. Default: 30 s.
   absl::Duration start_timeout = absl::Seconds(30);
+  // "127.0.0.1:PORT", with Address::kOwnConfig: where the server's configuration makes it
+  // listen. Default: empty.
+  std::string own_address;
 };
 
 class ServerProcess {
@@ -58,10 +66,10 @@ class ServerProcess {
   // Creates a temporary directory under $TMPDIR (else /tmp), starts the server with
   // --listen=127.0.0.1:0 (and --data-dir inside the directory, see
   // ServerProcessOptions::syndicated_flags), and waits for the address it prints as the
-  // first line of its stdout (or nats-server's way, see ServerProcessOptions::address).
+  // first line of its stdout (or another way, see ServerProcessOptions::address).
   // INTERNAL when the directory or the process cannot be created; UNAVAILABLE when the
-  // server exits or prints nothing within options.start_timeout (the message holds the
-  // end of its log).
+  // server exits or prints nothing (accepts nothing) within options.start_timeout (the
+  // message holds the end of its log).
   static absl::StatusOr<std::unique_ptr<ServerProcess>> Start(const ServerProcessOptions& options);
 
   // Kills the server (SIGKILL) if it is still running, reaps it, removes the directory.
@@ -109,6 +117,32 @@ class ServerProcess {
   bool reaped_ = false;
   int wait_status_ = 0;
 };
+
+// Creates a new directory $TMPDIR/NAME-XXXXXX (else under /tmp) and returns its path; the
+// caller removes it. INTERNAL when it cannot be created.
+absl::StatusOr<std::string> MakeTempDirectory(const std::string& name);
+
+// "127.0.0.1:PORT" with a port no socket is bound to right now, for a server that cannot
+// pick its own (nginx refuses port 0). Another process may take it before the server binds
+// it. INTERNAL when no socket can be bound.
+absl::StatusOr<std::string> FreeLoopbackAddress();
+
+// What a command run to completion printed and how it ended.
+struct CommandResult {
+  int exit_code = -1;  // the exit status; -1 when killed by a signal
+  std::string output;  // stdout and stderr, interleaved
+};
+
+// Runs `argv` (argv[0] a path, or a name looked up in PATH) with this thread's CPU affinity
+// and waits for it. NOT_FOUND when the program cannot be started; DEADLINE_EXCEEDED (after
+// killing it) when it runs longer than `timeout`; INTERNAL when no process can be created.
+// A non-zero exit is not an error: see CommandResult::exit_code.
+absl::StatusOr<CommandResult> RunCommand(const std::vector<std::string>& argv,
+                                         absl::Duration timeout);
+
+// The path of `program`, an executable file in PATH (or, when `program` holds a '/', that
+// file); empty when there is none.
+std::string FindProgram(const std::string& program);
 
 }  // namespace syndicate::bench
 

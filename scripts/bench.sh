@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Builds syndicate-bench and syndicated (Release) and runs every benchmark scenario: fanout,
-# pull, then list (bench/README.md says what each measures).
+# pull, list, then instructions (bench/README.md says what each measures).
 #
-#   scripts/bench.sh           # full runs, 15 to 20 minutes after the build; writes the
-#                              # results into BENCHMARKS.md between its "generated" markers
-#   scripts/bench.sh --quick   # smoke test in seconds: prints the results on stdout and
-#                              # leaves BENCHMARKS.md alone
+#   scripts/bench.sh           # full runs, 20 to 25 minutes after the build; writes the
+#                              # results into BENCHMARKS.md between its "generated" markers,
+#                              # and the plots (gnuplot, PNG) and their data into bench/results/
+#   scripts/bench.sh --quick   # smoke test in about a minute: prints the results on stdout,
+#                              # draws the plots into a temporary directory (to prove they
+#                              # draw), and leaves BENCHMARKS.md and bench/results/ alone
 #
 # Builds with scripts/build.sh --release (into build-bench/, or SYNDICATE_BUILD_DIR); --quick
 # with the plain build (build/, or SYNDICATE_BUILD_DIR).
@@ -23,7 +25,7 @@ for arg in "$@"; do
   esac
 done
 
-scripts/install-deps.sh --build-only
+scripts/install-deps.sh --bench
 # A smoke test's figures mean nothing, so --quick uses the plain build (build/, which the
 # tests have built already) rather than a Release build of its own.
 release=(--release)
@@ -40,19 +42,48 @@ trap 'rm -rf "$work"' EXIT
 read -r -a list_args <<<"${SYNDICATE_BENCH_LIST_ARGS:-}"
 ((${#quick[@]} == 0)) || list_args=()
 
+# Each scenario prints the machine, then its own section "## SCENARIO", and writes its plot
+# data (bench/plot_data.h) into $work/data.
+scenarios=(fanout pull list instructions)
+mkdir "$work/data"
 status=0
-for scenario in fanout pull list; do
+for scenario in "${scenarios[@]}"; do
   args=(${quick[@]+"${quick[@]}"})
   [[ $scenario != list ]] || args+=(${list_args[@]+"${list_args[@]}"})
   echo "bench.sh: syndicate-bench $scenario ${args[*]}" >&2
-  "$bench" "$scenario" ${args[@]+"${args[@]}"} >"$work/$scenario.md" || status=1
+  "$bench" --plot-data="$work/data" "$scenario" ${args[@]+"${args[@]}"} \
+    >"$work/$scenario.md" || status=1
 done
 
+# One PNG per plot: the data files are PLOT.SERIES.tsv, bench/plots/lines.gp draws each PLOT.
+plots_dir="$work/plots"
+((${#quick[@]})) || plots_dir="$repo/bench/results"
+plots=()
+if command -v gnuplot >/dev/null; then
+  mkdir -p "$plots_dir"
+  ((${#quick[@]})) || rm -f "$plots_dir"/*.png "$plots_dir"/*.tsv
+  for plot in $(ls "$work/data" | sed -n 's/^\([A-Za-z0-9-]*\)\..*\.tsv$/\1/p' | sort -u); do
+    if gnuplot -e "data='$work/data'; plot_name='$plot'; output='$plots_dir/$plot.png'" \
+      bench/plots/lines.gp; then
+      plots+=("$plot")
+    else
+      echo "bench.sh: gnuplot failed on $plot" >&2
+      status=1
+    fi
+  done
+  ((${#quick[@]})) || cp "$work/data"/*.tsv "$plots_dir"/ 2>/dev/null || true
+else
+  echo "bench.sh: gnuplot is not installed: no plots (scripts/install-deps.sh installs gnuplot-nox)" >&2
+fi
+
 if ((${#quick[@]})); then
-  cat "$work/fanout.md"
-  # The machine was described once already.
-  sed '1,/^## pull/{/^## pull/!d}' "$work/pull.md"
-  sed '1,/^## list/{/^## list/!d}' "$work/list.md"
+  # The machine was described once, by the first scenario.
+  sed -n "/^## ${scenarios[0]}/q;p" "$work/${scenarios[0]}.md"
+  for scenario in "${scenarios[@]}"; do
+    sed -n "/^## $scenario\$/,\$p" "$work/$scenario.md"
+    echo
+  done
+  echo "bench.sh: ${#plots[@]} plots drawn (${plots[*]}), then discarded" >&2
   exit "$status"
 fi
 
@@ -68,15 +99,25 @@ fi
   echo
   echo "Run $(date -u '+%Y-%m-%d %H:%M UTC'), code of commit $commit."
   echo "To reproduce: \`scripts/bench.sh\` on a quiet machine (a Release build into build-bench/,"
-  echo "then \`syndicate-bench fanout\`, \`syndicate-bench pull\` and"
-  echo "\`syndicate-bench list${list_args[*]+ ${list_args[*]}}\`)."
+  echo "then \`syndicate-bench SCENARIO\` for each of ${scenarios[*]}; list with"
+  echo "\`${list_args[*]:-its default size}\`)."
   echo
-  sed -n '/^## fanout/q;p' "$work/fanout.md" | sed 's/^## /### /'
-  sed -n '/^## fanout/,$p' "$work/fanout.md" | sed 's/^## /### /'
-  echo
-  sed -n '/^## pull/,$p' "$work/pull.md" | sed 's/^## /### /'
-  echo
-  sed -n '/^## list/,$p' "$work/list.md" | sed 's/^## /### /'
+  sed -n "/^## ${scenarios[0]}/q;p" "$work/${scenarios[0]}.md" | sed 's/^## /### /'
+  for scenario in "${scenarios[@]}"; do
+    sed -n "/^## $scenario\$/,\$p" "$work/$scenario.md" | sed 's/^## /### /'
+    echo
+  done
+  if ((${#plots[@]})); then
+    echo '### Plots'
+    echo
+    echo 'Throughput and p99 latency against the load, drawn by `bench/plots/lines.gp` from the'
+    echo 'data files beside them in `bench/results/`:'
+    echo
+    for plot in "${plots[@]}"; do
+      echo "![$plot](bench/results/$plot.png)"
+      echo
+    done
+  fi
   echo '<!-- end of the generated section -->'
 } >"$work/section.md"
 

@@ -6,13 +6,16 @@
 #   scripts/install-deps.sh               # everything, the Kubernetes manifest checks' tools too
 #   scripts/install-deps.sh --build-only  # what building syndicated and syndicate needs
 #                                         # (the container image's build stage)
+#   scripts/install-deps.sh --bench       # that, and the benchmarks' tools (scripts/bench.sh)
 set -euo pipefail
 
 build_only=false
+bench=true
 case "${1:-}" in
   "") ;;
-  --build-only) build_only=true ;;
-  *) echo "install-deps: unknown argument $1 (use --build-only)" >&2; exit 2 ;;
+  --build-only) build_only=true; bench=false ;;
+  --bench) build_only=true ;;
+  *) echo "install-deps: unknown argument $1 (use --build-only or --bench)" >&2; exit 2 ;;
 esac
 
 packages=(
@@ -44,6 +47,12 @@ packages=(
   # installs this list)
   libnats-dev nats-server
 )
+# The benchmarks' tools (scripts/bench.sh, bench/README.md): valgrind for the callgrind
+# instruction counts, nginx (with HTTP/2) and h2load for the pull baseline, gnuplot for the
+# plots.
+if $bench; then
+  packages+=(valgrind nginx-light nghttp2-client gnuplot-nox)
+fi
 # Not needed to build the two binaries, so left out of the image's build stage: the
 # fuzzers' compiler, and the Kubernetes manifest checks' tools (k8s/check/run.sh):
 # yamllint, and Node.js and npm for the offline schema validation unless a node and npm
