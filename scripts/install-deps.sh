@@ -35,8 +35,8 @@ packages=(
   libxml2-dev nlohmann-json3-dev
   # the feed poller's HTTP client
   libcurl4-openssl-dev
-  # the Prometheus /metrics endpoint; JSON access logs
-  libcpp-httplib-dev libspdlog-dev
+  # the Prometheus /metrics endpoint
+  libcpp-httplib-dev
   # tests
   libgtest-dev libgmock-dev
 )
