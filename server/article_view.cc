@@ -28,6 +28,16 @@ bool ReadString(CodedInputStream* input, std::string* out) {
 bool MergeMessage(CodedInputStream* input, google::protobuf::MessageLite* message) {
   uint32_t length = 0;
   if (!input->ReadVarint32(&length)) return false;
+  // The message being present is enough for an empty one (the caller's mutable_ made it).
+  if (length == 0) return true;
+  // A length past the end of the record is malformed (the limit alone lets the nested
+  // parse stop at the end of the buffer).
+  const void* rest = nullptr;
+  int available = 0;
+  if (!input->GetDirectBufferPointer(&rest, &available) ||
+      static_cast<uint32_t>(available) < length) {
+    return false;
+  }
   const CodedInputStream::Limit limit = input->PushLimit(static_cast<int>(length));
   const bool merged = message->MergeFromCodedStream(input) && input->BytesUntilLimit() == 0;
   input->PopLimit(limit);
@@ -50,6 +60,36 @@ bool SkipField(CodedInputStream* input, uint32_t wire_type) {
       // Groups (wire types 3 and 4) are not in proto3 messages; anything else is malformed.
       return false;
   }
+}
+
+// Reads, of the length-delimited Attribution at `input`, original_url alone into
+// `attribution` (merged, as a parse merges a message field that occurs again: a later
+// original_url replaces an earlier one).
+bool ReadOriginalUrl(CodedInputStream* input, syndication::v1::Attribution* attribution) {
+  uint32_t length = 0;
+  if (!input->ReadVarint32(&length)) return false;
+  const void* rest = nullptr;
+  int available = 0;
+  if (length > 0 && (!input->GetDirectBufferPointer(&rest, &available) ||
+                     static_cast<uint32_t>(available) < length)) {
+    return false;
+  }
+  const CodedInputStream::Limit limit = input->PushLimit(static_cast<int>(length));
+  bool ok = true;
+  while (ok) {
+    const uint32_t tag = input->ReadTag();
+    if (tag == 0) {
+      ok = input->BytesUntilLimit() == 0;  // the end of the attribution, not a bad tag
+      break;
+    }
+    if (tag == ((syndication::v1::Attribution::kOriginalUrlFieldNumber << 3) | kLengthDelimited)) {
+      ok = ReadString(input, attribution->mutable_original_url());
+    } else {
+      ok = SkipField(input, tag & 7);
+    }
+  }
+  input->PopLimit(limit);
+  return ok;
 }
 
 }  // namespace
@@ -83,7 +123,7 @@ std::optional<Article> ParseVisibilityFields(absl::string_view bytes) {
           ok = MergeMessage(&input, view.mutable_embargoed_until());
           break;
         case Article::kAttributionFieldNumber:
-          ok = MergeMessage(&input, view.mutable_attribution());
+          ok = ReadOriginalUrl(&input, view.mutable_attribution());
           break;
         case Article::kDeliveryFieldNumber:
           ok = MergeMessage(&input, view.mutable_delivery());

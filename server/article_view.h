@@ -13,12 +13,12 @@
 namespace syndicate::server {
 
 // An Article holding, of the serialized Article `bytes`, only id, source_id, version,
-// pubstatus, version_created, embargoed_until, language, attribution and delivery, with
-// protobuf's parse semantics (a repeated scalar or string field keeps its last value, a
-// repeated message field is merged); every other field is skipped without being copied or
-// checked. nullopt when `bytes` is not a well-formed message at its top level (a malformed
-// nested message other than those read is not noticed: stored records are checked when
-// written, and RocksDB checksums what it reads). Thread-safe.
+// pubstatus, version_created, embargoed_until, language, attribution.original_url and
+// delivery, with protobuf's parse semantics (a repeated scalar or string field keeps its
+// last value, a repeated message field is merged); every other field is skipped without
+// being copied or checked. nullopt when `bytes` is not a well-formed message at its top
+// level or in the fields read (a malformed nested message elsewhere is not noticed: stored
+// records are checked when written, and RocksDB checksums what it reads). Thread-safe.
 std::optional<syndication::v1::Article> ParseVisibilityFields(absl::string_view bytes);
 
 }  // namespace syndicate::server

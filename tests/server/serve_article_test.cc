@@ -65,7 +65,9 @@ Article VisibilityFieldsOf(const Article& article) {
   if (article.has_embargoed_until()) {
     *fields.mutable_embargoed_until() = article.embargoed_until();
   }
-  if (article.has_attribution()) *fields.mutable_attribution() = article.attribution();
+  if (article.has_attribution()) {
+    fields.mutable_attribution()->set_original_url(article.attribution().original_url());
+  }
   if (article.has_delivery()) *fields.mutable_delivery() = article.delivery();
   return fields;
 }
@@ -123,7 +125,8 @@ TEST(ParseVisibilityFieldsTest, RepeatedFieldsFollowProtobufsParse) {
   EXPECT_TRUE(MessageDifferencer::Equals(*fields, VisibilityFieldsOf(whole)))
       << fields->DebugString();
   EXPECT_EQ(fields->embargoed_until().nanos(), 7);
-  EXPECT_EQ(fields->attribution().credit_line(), "The Harbour Gazette");
+  EXPECT_EQ(fields->attribution().original_url(), "https://harbour.example.org/news/other");
+  EXPECT_TRUE(fields->attribution().credit_line().empty());
 }
 
 TEST(ParseVisibilityFieldsTest, MalformedBytesAreRefused) {
