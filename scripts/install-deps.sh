@@ -38,8 +38,8 @@ packages=(
   libxml2-dev nlohmann-json3-dev
   # the feed poller's HTTP client
   libcurl4-openssl-dev
-  # the Prometheus /metrics endpoint; JSON access logs
-  libcpp-httplib-dev libspdlog-dev
+  # the Prometheus /metrics endpoint
+  libcpp-httplib-dev
   # tests
   libgtest-dev libgmock-dev
   # the fanout benchmark's NATS baseline (bench/): libnats, the C client syndicate-bench links

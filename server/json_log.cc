@@ -1,38 +1,69 @@
 #include "server/json_log.h"
 
 #include <grpc/support/log.h>
-#include <spdlog/pattern_formatter.h>
-#include <spdlog/sinks/stdout_sinks.h>
-#include <spdlog/spdlog.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cmath>
-#include <memory>
+#include <cstdio>
+#include <ctime>
+#include <mutex>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
 
 namespace syndicate::server::log {
 namespace {
 
-spdlog::logger& Logger() {
-  // Made on first use and never destroyed, so that logging works during static destruction
-  // and from threads that outlive main.
-  static spdlog::logger* const logger = [] {
-    auto* made =
-        new spdlog::logger("syndicated", std::make_shared<spdlog::sinks::stderr_sink_mt>());
-    // spdlog puts the time and level; the message is `"msg":…` and the fields.
-    made->set_formatter(std::make_unique<spdlog::pattern_formatter>(
-        R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l",%v})", spdlog::pattern_time_type::utc));
-    made->set_level(spdlog::level::info);
-    made->flush_on(spdlog::level::info);
-    return made;
-  }();
-  return *logger;
+// Appends `now` as RFC 3339 in UTC with microseconds, e.g. 2026-11-29T19:41:07.123456Z.
+// The part up to the seconds is formatted once a second per thread.
+void AppendTime(absl::Time now, std::string* out) {
+  thread_local int64_t cached_second = -1;
+  thread_local char cached[32] = {};
+  const int64_t micros = absl::ToUnixMicros(now);
+  int64_t second = micros / 1000000;
+  int64_t fraction = micros % 1000000;
+  if (fraction < 0) {
+    fraction += 1000000;
+    --second;
+  }
+  if (second != cached_second) {
+    const std::time_t t = static_cast<std::time_t>(second);
+    std::tm utc{};
+    gmtime_r(&t, &utc);
+    std::strftime(cached, sizeof(cached), "%Y-%m-%dT%H:%M:%S", &utc);
+    cached_second = second;
+  }
+  char digits[8];
+  std::snprintf(digits, sizeof(digits), ".%06d", static_cast<int>(fraction));
+  absl::StrAppend(out, cached, digits, "Z");
 }
 
-void Write(spdlog::level::level_enum level, absl::string_view msg, const Fields& fields) {
-  const std::string line = absl::StrCat("\"msg\":", JsonString(msg), fields.json());
-  Logger().log(level, spdlog::string_view_t(line.data(), line.size()));
+// One write(2) of the whole line under a lock, so that lines of concurrent threads never
+// interleave. Nothing is buffered: a line is out when this returns.
+void WriteLine(absl::string_view line) {
+  static std::mutex* const mu = new std::mutex();  // never destroyed, as logging may
+                                                   // happen during static destruction
+  std::lock_guard<std::mutex> lock(*mu);
+  while (!line.empty()) {
+    const ssize_t written = ::write(STDERR_FILENO, line.data(), line.size());
+    if (written < 0) {
+      if (errno == EINTR) continue;
+      return;  // nowhere to report it
+    }
+    line.remove_prefix(static_cast<size_t>(written));
+  }
+}
+
+void Write(absl::string_view level, absl::string_view msg, const Fields& fields) {
+  std::string line;
+  line.reserve(80 + msg.size() + fields.json().size());
+  line.append("{\"time\":\"");
+  AppendTime(absl::Now(), &line);
+  absl::StrAppend(&line, "\",\"level\":\"", level, "\",\"msg\":", JsonString(msg), fields.json(),
+                  "}\n");
+  WriteLine(line);
 }
 
 // Length of the valid UTF-8 sequence at the start of `text`, or 0 when it is not one.
@@ -137,12 +168,10 @@ void RouteGrpcLogs() {
   });
 }
 
-void Info(absl::string_view msg, const Fields& fields) { Write(spdlog::level::info, msg, fields); }
+void Info(absl::string_view msg, const Fields& fields) { Write("info", msg, fields); }
 
-void Warning(absl::string_view msg, const Fields& fields) {
-  Write(spdlog::level::warn, msg, fields);
-}
+void Warning(absl::string_view msg, const Fields& fields) { Write("warning", msg, fields); }
 
-void Error(absl::string_view msg, const Fields& fields) { Write(spdlog::level::err, msg, fields); }
+void Error(absl::string_view msg, const Fields& fields) { Write("error", msg, fields); }
 
 }  // namespace syndicate::server::log

@@ -1,4 +1,4 @@
-// syndicated's log: one JSON object a line on stderr, through spdlog, for log collectors
+// syndicated's log: one JSON object a line on stderr, for log collectors
 // (Kubernetes keeps a container's stderr). Every line has "time" (RFC 3339, UTC,
 // microseconds), "level" ("info", "warning", "error") and "msg"; callers add fields.
 //

@@ -146,6 +146,12 @@ int main(int argc, char** argv) {
                  "authentication, every caller is an admin (loopback addresses only)")
       ->check(CLI::IsMember({"api-key", "none"}))
       ->capture_default_str();
+  std::string access_log = "all";
+  app.add_option("--access-log", access_log,
+                 "all: a JSON log line for every call; errors: only for calls that did not end "
+                 "OK (the metrics still count every call)")
+      ->check(CLI::IsMember({"all", "errors"}))
+      ->capture_default_str();
   std::string admin_key_file;
   app.add_option("--admin-key-file", admin_key_file,
                  "File holding the first admin key; created (mode 0600) with a new key when "
@@ -210,6 +216,8 @@ int main(int argc, char** argv) {
   syndicate::server::Metrics metrics;
   options.metrics = &metrics;
   options.json_log = true;
+  options.access_log = access_log == "errors" ? syndicate::server::AccessLog::kErrors
+                                              : syndicate::server::AccessLog::kAll;
   if (!max_connection_age.empty()) {
     // Below a second every call would race a GOAWAY; gRPC takes the age as an int of
     // milliseconds, so 24 days is the most it can hold.

@@ -132,7 +132,10 @@ class ObservingInterceptor final : public grpc::experimental::Interceptor {
                                          : kOutcomes[0]);
       }
     }
-    if (!observer_->access_log_) return;
+    if (observer_->access_log_ == AccessLog::kOff ||
+        (observer_->access_log_ == AccessLog::kErrors && status.ok())) {
+      return;
+    }
     log::Fields fields;
     fields.Add("method", method_)
         .Add("code", absl::StatusCodeToString(code))

@@ -29,12 +29,23 @@ namespace syndicate::server {
 // initial metadata and logged, so a client's report can be matched to the log line.
 inline constexpr char kRequestIdMetadata[] = "x-request-id";
 
+// Which calls get an access-log line.
+enum class AccessLog {
+  kOff,
+  // Calls that did not end OK only: what an operator must see, at a cost that does not grow
+  // with successful traffic (the metrics still count every call).
+  kErrors,
+  // Every call.
+  kAll,
+};
+
 // Thread-safe. Must outlive the grpc::Server whose interceptor it made.
 class CallObserver {
  public:
-  // `metrics` (not owned, may be null: no counting) must outlive this; `access_log` turns
-  // the per-call log lines on.
-  CallObserver(Metrics* metrics, bool access_log) : metrics_(metrics), access_log_(access_log) {}
+  // `metrics` (not owned, may be null: no counting) must outlive this; `access_log` says
+  // which calls get a log line.
+  CallObserver(Metrics* metrics, AccessLog access_log)
+      : metrics_(metrics), access_log_(access_log) {}
 
   // Notes who makes the call of `context` (Authenticator calls this).
   void Authenticated(const grpc::ServerContextBase* context, const Principal& caller);
@@ -56,7 +67,7 @@ class CallObserver {
   std::optional<CallerSummary> TakeCaller(const grpc::ServerContextBase* context);
 
   Metrics* const metrics_;
-  const bool access_log_;
+  const AccessLog access_log_;
   std::mutex mu_;
   absl::flat_hash_map<const grpc::ServerContextBase*, CallerSummary> callers_ ABSL_GUARDED_BY(mu_);
 };

@@ -88,7 +88,8 @@ Server::Server(SyndicationCore* core, const ServerOptions& options)
       pool_(std::max(4, 2 * static_cast<int>(std::thread::hardware_concurrency()))),
       limiter_(options.partner_rate),
       observer_(options.metrics != nullptr || options.json_log
-                    ? std::make_unique<CallObserver>(options.metrics, options.json_log)
+                    ? std::make_unique<CallObserver>(
+                          options.metrics, options.json_log ? options.access_log : AccessLog::kOff)
                     : nullptr),
       auth_(options.access, &limiter_, observer_.get()),
       streams_(&core->feed_reader(), &core->feed_hub(), &pool_, &timers_, options.streams, &auth_,

@@ -56,9 +56,11 @@ struct ServerOptions {
   // Counts every call into these Metrics when set. Not owned; must outlive the Server.
   // Default: nullptr, no counting.
   Metrics* metrics = nullptr;
-  // One JSON log line per call, and one per step of Shutdown (server/json_log.h).
-  // Default: off.
+  // One JSON log line per call (as access_log says), and one per step of Shutdown
+  // (server/json_log.h). Default: off.
   bool json_log = false;
+  // With json_log: which calls get an access-log line. Default: every call.
+  AccessLog access_log = AccessLog::kAll;
   // Connections older than this get an HTTP/2 GOAWAY, so clients reconnect (through a
   // load balancer, to whichever replica it picks); calls on the old connection then have
   // max_connection_age_grace to end before it is closed. Default: infinite, never.

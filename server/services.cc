@@ -137,15 +137,55 @@ grpc::ServerUnaryReactor* PublishingHandler::GetUsageReport(grpc::CallbackServer
 }
 
 grpc::ServerUnaryReactor* SyndicationHandler::GetArticle(grpc::CallbackServerContext* context,
-                                                         const grpc::ByteBuffer* request,
-                                                         grpc::ByteBuffer* response) {
-  return Unary<syndication::v1::GetArticleRequest>(
-      pool_, auth_, context, request, response,
-      [this](const auto& r, const Principal& c) { return core_->GetArticle(r, c); },
-      &core_->usage(),
-      [](const auto& response) {
-        return Delivered{syndication::v1::DELIVERY_CHANNEL_GET, DeliveredStories(response)};
+                                                         const grpc::ByteBuffer* request_bytes,
+                                                         grpc::ByteBuffer* response_bytes) {
+  auto* reactor = new UnaryCall();
+  absl::StatusOr<Principal> caller = auth_->Authenticate(*context);
+  if (!caller.ok()) {
+    reactor->Finish(ToGrpcStatus(caller.status()));
+    return reactor;
+  }
+  syndication::v1::GetArticleRequest request;
+  if (absl::Status decoded = DecodeGetArticleRequest(*request_bytes, &request); !decoded.ok()) {
+    reactor->Finish(ToGrpcStatus(decoded));
+    return reactor;
+  }
+  // A story in memory (the memtables or RocksDB's block cache) is answered here, on gRPC's
+  // thread, without a hand-off; one that needs the disk goes to the pool, which may wait.
+  absl::StatusOr<std::optional<ServedArticle>> in_memory =
+      core_->ServeArticle(request, *caller, storage::Store::ReadTier::kMemoryOnly);
+  if (!in_memory.ok() || in_memory->has_value()) {
+    FinishGet(reactor, *caller, std::move(in_memory), response_bytes);
+    return reactor;
+  }
+  const bool queued = pool_->Submit(
+      [this, reactor, response_bytes, request = std::move(request), caller = *std::move(caller)] {
+        FinishGet(reactor, caller, core_->ServeArticle(request, caller), response_bytes);
       });
+  if (!queued) reactor->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "shutting down"));
+  return reactor;
+}
+
+void SyndicationHandler::FinishGet(grpc::ServerUnaryReactor* call, const Principal& caller,
+                                   absl::StatusOr<std::optional<ServedArticle>> served,
+                                   grpc::ByteBuffer* response_bytes) const {
+  auto* reactor = static_cast<UnaryCall*>(call);
+  if (!served.ok()) {
+    reactor->Finish(ToGrpcStatus(served.status()));
+    return;
+  }
+  if (!served->has_value()) {  // ServeArticle never answers nullopt when it may use the disk
+    reactor->Finish(grpc::Status(grpc::StatusCode::INTERNAL, "article: not read"));
+    return;
+  }
+  ServedArticle& article = **served;
+  if (caller.role == syndication::v1::ROLE_PARTNER) {
+    reactor->RecordOnCompletion(
+        &core_->usage(), caller.partner_id,
+        Delivered{syndication::v1::DELIVERY_CHANNEL_GET, std::move(article.delivered)});
+  }
+  EncodeResponseBytes(std::move(article.stored), std::move(article.delivery), response_bytes);
+  reactor->Finish(grpc::Status::OK);
 }
 
 grpc::ServerUnaryReactor* SyndicationHandler::BatchGetArticles(grpc::CallbackServerContext* context,

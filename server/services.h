@@ -1,6 +1,7 @@
 // The gRPC handlers: thin callback-API adapters over SyndicationCore. Each decodes the
 // request (server/wire.h), calls the domain layer and maps the status; nothing else.
-// The work runs on a WorkPool thread, never on gRPC's callback thread.
+// The work runs on a WorkPool thread, never on gRPC's callback thread, except GetArticle's
+// when the story is in memory (SyndicationHandler::GetArticle).
 #ifndef SYNDICATE_SERVER_SERVICES_H_
 #define SYNDICATE_SERVER_SERVICES_H_
 
@@ -122,6 +123,9 @@ class SyndicationHandler final : public RawSyndicationService {
                      const Authenticator* auth)
       : core_(core), pool_(pool), streams_(streams), auth_(auth) {}
 
+  // Answers from memory on gRPC's thread (Store::ReadTier::kMemoryOnly, which never waits
+  // for the disk), and hops to the pool only when the story must be read from the disk. The
+  // response is the stored bytes (SyndicationCore::ServeArticle), never re-serialized.
   SYNDICATE_UNARY_METHOD(GetArticle);
   SYNDICATE_UNARY_METHOD(BatchGetArticles);
   SYNDICATE_UNARY_METHOD(ListArticles);
@@ -133,6 +137,12 @@ class SyndicationHandler final : public RawSyndicationService {
   SYNDICATE_UNARY_METHOD(GetSigningKeys);
 
  private:
+  // Finishes GetArticle's `call` with `served` (nullopt is INTERNAL) and, for a partner,
+  // records what it delivered once the call completes.
+  void FinishGet(grpc::ServerUnaryReactor* call, const Principal& caller,
+                 absl::StatusOr<std::optional<ServedArticle>> served,
+                 grpc::ByteBuffer* response_bytes) const;
+
   const SyndicationCore* const core_;
   WorkPool* const pool_;
   StreamService* const streams_;

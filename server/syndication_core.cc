@@ -15,6 +15,7 @@
 #include "common/utf8.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "server/article_view.h"
 #include "server/lifecycle.h"
 #include "server/validation.h"
 
@@ -113,6 +114,51 @@ absl::Status NotFoundArticle(absl::string_view field_path, absl::string_view id,
         absl::StrCat(field_path, ": article \"", id, "\" has no version ", version));
   }
   return absl::NotFoundError(absl::StrCat(field_path, ": no article has id \"", id, "\""));
+}
+
+// One version as ServeArticle reads it: the stored bytes and the fields that decide who may
+// see it.
+struct StoredVersion {
+  std::string bytes;
+  Article fields;  // ParseVisibilityFields
+};
+
+// Version `version` (0: the latest) of story `id`; nullopt when `tier` forbids the disk and
+// the answer is there. Errors of Store::GetArticleBytes; DATA_LOSS for unreadable bytes.
+absl::StatusOr<std::optional<StoredVersion>> ReadVersion(const storage::Store& store,
+                                                         absl::string_view id, int64_t version,
+                                                         storage::Store::ReadTier tier) {
+  SYNDICATE_ASSIGN_OR_RETURN(std::optional<std::string> bytes,
+                             store.GetArticleBytes({id.data(), id.size()}, version, tier));
+  if (!bytes.has_value()) return std::nullopt;
+  std::optional<Article> fields = ParseVisibilityFields(*bytes);
+  if (!fields.has_value()) return absl::DataLossError(absl::StrCat("cannot parse article ", id));
+  return StoredVersion{*std::move(bytes), *std::move(fields)};
+}
+
+// `version` as `caller` receives it: the stored bytes and the caller's delivery.
+absl::StatusOr<ServedArticle> Serve(StoredVersion version, const Principal& caller) {
+  ServedArticle served;
+  served.delivered = DeliveredStories(version.fields);
+  if (version.fields.has_delivery()) {
+    // This server never stores one (ClearOutputOnly), but a record that has one would merge
+    // with the caller's: replace it on the whole message, as SetDelivery does.
+    Article article;
+    if (!article.ParseFromString(version.bytes)) {
+      return absl::DataLossError(absl::StrCat("cannot parse article ", version.fields.id()));
+    }
+    SetDelivery(caller, &article);
+    served.stored = article.SerializeAsString();
+    return served;
+  }
+  served.stored = std::move(version.bytes);
+  SetDelivery(caller, &version.fields);
+  if (version.fields.has_delivery()) {
+    Article delivery_only;
+    *delivery_only.mutable_delivery() = std::move(*version.fields.mutable_delivery());
+    served.delivery = delivery_only.SerializeAsString();
+  }
+  return served;
 }
 
 }  // namespace
@@ -395,29 +441,55 @@ absl::StatusOr<Article> SyndicationCore::VisibleLatest(absl::string_view id,
 
 absl::StatusOr<Article> SyndicationCore::GetArticle(
     const syndication::v1::GetArticleRequest& request, const Principal& caller) const {
+  SYNDICATE_ASSIGN_OR_RETURN(std::optional<ServedArticle> served, ServeArticle(request, caller));
+  Article article;
+  if (!article.ParseFromString(absl::StrCat(served->stored, served->delivery))) {
+    return absl::DataLossError(absl::StrCat("cannot parse article ", request.id()));
+  }
+  return article;
+}
+
+absl::StatusOr<std::optional<ServedArticle>> SyndicationCore::ServeArticle(
+    const syndication::v1::GetArticleRequest& request, const Principal& caller,
+    storage::Store::ReadTier tier) const {
   SYNDICATE_RETURN_IF_ERROR(ValidateArticleId(request.id(), "id"));
   if (request.version() < 0) {
     return absl::InvalidArgumentError(
         absl::StrCat("version: ", request.version(), " is negative; use 0 for the latest"));
   }
   const absl::Time now = clock_();
-  SYNDICATE_ASSIGN_OR_RETURN(Article latest, VisibleLatest(request.id(), "id", now, caller));
-  if (request.version() > latest.version()) {
+  // As VisibleLatest: a story under embargo, or one the caller has not licensed, reads
+  // exactly like one that does not exist.
+  absl::StatusOr<std::optional<StoredVersion>> latest = ReadVersion(*store_, request.id(), 0, tier);
+  if (absl::IsNotFound(latest.status()) ||
+      (latest.ok() && latest->has_value() &&
+       (UnderEmbargo((*latest)->fields, now) || !MayReadArticle(caller, (*latest)->fields)))) {
+    return NotFoundArticle("id", request.id(), 0);
+  }
+  SYNDICATE_RETURN_IF_ERROR(latest.status());
+  if (!latest->has_value()) return std::nullopt;
+  const Article& latest_fields = (*latest)->fields;
+  if (request.version() > latest_fields.version()) {
     return NotFoundArticle("id", request.id(), request.version());
   }
   // A withdrawn story shows only its tombstone, whatever version is asked for.
-  if (request.version() == 0 || request.version() == latest.version() || IsTombstone(latest)) {
-    SetDelivery(caller, &latest);
-    return latest;
+  if (request.version() == 0 || request.version() == latest_fields.version() ||
+      IsTombstone(latest_fields)) {
+    SYNDICATE_ASSIGN_OR_RETURN(ServedArticle served, Serve(**std::move(latest), caller));
+    return served;
   }
   // The latest version is visible, so every earlier one is (as in ListArticleVersions): an
   // embargo a version was made under has passed, or a later version lifted or removed it.
-  absl::StatusOr<Article> version = store_->GetArticle(request.id(), request.version());
-  if (absl::IsNotFound(version.status()) || (version.ok() && !MayReadArticle(caller, *version))) {
+  absl::StatusOr<std::optional<StoredVersion>> version =
+      ReadVersion(*store_, request.id(), request.version(), tier);
+  if (absl::IsNotFound(version.status()) ||
+      (version.ok() && version->has_value() && !MayReadArticle(caller, (*version)->fields))) {
     return NotFoundArticle("id", request.id(), request.version());
   }
-  if (version.ok()) SetDelivery(caller, &*version);
-  return version;
+  SYNDICATE_RETURN_IF_ERROR(version.status());
+  if (!version->has_value()) return std::nullopt;
+  SYNDICATE_ASSIGN_OR_RETURN(ServedArticle served, Serve(**std::move(version), caller));
+  return served;
 }
 
 absl::StatusOr<syndication::v1::ListArticleVersionsResponse> SyndicationCore::ListArticleVersions(

@@ -23,6 +23,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -49,6 +50,20 @@ inline constexpr int kMaxBatchGetIds = 100;
 // receive limit. A list page ends early when the next article would pass it (AIP-158
 // allows short pages); a page always holds at least one article.
 inline constexpr size_t kMaxResponseBytes = 3 * 1024 * 1024;
+
+// One article of a response as bytes: `stored` followed by `delivery` is the serialized
+// Article the caller receives (protobuf merges a message field that comes last into what
+// came before, and stored records have no `delivery`).
+struct ServedArticle {
+  // The version as stored (Store::GetArticleBytes), or for a record that did have a
+  // `delivery`, the version parsed, given the caller's and serialized again.
+  std::string stored;
+  // The caller's DeliveryInfo (SetDelivery) as a serialized Article holding only `delivery`
+  // (its tag, length and bytes); empty when the caller is not a partner.
+  std::string delivery;
+  // What it delivers, for the usage report: the version, or nothing for a tombstone.
+  std::vector<DeliveredStory> delivered;
+};
 
 // Thread-safe: every method may be called concurrently.
 class SyndicationCore {
@@ -143,9 +158,19 @@ class SyndicationCore {
   }
 
   // SyndicationService.GetArticle. INVALID_ARGUMENT for a malformed id or negative version.
+  // ServeArticle's answer, parsed.
   absl::StatusOr<syndication::v1::Article> GetArticle(
       const syndication::v1::GetArticleRequest& request,
       const Principal& caller = Principal::Operator()) const;
+
+  // SyndicationService.GetArticle as the server answers it: the stored bytes, not a message
+  // (ServedArticle). The version's visibility is decided from its visibility fields alone
+  // (ParseVisibilityFields). With ReadTier::kMemoryOnly, nullopt when an answer needs the
+  // disk (ask again with kAnywhere, off gRPC's threads); never nullopt with kAnywhere.
+  // Errors as GetArticle.
+  absl::StatusOr<std::optional<ServedArticle>> ServeArticle(
+      const syndication::v1::GetArticleRequest& request, const Principal& caller,
+      storage::Store::ReadTier tier = storage::Store::ReadTier::kAnywhere) const;
 
   // SyndicationService.BatchGetArticles. INVALID_ARGUMENT for no ids, more than
   // kMaxBatchGetIds, a malformed id, or articles that together pass kMaxResponseBytes

@@ -1,5 +1,7 @@
 #include "server/wire.h"
 
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -7,6 +9,7 @@
 #include "common/status_macros.h"
 #include "common/utf8.h"
 #include "google/protobuf/any.pb.h"
+#include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/unknown_field_set.h"
 #include "google/rpc/status.pb.h"
 
@@ -75,6 +78,38 @@ absl::Status DecodeRequest(const grpc::ByteBuffer& buffer, google::protobuf::Mes
   return absl::OkStatus();
 }
 
+absl::Status DecodeGetArticleRequest(const grpc::ByteBuffer& buffer,
+                                     syndication::v1::GetArticleRequest* request) {
+  grpc::Slice slice;
+  // A small request comes in one slice; anything else takes the general way.
+  if (buffer.TrySingleSlice(&slice).ok()) {
+    google::protobuf::io::CodedInputStream input(slice.begin(), static_cast<int>(slice.size()));
+    bool plain = true;
+    std::string id;
+    uint64_t version = 0;
+    while (plain) {
+      const uint32_t tag = input.ReadTag();
+      if (tag == 0) break;
+      uint32_t length = 0;
+      if (tag == ((syndication::v1::GetArticleRequest::kIdFieldNumber << 3) | 2)) {
+        plain = input.ReadVarint32(&length) && input.ReadString(&id, static_cast<int>(length)) &&
+                IsValidUtf8(id);
+      } else if (tag == ((syndication::v1::GetArticleRequest::kVersionFieldNumber << 3) | 0)) {
+        plain = input.ReadVarint64(&version);
+      } else {
+        plain = false;
+      }
+    }
+    if (plain && input.ConsumedEntireMessage()) {
+      request->Clear();
+      request->set_id(std::move(id));
+      request->set_version(static_cast<int64_t>(version));
+      return absl::OkStatus();
+    }
+  }
+  return DecodeRequest(buffer, request);
+}
+
 absl::Status EncodeResponse(const google::protobuf::Message& message, grpc::ByteBuffer* buffer) {
   std::string bytes;
   if (!message.SerializeToString(&bytes)) {
@@ -83,6 +118,28 @@ absl::Status EncodeResponse(const google::protobuf::Message& message, grpc::Byte
   grpc::Slice slice(std::move(bytes));
   *buffer = grpc::ByteBuffer(&slice, 1);
   return absl::OkStatus();
+}
+
+namespace {
+
+// A slice that owns `bytes` and frees it when gRPC is done with it.
+grpc::Slice OwningSlice(std::string bytes) {
+  auto* owned = new std::string(std::move(bytes));
+  return grpc::Slice(
+      owned->data(), owned->size(), [](void* string) { delete static_cast<std::string*>(string); },
+      owned);
+}
+
+}  // namespace
+
+void EncodeResponseBytes(std::string bytes, std::string more, grpc::ByteBuffer* buffer) {
+  if (more.empty()) {
+    grpc::Slice slice = OwningSlice(std::move(bytes));
+    *buffer = grpc::ByteBuffer(&slice, 1);
+    return;
+  }
+  grpc::Slice slices[] = {OwningSlice(std::move(bytes)), OwningSlice(std::move(more))};
+  *buffer = grpc::ByteBuffer(slices, 2);
 }
 
 grpc::Status ToGrpcStatus(const absl::Status& status) {

@@ -18,6 +18,7 @@
 #include "absl/strings/string_view.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
+#include "syndication/v1/syndication_service.pb.h"
 
 namespace syndicate::server {
 
@@ -32,8 +33,19 @@ absl::Status CheckUtf8(const google::protobuf::Descriptor& descriptor, absl::str
 // server's schema (they are neither checked nor stored). INVALID_ARGUMENT as CheckUtf8.
 absl::Status DecodeRequest(const grpc::ByteBuffer& buffer, google::protobuf::Message* message);
 
+// As DecodeRequest for a GetArticleRequest, without the generic walk for its two fields:
+// a request holding only `id` (valid UTF-8) and `version`, each with its own wire type, is
+// read directly; any other (unknown fields, bad UTF-8, malformed bytes) goes through
+// DecodeRequest, so the result and the errors are DecodeRequest's.
+absl::Status DecodeGetArticleRequest(const grpc::ByteBuffer& buffer,
+                                     syndication::v1::GetArticleRequest* request);
+
 // Serializes `message` into `buffer`. INTERNAL when the message cannot be serialized.
 absl::Status EncodeResponse(const google::protobuf::Message& message, grpc::ByteBuffer* buffer);
+
+// Puts `bytes` followed by `more` (may be empty) into `buffer` as the response, without
+// copying them: for a serialized message followed by more of its fields (ServedArticle).
+void EncodeResponseBytes(std::string bytes, std::string more, grpc::ByteBuffer* buffer);
 
 // The one mapping from absl::Status to grpc::Status: same code (the two enums share their
 // numbers), same message, and the status's payloads (e.g. google.rpc.ErrorInfo) as the

@@ -1287,11 +1287,21 @@ absl::StatusOr<CommitResult> Store::CommitById(std::string_view article_id,
 }
 
 absl::StatusOr<Article> Store::GetArticle(std::string_view id, int64_t version) const {
+  SYNDICATE_ASSIGN_OR_RETURN(std::optional<std::string> bytes, GetArticleBytes(id, version));
+  Article article;
+  SYNDICATE_RETURN_IF_ERROR(Parse(*bytes, &article, absl::StrCat("article ", AbslView(id))));
+  return article;
+}
+
+absl::StatusOr<std::optional<std::string>> Store::GetArticleBytes(std::string_view id,
+                                                                  int64_t version,
+                                                                  ReadTier tier) const {
+  rocksdb::ReadOptions read_options;
+  if (tier == ReadTier::kMemoryOnly) read_options.read_tier = rocksdb::kBlockCacheTier;
   std::string bytes;
   rocksdb::Status status;
   if (version == 0) {
-    status =
-        impl_->db_->Get(rocksdb::ReadOptions(), impl_->Family(ColumnFamily::kArticles), id, &bytes);
+    status = impl_->db_->Get(read_options, impl_->Family(ColumnFamily::kArticles), id, &bytes);
     if (status.IsNotFound()) {
       return absl::NotFoundError(absl::StrCat("no article with id \"", AbslView(id), "\""));
     }
@@ -1299,7 +1309,7 @@ absl::StatusOr<Article> Store::GetArticle(std::string_view id, int64_t version) 
     // Every stored version key is 40 bytes, so an id of another length finds nothing.
     if (version < 0) status = rocksdb::Status::NotFound();
     if (status.ok()) {
-      status = impl_->db_->Get(rocksdb::ReadOptions(), impl_->Family(ColumnFamily::kVersions),
+      status = impl_->db_->Get(read_options, impl_->Family(ColumnFamily::kVersions),
                                VersionKey(id, static_cast<uint64_t>(version)), &bytes);
     }
     if (status.IsNotFound()) {
@@ -1307,10 +1317,10 @@ absl::StatusOr<Article> Store::GetArticle(std::string_view id, int64_t version) 
           absl::StrCat("no version ", version, " of article \"", AbslView(id), "\""));
     }
   }
+  // kBlockCacheTier's answer when the block it needs is on the disk only.
+  if (tier == ReadTier::kMemoryOnly && status.IsIncomplete()) return std::nullopt;
   SYNDICATE_RETURN_IF_ERROR(FromRocksDb(status, absl::StrCat("reading article ", AbslView(id))));
-  Article article;
-  SYNDICATE_RETURN_IF_ERROR(Parse(bytes, &article, absl::StrCat("article ", AbslView(id))));
-  return article;
+  return bytes;
 }
 
 namespace {

@@ -312,6 +312,22 @@ class Store {
   absl::StatusOr<syndication::v1::Article> GetArticle(std::string_view id,
                                                       int64_t version = 0) const;
 
+  // Where a read may look for its answer.
+  enum class ReadTier {
+    kAnywhere,    // memory, then the disk
+    kMemoryOnly,  // the memtables and the block cache only: never waits for the disk
+  };
+
+  // As GetArticle, unparsed: the stored bytes of the version, a serialized
+  // syndication.v1::Article as it was committed (never with a `delivery` field). Not checked
+  // beyond RocksDB's own checksums: parsing them is the caller's business.
+  // With kMemoryOnly, returns nullopt when the answer is not in memory (RocksDB's
+  // kBlockCacheTier said Incomplete); never nullopt with kAnywhere. NOT_FOUND as GetArticle
+  // (also with kMemoryOnly, when memory alone proves it). Cheap enough for gRPC's callback
+  // threads with kMemoryOnly: no lock of the store's is taken.
+  absl::StatusOr<std::optional<std::string>> GetArticleBytes(
+      std::string_view id, int64_t version = 0, ReadTier tier = ReadTier::kAnywhere) const;
+
   // Latest versions, newest list time first, ties by id ascending; at most query.limit.
   // Multiple source_ids are merged into one order; repeated ids count once. Times are
   // compared at microsecond precision (finer parts are rounded toward the past).

@@ -383,6 +383,32 @@ TEST(Observability, ARestoredServerServesTheSameStoriesUnderANewEpoch) {
   EXPECT_EQ(ReadBacklog(restored.address, partner_secret, "", &status).size(), 1u);
 }
 
+TEST(Observability, AccessLogErrorsLogsOnlyCallsThatDidNotEndOk) {
+  const std::string dir = ::syndicate::testing::FreshTempDir();
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(Syndicated server,
+                                 Syndicated::Start(dir, dir + "/data", {"--access-log=errors"}));
+  auto admin = server.Client(server.admin_secret);
+  ASSERT_THAT(admin->UpsertSource(ExampleSource()).status(), IsOk());
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(auto published, admin->PublishArticle(ExampleArticle("pier-1")));
+  ASSERT_THAT(admin->GetArticle(published.article().id()).status(), IsOk());
+  EXPECT_FALSE(admin->GetArticle(std::string(32, 'b')).ok());
+  server.process.Signal(SIGTERM);
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(int exit_code, server.process.Wait(kTimeout));
+  EXPECT_EQ(exit_code, 0);
+
+  std::vector<std::string> logged;
+  bool serving = false;
+  for (const auto& line : server.LogLines()) {
+    if (Field(line, "msg") == "serving") serving = true;
+    if (Field(line, "msg") == "rpc") {
+      logged.push_back(absl::StrCat(Field(line, "method"), " ", Field(line, "code")));
+    }
+  }
+  EXPECT_TRUE(serving);
+  EXPECT_THAT(logged,
+              ::testing::ElementsAre("/syndication.v1.SyndicationService/GetArticle NOT_FOUND"));
+}
+
 TEST(Observability, BackupWithoutABackupDirIsAFailedPrecondition) {
   const std::string dir = ::syndicate::testing::FreshTempDir();
   SYNDICATE_ASSERT_OK_AND_ASSIGN(Syndicated server, Syndicated::Start(dir, dir + "/data"));

@@ -97,6 +97,51 @@ TEST(DecodeRequest, ParsesValidBytesAndRefusesInvalidUtf8) {
               StatusIs(absl::StatusCode::kInvalidArgument, "article.byline: is not valid UTF-8"));
 }
 
+// The direct read of a GetArticleRequest gives what DecodeRequest gives, for the common
+// request and every odd one: unknown fields, repeated fields, bad UTF-8, bad wire types,
+// truncated and malformed bytes, and a request in two slices.
+TEST(DecodeGetArticleRequest, AgreesWithDecodeRequest) {
+  syndication::v1::GetArticleRequest plain;
+  plain.set_id(std::string(32, 'a'));
+  plain.set_version(7);
+  const std::string common = plain.SerializeAsString();
+  const std::string inputs[] = {
+      common,
+      "",
+      common.substr(0, 34),                    // the id only
+      std::string("\x10\x05", 2),              // the version only
+      common + std::string("\x0a\x02zz", 4),   // the id again: the last one counts
+      common + std::string("\x10\x09", 2),     // the version again
+      common + std::string("\x18\x01", 2),     // an unknown varint field
+      common + std::string("\x22\x03xyz", 5),  // an unknown length-delimited field
+      std::string("\x0a\x04ok\xC3\x28", 6),    // an id that is not UTF-8
+      std::string("\x0d\x01\x02\x03\x04", 5),  // field 1 as a fixed32
+      std::string("\x12\x01\x05", 3),          // field 2 length-delimited
+      common.substr(0, common.size() - 1),     // truncated
+      common + std::string("\x00", 1),         // a zero tag
+      std::string("\x10\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", 11),  // version -1
+      std::string("\x0b\x0c", 2),                                       // an empty group
+  };
+  for (const std::string& bytes : inputs) {
+    SCOPED_TRACE(::testing::PrintToString(bytes));
+    syndication::v1::GetArticleRequest direct;
+    direct.set_id("left over");
+    syndication::v1::GetArticleRequest general;
+    const absl::Status direct_status = DecodeGetArticleRequest(ToBuffer(bytes), &direct);
+    const absl::Status general_status = DecodeRequest(ToBuffer(bytes), &general);
+    EXPECT_EQ(direct_status, general_status);
+    if (direct_status.ok()) {
+      EXPECT_EQ(direct.SerializeAsString(), general.SerializeAsString());
+    }
+  }
+  // In two slices.
+  grpc::Slice halves[] = {grpc::Slice(common.substr(0, 10)), grpc::Slice(common.substr(10))};
+  grpc::ByteBuffer split(halves, 2);
+  syndication::v1::GetArticleRequest direct;
+  EXPECT_THAT(DecodeGetArticleRequest(split, &direct), IsOk());
+  EXPECT_EQ(direct.SerializeAsString(), common);
+}
+
 TEST(ToGrpcStatus, KeepsCodeAndMessage) {
   const grpc::Status status = ToGrpcStatus(absl::NotFoundError("id: no article"));
   EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
