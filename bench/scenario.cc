@@ -16,6 +16,7 @@ Scenario* ScenarioRegistry::Find(const std::string& name) const {
 
 void RegisterAllScenarios(ScenarioRegistry* registry) {
   RegisterFanout(registry);
+  RegisterPublish(registry);
   RegisterPull(registry);
 }
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds syndicate-bench and syndicated (Release) and runs every benchmark scenario: fanout,
-# then pull (bench/README.md says what each measures).
+# pull, then publish (bench/README.md says what each measures).
 #
-#   scripts/bench.sh           # full runs, about 5 minutes after the build; writes the results
+#   scripts/bench.sh           # full runs, about 7 minutes after the build; writes the results
 #                              # into BENCHMARKS.md between its "generated" markers
 #   scripts/bench.sh --quick   # smoke test in seconds: prints the results on stdout and
 #                              # leaves BENCHMARKS.md alone
@@ -36,7 +36,7 @@ work=$(mktemp -d -t syndicate-bench-results.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
 status=0
-for scenario in fanout pull; do
+for scenario in fanout pull publish; do
   echo "bench.sh: syndicate-bench $scenario ${quick[*]}" >&2
   "$bench" "$scenario" ${quick[@]+"${quick[@]}"} >"$work/$scenario.md" || status=1
 done
@@ -45,6 +45,7 @@ if ((${#quick[@]})); then
   cat "$work/fanout.md"
   # The machine was described once already.
   sed '1,/^## pull/{/^## pull/!d}' "$work/pull.md"
+  sed '1,/^## publish/{/^## publish/!d}' "$work/publish.md"
   exit "$status"
 fi
 
@@ -60,12 +61,14 @@ fi
   echo
   echo "Run $(date -u '+%Y-%m-%d %H:%M UTC'), code of commit $commit."
   echo "To reproduce: \`scripts/bench.sh\` on a quiet machine (a Release build into build-bench/,"
-  echo "then \`syndicate-bench fanout\` and \`syndicate-bench pull\`)."
+  echo "then \`syndicate-bench fanout\`, \`syndicate-bench pull\` and \`syndicate-bench publish\`)."
   echo
   sed -n '/^## fanout/q;p' "$work/fanout.md" | sed 's/^## /### /'
   sed -n '/^## fanout/,$p' "$work/fanout.md" | sed 's/^## /### /'
   echo
   sed -n '/^## pull/,$p' "$work/pull.md" | sed 's/^## /### /'
+  echo
+  sed -n '/^## publish/,$p' "$work/publish.md" | sed 's/^## /### /'
   echo '<!-- end of the generated section -->'
 } >"$work/section.md"
 
