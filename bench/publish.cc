@@ -694,7 +694,9 @@ class Publish final : public Scenario {
     std::cout << absl::StrFormat(
         "Target (durable publish ≥ %.1f of bare RocksDB's writes/s at N ≥ %d): %s\n", kTargetRatio,
         kTargetFromPublishers,
-        missed.empty() ? "met" : "not met at " + absl::StrJoin(missed, "; "));
+        configurations.empty() ? "not measured"
+        : missed.empty()       ? "met"
+                               : "not met at " + absl::StrJoin(missed, "; "));
 
     double most_other_cpu = 0;
     for (const Configuration& c : configurations) {
