@@ -43,6 +43,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "bench/rounds.h"
 #include "bench/scenario.h"
 #include "bench/server_process.h"
 #include "bench/stats.h"
@@ -67,13 +68,6 @@ int64_t NowNs() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
       .count();
-}
-
-double Median(std::vector<double> values) {
-  if (values.empty()) return 0;
-  std::sort(values.begin(), values.end());
-  const size_t middle = values.size() / 2;
-  return values.size() % 2 == 1 ? values[middle] : (values[middle - 1] + values[middle]) / 2;
 }
 
 // What one round against one side measured.
@@ -454,14 +448,9 @@ class SyndicatedTarget {
   int round_ = 0;  // keeps external ids distinct across rounds
 };
 
-struct PublishFlags {
+struct PublishFlags : RoundFlags {
+  PublishFlags() { rounds = 4; }
   std::vector<int> publishers = {1, 16, 64};
-  int rounds = 4;
-  double round_seconds = 2;
-  double warmup_seconds = 1;
-  int channels = 4;
-  bool quick = false;
-  std::vector<std::string> server_args;
 };
 
 class Publish final : public Scenario {
@@ -473,35 +462,12 @@ class Publish final : public Scenario {
         ->delimiter(',')
         ->check(CLI::PositiveNumber)
         ->capture_default_str();
-    command
-        ->add_option("--rounds", flags_.rounds,
-                     "Measured rounds per side and configuration (at least 3)")
-        ->check(CLI::Range(3, 1000))
-        ->capture_default_str();
-    command->add_option("--round-seconds", flags_.round_seconds, "Length of one round")
-        ->check(CLI::PositiveNumber)
-        ->capture_default_str();
-    command
-        ->add_option("--warmup-seconds", flags_.warmup_seconds,
-                     "Unmeasured load per side before each configuration's rounds")
-        ->capture_default_str();
-    command
-        ->add_option("--channels", flags_.channels,
-                     "gRPC channels (TCP connections) to syndicated the publishers share")
-        ->check(CLI::PositiveNumber)
-        ->capture_default_str();
-    command->add_flag("--quick", flags_.quick,
-                      "Smoke test in seconds: 3 rounds of 0.2 s, 0.1 s of warm-up");
-    command->add_option("--server-arg", flags_.server_args,
-                        "Extra flag for syndicated, e.g. --server-arg=--sync-writes=false");
+    AddRoundFlags(command, "side",
+                  "gRPC channels (TCP connections) to syndicated the publishers share", &flags_);
   }
 
   int Run(const BenchEnvironment& environment) override {
-    if (flags_.quick) {
-      flags_.rounds = 3;
-      flags_.round_seconds = 0.2;
-      flags_.warmup_seconds = 0.1;
-    }
+    flags_.ApplyQuick();
     std::vector<Configuration> configurations;
     std::vector<std::string> problems;
     if (absl::Status status = RunAll(environment, &configurations); !status.ok()) {
