@@ -1,7 +1,8 @@
 // Group commit (Store's header, "Group commit"): with sync_writes, concurrent commits share
 // WAL syncs, and nothing a commit wrote is acknowledged, counted in FeedHead(), returned by
 // ReadFeed() or passed to the listener before its sync finished. A WAL file whose syncs
-// can be held at a gate shows the state between a commit's write and its sync.
+// can be held at a gate (tests/testing/gated_wal.h) shows the state between a commit's write and
+// its sync.
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
@@ -21,10 +22,10 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "rocksdb/env.h"
-#include "rocksdb/file_system.h"
 #include "storage/records.pb.h"
 #include "storage/store.h"
 #include "tests/storage/store_test_util.h"
+#include "tests/testing/gated_wal.h"
 #include "tests/testing/status_matchers.h"
 
 namespace syndicate::storage {
@@ -38,86 +39,13 @@ using ::syndicate::storage::test_util::kId1;
 using ::syndicate::storage::test_util::MakeArticle;
 using ::syndicate::storage::test_util::Story;
 using ::syndicate::storage::test_util::TempDirTest;
+using ::syndicate::testing::GatedWalFileSystem;
 using ::syndicate::testing::IsOk;
+using ::syndicate::testing::WalSyncGate;
 using ::syndication::v1::Article;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 using ::testing::Optional;
-
-// Holds WAL syncs while closed: a sync that arrives waits until Open().
-class SyncGate {
- public:
-  void Close() {
-    std::lock_guard<std::mutex> lock(mu_);
-    closed_ = true;
-  }
-  void Open() {
-    std::lock_guard<std::mutex> lock(mu_);
-    closed_ = false;
-    changed_.notify_all();
-  }
-  // Waits until a sync is held at the gate.
-  void WaitUntilHolding() {
-    std::unique_lock<std::mutex> lock(mu_);
-    changed_.wait(lock, [this] { return held_ > 0; });
-  }
-  // Called by the WAL file's Sync and Fsync.
-  void Pass() {
-    std::unique_lock<std::mutex> lock(mu_);
-    if (!closed_) return;
-    ++held_;
-    changed_.notify_all();
-    changed_.wait(lock, [this] { return !closed_; });
-    --held_;
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable changed_;
-  bool closed_ = false;
-  int held_ = 0;
-};
-
-class GatedWalFile : public rocksdb::FSWritableFileOwnerWrapper {
- public:
-  GatedWalFile(std::unique_ptr<rocksdb::FSWritableFile> file, SyncGate* gate)
-      : FSWritableFileOwnerWrapper(std::move(file)), gate_(gate) {}
-
-  rocksdb::IOStatus Sync(const rocksdb::IOOptions& options, rocksdb::IODebugContext* dbg) override {
-    gate_->Pass();
-    return FSWritableFileOwnerWrapper::Sync(options, dbg);
-  }
-  rocksdb::IOStatus Fsync(const rocksdb::IOOptions& options,
-                          rocksdb::IODebugContext* dbg) override {
-    gate_->Pass();
-    return FSWritableFileOwnerWrapper::Fsync(options, dbg);
-  }
-
- private:
-  SyncGate* const gate_;
-};
-
-// Passes everything through; WAL files sync through the gate.
-class GatedWalFileSystem : public rocksdb::FileSystemWrapper {
- public:
-  GatedWalFileSystem() : FileSystemWrapper(rocksdb::FileSystem::Default()) {}
-
-  const char* Name() const override { return "GatedWalFileSystem"; }
-  SyncGate& gate() { return gate_; }
-
-  rocksdb::IOStatus NewWritableFile(const std::string& name, const rocksdb::FileOptions& options,
-                                    std::unique_ptr<rocksdb::FSWritableFile>* file,
-                                    rocksdb::IODebugContext* dbg) override {
-    rocksdb::IOStatus status = target()->NewWritableFile(name, options, file, dbg);
-    if (status.ok() && name.ends_with(".log")) {
-      *file = std::make_unique<GatedWalFile>(std::move(*file), &gate_);
-    }
-    return status;
-  }
-
- private:
-  SyncGate gate_;
-};
 
 class StorageGroupCommitTest : public TempDirTest {};
 
@@ -136,7 +64,8 @@ Decide CreateOnce(std::string response) {
 // not in FeedHead() or ReadFeed(), and not heard by the listener; a replay of its request
 // id and a "no change" decision that read it wait for the same sync.
 TEST_F(StorageGroupCommitTest, NothingIsAcknowledgedOrPublishedBeforeItsSync) {
-  auto file_system = std::make_shared<GatedWalFileSystem>();
+  WalSyncGate gate;
+  auto file_system = std::make_shared<GatedWalFileSystem>(&gate);
   const std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(file_system);
   StoreOptions options;
   options.env = env.get();
@@ -148,7 +77,7 @@ TEST_F(StorageGroupCommitTest, NothingIsAcknowledgedOrPublishedBeforeItsSync) {
     heard.push_back(sequence);
   });
 
-  file_system->gate().Close();
+  gate.Close();
   std::atomic<bool> released{false};
   // Each records whether the gate was open when its call returned.
   std::atomic<bool> first_after_release{false};
@@ -161,7 +90,7 @@ TEST_F(StorageGroupCommitTest, NothingIsAcknowledgedOrPublishedBeforeItsSync) {
     first = store->CommitByExternalId("wire", "urn:example:1", "req-1", CreateOnce("created"));
     first_after_release = released.load();
   });
-  file_system->gate().WaitUntilHolding();
+  ASSERT_TRUE(gate.WaitForWaiter());
 
   // The first commit is written and its sync held.
   EXPECT_EQ(store->FeedHead(), 0u);
@@ -183,7 +112,7 @@ TEST_F(StorageGroupCommitTest, NothingIsAcknowledgedOrPublishedBeforeItsSync) {
   absl::SleepFor(absl::Milliseconds(200));
   EXPECT_EQ(store->FeedHead(), 0u);
   released = true;
-  file_system->gate().Open();
+  gate.Open();
   first_thread.join();
   replay_thread.join();
   unchanged_thread.join();
