@@ -1,10 +1,15 @@
-// Scenario "fanout": one publisher, N subscribers of StreamArticles, every story delivered
-// to every subscriber. Measures publish-to-delivery latency, delivery throughput and what an
-// idle stream costs the server in resident memory. See bench/README.md.
+// Scenario "fanout": one publisher, N subscribers, every story delivered to every subscriber;
+// syndicated against two baselines in the same run, in alternating rounds: a bare gRPC
+// streaming server relaying the same event bytes (gRPC's own limit, bench/bare_server.h) and
+// nats-server core pub/sub through libnats (what a user would run instead,
+// bench/nats_baseline.h). Measures delivery capacity, publish-to-delivery latency and what an
+// idle stream costs syndicated in resident memory. See bench/README.md.
 #include <grpcpp/channel.h>
 #include <grpcpp/client_context.h>
 #include <grpcpp/create_channel.h>
+#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/security/credentials.h>
+#include <grpcpp/support/byte_buffer.h>
 #include <grpcpp/support/channel_arguments.h>
 #include <grpcpp/support/client_callback.h>
 
@@ -13,10 +18,12 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -30,6 +37,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "bench/nats_baseline.h"
 #include "bench/scenario.h"
 #include "bench/server_process.h"
 #include "bench/stats.h"
@@ -49,6 +57,14 @@ using syndication::v1::StreamArticlesRequest;
 using syndication::v1::StreamArticlesResponse;
 using syndication::v1::SyndicationService;
 
+// The bare server's relay method: its request body is the message to relay.
+constexpr char kRelayMethod[] = "/syndication.v1.PublishingService/PublishArticle";
+constexpr char kNatsSubject[] = "syndicate.bench.fanout";
+// Issue 8's target: syndicated delivers at least this share of the bare server's deliveries
+// per second at kTargetSubscribers.
+constexpr double kTargetRatio = 0.8;
+constexpr int kTargetSubscribers = 1000;
+
 // The clock every timestamp of a run is taken from; publisher and subscribers share it, as
 // they share this process.
 int64_t NowNs() {
@@ -57,42 +73,111 @@ int64_t NowNs() {
       .count();
 }
 
-// How many stories each N gets, and how fast, unless --events / --rate say otherwise.
-// From N = 100 on, the rate offers the server 10,000 deliveries/s (N × rate), which the
-// 2-core machine of BENCHMARKS.md sustains with its server core about half busy, so the
-// latencies are those of a server keeping up, not of a growing queue; the runs are 10-30 s.
-// N = 1 is limited by the publish path instead (one synced RocksDB write per story).
-struct Load {
-  int events;
-  double rate_per_second;
-};
-Load DefaultLoad(int subscribers, bool quick) {
-  if (quick) return {5, 20};
-  if (subscribers <= 100) return {1000, 100};
-  if (subscribers <= 1000) return {200, 10};
-  return {30, 1};
-}
-
-// The external_id of story `index` in the run for `subscribers`; the index is what follows
-// the last '-'.
-std::string ExternalId(int subscribers, int index) {
-  return absl::StrCat("fanout-n", subscribers, "-", index);
-}
-
 // The canonical name of a gRPC status code, e.g. "RESOURCE_EXHAUSTED" (gRPC's codes are
 // absl's).
 std::string CodeName(int code) {
   return absl::StatusCodeToString(static_cast<absl::StatusCode>(code));
 }
 
-// State one run shares between the publisher, the subscribers' reactions and the thread
-// that waits for them. Counters are atomics; waiters sleep on `mu_`/`changed_`, woken only
-// when a threshold is crossed or a stream ends.
+enum class System { kSyndicated, kBare, kNats };
+
+std::string SystemName(System system) {
+  switch (system) {
+    case System::kSyndicated:
+      return "syndicated";
+    case System::kBare:
+      return "bare gRPC";
+    case System::kNats:
+      return "nats-server";
+  }
+  return "?";
+}
+
+// Stories per round unless --events says otherwise: about 30,000 deliveries (a few seconds
+// of syndicated at N >= 100), between 6 and 400 stories.
+int DefaultEvents(int subscribers, bool quick) {
+  if (quick) return 5;
+  return std::clamp(30000 / subscribers, 6, 400);
+}
+
+// The external_id of story `index` of syndicated's round `round` for `subscribers`; the
+// index is what follows the last '-'. Each round publishes new stories: a story published
+// again unchanged would make no event.
+std::string ExternalId(int subscribers, int round, int index) {
+  return absl::StrCat("fanout-n", subscribers, "-r", round, "-", index);
+}
+
+// The streams (NATS: subscriptions) of one system, open across its rounds: how many caught
+// up, how many ended and how.
+class StreamSet {
+ public:
+  explicit StreamSet(int size) : size_(size) {}
+
+  int size() const { return size_; }
+
+  void OnCaughtUp() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (++caught_up_ == size_) changed_.notify_all();
+  }
+  void OnStreamDone(const grpc::Status& status, bool was_caught_up, bool cancelled_by_us) {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++done_;
+    if (!was_caught_up) ++done_before_caught_up_;
+    if (!cancelled_by_us) ++end_codes_[status.error_code()];
+    changed_.notify_all();
+  }
+
+  // True once every stream caught up (or ended before), false when `deadline` came first.
+  bool WaitForCaughtUp(absl::Time deadline) {
+    std::unique_lock<std::mutex> lock(mu_);
+    return changed_.wait_until(lock, absl::ToChronoTime(deadline),
+                               [this] { return caught_up_ + done_before_caught_up_ >= size_; });
+  }
+  bool WaitForDone(absl::Time deadline) {
+    std::unique_lock<std::mutex> lock(mu_);
+    return changed_.wait_until(lock, absl::ToChronoTime(deadline),
+                               [this] { return done_ >= size_; });
+  }
+
+  int caught_up() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return caught_up_;
+  }
+  // How the streams that ended on their own (not cancelled by the benchmark) ended, e.g.
+  // "RESOURCE_EXHAUSTED × 3"; empty when none did.
+  std::string StreamEnds() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<std::string> parts;
+    for (const auto& [code, count] : end_codes_) {
+      parts.push_back(absl::StrCat(CodeName(code), " × ", count));
+    }
+    return absl::StrJoin(parts, ", ");
+  }
+
+ private:
+  const int size_;
+  mutable std::mutex mu_;
+  std::condition_variable changed_;
+  int caught_up_ ABSL_GUARDED_BY(mu_) = 0;
+  int done_ ABSL_GUARDED_BY(mu_) = 0;
+  int done_before_caught_up_ ABSL_GUARDED_BY(mu_) = 0;
+  std::map<int, int64_t> end_codes_ ABSL_GUARDED_BY(mu_);
+};
+
+// One round: `events` stories published to one system and delivered to its `subscribers`.
+// Shared by the publisher, the subscribers' reactions and the thread that waits for them.
+// Counters are atomics; waiters sleep on `mu_`/`changed_`, woken when a story reached every
+// subscriber, a publish completed, or the last delivery came.
 class FanoutRun {
  public:
   FanoutRun(int subscribers, int events)
-      : subscribers_(subscribers), events_(events), sent_ns_(events), publish_done_ns_(events) {
+      : subscribers_(subscribers),
+        events_(events),
+        sent_ns_(events),
+        story_deliveries_(events),
+        publish_done_ns_(events) {
     for (auto& sent : sent_ns_) sent.store(0);
+    for (auto& count : story_deliveries_) count.store(0);
   }
 
   int subscribers() const { return subscribers_; }
@@ -117,54 +202,43 @@ class FanoutRun {
     changed_.notify_all();
   }
 
-  // --- Subscribers (any gRPC thread) ---
-  void OnCaughtUp() {
-    if (caught_up_.fetch_add(1) + 1 == subscribers_) Wake();
-  }
-  void OnDelivered(int64_t now_ns) {
+  // --- Subscribers (any thread) ---
+  void OnDelivered(int index, int64_t now_ns) {
     int64_t last = last_delivery_ns_.load();
     while (last < now_ns && !last_delivery_ns_.compare_exchange_weak(last, now_ns)) {
     }
-    if (delivered_.fetch_add(1) + 1 == expected_.load()) Wake();
-  }
-  void OnStreamDone(const grpc::Status& status, bool was_caught_up, bool cancelled_by_us) {
-    std::lock_guard<std::mutex> lock(mu_);
-    ++done_;
-    if (!was_caught_up) ++done_before_caught_up_;
-    if (!cancelled_by_us) ++stream_end_codes_[status.error_code()];
-    changed_.notify_all();
+    const bool story_complete = story_deliveries_[index].fetch_add(1) + 1 == subscribers_;
+    if (story_complete) complete_stories_.fetch_add(1);
+    if (delivered_.fetch_add(1) + 1 == expected_.load() || story_complete) Wake();
   }
 
   // --- The waiting thread ---
   // Each returns true when its condition holds, false when `deadline` passed first.
-  bool WaitForCaughtUp(absl::Time deadline) {
-    return WaitUntil(deadline,
-                     [this] { return caught_up_.load() + done_before_caught_up_ >= subscribers_; });
+  // Until fewer than `window` of the stories before `next` lack a delivery.
+  bool WaitForWindow(int next, int window, absl::Time deadline) {
+    return WaitUntil(deadline, [&] { return complete_stories_.load() + window > next; });
   }
-  bool WaitForPublishes(absl::Time deadline) {
-    return WaitUntil(deadline, [this] { return published_ >= events_; });
+  bool WaitForPublishes(int sent, absl::Time deadline) {
+    return WaitUntil(deadline, [&] { return published_ >= sent; });
   }
-  // Every delivery expected from the stories published successfully, or every stream ended.
+  // Every delivery expected from the stories published successfully.
   bool WaitForDeliveries(absl::Time deadline) {
     {
       std::lock_guard<std::mutex> lock(mu_);
       expected_.store(static_cast<int64_t>(subscribers_) * (published_ - publish_failures_));
     }
-    return WaitUntil(deadline, [this] {
-      return delivered_.load() >= expected_.load() || done_ >= subscribers_;
-    });
-  }
-  bool WaitForStreamsDone(absl::Time deadline) {
-    return WaitUntil(deadline, [this] { return done_ >= subscribers_; });
+    return WaitUntil(deadline, [this] { return delivered_.load() >= expected_.load(); });
   }
 
-  int64_t caught_up() const { return caught_up_.load(); }
   int64_t delivered() const { return delivered_.load(); }
-  int64_t expected() const { return expected_.load(); }
   int64_t last_delivery_ns() const { return last_delivery_ns_.load(); }
   int64_t PublishDoneAt(int index) const {
     std::lock_guard<std::mutex> lock(mu_);
     return publish_done_ns_[index];
+  }
+  int published() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return published_;
   }
   int publish_failures() const {
     std::lock_guard<std::mutex> lock(mu_);
@@ -173,16 +247,6 @@ class FanoutRun {
   std::string first_publish_error() const {
     std::lock_guard<std::mutex> lock(mu_);
     return first_publish_error_;
-  }
-  // How the streams that ended on their own (not cancelled by the benchmark) ended, e.g.
-  // "RESOURCE_EXHAUSTED × 3"; empty when none did.
-  std::string StreamEnds() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    std::vector<std::string> parts;
-    for (const auto& [code, count] : stream_end_codes_) {
-      parts.push_back(absl::StrCat(CodeName(code), " × ", count));
-    }
-    return absl::StrJoin(parts, ", ");
   }
 
  private:
@@ -200,7 +264,8 @@ class FanoutRun {
   const int subscribers_;
   const int events_;
   std::vector<std::atomic<int64_t>> sent_ns_;
-  std::atomic<int64_t> caught_up_{0};
+  std::vector<std::atomic<int>> story_deliveries_;  // by story index
+  std::atomic<int> complete_stories_{0};            // stories every subscriber has
   std::atomic<int64_t> delivered_{0};
   std::atomic<int64_t> expected_{INT64_MAX};
   std::atomic<int64_t> last_delivery_ns_{0};
@@ -211,19 +276,115 @@ class FanoutRun {
   int published_ ABSL_GUARDED_BY(mu_) = 0;
   int publish_failures_ ABSL_GUARDED_BY(mu_) = 0;
   std::string first_publish_error_ ABSL_GUARDED_BY(mu_);
-  int64_t done_ ABSL_GUARDED_BY(mu_) = 0;
-  int64_t done_before_caught_up_ ABSL_GUARDED_BY(mu_) = 0;
-  std::map<int, int64_t> stream_end_codes_ ABSL_GUARDED_BY(mu_);
 };
 
-// One subscriber: a StreamArticles call from POSITION_NOW on the callback API, one read in
-// flight. Its reactions run one at a time (gRPC never overlaps the reactions of one call),
-// so its own fields need no lock; they are read by others only after OnDone.
+// What one subscriber received in a round.
+struct Tally {
+  std::vector<int64_t> latencies_ns;  // one per story received, publish to delivery
+  std::vector<int> order;             // story indexes in the order received
+  int64_t duplicates = 0;
+  int64_t unexpected = 0;  // responses that are no story of the round
+};
+
+// One subscriber's checks, the same for every system: each response is parsed as a
+// StreamArticlesResponse, and each story must come once. The order is the server's (two
+// publishes in flight may be accepted either way round): the round checks that every
+// subscriber saw the same one. Its messages come one at
+// a time, but rounds start and end on the driving thread, hence the lock.
+class Receiver {
+ public:
+  explicit Receiver(StreamSet* streams) : streams_(streams) {}
+
+  // Counts from here on into `run`; with `capture`, also keeps each event's bytes there, by
+  // story index (one subscriber of syndicated does, for the baselines to send).
+  void StartRound(FanoutRun* run, std::vector<std::string>* capture) {
+    std::lock_guard<std::mutex> lock(mu_);
+    run_ = run;
+    capture_ = capture;
+    received_.assign(run->events(), false);
+    tally_ = Tally();
+    tally_.latencies_ns.reserve(run->events());
+    tally_.order.reserve(run->events());
+  }
+
+  Tally EndRound() {
+    std::lock_guard<std::mutex> lock(mu_);
+    run_ = nullptr;
+    capture_ = nullptr;
+    return std::exchange(tally_, Tally());
+  }
+
+  void OnResponse(const StreamArticlesResponse& response, int64_t now) {
+    std::lock_guard<std::mutex> lock(mu_);
+    switch (response.kind_case()) {
+      case StreamArticlesResponse::kCaughtUp:
+        if (caught_up_) {
+          ++tally_.unexpected;
+        } else {
+          caught_up_ = true;
+          streams_->OnCaughtUp();
+        }
+        return;
+      case StreamArticlesResponse::kEvent:
+        return Deliver(response, now);
+      case StreamArticlesResponse::kHeartbeat:
+        return;
+      default:
+        ++tally_.unexpected;
+    }
+  }
+
+  // For subscriptions that have no caught-up message (NATS): live once subscribed.
+  void MarkCaughtUp() {
+    std::lock_guard<std::mutex> lock(mu_);
+    caught_up_ = true;
+    streams_->OnCaughtUp();
+  }
+  bool caught_up() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return caught_up_;
+  }
+
+ private:
+  void Deliver(const StreamArticlesResponse& response, int64_t now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    const syndication::v1::ArticleEvent& event = response.event();
+    const std::string& external_id = event.article().external_id();
+    int index = -1;
+    const size_t dash = external_id.rfind('-');
+    if (run_ == nullptr || event.type() != syndication::v1::EVENT_TYPE_PUBLISHED ||
+        dash == std::string::npos ||
+        !absl::SimpleAtoi(absl::string_view(external_id).substr(dash + 1), &index) || index < 0 ||
+        index >= run_->events() || run_->SentAt(index) == 0) {
+      ++tally_.unexpected;
+      return;
+    }
+    if (received_[index]) {
+      ++tally_.duplicates;
+      return;
+    }
+    received_[index] = true;
+    tally_.order.push_back(index);
+    if (capture_ != nullptr) (*capture_)[index] = response.SerializeAsString();
+    tally_.latencies_ns.push_back(now - run_->SentAt(index));
+    run_->OnDelivered(index, now);
+  }
+
+  StreamSet* const streams_;
+  std::mutex mu_;
+  bool caught_up_ ABSL_GUARDED_BY(mu_) = false;
+  FanoutRun* run_ ABSL_GUARDED_BY(mu_) = nullptr;
+  std::vector<std::string>* capture_ ABSL_GUARDED_BY(mu_) = nullptr;
+  std::vector<bool> received_ ABSL_GUARDED_BY(mu_);  // by story index
+  Tally tally_ ABSL_GUARDED_BY(mu_);
+};
+
+// A StreamArticles call from POSITION_NOW on the callback API, one read in flight; the same
+// for syndicated and the bare server.
 class Subscriber final : public grpc::ClientReadReactor<StreamArticlesResponse> {
  public:
-  explicit Subscriber(FanoutRun* run) : run_(run), received_(run->events(), false) {
+  explicit Subscriber(StreamSet* streams) : streams_(streams), receiver_(streams) {
     request_.set_position(StreamArticlesRequest::POSITION_NOW);
-    latencies_ns_.reserve(run->events());
   }
 
   void Start(SyndicationService::Stub* stub) {
@@ -240,98 +401,346 @@ class Subscriber final : public grpc::ClientReadReactor<StreamArticlesResponse> 
 
   void OnReadDone(bool ok) override {
     if (!ok) return;  // the call is over; OnDone follows
-    const int64_t now = NowNs();
-    switch (response_.kind_case()) {
-      case StreamArticlesResponse::kCaughtUp:
-        if (!caught_up_) {
-          caught_up_ = true;
-          run_->OnCaughtUp();
-        } else {
-          ++unexpected_;
-        }
-        break;
-      case StreamArticlesResponse::kEvent:
-        Deliver(response_.event(), now);
-        break;
-      case StreamArticlesResponse::kHeartbeat:
-        break;
-      default:
-        ++unexpected_;
-    }
+    receiver_.OnResponse(response_, NowNs());
     StartRead(&response_);
   }
 
   void OnDone(const grpc::Status& status) override {
-    // Everything this subscriber recorded is published to the waiting thread by the run's
-    // mutex, which OnStreamDone takes.
-    run_->OnStreamDone(status, caught_up_, cancelled_.load());
+    streams_->OnStreamDone(status, receiver_.caught_up(), cancelled_.load());
   }
 
-  const std::vector<int64_t>& latencies_ns() const { return latencies_ns_; }
-  int64_t duplicates() const { return duplicates_; }
-  int64_t unexpected() const { return unexpected_; }
-  int64_t received() const { return static_cast<int64_t>(latencies_ns_.size()); }
+  Receiver* receiver() { return &receiver_; }
 
  private:
-  void Deliver(const syndication::v1::ArticleEvent& event, int64_t now) {
-    const std::string& external_id = event.article().external_id();
-    int index = -1;
-    const size_t dash = external_id.rfind('-');
-    if (event.type() != syndication::v1::EVENT_TYPE_PUBLISHED || dash == std::string::npos ||
-        !absl::SimpleAtoi(absl::string_view(external_id).substr(dash + 1), &index) || index < 0 ||
-        index >= run_->events() || run_->SentAt(index) == 0) {
-      ++unexpected_;
-      return;
-    }
-    if (received_[index]) {
-      ++duplicates_;
-      return;
-    }
-    received_[index] = true;
-    latencies_ns_.push_back(now - run_->SentAt(index));
-    run_->OnDelivered(now);
-  }
-
-  FanoutRun* const run_;
+  StreamSet* const streams_;
+  Receiver receiver_;
   grpc::ClientContext context_;
   StreamArticlesRequest request_;
   StreamArticlesResponse response_;
   std::atomic<bool> cancelled_{false};
-  bool caught_up_ = false;
-  std::vector<bool> received_;  // by story index
-  std::vector<int64_t> latencies_ns_;
-  int64_t duplicates_ = 0;
-  int64_t unexpected_ = 0;
 };
 
-// One publish in flight: gRPC needs the context, request and response until it completes.
+// A NATS subscription's handler: parses the payload as the gRPC subscribers do.
+class NatsSubscriber final : public NatsMessageSink {
+ public:
+  explicit NatsSubscriber(StreamSet* streams) : receiver_(streams) {}
+
+  void OnNatsMessage(const char* data, int length) override {
+    const int64_t now = NowNs();
+    if (!response_.ParseFromArray(data, length)) response_.Clear();
+    receiver_.OnResponse(response_, now);
+  }
+
+  Receiver* receiver() { return &receiver_; }
+
+ private:
+  Receiver receiver_;
+  StreamArticlesResponse response_;  // libnats calls one subscription's handler at a time
+};
+
+// One story's publish in flight: gRPC needs the context, request and response until it
+// completes. syndicated gets a PublishArticleRequest; the bare server, the event bytes.
 struct PublishCall {
   grpc::ClientContext context;
   PublishArticleRequest request;
   PublishArticleResponse response;
+  grpc::ByteBuffer relay_request;
+  grpc::ByteBuffer relay_response;
+};
+
+// One system under test for one N: its server process, its N subscribers, open across the
+// rounds, and how the publisher sends a story.
+class Target {
+ public:
+  Target(System system, std::unique_ptr<ServerProcess> server, int subscribers)
+      : system_(system), server_(std::move(server)), streams_(subscribers) {}
+  virtual ~Target() = default;
+
+  System system() const { return system_; }
+  ServerProcess& server() { return *server_; }
+  StreamSet& streams() { return streams_; }
+  const std::vector<Receiver*>& receivers() const { return receivers_; }
+  // Whether a publish has a completion worth timing (an RPC), unlike NATS's fire and forget.
+  virtual bool has_publish_rpc() const { return true; }
+
+  // Opens the N streams (NATS: subscriptions) and waits until every one is live.
+  virtual absl::Status OpenStreams(int channels) = 0;
+  // Prepares, before the clock starts, what Publish sends in round `round`: `events`
+  // stories, or for the baselines the events syndicated sent (`captured`, by story index).
+  virtual absl::Status PrepareRound(int round, int events,
+                                    const std::vector<std::string>& captured) = 0;
+  // Sends story `index`; its completion goes to run->OnPublished.
+  virtual void Publish(int index, FanoutRun* run) = 0;
+  // Drops the round's publish calls once they completed; leaks them when they did not
+  // (`completed` false): gRPC still holds them.
+  virtual void EndRound(bool completed) = 0;
+  // Ends every stream and waits for them. DEADLINE_EXCEEDED when they did not end.
+  virtual absl::Status CloseStreams() = 0;
+
+ protected:
+  const System system_;
+  std::unique_ptr<ServerProcess> server_;
+  StreamSet streams_;
+  std::vector<Receiver*> receivers_;
+};
+
+// syndicated, or the bare gRPC relay: StreamArticles subscribers over `channels` channels,
+// and a publisher on its own channel.
+class GrpcTarget final : public Target {
+ public:
+  static absl::StatusOr<std::unique_ptr<GrpcTarget>> Start(System system,
+                                                           const ServerProcessOptions& options,
+                                                           int subscribers, int channels) {
+    absl::StatusOr<std::unique_ptr<ServerProcess>> server = ServerProcess::Start(options);
+    if (!server.ok()) return server.status();
+    std::unique_ptr<GrpcTarget> target(new GrpcTarget(system, *std::move(server), subscribers));
+    if (absl::Status connected = target->Connect(channels); !connected.ok()) return connected;
+    return target;
+  }
+
+  absl::Status OpenStreams(int /*channels*/) override {
+    const int subscribers = streams_.size();
+    subscribers_.reserve(subscribers);
+    for (int i = 0; i < subscribers; ++i) {
+      subscribers_.push_back(std::make_unique<Subscriber>(&streams_));
+      receivers_.push_back(subscribers_.back()->receiver());
+      subscribers_.back()->Start(stubs_[static_cast<size_t>(i) % stubs_.size()].get());
+    }
+    if (!streams_.WaitForCaughtUp(absl::Now() + absl::Seconds(30) +
+                                  absl::Milliseconds(5) * subscribers) ||
+        streams_.caught_up() < subscribers) {
+      return absl::DeadlineExceededError(absl::StrCat(subscribers - streams_.caught_up(), " of ",
+                                                      subscribers, " streams did not catch up"));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status PrepareRound(int round, int events,
+                            const std::vector<std::string>& captured) override {
+    calls_.clear();
+    for (int i = 0; i < events; ++i) {
+      auto call = std::make_unique<PublishCall>();
+      call->context.set_deadline(std::chrono::system_clock::now() + std::chrono::hours(1));
+      if (system_ == System::kSyndicated) {
+        *call->request.mutable_article() = BenchStory(ExternalId(streams_.size(), round, i), i);
+      } else {
+        if (static_cast<size_t>(i) >= captured.size() || captured[i].empty()) {
+          return absl::FailedPreconditionError("no event of syndicated to relay");
+        }
+        grpc::Slice bytes(captured[i]);
+        call->relay_request = grpc::ByteBuffer(&bytes, 1);
+      }
+      calls_.push_back(std::move(call));
+    }
+    return absl::OkStatus();
+  }
+
+  void Publish(int index, FanoutRun* run) override {
+    PublishCall* call = calls_[index].get();
+    auto done = [run, index](const grpc::Status& status) { run->OnPublished(index, status); };
+    if (system_ == System::kSyndicated) {
+      publisher_->async()->PublishArticle(&call->context, &call->request, &call->response,
+                                          std::move(done));
+    } else {
+      relay_->UnaryCall(&call->context, kRelayMethod, grpc::StubOptions(), &call->relay_request,
+                        &call->relay_response, std::move(done));
+    }
+  }
+
+  void EndRound(bool completed) override {
+    if (!completed) {
+      for (auto& call : calls_) static_cast<void>(call.release());
+    }
+    calls_.clear();
+  }
+
+  absl::Status CloseStreams() override {
+    for (auto& subscriber : subscribers_) subscriber->Cancel();
+    if (!streams_.WaitForDone(absl::Now() + absl::Seconds(30))) {
+      // Reactors gRPC still holds must outlive it: leak them rather than free them early.
+      for (auto& subscriber : subscribers_) static_cast<void>(subscriber.release());
+      return absl::DeadlineExceededError("streams did not end within 30 s of cancelling");
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  GrpcTarget(System system, std::unique_ptr<ServerProcess> server, int subscribers)
+      : Target(system, std::move(server), subscribers) {}
+
+  // The publisher's channel, and `channels` more for the subscribers: distinct channel
+  // arguments keep gRPC from sharing one subchannel (one TCP connection) between them.
+  absl::Status Connect(int channels) {
+    const auto make_channel = [&](int number) {
+      grpc::ChannelArguments args;
+      args.SetInt("syndicate.bench.channel", number);
+      return grpc::CreateCustomChannel(server_->address(), grpc::InsecureChannelCredentials(),
+                                       args);
+    };
+    std::shared_ptr<grpc::Channel> publisher_channel = make_channel(-1);
+    publisher_ = PublishingService::NewStub(publisher_channel);
+    relay_ = std::make_unique<grpc::GenericStub>(publisher_channel);
+    if (system_ == System::kSyndicated) {
+      grpc::ClientContext context;
+      context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+      syndication::v1::UpsertSourceRequest request;
+      *request.mutable_source() = BenchSource();
+      syndication::v1::Source stored;
+      if (grpc::Status status = publisher_->UpsertSource(&context, request, &stored);
+          !status.ok()) {
+        return absl::UnavailableError(absl::StrCat("UpsertSource: ", CodeName(status.error_code()),
+                                                   ": ", status.error_message()));
+      }
+    }
+    for (int i = 0; i < std::min(channels, streams_.size()); ++i) {
+      std::shared_ptr<grpc::Channel> channel = make_channel(i);
+      if (!channel->WaitForConnected(absl::ToChronoTime(absl::Now() + absl::Seconds(10)))) {
+        return absl::UnavailableError(absl::StrCat("channel ", i, " did not connect"));
+      }
+      stubs_.push_back(SyndicationService::NewStub(channel));
+    }
+    return absl::OkStatus();
+  }
+
+  std::unique_ptr<PublishingService::Stub> publisher_;
+  std::unique_ptr<grpc::GenericStub> relay_;
+  std::vector<std::unique_ptr<SyndicationService::Stub>> stubs_;
+  std::vector<std::unique_ptr<Subscriber>> subscribers_;
+  std::vector<std::unique_ptr<PublishCall>> calls_;
+};
+
+// nats-server: N subscriptions to one subject over `channels` connections, one publisher.
+class NatsTarget final : public Target {
+ public:
+  static absl::StatusOr<std::unique_ptr<NatsTarget>> Start(const ServerProcessOptions& options,
+                                                           int subscribers) {
+    absl::StatusOr<std::unique_ptr<ServerProcess>> server = ServerProcess::Start(options);
+    if (!server.ok()) return server.status();
+    return std::unique_ptr<NatsTarget>(new NatsTarget(*std::move(server), subscribers));
+  }
+
+  bool has_publish_rpc() const override { return false; }
+
+  absl::Status OpenStreams(int channels) override {
+    // Two delivery threads for every subscription: the bench has one core (or half the
+    // machine), as for gRPC's callback threads.
+    absl::StatusOr<std::unique_ptr<NatsFanout>> fanout =
+        NatsFanout::Connect(server_->address(), std::min(channels, streams_.size()), 2);
+    if (!fanout.ok()) return fanout.status();
+    fanout_ = *std::move(fanout);
+    std::vector<NatsMessageSink*> sinks;
+    for (int i = 0; i < streams_.size(); ++i) {
+      subscribers_.push_back(std::make_unique<NatsSubscriber>(&streams_));
+      receivers_.push_back(subscribers_.back()->receiver());
+      sinks.push_back(subscribers_.back().get());
+    }
+    if (absl::Status subscribed = fanout_->Subscribe(kNatsSubject, sinks); !subscribed.ok()) {
+      return subscribed;
+    }
+    for (Receiver* receiver : receivers_) receiver->MarkCaughtUp();
+    return absl::OkStatus();
+  }
+
+  absl::Status PrepareRound(int /*round*/, int events,
+                            const std::vector<std::string>& captured) override {
+    for (int i = 0; i < events; ++i) {
+      if (static_cast<size_t>(i) >= captured.size() || captured[i].empty()) {
+        return absl::FailedPreconditionError("no event of syndicated to relay");
+      }
+    }
+    captured_ = &captured;
+    return absl::OkStatus();
+  }
+
+  void Publish(int index, FanoutRun* run) override {
+    absl::Status published = fanout_->Publish(kNatsSubject, (*captured_)[index]);
+    run->OnPublished(index, published.ok() ? grpc::Status::OK
+                                           : grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                                          std::string(published.message())));
+  }
+
+  void EndRound(bool /*completed*/) override {}
+
+  absl::Status CloseStreams() override {
+    if (fanout_ != nullptr) {
+      const int64_t dropped = fanout_->dropped();
+      const int64_t errors = fanout_->async_errors();
+      fanout_.reset();
+      if (dropped > 0 || errors > 0) {
+        return absl::DataLossError(absl::StrCat("libnats dropped ", dropped,
+                                                " messages and reported ", errors,
+                                                " asynchronous errors (slow consumers)"));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  NatsTarget(std::unique_ptr<ServerProcess> server, int subscribers)
+      : Target(System::kNats, std::move(server), subscribers) {}
+
+  std::vector<std::unique_ptr<NatsSubscriber>> subscribers_;
+  std::unique_ptr<NatsFanout> fanout_;  // declared after the subscribers it calls: goes first
+  const std::vector<std::string>* captured_ = nullptr;
+};
+
+// What one round of one system measured.
+struct RoundResult {
+  int64_t delivered = 0;
+  int64_t expected = 0;
+  double deliveries_per_second = 0;  // from the first send to the last delivery
+  std::vector<int64_t> latencies_ns;
+  std::vector<int64_t> publish_rpc_ns;
+  double wall_seconds = 0;
+  double server_cpu_seconds = 0;
+  double bench_cpu_seconds = 0;
+  double other_cpu_seconds = 0;  // every other process of the machine, and steal
+  double max_send_lag_ms = 0;    // open loop only
+  std::vector<std::string> problems;
+};
+
+// One system's rounds for one N, pooled.
+struct SystemResult {
+  bool ran = false;
+  std::string skipped;                        // why it did not run, when it did not
+  std::vector<double> deliveries_per_second;  // by measured round
+  std::vector<int64_t> latencies_ns;
+  std::vector<int64_t> publish_rpc_ns;
+  int64_t delivered = 0;
+  int64_t expected = 0;
+  double wall_seconds = 0;
+  double server_cpu_seconds = 0;
+  double bench_cpu_seconds = 0;
+  double other_cpu_seconds = 0;
+  double max_send_lag_ms = 0;
+
+  void Add(RoundResult round) {
+    deliveries_per_second.push_back(round.deliveries_per_second);
+    latencies_ns.insert(latencies_ns.end(), round.latencies_ns.begin(), round.latencies_ns.end());
+    publish_rpc_ns.insert(publish_rpc_ns.end(), round.publish_rpc_ns.begin(),
+                          round.publish_rpc_ns.end());
+    delivered += round.delivered;
+    expected += round.expected;
+    wall_seconds += round.wall_seconds;
+    server_cpu_seconds += round.server_cpu_seconds;
+    bench_cpu_seconds += round.bench_cpu_seconds;
+    other_cpu_seconds += round.other_cpu_seconds;
+    max_send_lag_ms = std::max(max_send_lag_ms, round.max_send_lag_ms);
+  }
+  double Percent(double cpu_seconds) const {
+    return wall_seconds > 0 ? 100 * cpu_seconds / wall_seconds : 0;
+  }
+  double DeliveriesPerCpuSecond() const {
+    return server_cpu_seconds > 0 ? static_cast<double>(delivered) / server_cpu_seconds : 0;
+  }
 };
 
 struct FanoutResult {
   int subscribers = 0;
-  int events = 0;
-  double rate_per_second = 0;
-  int64_t expected = 0;
-  int64_t delivered = 0;
-  int64_t duplicates = 0;
-  int64_t unexpected = 0;
-  int64_t streams_short = 0;  // streams that missed at least one story
-  int64_t caught_up = 0;
-  int publish_failures = 0;
-  std::string first_publish_error;
-  std::string stream_ends;  // streams that ended by themselves, by code
-  double deliveries_per_second = 0;
-  LatencySummary latency;
-  LatencySummary publish_rpc;
-  double max_send_lag_ms = 0;
-  // CPU use from the first publish until every delivery arrived, in % of one core.
-  double server_cpu_percent = 0;
-  double bench_cpu_percent = 0;
-  double other_cpu_percent = 0;  // every other process of the machine, and steal
+  int events = 0;  // stories per round
+  std::map<System, SystemResult> systems;
+  std::vector<double> ratios;       // syndicated / bare deliveries per second, by round
+  std::vector<double> nats_ratios;  // syndicated / nats-server
   double open_seconds = 0;
   int64_t rss_before = 0;
   int64_t rss_idle = 0;
@@ -346,12 +755,15 @@ struct FanoutResult {
 
 struct FanoutFlags {
   std::vector<int> subscribers = {1, 100, 1000, 10000};
-  int events = -1;  // -1: DefaultLoad
-  double rate = 0;  // 0: DefaultLoad
+  int events = -1;  // -1: DefaultEvents
+  int window = 2;
+  double rate = 0;  // 0: closed loop
+  int rounds = 3;
   int channels = 8;
   double timeout_seconds = 60;
   double hold_seconds = 0;
   bool quick = false;
+  std::string nats_server;  // empty: looked up
   std::vector<std::string> server_args;
 };
 
@@ -380,11 +792,21 @@ class Fanout final : public Scenario {
         ->check(CLI::PositiveNumber)
         ->capture_default_str();
     command->add_option("--events", flags_.events,
-                        "Stories to publish per N; 0 measures only idle memory (default: chosen "
-                        "per N, see README)");
+                        "Stories per round; 0 measures only idle memory (default: about 30,000 "
+                        "deliveries, see README)");
+    command
+        ->add_option("--window", flags_.window,
+                     "Closed loop: stories published and not yet delivered to every subscriber")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
     command->add_option("--rate", flags_.rate,
-                        "Stories published per second, open loop (default: chosen per N)");
-    command->add_option("--channels", flags_.channels, "gRPC channels the streams are spread over")
+                        "Open loop instead: stories published per second, whatever is delivered");
+    command->add_option("--rounds", flags_.rounds, "Measured rounds per system, after a warm-up")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    command
+        ->add_option("--channels", flags_.channels,
+                     "Connections the streams (and NATS subscriptions) are spread over")
         ->check(CLI::PositiveNumber)
         ->capture_default_str();
     command
@@ -392,36 +814,44 @@ class Fanout final : public Scenario {
                      "Seconds to wait for deliveries after the last publish completed")
         ->capture_default_str();
     command->add_option("--hold", flags_.hold_seconds,
-                        "Seconds to keep the streams open and idle after the deliveries, then "
-                        "read the server's RSS again (e.g. 20: past a heartbeat)");
+                        "Seconds to keep the streams open and idle after the rounds, then read "
+                        "syndicated's RSS again (e.g. 20: past a heartbeat)");
     command->add_flag("--quick", flags_.quick,
-                      "Smoke test: N = 1 and 100, 5 stories each (unless --subscribers/--events)");
+                      "Smoke test: N = 1 and 100, 5 stories, one round per system, no warm-up");
+    command->add_option("--nats-server", flags_.nats_server,
+                        "The nats-server binary (default: from PATH or /usr/sbin)");
     command->add_option("--server-arg", flags_.server_args,
                         "Extra flag for syndicated, e.g. --server-arg=--sync-writes=false");
   }
 
   int Run(const BenchEnvironment& environment) override {
-    if (flags_.quick && flags_.subscribers == FanoutFlags().subscribers) {
-      flags_.subscribers = {1, 100};
+    if (flags_.quick) {
+      if (flags_.subscribers == FanoutFlags().subscribers) flags_.subscribers = {1, 100};
+      flags_.rounds = 1;
     }
     const int max_subscribers =
         *std::max_element(flags_.subscribers.begin(), flags_.subscribers.end());
     RaiseOpenFileLimit(max_subscribers + 1024);
+    absl::StatusOr<std::string> nats_server = FindNatsServer(flags_.nats_server);
+    if (!nats_server.ok()) {
+      std::cerr << "fanout: " << nats_server.status().message()
+                << ": the NATS baseline is skipped\n";
+      nats_skipped_ = std::string(nats_server.status().message());
+    }
 
     std::vector<FanoutResult> results;
     for (int subscribers : flags_.subscribers) {
-      Load load = DefaultLoad(subscribers, flags_.quick);
-      if (flags_.events >= 0) load.events = flags_.events;
-      if (flags_.rate > 0) load.rate_per_second = flags_.rate;
-      std::cerr << absl::StreamFormat("fanout: N=%d, %d stories at %g/s\n", subscribers,
-                                      load.events, load.rate_per_second);
-      absl::StatusOr<FanoutResult> result = RunOne(environment, subscribers, load);
+      const int events =
+          flags_.events >= 0 ? flags_.events : DefaultEvents(subscribers, flags_.quick);
+      std::cerr << absl::StreamFormat("fanout: N=%d, %d stories per round, %s\n", subscribers,
+                                      events, LoadText());
+      absl::StatusOr<FanoutResult> result =
+          RunOne(environment, nats_server.ok() ? *nats_server : "", subscribers, events);
       if (!result.ok()) {
         std::cerr << "fanout: N=" << subscribers << ": " << result.status() << "\n";
         FanoutResult failed;
         failed.subscribers = subscribers;
-        failed.events = load.events;
-        failed.rate_per_second = load.rate_per_second;
+        failed.events = events;
         failed.problems.push_back(std::string(result.status().message()));
         results.push_back(std::move(failed));
         continue;
@@ -441,112 +871,128 @@ class Fanout final : public Scenario {
   }
 
  private:
-  absl::StatusOr<FanoutResult> RunOne(const BenchEnvironment& environment, int subscribers,
-                                      Load load) {
+  std::string LoadText() const {
+    if (flags_.rate > 0) return absl::StrFormat("open loop at %g stories/s", flags_.rate);
+    return absl::StrFormat("closed loop, %d stories in flight", flags_.window);
+  }
+
+  absl::StatusOr<FanoutResult> RunOne(const BenchEnvironment& environment,
+                                      const std::string& nats_server, int subscribers, int events) {
     FanoutResult result;
     result.subscribers = subscribers;
-    result.events = load.events;
-    result.rate_per_second = load.rate_per_second;
+    result.events = events;
 
-    ServerProcessOptions server_options;
-    server_options.binary = environment.syndicated;
-    server_options.cpus = environment.server_cpus;
-    server_options.extra_args = flags_.server_args;
+    // syndicated first, alone, for its memory figures.
+    ServerProcessOptions syndicated_options;
+    syndicated_options.binary = environment.syndicated;
+    syndicated_options.cpus = environment.server_cpus;
+    syndicated_options.extra_args = flags_.server_args;
     // The server's default cap (20,000 streams) leaves room for every N up to it.
     if (subscribers >= 20000) {
-      server_options.extra_args.push_back(absl::StrCat("--max-streams=", subscribers + 100));
+      syndicated_options.extra_args.push_back(absl::StrCat("--max-streams=", subscribers + 100));
     }
-    absl::StatusOr<std::unique_ptr<ServerProcess>> started = ServerProcess::Start(server_options);
-    if (!started.ok()) return started.status();
-    ServerProcess& server = **started;
-
-    // The publisher's channel, and `channels` more for the subscribers: distinct channel
-    // arguments keep gRPC from sharing one subchannel (one TCP connection) between them.
-    const auto make_channel = [&](int number) {
-      grpc::ChannelArguments args;
-      args.SetInt("syndicate.bench.channel", number);
-      return grpc::CreateCustomChannel(server.address(), grpc::InsecureChannelCredentials(), args);
-    };
-    std::shared_ptr<grpc::Channel> publisher_channel = make_channel(-1);
-    std::unique_ptr<PublishingService::Stub> publisher =
-        PublishingService::NewStub(publisher_channel);
-    {
-      grpc::ClientContext context;
-      context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
-      syndication::v1::UpsertSourceRequest request;
-      *request.mutable_source() = BenchSource();
-      syndication::v1::Source stored;
-      if (grpc::Status status = publisher->UpsertSource(&context, request, &stored); !status.ok()) {
-        return absl::UnavailableError(absl::StrCat("UpsertSource: ", CodeName(status.error_code()),
-                                                   ": ", status.error_message()));
-      }
-    }
-    std::vector<std::shared_ptr<grpc::Channel>> channels;
-    std::vector<std::unique_ptr<SyndicationService::Stub>> stubs;
-    const int channel_count = std::min(flags_.channels, subscribers);
-    for (int i = 0; i < channel_count; ++i) {
-      channels.push_back(make_channel(i));
-      if (!channels.back()->WaitForConnected(absl::ToChronoTime(absl::Now() + absl::Seconds(10)))) {
-        return absl::UnavailableError(absl::StrCat("channel ", i, " did not connect"));
-      }
-      stubs.push_back(SyndicationService::NewStub(channels.back()));
-    }
-
+    absl::StatusOr<std::unique_ptr<GrpcTarget>> syndicated =
+        GrpcTarget::Start(System::kSyndicated, syndicated_options, subscribers, flags_.channels);
+    if (!syndicated.ok()) return syndicated.status();
+    ServerProcess& server = (*syndicated)->server();
     // Idle memory: connections are up, no stream is open yet.
     absl::StatusOr<int64_t> rss_before = SettledRss(server);
     if (!rss_before.ok()) return rss_before.status();
     result.rss_before = *rss_before;
-
-    FanoutRun run(subscribers, load.events);
-    std::vector<std::unique_ptr<Subscriber>> streams;
-    streams.reserve(subscribers);
     const absl::Time open_start = absl::Now();
-    for (int i = 0; i < subscribers; ++i) {
-      streams.push_back(std::make_unique<Subscriber>(&run));
-      streams.back()->Start(stubs[i % channel_count].get());
+    if (absl::Status opened = (*syndicated)->OpenStreams(flags_.channels); !opened.ok()) {
+      result.problems.push_back(std::string(opened.message()));
     }
-    const bool all_caught_up =
-        run.WaitForCaughtUp(open_start + absl::Seconds(30) + absl::Milliseconds(5) * subscribers);
     result.open_seconds = absl::ToDoubleSeconds(absl::Now() - open_start);
-    result.caught_up = run.caught_up();
-    if (!all_caught_up || result.caught_up < subscribers) {
-      result.problems.push_back(absl::StrCat(subscribers - result.caught_up, " of ", subscribers,
-                                             " streams did not catch up"));
-    }
     absl::StatusOr<int64_t> rss_idle = SettledRss(server);
     if (!rss_idle.ok()) return rss_idle.status();
     result.rss_idle = *rss_idle;
     std::cerr << absl::StreamFormat(
         "fanout: N=%d: %d streams caught up in %.2f s; server RSS %s MiB -> %s MiB\n", subscribers,
-        result.caught_up, result.open_seconds, FormatMib(result.rss_before),
+        (*syndicated)->streams().caught_up(), result.open_seconds, FormatMib(result.rss_before),
         FormatMib(result.rss_idle));
 
-    const absl::Time publish_start = absl::Now();
-    const double server_cpu_start = server.CpuSeconds().value_or(0);
-    const double bench_cpu_start = ProcessCpuSeconds(0).value_or(0);
-    const double machine_cpu_start = MachineBusyCpuSeconds().value_or(0);
-    Publish(publisher.get(), load, &run, &result);
-
-    const absl::Duration timeout = absl::Seconds(flags_.timeout_seconds);
-    if (!run.WaitForPublishes(absl::Now() + timeout)) {
-      result.problems.emplace_back("publishes did not complete in time");
+    std::vector<std::unique_ptr<Target>> targets;
+    targets.push_back(*std::move(syndicated));
+    ServerProcessOptions bare_options;
+    bare_options.binary = std::filesystem::read_symlink("/proc/self/exe").string();
+    bare_options.leading_args = {"bare-server"};
+    bare_options.syndicated_flags = false;
+    bare_options.cpus = environment.server_cpus;
+    absl::StatusOr<std::unique_ptr<GrpcTarget>> bare =
+        GrpcTarget::Start(System::kBare, bare_options, subscribers, flags_.channels);
+    if (!bare.ok()) return bare.status();
+    if (absl::Status opened = (*bare)->OpenStreams(flags_.channels); !opened.ok()) {
+      result.problems.push_back(absl::StrCat("bare gRPC: ", opened.message()));
     }
-    const bool all_delivered = run.WaitForDeliveries(absl::Now() + timeout);
-    const double wall = absl::ToDoubleSeconds(absl::Now() - publish_start);
-    if (wall > 0) {
-      const double server_cpu = server.CpuSeconds().value_or(server_cpu_start) - server_cpu_start;
-      const double bench_cpu = ProcessCpuSeconds(0).value_or(bench_cpu_start) - bench_cpu_start;
-      const double machine_cpu =
-          MachineBusyCpuSeconds().value_or(machine_cpu_start) - machine_cpu_start;
-      result.server_cpu_percent = 100 * server_cpu / wall;
-      result.bench_cpu_percent = 100 * bench_cpu / wall;
-      result.other_cpu_percent = std::max(0.0, 100 * (machine_cpu - server_cpu - bench_cpu) / wall);
-      if (result.other_cpu_percent > 10) {
-        result.warnings.push_back(absl::StrFormat(
-            "other processes used %.0f%% of a core during the run: timings are disturbed",
-            result.other_cpu_percent));
+    targets.push_back(*std::move(bare));
+    if (nats_server.empty()) {
+      result.systems[System::kNats].skipped = nats_skipped_;
+    } else {
+      ServerProcessOptions nats_options;
+      nats_options.binary = nats_server;
+      nats_options.syndicated_flags = false;
+      nats_options.address = ServerProcessOptions::Address::kNatsPortsFile;
+      nats_options.cpus = environment.server_cpus;
+      absl::StatusOr<std::unique_ptr<NatsTarget>> nats =
+          NatsTarget::Start(nats_options, subscribers);
+      if (!nats.ok()) return nats.status();
+      if (absl::Status opened = (*nats)->OpenStreams(flags_.channels); !opened.ok()) {
+        result.problems.push_back(absl::StrCat("nats-server: ", opened.message()));
+      }
+      targets.push_back(*std::move(nats));
+    }
+
+    // Rounds: a warm-up of each system (not counted), then `rounds` rounds in which the
+    // systems take turns going first. syndicated's first round gives the baselines the
+    // event bytes they relay.
+    std::vector<std::string> captured(static_cast<size_t>(events));
+    int round_id = 0;  // unique per round of the run
+    std::map<System, std::vector<double>> rates;
+    if (events > 0) {
+      const int first = flags_.quick ? 1 : 0;
+      for (int round = first; round <= flags_.rounds; ++round) {
+        for (size_t turn = 0; turn < targets.size(); ++turn) {
+          Target& target =
+              *targets[(turn + static_cast<size_t>(std::max(round - 1, 0))) % targets.size()];
+          RoundResult measured = RunRound(target, ++round_id, events, &captured);
+          for (std::string& problem : measured.problems) {
+            result.problems.push_back(
+                absl::StrCat(SystemName(target.system()), ", round ", round, ": ", problem));
+          }
+          std::cerr << absl::StreamFormat(
+              "fanout: N=%d, %s, %s: %s deliveries/s, p50 %.2f ms\n", subscribers,
+              SystemName(target.system()), round == 0 ? "warm-up" : absl::StrCat("round ", round),
+              FormatNumber(measured.deliveries_per_second, 0),
+              measured.latencies_ns.empty()
+                  ? 0.0
+                  : static_cast<double>(measured.latencies_ns[measured.latencies_ns.size() / 2]) /
+                        1e6);
+          if (round == 0) continue;
+          rates[target.system()].push_back(measured.deliveries_per_second);
+          SystemResult& pooled = result.systems[target.system()];
+          pooled.ran = true;
+          pooled.Add(std::move(measured));
+        }
+        if (round == 0) continue;
+        const double synd = rates[System::kSyndicated].back();
+        if (const double bare_rate = rates[System::kBare].back(); bare_rate > 0) {
+          result.ratios.push_back(synd / bare_rate);
+        }
+        if (!rates[System::kNats].empty() && rates[System::kNats].back() > 0) {
+          result.nats_ratios.push_back(synd / rates[System::kNats].back());
+        }
       }
     }
+    for (const auto& [system, pooled] : result.systems) {
+      const double other = pooled.Percent(pooled.other_cpu_seconds);
+      if (pooled.ran && other > 10) {
+        result.warnings.push_back(absl::StrFormat(
+            "%s: other processes used %.0f%% of a core during its rounds: timings are disturbed",
+            SystemName(system), other));
+      }
+    }
+
     absl::StatusOr<int64_t> after = SettledRss(server);
     result.rss_after = after.ok() ? *after : 0;
     if (flags_.hold_seconds > 0) {
@@ -559,147 +1005,246 @@ class Fanout final : public Scenario {
     result.rss_peak =
         std::max({peak.ok() ? *peak : 0, result.rss_idle, result.rss_after, result.rss_held});
 
-    // Stop the streams; their results are read once every OnDone ran.
-    for (auto& stream : streams) stream->Cancel();
-    if (!run.WaitForStreamsDone(absl::Now() + absl::Seconds(30))) {
-      // Reactors gRPC still holds must outlive it: leak them rather than free them early.
-      for (auto& stream : streams) static_cast<void>(stream.release());
-      return absl::DeadlineExceededError("streams did not end within 30 s of cancelling");
-    }
-    Collect(run, streams, all_delivered, &result);
-
-    if (absl::Status stopped = server.Stop(absl::Seconds(20)); !stopped.ok()) {
-      result.problems.push_back(std::string(stopped.message()));
+    for (auto& target : targets) {
+      const std::string name = SystemName(target->system());
+      if (absl::Status closed = target->CloseStreams(); !closed.ok()) {
+        result.problems.push_back(absl::StrCat(name, ": ", closed.message()));
+      }
+      if (std::string ends = target->streams().StreamEnds(); !ends.empty()) {
+        result.problems.push_back(absl::StrCat(name, ": streams ended by themselves: ", ends));
+      }
+      absl::Status stopped = target->server().Stop(absl::Seconds(20));
+      // nats-server exits with status 1 on SIGTERM; only syndicated's exit is checked.
+      if (!stopped.ok() && target->system() == System::kSyndicated) {
+        result.problems.push_back(std::string(stopped.message()));
+      }
     }
     return result;
   }
 
-  // Publishes load.events stories, open loop: story i is sent at start + i / rate whether or
-  // not earlier publishes have completed.
-  static void Publish(PublishingService::Stub* publisher, Load load, FanoutRun* run,
-                      FanoutResult* result) {
-    std::vector<std::unique_ptr<PublishCall>> calls;
-    for (int i = 0; i < load.events; ++i) {
-      calls.push_back(std::make_unique<PublishCall>());
-      *calls.back()->request.mutable_article() = BenchStory(ExternalId(run->subscribers(), i), i);
-      calls.back()->context.set_deadline(std::chrono::system_clock::now() + std::chrono::hours(1));
+  // One round of `target`: `events` stories, closed loop (at most --window stories not yet
+  // delivered to every subscriber) or open loop at --rate; then every delivery, checked.
+  // `round_id` makes syndicated's stories new; syndicated's first subscriber refreshes
+  // `captured` with the events it received, which the baselines send.
+  RoundResult RunRound(Target& target, int round_id, int events,
+                       std::vector<std::string>* captured) {
+    RoundResult round;
+    const int subscribers = target.streams().size();
+    FanoutRun run(subscribers, events);
+    if (absl::Status prepared = target.PrepareRound(round_id, events, *captured); !prepared.ok()) {
+      round.problems.push_back(std::string(prepared.message()));
+      return round;
     }
-    const auto interval =
-        std::chrono::nanoseconds(static_cast<int64_t>(1e9 / std::max(load.rate_per_second, 1e-3)));
-    const auto start = std::chrono::steady_clock::now();
-    int64_t max_lag_ns = 0;
-    for (int i = 0; i < load.events; ++i) {
-      const auto due = start + i * interval;
-      std::this_thread::sleep_until(due);
-      PublishCall* call = calls[i].get();
-      const int64_t now = NowNs();
-      max_lag_ns = std::max<int64_t>(max_lag_ns, now - due.time_since_epoch().count());
-      run->MarkSent(i, now);
-      publisher->async()->PublishArticle(
-          &call->context, &call->request, &call->response,
-          [run, i](const grpc::Status& status) { run->OnPublished(i, status); });
+    const std::vector<Receiver*>& receivers = target.receivers();
+    for (size_t i = 0; i < receivers.size(); ++i) {
+      receivers[i]->StartRound(
+          &run, i == 0 && target.system() == System::kSyndicated ? captured : nullptr);
     }
-    result->max_send_lag_ms = static_cast<double>(max_lag_ns) / 1e6;
-    // The calls must outlive their completions.
-    if (!run->WaitForPublishes(absl::Now() + absl::Minutes(5))) {
-      for (auto& call : calls) static_cast<void>(call.release());
-    }
-  }
 
-  static void Collect(const FanoutRun& run, const std::vector<std::unique_ptr<Subscriber>>& streams,
-                      bool all_delivered, FanoutResult* result) {
-    std::vector<int64_t> latencies;
-    latencies.reserve(static_cast<size_t>(run.delivered()));
-    const int64_t published = run.events() - run.publish_failures();
-    for (const auto& stream : streams) {
-      latencies.insert(latencies.end(), stream->latencies_ns().begin(),
-                       stream->latencies_ns().end());
-      result->duplicates += stream->duplicates();
-      result->unexpected += stream->unexpected();
-      if (stream->received() < published) ++result->streams_short;
+    const absl::Duration timeout = absl::Seconds(flags_.timeout_seconds);
+    const absl::Time start = absl::Now();
+    const double server_cpu_start = target.server().CpuSeconds().value_or(0);
+    const double bench_cpu_start = ProcessCpuSeconds(0).value_or(0);
+    const double machine_cpu_start = MachineBusyCpuSeconds().value_or(0);
+    const auto interval =
+        std::chrono::nanoseconds(static_cast<int64_t>(1e9 / std::max(flags_.rate, 1e-3)));
+    const auto open_loop_start = std::chrono::steady_clock::now();
+    int64_t max_lag_ns = 0;
+    int sent = 0;
+    for (; sent < events; ++sent) {
+      if (flags_.rate > 0) {
+        const auto due = open_loop_start + sent * interval;
+        std::this_thread::sleep_until(due);
+        max_lag_ns = std::max<int64_t>(max_lag_ns, NowNs() - due.time_since_epoch().count());
+      } else if (!run.WaitForWindow(sent, flags_.window, absl::Now() + timeout)) {
+        round.problems.push_back(absl::StrCat("story ", sent - flags_.window,
+                                              " did not reach every subscriber in time"));
+        break;
+      }
+      run.MarkSent(sent, NowNs());
+      target.Publish(sent, &run);
     }
-    result->delivered = static_cast<int64_t>(latencies.size());
-    result->expected = static_cast<int64_t>(run.subscribers()) * published;
-    result->latency = Summarize(&latencies);
+    round.max_send_lag_ms = static_cast<double>(max_lag_ns) / 1e6;
+    const bool published = run.WaitForPublishes(sent, absl::Now() + timeout);
+    if (!published) round.problems.emplace_back("publishes did not complete in time");
+    const bool all_delivered = run.WaitForDeliveries(absl::Now() + timeout);
+    round.wall_seconds = absl::ToDoubleSeconds(absl::Now() - start);
+    round.server_cpu_seconds =
+        target.server().CpuSeconds().value_or(server_cpu_start) - server_cpu_start;
+    round.bench_cpu_seconds = ProcessCpuSeconds(0).value_or(bench_cpu_start) - bench_cpu_start;
+    round.other_cpu_seconds =
+        std::max(0.0, MachineBusyCpuSeconds().value_or(machine_cpu_start) - machine_cpu_start -
+                          round.server_cpu_seconds - round.bench_cpu_seconds);
+    target.EndRound(published);
+
+    Tally total;
+    int64_t streams_short = 0;
+    int64_t other_order = 0;  // subscribers that got the stories in another order than the first
+    std::vector<int> first_order;
+    const int64_t stories = run.published() - run.publish_failures();
+    for (Receiver* receiver : receivers) {
+      Tally tally = receiver->EndRound();
+      if (static_cast<int64_t>(tally.latencies_ns.size()) < stories) ++streams_short;
+      if (receiver == receivers.front()) {
+        first_order = std::move(tally.order);
+      } else if (tally.order != first_order) {
+        ++other_order;
+      }
+      total.latencies_ns.insert(total.latencies_ns.end(), tally.latencies_ns.begin(),
+                                tally.latencies_ns.end());
+      total.duplicates += tally.duplicates;
+      total.unexpected += tally.unexpected;
+    }
+    round.delivered = static_cast<int64_t>(total.latencies_ns.size());
+    round.expected = static_cast<int64_t>(subscribers) * stories;
     int64_t first_sent = INT64_MAX;
-    std::vector<int64_t> publish_rpc;
-    for (int i = 0; i < run.events(); ++i) {
-      const int64_t sent = run.SentAt(i);
-      if (sent == 0) continue;
-      first_sent = std::min(first_sent, sent);
-      if (const int64_t done = run.PublishDoneAt(i); done != 0) publish_rpc.push_back(done - sent);
+    for (int i = 0; i < sent; ++i) {
+      const int64_t sent_at = run.SentAt(i);
+      first_sent = std::min(first_sent, sent_at);
+      if (const int64_t done = run.PublishDoneAt(i); done != 0 && target.has_publish_rpc()) {
+        round.publish_rpc_ns.push_back(done - sent_at);
+      }
     }
-    result->publish_rpc = Summarize(&publish_rpc);
-    if (result->delivered > 0 && run.last_delivery_ns() > first_sent) {
-      result->deliveries_per_second =
-          static_cast<double>(result->delivered) /
+    if (round.delivered > 0 && run.last_delivery_ns() > first_sent) {
+      round.deliveries_per_second =
+          static_cast<double>(round.delivered) /
           (static_cast<double>(run.last_delivery_ns() - first_sent) / 1e9);
     }
-    result->publish_failures = run.publish_failures();
-    result->first_publish_error = run.first_publish_error();
-    result->stream_ends = run.StreamEnds();
+    round.latencies_ns = std::move(total.latencies_ns);
 
-    if (result->publish_failures > 0) {
-      result->problems.push_back(absl::StrCat(
-          result->publish_failures, " publishes failed, first: ", result->first_publish_error));
+    if (run.publish_failures() > 0) {
+      round.problems.push_back(absl::StrCat(
+          run.publish_failures(), " publishes failed, first: ", run.first_publish_error()));
     }
-    if (!all_delivered || result->delivered < result->expected) {
-      result->problems.push_back(absl::StrCat(
-          result->expected - result->delivered, " of ", result->expected,
-          " deliveries missing after the timeout, on ", result->streams_short, " streams"));
+    if (!all_delivered || round.delivered < round.expected) {
+      round.problems.push_back(
+          absl::StrCat(round.expected - round.delivered, " of ", round.expected,
+                       " deliveries missing after the timeout, on ", streams_short, " streams"));
     }
-    if (result->duplicates > 0) {
-      result->problems.push_back(absl::StrCat(result->duplicates, " duplicate deliveries"));
+    if (total.duplicates > 0) {
+      round.problems.push_back(absl::StrCat(total.duplicates, " duplicate deliveries"));
     }
-    if (result->unexpected > 0) {
-      result->problems.push_back(absl::StrCat(result->unexpected, " unexpected responses"));
+    if (other_order > 0) {
+      round.problems.push_back(absl::StrCat(
+          other_order, " subscribers got the stories in another order than the first one"));
     }
-    if (!result->stream_ends.empty()) {
-      result->problems.push_back(
-          absl::StrCat("streams ended by themselves: ", result->stream_ends));
+    if (total.unexpected > 0) {
+      round.problems.push_back(absl::StrCat(total.unexpected, " unexpected responses"));
     }
+    return round;
   }
 
   void Print(const std::vector<FanoutResult>& results) const {
     std::cout << "## fanout\n\n"
-              << "One publisher, N StreamArticles subscribers from POSITION_NOW over "
-              << flags_.channels
-              << " channels (callback API), ~10 KB stories published open loop at the rate "
-                 "shown. Latency is publish-to-delivery: from just before the PublishArticle "
-                 "call to the subscriber's OnReadDone.\n\n";
-    MarkdownTable delivery({{"N"},
-                            {"stories"},
-                            {"rate (stories/s)"},
-                            {"deliveries"},
-                            {"deliveries/s"},
-                            {"p50 (ms)"},
-                            {"p99 (ms)"},
-                            {"max (ms)"},
-                            {"publish RPC p50 / p99 (ms)"},
-                            {"max send lag (ms)"},
-                            {"server CPU"},
-                            {"bench CPU"},
-                            {"other CPU"}});
+              << "One publisher, N subscribers over " << flags_.channels
+              << " connections, ~10 KB stories. syndicated: StreamArticles from POSITION_NOW "
+                 "(callback API), stories published with PublishArticle. bare gRPC: the same "
+                 "StreamArticles calls on a relay that writes the event bytes syndicated sent "
+                 "(captured from its stream) to every stream, sent to it in a unary call. "
+                 "nats-server: core pub/sub through libnats, N subscriptions to one subject, the "
+                 "same bytes as payload. Every subscriber parses every message the same way. "
+              << (flags_.rate > 0
+                      ? absl::StrFormat("Open loop: %g stories per second. ", flags_.rate)
+                      : absl::StrFormat(
+                            "Closed loop: the next story is published as soon as fewer than %d "
+                            "stories lack a subscriber, so deliveries/s is capacity. ",
+                            flags_.window))
+              << (flags_.quick ? "One round per system, no warm-up. "
+                               : absl::StrFormat("A warm-up round per system, then %d rounds, "
+                                                 "the systems taking turns going first. ",
+                                                 flags_.rounds))
+              << "Deliveries/s: median over the rounds, each from its first publish to its last "
+                 "delivery. Ratio: syndicated's over the baseline's, same round; median and "
+                 "range. Latency: publish to delivery (OnReadDone, or the NATS handler), pooled "
+                 "over the rounds. Per CPU-s: deliveries per second of the server's CPU time.\n\n";
+    const auto cell = [](const FanoutResult& r, System system, auto format) -> std::string {
+      auto it = r.systems.find(system);
+      if (it == r.systems.end()) return "";
+      if (!it->second.skipped.empty()) return "skipped";
+      if (!it->second.ran) return "";
+      return format(it->second);
+    };
+    const auto ratio = [](const std::vector<double>& ratios) -> std::string {
+      if (ratios.empty()) return "";
+      const auto [low, high] = std::minmax_element(ratios.begin(), ratios.end());
+      return ratios.size() == 1 ? absl::StrFormat("%.2f", ratios[0])
+                                : absl::StrFormat("%.2f (%.2f–%.2f)", Median(ratios), *low, *high);
+    };
+    MarkdownTable capacity({{"N"},
+                            {"stories per round"},
+                            {"syndicated deliveries/s"},
+                            {"bare gRPC deliveries/s"},
+                            {"NATS deliveries/s"},
+                            {"syndicated / bare"},
+                            {"syndicated / NATS"},
+                            {"per server CPU-s synd. / bare / NATS"},
+                            {"per CPU-s synd. / bare"},
+                            {"server CPU synd. / bare / NATS"},
+                            {"bench CPU synd. / bare / NATS"},
+                            {"other CPU (max)"}});
+    MarkdownTable latency({{"N"},
+                           {"syndicated p50 / p99 (ms)"},
+                           {"bare gRPC p50 / p99 (ms)"},
+                           {"NATS p50 / p99 (ms)"},
+                           {"syndicated publish RPC p50 / p99 (ms)"},
+                           {"bare relay RPC p50 / p99 (ms)"},
+                           {"deliveries (all rounds)"}});
     for (const FanoutResult& r : results) {
-      delivery.AddRow(
+      const auto rate = [](const SystemResult& s) {
+        return FormatNumber(Median(s.deliveries_per_second), 0);
+      };
+      const auto three = [&](auto format) {
+        return absl::StrCat(cell(r, System::kSyndicated, format), " / ",
+                            cell(r, System::kBare, format), " / ",
+                            r.systems.count(System::kNats) ? cell(r, System::kNats, format) : "–");
+      };
+      double other = 0;
+      int64_t delivered = 0;
+      int64_t expected = 0;
+      for (const auto& [system, s] : r.systems) {
+        other = std::max(other, s.Percent(s.other_cpu_seconds));
+        delivered += s.delivered;
+        expected += s.expected;
+      }
+      capacity.AddRow(
           {FormatNumber(r.subscribers, 0), FormatNumber(r.events, 0),
-           FormatNumber(r.rate_per_second, r.rate_per_second < 10 ? 1 : 0),
-           absl::StrCat(FormatNumber(static_cast<double>(r.delivered), 0), " / ",
-                        FormatNumber(static_cast<double>(r.expected), 0)),
-           FormatNumber(r.deliveries_per_second, 0), absl::StrFormat("%.2f", r.latency.p50_ms),
-           absl::StrFormat("%.2f", r.latency.p99_ms), absl::StrFormat("%.2f", r.latency.max_ms),
-           absl::StrFormat("%.2f / %.2f", r.publish_rpc.p50_ms, r.publish_rpc.p99_ms),
-           absl::StrFormat("%.1f", r.max_send_lag_ms),
-           absl::StrFormat("%.0f%%", r.server_cpu_percent),
-           absl::StrFormat("%.0f%%", r.bench_cpu_percent),
-           absl::StrFormat("%.0f%%", r.other_cpu_percent)});
+           cell(r, System::kSyndicated, rate), cell(r, System::kBare, rate),
+           cell(r, System::kNats, rate), ratio(r.ratios), ratio(r.nats_ratios),
+           three([](const SystemResult& s) { return FormatNumber(s.DeliveriesPerCpuSecond(), 0); }),
+           absl::StrFormat("%.2f", CpuRatio(r)), three([](const SystemResult& s) {
+             return absl::StrFormat("%.0f%%", s.Percent(s.server_cpu_seconds));
+           }),
+           three([](const SystemResult& s) {
+             return absl::StrFormat("%.0f%%", s.Percent(s.bench_cpu_seconds));
+           }),
+           absl::StrFormat("%.0f%%", other)});
+      const auto percentiles = [](std::vector<int64_t> samples) {
+        const LatencySummary summary = Summarize(&samples);
+        return absl::StrFormat("%.2f / %.2f", summary.p50_ms, summary.p99_ms);
+      };
+      latency.AddRow({FormatNumber(r.subscribers, 0),
+                      cell(r, System::kSyndicated,
+                           [&](const SystemResult& s) { return percentiles(s.latencies_ns); }),
+                      cell(r, System::kBare,
+                           [&](const SystemResult& s) { return percentiles(s.latencies_ns); }),
+                      cell(r, System::kNats,
+                           [&](const SystemResult& s) { return percentiles(s.latencies_ns); }),
+                      cell(r, System::kSyndicated,
+                           [&](const SystemResult& s) { return percentiles(s.publish_rpc_ns); }),
+                      cell(r, System::kBare,
+                           [&](const SystemResult& s) { return percentiles(s.publish_rpc_ns); }),
+                      absl::StrCat(FormatNumber(static_cast<double>(delivered), 0), " / ",
+                                   FormatNumber(static_cast<double>(expected), 0))});
     }
-    std::cout << delivery.Render() << "\n";
+    std::cout << capacity.Render() << "\n"
+              << "Publish-to-delivery latency at that load (the closed loop keeps the window "
+                 "full, so this is the latency at capacity), and the publish call's own:\n\n"
+              << latency.Render() << "\n";
 
-    std::cout << "Server memory (VmRSS of syndicated): before opening the streams (connections "
+    std::cout << "syndicated's memory (VmRSS): before opening the streams (connections "
                  "up); with the N streams open, caught up and idle, before any story (ΔRSS is "
-                 "the difference); after every story was delivered, streams still open; and "
-                 "the peak (VmHWM) over the whole run.\n\n";
+                 "the difference); after every round, streams still open; and the peak (VmHWM) "
+                 "over the whole run.\n\n";
     const bool held = flags_.hold_seconds > 0;
     std::vector<MarkdownTable::Column> columns = {{"N"},
                                                   {"streams open in (s)"},
@@ -723,8 +1268,22 @@ class Fanout final : public Scenario {
     }
     std::cout << memory.Render() << "\n";
 
+    for (const FanoutResult& r : results) {
+      if (r.subscribers != kTargetSubscribers || r.ratios.empty()) continue;
+      const double median = Median(r.ratios);
+      std::cout << absl::StrFormat(
+          "Target (syndicated ≥ %.1f of the bare server's deliveries/s at %s subscribers): %s "
+          "(%.2f). Per second of server CPU, syndicated delivers %.2f of what the bare server "
+          "does: the ratio deliveries/s reaches when both servers saturate their core.\n\n",
+          kTargetRatio, FormatNumber(kTargetSubscribers, 0),
+          median >= kTargetRatio ? "met" : "not met", median, CpuRatio(r));
+    }
     bool all_ok = true;
     bool listed = false;
+    if (!nats_skipped_.empty()) {
+      std::cout << "- the NATS baseline was skipped: " << nats_skipped_ << "\n";
+      listed = true;
+    }
     for (const FanoutResult& r : results) {
       for (const std::string& problem : r.problems) {
         std::cout << "- **N=" << r.subscribers << "**: " << problem << "\n";
@@ -737,17 +1296,32 @@ class Fanout final : public Scenario {
       }
     }
     if (listed) std::cout << "\n";
-    if (all_ok) std::cout << "Every stream caught up and received every story exactly once.\n";
+    if (all_ok) {
+      std::cout << "Every stream and subscription caught up and received every story of every "
+                   "round exactly once, all in the same order.\n";
+    }
     std::cout << std::flush;
   }
 
+  // syndicated's deliveries per server CPU-second over the bare server's; 0 when unknown.
+  static double CpuRatio(const FanoutResult& r) {
+    const auto synd = r.systems.find(System::kSyndicated);
+    const auto bare = r.systems.find(System::kBare);
+    if (synd == r.systems.end() || bare == r.systems.end()) return 0;
+    const double bare_rate = bare->second.DeliveriesPerCpuSecond();
+    return bare_rate > 0 ? synd->second.DeliveriesPerCpuSecond() / bare_rate : 0;
+  }
+
   FanoutFlags flags_;
+  std::string nats_skipped_;  // why the NATS baseline does not run; empty when it does
 };
 
 }  // namespace
 
 void RegisterFanout(ScenarioRegistry* registry) {
-  registry->Add("fanout", "one publisher, N StreamArticles subscribers: latency, RSS per stream",
+  registry->Add("fanout",
+                "one publisher, N subscribers: syndicated against a bare gRPC relay and "
+                "nats-server; latency, capacity, RSS per stream",
                 std::make_unique<Fanout>());
 }
 

@@ -3,8 +3,8 @@
 //
 //   syndicate-bench [--syndicated=PATH] [--no-pin] SCENARIO [SCENARIO FLAGS]
 //
-// `syndicate-bench bare-server` (hidden) is the baseline server of the pull scenario, which
-// starts it as a subprocess (bench/bare_server.h).
+// `syndicate-bench bare-server` (hidden) is the baseline server of the pull and fanout
+// scenarios, which start it as a subprocess (bench/bare_server.h).
 #include <iostream>
 #include <string>
 #include <vector>
@@ -63,10 +63,10 @@ int Main(int argc, char** argv) {
   }
   BareServerOptions bare_server;
   CLI::App* bare_command =
-      app.add_subcommand("bare-server", "The pull scenario's baseline server")->group("");
+      app.add_subcommand("bare-server", "The pull and fanout scenarios' baseline server")
+          ->group("");
   bare_command->add_option("--listen", bare_server.listen, "HOST:PORT")->required();
-  bare_command->add_option("--article-file", bare_server.article_files, "A serialized Article")
-      ->required();
+  bare_command->add_option("--article-file", bare_server.article_files, "A serialized Article");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,7 +1,5 @@
 #include "bench/rounds.h"
 
-#include <algorithm>
-
 namespace syndicate::bench {
 
 void RoundFlags::ApplyQuick() {
@@ -32,13 +30,6 @@ void AddRoundFlags(CLI::App* command, const std::string& side, const std::string
                     "Smoke test in seconds: 3 rounds of 0.2 s, 0.1 s of warm-up");
   command->add_option("--server-arg", flags->server_args,
                       "Extra flag for syndicated, e.g. --server-arg=--sync-writes=false");
-}
-
-double Median(std::vector<double> values) {
-  if (values.empty()) return 0;
-  std::sort(values.begin(), values.end());
-  const size_t middle = values.size() / 2;
-  return values.size() % 2 == 1 ? values[middle] : (values[middle - 1] + values[middle]) / 2;
 }
 
 }  // namespace syndicate::bench

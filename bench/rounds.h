@@ -1,6 +1,6 @@
 // What scenarios that compare syndicated with a baseline in alternating rounds share: the
 // flags of the rounds (how many, how long, the warm-up, the channels, --quick, extra server
-// flags) and the median that summarizes a ratio over the rounds.
+// flags). The median that summarizes a ratio over the rounds is stats.h's.
 #ifndef SYNDICATE_BENCH_ROUNDS_H_
 #define SYNDICATE_BENCH_ROUNDS_H_
 
@@ -28,9 +28,6 @@ struct RoundFlags {
 // outlive it. `side` names what a round runs against in the help ("server", "side").
 void AddRoundFlags(CLI::App* command, const std::string& side, const std::string& channels_help,
                    RoundFlags* flags);
-
-// The median of `values` (the mean of the middle two for an even count); 0 when empty.
-double Median(std::vector<double> values);
 
 }  // namespace syndicate::bench
 

@@ -16,6 +16,7 @@ Scenario* ScenarioRegistry::Find(const std::string& name) const {
 
 void RegisterAllScenarios(ScenarioRegistry* registry) {
   RegisterFanout(registry);
+  RegisterList(registry);
   RegisterPublish(registry);
   RegisterPull(registry);
 }

@@ -63,6 +63,7 @@ void RegisterAllScenarios(ScenarioRegistry* registry);
 
 // One registration function per scenario, defined in the scenario's own file.
 void RegisterFanout(ScenarioRegistry* registry);
+void RegisterList(ScenarioRegistry* registry);
 void RegisterPublish(ScenarioRegistry* registry);
 void RegisterPull(ScenarioRegistry* registry);
 

@@ -17,6 +17,7 @@
 #include <deque>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -53,6 +54,29 @@ absl::StatusOr<std::string> ReadLine(int fd, absl::Duration timeout) {
   }
 }
 
+// Waits up to `timeout` for nats-server (process `pidfd`) to write its ports file into
+// `directory`, and returns the HOST:PORT of its client URL. UNAVAILABLE when the process
+// exits first, DEADLINE_EXCEEDED when no file came in time.
+absl::StatusOr<std::string> ReadNatsPortsFile(const std::string& directory, pid_t pid, int pidfd,
+                                              absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  const std::string path = absl::StrCat(directory, "/nats-server_", pid, ".ports");
+  const std::string kScheme = "nats://";
+  while (true) {
+    std::ifstream in(path);
+    std::string contents((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (const size_t start = contents.find(kScheme); start != std::string::npos) {
+      const size_t end = contents.find('"', start);
+      if (end != std::string::npos) {
+        return contents.substr(start + kScheme.size(), end - start - kScheme.size());
+      }
+    }
+    if (absl::Now() > deadline) return absl::DeadlineExceededError("no ports file in time");
+    pollfd exited{pidfd, POLLIN, 0};
+    if (poll(&exited, 1, 20) > 0) return absl::UnavailableError("exited");
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
@@ -68,9 +92,15 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
   // data path.
   std::vector<std::string> args = {options.binary};
   args.insert(args.end(), options.leading_args.begin(), options.leading_args.end());
-  args.emplace_back("--listen=127.0.0.1:0");
+  if (options.address == ServerProcessOptions::Address::kNatsPortsFile) {
+    args.insert(args.end(), {"-a", "127.0.0.1", "-p", "-1", "--ports_file_dir", directory});
+  } else {
+    args.emplace_back("--listen=127.0.0.1:0");
+  }
   if (options.syndicated_flags) {
-    args.push_back(absl::StrCat("--data-dir=", directory, "/data"));
+    args.push_back(absl::StrCat("--data-dir=", options.data_dir.empty()
+                                                   ? absl::StrCat(directory, "/data")
+                                                   : options.data_dir));
     args.emplace_back("--auth=none");
   }
   args.insert(args.end(), options.extra_args.begin(), options.extra_args.end());
@@ -125,7 +155,10 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
     return absl::InternalError(absl::StrCat("pidfd_open: ", std::strerror(errno)));
   }
 
-  absl::StatusOr<std::string> line = ReadLine(server->stdout_fd_, options.start_timeout);
+  absl::StatusOr<std::string> line =
+      options.address == ServerProcessOptions::Address::kNatsPortsFile
+          ? ReadNatsPortsFile(directory, pid, pidfd, options.start_timeout)
+          : ReadLine(server->stdout_fd_, options.start_timeout);
   if (!line.ok()) {
     return absl::UnavailableError(absl::StrCat(options.binary, " did not start (",
                                                line.status().message(), "); its log ends:\n",

@@ -1,7 +1,8 @@
-// A server process started for one benchmark run (syndicated, or another server that takes
-// --listen and prints its address the same way): a fresh temporary data directory,
+// A server process started for one benchmark run (syndicated, another server that takes
+// --listen and prints its address the same way, or nats-server): a fresh temporary directory,
 // 127.0.0.1 with a port the server picks, optionally pinned to CPUs, its stderr kept in a
-// log file beside the data. The directory is removed when the handle goes away.
+// log file beside the data (or in a data directory the caller keeps). The temporary
+// directory is removed when the handle goes away.
 #ifndef SYNDICATE_BENCH_SERVER_PROCESS_H_
 #define SYNDICATE_BENCH_SERVER_PROCESS_H_
 
@@ -20,13 +21,30 @@
 namespace syndicate::bench {
 
 struct ServerProcessOptions {
+  // How the server is told where to listen, and how it tells the address it bound.
+  enum class Address {
+    // --listen=127.0.0.1:0; it prints HOST:PORT as the first line of its stdout (syndicated,
+    // the bare server).
+    kListenFlag,
+    // nats-server: `-a 127.0.0.1 -p -1 --ports_file_dir DIR` (-1: a random free port); it
+    // writes {"nats":["nats://HOST:PORT"]} into DIR/nats-server_PID.ports.
+    kNatsPortsFile,
+  };
+
   // Path of the server binary, syndicated unless `syndicated_flags` is false. Required.
   std::string binary;
   // Arguments right after the binary, before every flag, e.g. a subcommand. Default: none.
   std::vector<std::string> leading_args;
-  // Whether to pass syndicated's --data-dir (inside the temporary directory) and
-  // --auth=none. --listen=127.0.0.1:0 is passed either way. Default: true.
+  // Whether to pass syndicated's --data-dir (inside the temporary directory, or data_dir)
+  // and --auth=none. Default: true.
   bool syndicated_flags = true;
+  // The data directory to pass, for a server that should start on the data an earlier one
+  // left (e.g. loaded with --sync-writes=false, then measured with the defaults). It is the
+  // caller's: kept when the server stops and this handle goes away. Default: empty, a "data"
+  // directory inside the temporary directory, removed with it.
+  std::string data_dir;
+  // Default: kListenFlag.
+  Address address = Address::kListenFlag;
   // CPUs the server (every one of its threads) runs on; empty means unpinned. Default: empty.
   std::vector<int> cpus;
   // Further flags for the server, e.g. "--max-streams=50000". Default: none.
@@ -40,7 +58,7 @@ class ServerProcess {
   // Creates a temporary directory under $TMPDIR (else /tmp), starts the server with
   // --listen=127.0.0.1:0 (and --data-dir inside the directory, see
   // ServerProcessOptions::syndicated_flags), and waits for the address it prints as the
-  // first line of its stdout.
+  // first line of its stdout (or nats-server's way, see ServerProcessOptions::address).
   // INTERNAL when the directory or the process cannot be created; UNAVAILABLE when the
   // server exits or prints nothing within options.start_timeout (the message holds the
   // end of its log).

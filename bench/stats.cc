@@ -31,6 +31,13 @@ LatencySummary Summarize(std::vector<int64_t>* samples_ns) {
   return summary;
 }
 
+double Median(std::vector<double> values) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  const size_t middle = values.size() / 2;
+  return values.size() % 2 == 1 ? values[middle] : (values[middle - 1] + values[middle]) / 2;
+}
+
 std::string FormatMib(int64_t bytes) {
   return absl::StrFormat("%.1f", static_cast<double>(bytes) / (1024.0 * 1024.0));
 }

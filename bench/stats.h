@@ -21,6 +21,9 @@ struct LatencySummary {
 // the smallest sample with at least p% of the samples at or below it. All zero when empty.
 LatencySummary Summarize(std::vector<int64_t>* samples_ns);
 
+// The median of `values` (the mean of the middle two for an even count); 0 when empty.
+double Median(std::vector<double> values);
+
 // `bytes` in MiB with one decimal, e.g. "37.4".
 std::string FormatMib(int64_t bytes);
 

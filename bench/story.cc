@@ -1,10 +1,14 @@
 #include "bench/story.h"
 
 #include <array>
+#include <cctype>
+#include <random>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 
 namespace syndicate::bench {
 namespace {
@@ -67,6 +71,37 @@ MediaItem Photo(int index, int number, const char* caption) {
     rendition->set_height(height);
   }
   return media;
+}
+
+// Every word of kParagraphs, in order, repeats included (so common words stay common when
+// drawn uniformly).
+const std::vector<std::string>& Vocabulary() {
+  static const auto* const words = [] {
+    auto* all = new std::vector<std::string>();
+    for (const char* paragraph : kParagraphs) {
+      for (absl::string_view word : absl::StrSplit(paragraph, ' ', absl::SkipEmpty())) {
+        all->emplace_back(word);
+      }
+    }
+    return all;
+  }();
+  return *words;
+}
+
+// A sentence of `words` words drawn from Vocabulary(), capitalized, ending in a full stop.
+std::string Sentence(std::mt19937_64* random, int words) {
+  const std::vector<std::string>& vocabulary = Vocabulary();
+  std::uniform_int_distribution<size_t> pick(0, vocabulary.size() - 1);
+  std::string sentence;
+  for (int i = 0; i < words; ++i) {
+    if (i > 0) sentence += ' ';
+    sentence += vocabulary[pick(*random)];
+  }
+  sentence[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(sentence[0])));
+  while (!sentence.empty() && std::ispunct(static_cast<unsigned char>(sentence.back())) != 0) {
+    sentence.pop_back();
+  }
+  return sentence + ".";
 }
 
 }  // namespace
@@ -147,6 +182,28 @@ Article BenchStory(const std::string& external_id, int index, size_t target_byte
   republished->set_kind(syndication::v1::ProvenanceHop::KIND_REPUBLISHED);
   republished->set_agent("Example Bench Wire");
   republished->set_uri(absl::StrFormat("https://wire.example.org/stories/%06d", index));
+  return article;
+}
+
+Article VariedBenchStory(const std::string& external_id, int index, size_t target_bytes) {
+  Article article = BenchStory(external_id, index, target_bytes);
+  std::mt19937_64 random(static_cast<uint64_t>(index));
+  std::uniform_int_distribution<int> sentence_words(8, 24);
+  std::uniform_int_distribution<int> paragraph_sentences(2, 5);
+  std::string headline = Sentence(&random, 9);
+  headline.pop_back();  // a headline has no full stop
+  article.set_headline(headline);
+  const size_t body_bytes = article.body_text().size();
+  std::string body;
+  while (body.size() < body_bytes) {
+    if (!body.empty()) body += "\n\n";
+    const int sentences = paragraph_sentences(random);
+    for (int i = 0; i < sentences; ++i) {
+      if (i > 0) body += ' ';
+      body += Sentence(&random, sentence_words(random));
+    }
+  }
+  article.set_body_text(body);
   return article;
 }
 

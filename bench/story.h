@@ -31,6 +31,13 @@ inline constexpr size_t kShortStoryTargetBytes = size_t{2} * 1024;
 syndication::v1::Article BenchStory(const std::string& external_id, int index,
                                     size_t target_bytes = kStoryTargetBytes);
 
+// As BenchStory, but the headline and the body are sentences of the same vocabulary drawn
+// afresh for each `index` (a fixed pseudo-random sequence per index), so that a store of many
+// stories compresses like one of different stories, not like copies of one text. Same
+// metadata, attribution and media; serialized size about `target_bytes`.
+syndication::v1::Article VariedBenchStory(const std::string& external_id, int index,
+                                          size_t target_bytes = kStoryTargetBytes);
+
 }  // namespace syndicate::bench
 
 #endif  // SYNDICATE_BENCH_STORY_H_

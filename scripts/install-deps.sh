@@ -39,6 +39,10 @@ packages=(
   libcpp-httplib-dev libspdlog-dev
   # tests
   libgtest-dev libgmock-dev
+  # the fanout benchmark's NATS baseline (bench/): libnats, the C client syndicate-bench links
+  # (so the build needs it), and nats-server, which the benchmark starts (scripts/bench.sh
+  # installs this list)
+  libnats-dev nats-server
 )
 # Not needed to build the two binaries, so left out of the image's build stage: the
 # fuzzers' compiler, and the Kubernetes manifest checks' tools (k8s/check/run.sh):
@@ -95,6 +99,11 @@ export DEBIAN_FRONTEND=noninteractive
 if ((${#missing[@]} > 0)); then
   echo "install-deps: installing ${missing[*]}"
   "${sudo_cmd[@]}" apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+# Debian's nats-server package enables and starts a system-wide server on port 4222; the
+# benchmark starts its own on a random loopback port, so the service is turned off.
+if [[ " ${missing[*]} " == *" nats-server "* ]] && [[ -d /run/systemd/system ]]; then
+  "${sudo_cmd[@]}" systemctl disable --now nats-server || true
 fi
 if $unpack_kubectl; then
   echo "install-deps: /usr/bin/kubectl belongs to package $owner; unpacking Debian's" \

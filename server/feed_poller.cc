@@ -27,9 +27,10 @@ Principal PublisherOf(const std::string& source_id) {
   return publisher;
 }
 
-// `url` without its query and fragment, for logs ("…?" marks that something was cut).
+// `url` without its path parameters, query and fragment (any may carry an access token),
+// for logs ("…?" marks that something was cut).
 std::string WithoutQuery(const std::string& url) {
-  const size_t cut = url.find_first_of("?#");
+  const size_t cut = url.find_first_of(";?#");
   return cut == std::string::npos ? url : url.substr(0, cut) + "?…";
 }
 
@@ -77,11 +78,20 @@ void FeedPoller::Stop() {
 
 void FeedPoller::ScanLoop() {
   std::unique_lock<std::mutex> lock(mu_);
-  while (!wake_.wait_for(lock, absl::ToChronoNanoseconds(options_.scan_interval),
-                         [this] { return stopping_.load(); })) {
+  next_scan_ = absl::Now() + options_.scan_interval;
+  while (true) {
+    // The next scan comes when the next known feed is due (finished polls bring it
+    // forward), so a poll is not up to a scan interval late, and at least every scan
+    // interval, for new and changed sources.
+    for (absl::Time now = absl::Now(); !stopping_ && now < next_scan_; now = absl::Now()) {
+      wake_.wait_for(lock, absl::ToChronoNanoseconds(next_scan_ - now));
+    }
+    if (stopping_) return;
+    next_scan_ = absl::Now() + options_.scan_interval;
     lock.unlock();
-    Scan();
+    const absl::Time next_due = Scan();
     lock.lock();
+    next_scan_ = std::min(next_scan_, next_due);
   }
 }
 
@@ -95,12 +105,13 @@ absl::Duration FeedPoller::Wait(absl::Duration interval, int failures) const {
   return std::max(interval, std::min(wait, options_.max_backoff));
 }
 
-void FeedPoller::Scan() {
+absl::Time FeedPoller::Scan() {
+  absl::Time next_due = absl::InfiniteFuture();
   absl::StatusOr<std::vector<Source>> sources = core_->SourcesWithFeeds();
   if (!sources.ok()) {
     log::Error("feed poller: listing the sources failed",
                log::Fields().Add("status", sources.status().ToString()));
-    return;
+    return next_due;
   }
   const absl::Time now = absl::Now();
   std::set<FeedKey> listed;
@@ -115,16 +126,19 @@ void FeedPoller::Scan() {
       FeedKey key(source.id(), url);
       listed.insert(key);
       Feed& feed = feeds_[key];
-      if (stopping_ || feed.in_flight || busy_sources.count(source.id()) > 0 ||
-          now < feed.last_finished + Wait(interval, feed.failures)) {
+      const absl::Time due = feed.last_finished + Wait(interval, feed.failures);
+      if (stopping_ || feed.in_flight || busy_sources.count(source.id()) > 0) continue;
+      if (now < due) {
+        next_due = std::min(next_due, due);
         continue;
       }
       feed.in_flight = true;
       busy_sources.insert(source.id());
       pool_.Submit([this, key] {
-        if (!stopping_) RunDue(key);
+        const absl::Time due = stopping_ ? absl::InfiniteFuture() : RunDue(key);
         std::lock_guard<std::mutex> done(mu_);
         feeds_[key].in_flight = false;
+        next_scan_ = std::min(next_scan_, due);
         wake_.notify_all();
       });
     }
@@ -137,14 +151,15 @@ void FeedPoller::Scan() {
       ++it;
     }
   }
+  return next_due;
 }
 
-void FeedPoller::RunDue(const FeedKey& key) {
+absl::Time FeedPoller::RunDue(const FeedKey& key) {
   const auto& [source_id, url] = key;
   absl::StatusOr<Source> source = core_->StoredSource(source_id);
   if (!source.ok() || std::find(source->feed_urls().begin(), source->feed_urls().end(), url) ==
                           source->feed_urls().end()) {
-    return;  // removed since the scan
+    return absl::InfiniteFuture();  // removed since the scan
   }
   bool seeded;
   {
@@ -164,7 +179,8 @@ void FeedPoller::RunDue(const FeedKey& key) {
         }
       }
       feed.failures = status.consecutive_failures();
-      if (absl::Now() < feed.last_finished + Wait(Interval(*source), feed.failures)) return;
+      const absl::Time due = feed.last_finished + Wait(Interval(*source), feed.failures);
+      if (absl::Now() < due) return due;
     }
   }
   const FeedStatus status = PollOnce(*source, url);
@@ -172,6 +188,7 @@ void FeedPoller::RunDue(const FeedKey& key) {
   Feed& feed = feeds_[key];
   feed.failures = status.consecutive_failures();
   feed.last_finished = absl::Now();
+  return feed.last_finished + Wait(Interval(*source), feed.failures);
 }
 
 FeedStatus FeedPoller::PollOnce(const Source& source, const std::string& url) {
@@ -185,7 +202,7 @@ FeedStatus FeedPoller::PollOnce(const Source& source, const std::string& url) {
     log::Error("feed poller: reading a feed's state failed",
                log::Fields()
                    .Add("source_id", source.id())
-                   .Add("url", url)
+                   .Add("url", WithoutQuery(url))
                    .Add("status", loaded.status().ToString()));
     state.set_source_id(source.id());
     state.mutable_status()->set_url(url);
@@ -331,7 +348,7 @@ FeedStatus FeedPoller::PollOnce(const Source& source, const std::string& url) {
   if (absl::Status saved = core_->SaveFeedState(state); !saved.ok()) {
     log::Error("feed poller: storing a feed's state failed", log::Fields()
                                                                  .Add("source_id", source.id())
-                                                                 .Add("url", url)
+                                                                 .Add("url", WithoutQuery(url))
                                                                  .Add("status", saved.ToString()));
   }
   return status;

@@ -23,11 +23,11 @@
 // retried after twice the wait of the last (up to max_backoff, never less than the
 // interval).
 //
-// Threads: one that wakes every scan_interval to list the sources and start the feeds that
-// are due, and fetch_threads that fetch and import. A feed is never polled twice at once,
-// and a source has at most one feed in flight, so one publisher's slow feeds cannot take
-// every thread. After a restart each feed keeps its schedule and backoff (read from its
-// stored status).
+// Threads: one that wakes every scan_interval, and when a feed is due, to list the sources
+// and start the feeds that are due, and fetch_threads that fetch and import. A feed is never polled
+// twice at once, and a source has at most one feed in flight, so one publisher's slow feeds cannot
+// take every thread. After a restart each feed keeps its schedule and backoff (read from its stored
+// status).
 #ifndef SYNDICATE_SERVER_FEED_POLLER_H_
 #define SYNDICATE_SERVER_FEED_POLLER_H_
 
@@ -51,9 +51,10 @@
 namespace syndicate::server {
 
 struct FeedPollerOptions {
-  // How often the poller lists the sources to find feeds that are due, the first time one
-  // interval after the start; a new or changed source is seen within this, and a due feed
-  // is fetched within this after its next_poll_time. Default: 1 s.
+  // How often, at least, the poller lists the sources to find feeds that are due, the
+  // first time one interval after the start; a new or changed source is seen within this.
+  // Between these scans it also wakes when the next known feed is due, so a feed is fetched
+  // at its next_poll_time. Default: 1 s.
   absl::Duration scan_interval = absl::Seconds(1);
   // Feeds fetched and imported at once. A fetch mostly waits on the network, so there are
   // many: feeds that never answer hold a thread each until fetch_timeout, and only more of
@@ -108,11 +109,14 @@ class FeedPoller {
   using FeedKey = std::pair<std::string, std::string>;  // (source id, url)
 
   void ScanLoop();
-  void Scan();
+  // Starts the feeds that are due. Returns when the next of the others is due (infinite
+  // future when none is waiting).
+  absl::Time Scan();
   // A due poll of feed `key`, on a pool thread: re-reads the source (the feed may have
   // been removed since the scan), seeds the schedule from the stored status the first
   // time, and polls.
-  void RunDue(const FeedKey& key);
+  // Returns when the feed is next due (infinite future when it was removed).
+  absl::Time RunDue(const FeedKey& key);
   // The source's interval, at least min_poll_interval.
   absl::Duration Interval(const syndication::v1::Source& source) const;
   // The wait before the next poll of a feed after `failures` failures in a row.
@@ -126,6 +130,8 @@ class FeedPoller {
   std::mutex mu_;
   std::condition_variable wake_;
   std::map<FeedKey, Feed> feeds_ ABSL_GUARDED_BY(mu_);
+  // When the scan thread scans next.
+  absl::Time next_scan_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
 
   // Declared last: destroyed (joined) first, while the members above still exist.
   WorkPool pool_;

@@ -196,8 +196,14 @@ absl::StatusOr<ArticleEvent> FeedReader::Event(const storage::FeedRecord& record
     event.set_reason(latest.withdrawal_reason());
     return event;
   }
-  SYNDICATE_ASSIGN_OR_RETURN(*event.mutable_article(),
-                             store_->GetArticle(record.article_id(), record.version()));
+  // A live stream reads the version just published, which is still the latest: the store
+  // keeps the same bytes as the latest and as that version, so one read serves both.
+  if (latest.version() == record.version()) {
+    *event.mutable_article() = std::move(latest);
+  } else {
+    SYNDICATE_ASSIGN_OR_RETURN(*event.mutable_article(),
+                               store_->GetArticle(record.article_id(), record.version()));
+  }
   event.set_pubstatus(event.article().pubstatus());
   return event;
 }

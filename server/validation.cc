@@ -223,6 +223,16 @@ absl::Status ValidateOptionalHttpUrl(absl::string_view url, absl::string_view fi
     }
   }
   if (host.empty()) return bad();
+  // RFC 3986 §3.2.2: "[" opens an IPv6 literal, which must close with "]" and hold only
+  // hex digits, ":" and "." (IPvFuture is not accepted); a name never holds a bracket.
+  if (host.front() == '[') {
+    if (host.size() < 3 || host.back() != ']') return bad();
+    for (char c : host.substr(1, host.size() - 2)) {
+      if (!absl::ascii_isxdigit(c) && c != ':' && c != '.') return bad();
+    }
+  } else if (absl::StrContains(host, '[') || absl::StrContains(host, ']')) {
+    return bad();
+  }
   return absl::OkStatus();
 }
 

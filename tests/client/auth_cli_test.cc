@@ -179,6 +179,17 @@ TEST_F(AuthCliTest, AMissingKeyFileIsNamed) {
   EXPECT_THAT(missing.err, HasSubstr("--api-key-file: "));
 }
 
+TEST_F(AuthCliTest, AKeyFileThatIsNotOneKeyIsAUsageError) {
+  // gRPC aborts the process on a header value outside visible ASCII: refused before.
+  for (const std::string& content : {std::string("sk_first\nsk_second\n"),
+                                     std::string("sk_with space\n"), std::string("sk_\x01\n")}) {
+    WriteFile(dir_ + "/malformed.key", content);
+    const RunResult run = As(dir_ + "/malformed.key", {"source", "list"});
+    EXPECT_EQ(run.exit_code, 2) << content;
+    EXPECT_THAT(run.err, HasSubstr("is not an API key: byte ")) << content;
+  }
+}
+
 TEST(AuthCliRefusals, AuthNoneOnlyOnLoopbackButApiKeysAnywhere) {
   const std::string dir = FreshTempDir();
   auto none = ::syndicate::testing::Run(

@@ -332,6 +332,23 @@ TEST_F(FeedPollerTest, AFailingFeedIsReportedAndLosesNothingThenRecovers) {
   EXPECT_EQ(recovered.stories_created(), 2);
 }
 
+TEST_F(FeedPollerTest, TheFailureLogLineLeavesOutAccessTokensInTheUrl) {
+  // Path parameters, a query and a fragment may each carry a publisher's token.
+  const std::string url = absl::StrCat(site_.url(), ";session=tok-path?key=tok-query#tok-frag");
+  source_.add_feed_urls(url);
+  syndication::v1::UpsertSourceRequest request;
+  *request.mutable_source() = source_;
+  ASSERT_THAT(core_->UpsertSource(request), IsOk());
+  FeedPoller poller(core_.get(), nullptr, options_);
+  ::testing::internal::CaptureStderr();
+  const FeedStatus failed = poller.PollOnce(source_, url);
+  const std::string log = ::testing::internal::GetCapturedStderr();
+  EXPECT_NE(failed.last_error(), "");
+  EXPECT_THAT(log, HasSubstr("feed poll failed"));
+  EXPECT_THAT(log, HasSubstr(absl::StrCat("\"url\":\"", site_.url(), "?…\"")));
+  EXPECT_THAT(log, ::testing::Not(HasSubstr("tok-")));
+}
+
 TEST_F(FeedPollerTest, GetSourceShowsTheStatusToThePublisherButNotToAPartner) {
   site_.Serve(kRss, "", "application/rss+xml");
   FeedPoller poller(core_.get(), nullptr, options_);
@@ -387,6 +404,24 @@ TEST_F(FeedPollerTest, ARestartedPollerKeepsEachFeedsSchedule) {
   absl::SleepFor(absl::Milliseconds(500));
   restarted.Stop();
   EXPECT_EQ(site_.requests(), 1);
+}
+
+TEST_F(FeedPollerTest, AFeedIsPolledWhenDueNotAtTheNextScan) {
+  site_.Serve(kRss, "\"rev-1\"", "application/rss+xml");
+  source_.mutable_feed_poll_interval()->set_seconds(1);
+  syndication::v1::UpsertSourceRequest request;
+  *request.mutable_source() = source_;
+  ASSERT_THAT(core_->UpsertSource(request), IsOk());
+  FeedPollerOptions options;
+  options.scan_interval = absl::Seconds(6);  // the first scan polls; the next is far off
+  options.allow_private_addresses = true;
+  options.min_poll_interval = absl::Seconds(1);
+  FeedPoller poller(core_.get(), nullptr, options);
+  for (int i = 0; i < 1000 && site_.requests() < 1; ++i) absl::SleepFor(absl::Milliseconds(10));
+  ASSERT_EQ(site_.requests(), 1);
+  // Due 1 s and 2 s after the first: both come before the second scan, 6 s after the first.
+  for (int i = 0; i < 450 && site_.requests() < 3; ++i) absl::SleepFor(absl::Milliseconds(10));
+  EXPECT_GE(site_.requests(), 3);
 }
 
 TEST_F(FeedPollerTest, TheScanPollsDueFeedsByItselfAndStopEndsIt) {

@@ -152,6 +152,25 @@ TEST_F(StreamTest, BacklogThenCaughtUpThenLiveEvents) {
   stream.context->TryCancel();
 }
 
+// The event of a version that is no longer the latest carries that version, not the latest
+// (a live event's version is the latest, and is read once for both; see FeedReader::Event).
+TEST_F(StreamTest, BacklogEventsOfAnUpdatedStoryCarryTheirOwnVersion) {
+  const std::string id = Publish(1);
+  Publish(1, "Story 1, updated");
+  Stream stream = Open(From(StreamArticlesRequest::POSITION_BEGINNING));
+  StreamArticlesResponse response;
+  ASSERT_TRUE(stream.reader->Read(&response));
+  EXPECT_EQ(response.event().article_id(), id);
+  EXPECT_EQ(response.event().version(), 1);
+  EXPECT_EQ(response.event().article().version(), 1);
+  EXPECT_EQ(response.event().article().headline(), "Story 1");
+  ASSERT_TRUE(stream.reader->Read(&response));
+  EXPECT_EQ(response.event().version(), 2);
+  EXPECT_EQ(response.event().article().version(), 2);
+  EXPECT_EQ(response.event().article().headline(), "Story 1, updated");
+  stream.context->TryCancel();
+}
+
 TEST_F(StreamTest, FromNowSkipsTheBacklog) {
   Publish(1);
   Stream stream = Open(From(StreamArticlesRequest::POSITION_NOW));

@@ -236,6 +236,13 @@ TEST(ArticleValidation, AcceptsUrlsThatAreAbsoluteHttp) {
   EXPECT_THAT(ValidateOptionalHttpUrl("https://:80/x", "u"),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "u: \"https://:80/x\" is not an absolute http(s) URL"));
+  for (const char* url : {"http://[::1", "http://[::1/x", "http://[]/x", "http://[::1]x/",
+                          "http://[v1.fe]/x", "http://exa[mple.org/", "http://example.org]:80/"}) {
+    EXPECT_THAT(ValidateOptionalHttpUrl(url, "u"),
+                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("is not an absolute")))
+        << url;
+  }
+  EXPECT_THAT(ValidateOptionalHttpUrl("http://[::1]:8080/feed", "u"), IsOk());
 }
 
 TEST(ArticleValidation, AcceptsCommonLanguageTags) {
