@@ -42,6 +42,7 @@
 #include "absl/time/time.h"
 #include "bench/nginx_baseline.h"
 #include "bench/plot_data.h"
+#include "bench/rounds.h"
 #include "bench/scenario.h"
 #include "bench/server_process.h"
 #include "bench/stats.h"
@@ -419,15 +420,9 @@ struct Configuration {
 constexpr double kTargetThroughputRatio = 0.85;
 constexpr double kTargetP99Ratio = 1.3;
 
-struct PullFlags {
+struct PullFlags : RoundFlags {
   std::vector<int> concurrency = {1, 8, 32};
-  int rounds = 5;
-  double round_seconds = 2;
-  double warmup_seconds = 1;
-  int channels = 4;
-  bool quick = false;
   bool no_nginx = false;
-  std::vector<std::string> server_args;
 };
 
 class Pull final : public Scenario {
@@ -439,37 +434,14 @@ class Pull final : public Scenario {
         ->delimiter(',')
         ->check(CLI::PositiveNumber)
         ->capture_default_str();
-    command
-        ->add_option("--rounds", flags_.rounds,
-                     "Measured rounds per server and configuration (at least 3)")
-        ->check(CLI::Range(3, 1000))
-        ->capture_default_str();
-    command->add_option("--round-seconds", flags_.round_seconds, "Length of one round")
-        ->check(CLI::PositiveNumber)
-        ->capture_default_str();
-    command
-        ->add_option("--warmup-seconds", flags_.warmup_seconds,
-                     "Unmeasured load per server before each configuration's rounds")
-        ->capture_default_str();
-    command
-        ->add_option("--channels", flags_.channels,
-                     "gRPC channels (TCP connections) per server the calls are spread over")
-        ->check(CLI::PositiveNumber)
-        ->capture_default_str();
-    command->add_flag("--quick", flags_.quick,
-                      "Smoke test in seconds: 3 rounds of 0.2 s, 0.1 s of warm-up");
-    command->add_option("--server-arg", flags_.server_args,
-                        "Extra flag for syndicated, e.g. --server-arg=--sync-writes=false");
+    AddRoundFlags(command, "server",
+                  "gRPC channels (TCP connections) per server the calls are spread over", &flags_);
     command->add_flag("--no-nginx", flags_.no_nginx,
                       "Skip the nginx + h2load figures reported alongside the closed loop");
   }
 
   int Run(const BenchEnvironment& environment) override {
-    if (flags_.quick) {
-      flags_.rounds = 3;
-      flags_.round_seconds = 0.2;
-      flags_.warmup_seconds = 0.1;
-    }
+    flags_.ApplyQuick();
     std::vector<Configuration> closed;
     std::vector<Configuration> open;
     std::vector<std::string> problems;

@@ -18,6 +18,7 @@ void RegisterAllScenarios(ScenarioRegistry* registry) {
   RegisterFanout(registry);
   RegisterList(registry);
   RegisterInstructions(registry);
+  RegisterPublish(registry);
   RegisterPull(registry);
 }
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds syndicate-bench and syndicated (Release) and runs every benchmark scenario: fanout,
-# pull, list, then instructions (bench/README.md says what each measures).
+# pull, list, publish, then instructions (bench/README.md says what each measures).
 #
 #   scripts/bench.sh           # full runs, 20 to 25 minutes after the build; writes the
 #                              # results into BENCHMARKS.md between its "generated" markers,
@@ -44,7 +44,7 @@ read -r -a list_args <<<"${SYNDICATE_BENCH_LIST_ARGS:-}"
 
 # Each scenario prints the machine, then its own section "## SCENARIO", and writes its plot
 # data (bench/plot_data.h) into $work/data.
-scenarios=(fanout pull list instructions)
+scenarios=(fanout pull list publish instructions)
 mkdir "$work/data"
 status=0
 for scenario in "${scenarios[@]}"; do

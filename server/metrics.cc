@@ -214,6 +214,18 @@ std::string Metrics::Render() const {
     gauge("syndicate_rocksdb_pending_compaction_bytes",
           "RocksDB's estimate of the bytes compaction has yet to rewrite.",
           gauges->store.pending_compaction_bytes);
+    const auto counter = [&out](absl::string_view name, absl::string_view help, uint64_t value) {
+      Header(&out, name, "counter", help);
+      absl::StrAppend(&out, name, " ", value, "\n");
+    };
+    counter("syndicate_store_writes_total",
+            "Story versions the store wrote since it was opened (publishes, corrections, "
+            "withdrawals, embargo lifts, expiries).",
+            gauges->store.commits_written);
+    counter("syndicate_store_wal_syncs_total",
+            "WAL syncs the store made for those writes; writes / syncs is how many writes "
+            "one sync carried (group commit). 0 with --sync-writes=false.",
+            gauges->store.commit_wal_syncs);
   }
   return out;
 }

@@ -14,6 +14,9 @@
 //   syndicate_feed_poller_errors_total                           feed polls that failed
 //   syndicate_rocksdb_sst_bytes, syndicate_rocksdb_memtable_bytes,
 //   syndicate_rocksdb_pending_compaction_bytes                   store sizes (storage::StoreStats)
+//   syndicate_store_writes_total, syndicate_store_wal_syncs_total story versions written, and
+//                                                                the WAL syncs that made them
+//                                                                durable
 #ifndef SYNDICATE_SERVER_METRICS_H_
 #define SYNDICATE_SERVER_METRICS_H_
 

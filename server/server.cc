@@ -80,12 +80,18 @@ bool IsLoopbackHost(absl::string_view host) {
          std::memcmp(&v6, &in6addr_loopback, sizeof(v6)) == 0;
 }
 
-// Store calls block on disk (a synced write waits for fsync), so there are more threads
-// than cores.
+// Store calls block on disk, so there are many more threads than cores: a durable commit
+// waits for the WAL sync of its group (storage/store.h, "Group commit"), and a sync carries
+// every commit waiting when it starts, so concurrent publishes share an fsync only as far
+// as there are threads to wait in. 64 lets 64 concurrent publishers share one, as a bare
+// RocksDB written from 64 threads does (bench/README.md, publish); an idle thread costs
+// little memory.
+constexpr int kWorkPoolThreads = 64;
+
 Server::Server(SyndicationCore* core, const ServerOptions& options)
     : core_(core),
       options_(options),
-      pool_(std::max(4, 2 * static_cast<int>(std::thread::hardware_concurrency()))),
+      pool_(std::max(kWorkPoolThreads, 2 * static_cast<int>(std::thread::hardware_concurrency()))),
       limiter_(options.partner_rate),
       observer_(options.metrics != nullptr || options.json_log
                     ? std::make_unique<CallObserver>(

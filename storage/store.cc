@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <filesystem>
 #include <functional>
 #include <limits>
@@ -411,6 +412,11 @@ class Store::Impl {
     SYNDICATE_RETURN_IF_ERROR(
         FromRocksDb(it->status(), "reading the feed's first and last events"));
     feed_head_.store(head, std::memory_order_release);
+    written_head_.store(head, std::memory_order_release);
+    {
+      std::lock_guard<std::mutex> sync_lock(sync_mutex_);
+      synced_ = head;  // what recovery found is what the WAL and SST files hold
+    }
     feed_start_.store(start, std::memory_order_release);
 
     rocksdb::Status status =
@@ -716,9 +722,42 @@ class Store::Impl {
   }
 
   // CommitByExternalId and CommitById.
+  //
+  // With sync_writes, a commit is made in two steps so that concurrent commits share WAL
+  // syncs (group commit) instead of each paying one fsync under write_mutex_:
+  //
+  //  1. Under write_mutex_: read the latest version, decide, and write the batch without
+  //     sync. RocksDB makes it visible to the next commit's reads as soon as Write()
+  //     returns, and appends it to the WAL in the order of the sequence numbers we assign
+  //     (one writer at a time), so the WAL holds commit k+1 only after commit k.
+  //  2. Without write_mutex_: WaitDurable(sequence), which returns once a SyncWAL() that
+  //     started after this batch was written has succeeded. One SyncWAL() covers every
+  //     batch written before it, so while one thread syncs, the commits that arrive
+  //     meanwhile queue up and the next sync makes all of them durable at once.
+  //
+  // Crash safety: an acknowledged commit was synced (step 2 returned). A commit that was
+  // written but not synced when the machine crashed may be lost; it was never acknowledged,
+  // its sequence never reached FeedHead(), no listener (stream) saw it, and, since the WAL
+  // is in sequence order and RocksDB recovers a prefix of it, every commit after it is lost
+  // too: the recovered feed is still one unbroken run ending at a sequence whose meta
+  // feed_head was written in the same batch (Restore() checks that). A process crash
+  // (kill -9) loses nothing written: the OS holds the WAL's pages.
+  //
+  // Answers that depend on what was read (a replayed request_id's recorded response, a
+  // "no change" decision, an error from `decide`) may rest on a commit that is written but
+  // not yet synced, so they too wait until everything written when they read is durable.
   absl::StatusOr<CommitResult> Commit(const CommitTarget& target, std::string_view request_id,
                                       const Decide& decide) {
     std::unique_lock<std::mutex> lock(write_mutex_);
+    {
+      // After a failed sync, what was written since may or may not be durable: refuse
+      // further commits rather than write more behind it (as RocksDB does after a failed
+      // WAL write).
+      std::lock_guard<std::mutex> sync_lock(sync_mutex_);
+      SYNDICATE_RETURN_IF_ERROR(sync_error_);
+    }
+    // Everything this commit can read is at or below it.
+    const uint64_t seen = written_head_.load(std::memory_order_relaxed);
     SYNDICATE_ASSIGN_OR_RETURN(std::optional<Article> latest,
                                target.by_id
                                    ? LatestById(target.article_id)
@@ -727,21 +766,25 @@ class Store::Impl {
     if (!request_id.empty()) {
       SYNDICATE_ASSIGN_OR_RETURN(std::optional<std::string> recorded, RecordedResponse(request_id));
       if (recorded.has_value()) {
+        lock.unlock();
+        SYNDICATE_RETURN_IF_ERROR(WaitDurable(seen));
         if (latest.has_value()) result.latest = *std::move(latest);
         result.replayed_response = *std::move(recorded);
         return result;
       }
     }
     absl::StatusOr<std::optional<Change>> decided = decide(latest.has_value() ? &*latest : nullptr);
-    if (!decided.ok()) return decided.status();
-    if (!decided->has_value()) {
+    if (!decided.ok() || !decided->has_value()) {
+      lock.unlock();
+      SYNDICATE_RETURN_IF_ERROR(WaitDurable(seen));
+      if (!decided.ok()) return decided.status();
       if (latest.has_value()) result.latest = *std::move(latest);
       return result;
     }
     Change& change = **decided;
     SYNDICATE_RETURN_IF_ERROR(CheckChange(target, latest, change));
 
-    const uint64_t sequence = feed_head_.load(std::memory_order_relaxed) + 1;
+    const uint64_t sequence = seen + 1;
     SYNDICATE_ASSIGN_OR_RETURN(const std::optional<Article> before, LastContent(latest));
     const FeedRecord event = MakeEvent(change.version, change.event_type, sequence,
                                        before.has_value() ? &*before : nullptr);
@@ -751,20 +794,76 @@ class Store::Impl {
       SYNDICATE_RETURN_IF_ERROR(AddRequest(request_id, change.version.version_created(),
                                            std::move(change.response), &batch));
     }
+    // Unsynced either way: with sync_writes, WaitDurable() below syncs it.
     SYNDICATE_RETURN_IF_ERROR(FromRocksDb(
-        db_->Write(WriteOptions(), &batch),
+        db_->Write(rocksdb::WriteOptions(), &batch),
         absl::StrCat("publishing article ", change.version.source_id(), "/",
                      change.version.external_id(), " version ", change.version.version())));
-    feed_head_.store(sequence, std::memory_order_release);
-    {
-      // Taken before write_mutex_ is released, so the next append's call comes after this one.
+    written_head_.store(sequence, std::memory_order_release);
+    commits_written_.fetch_add(1, std::memory_order_relaxed);
+    if (options_.sync_writes) {
+      lock.unlock();
+      SYNDICATE_RETURN_IF_ERROR(WaitDurable(sequence));
+    } else {
+      // Nothing to wait for: publish it now, as WaitDurable's syncer would.
       std::lock_guard<std::mutex> listener_lock(listener_mutex_);
       lock.unlock();
-      if (listener_) listener_(sequence);
+      PublishUpTo(sequence);
     }
     result.latest = std::move(change.version);
     result.sequence = sequence;
     return result;
+  }
+
+  // Returns once every commit up to `sequence` is durable (its WAL synced) and published
+  // (FeedHead() at or past it, the listener called for it), syncing the WAL itself when no
+  // other thread is doing so. An error when a sync failed: that error for this and every
+  // later call, since what was written but not synced may be lost and the store can no
+  // longer say which commits are durable (reopen it; RocksDB recovers the synced prefix).
+  // Never needs write_mutex_, so a caller may hold it; a commit releases it first so that
+  // the next commits can write while this one waits: that is what groups the syncs.
+  absl::Status WaitDurable(uint64_t sequence) {
+    if (!options_.sync_writes) return absl::OkStatus();
+    std::unique_lock<std::mutex> lock(sync_mutex_);
+    while (true) {
+      if (!sync_error_.ok()) return sync_error_;
+      if (synced_ >= sequence) return absl::OkStatus();
+      if (syncing_) {
+        sync_done_.wait(lock);
+        continue;
+      }
+      // Become the syncer for everything written so far. Every batch up to `target` was
+      // written (Write() returned) before written_head_ was stored, so the SyncWAL() below
+      // covers it.
+      syncing_ = true;
+      const uint64_t target = written_head_.load(std::memory_order_acquire);
+      lock.unlock();
+      absl::Status status = FromRocksDb(db_->SyncWAL(), "syncing the write-ahead log");
+      wal_syncs_.fetch_add(1, std::memory_order_relaxed);
+      if (status.ok()) {
+        std::lock_guard<std::mutex> listener_lock(listener_mutex_);
+        PublishUpTo(target);
+      }
+      lock.lock();
+      syncing_ = false;
+      if (status.ok()) {
+        synced_ = std::max(synced_, target);
+      } else {
+        sync_error_ = status;
+      }
+      sync_done_.notify_all();
+    }
+  }
+
+  // Moves FeedHead() to `sequence` and calls the listener once for each sequence between
+  // the old head and it, in order. Durable commits only: streams must never see an event a
+  // crash could take back.
+  void PublishUpTo(uint64_t sequence) ABSL_EXCLUSIVE_LOCKS_REQUIRED(listener_mutex_) {
+    const uint64_t head = feed_head_.load(std::memory_order_relaxed);
+    if (sequence <= head) return;
+    feed_head_.store(sequence, std::memory_order_release);
+    if (!listener_) return;
+    for (uint64_t next = head + 1; next <= sequence; ++next) listener_(next);
   }
 
   rocksdb::DB* const db_;  // owned; deleted by hand because Close() must come first
@@ -774,16 +873,34 @@ class Store::Impl {
   const StoreOptions options_;
   std::string epoch_;  // set by Restore(), then constant
 
-  // Lock order: write_mutex_, listener_mutex_, feed_view_mutex_. (PublishArticle holds the
-  // first two; TrimFeed the first and last; a listener that calls ReadFeed the last two.)
+  // Lock order: write_mutex_, sync_mutex_, listener_mutex_, feed_view_mutex_. (A commit
+  // without sync_writes holds write_mutex_ and listener_mutex_; the syncer holds
+  // listener_mutex_ alone, never sync_mutex_ with it; TrimFeed write_mutex_ and
+  // feed_view_mutex_; a listener that calls ReadFeed the last two.)
 
   // Serializes every read-modify-write, so that a publish sees the latest version and
   // takes the next sequence number without a race, and a trim sees a feed that only its
   // own batch changes.
   std::mutex write_mutex_;
-  // Written only with write_mutex_ held, after the batch holding that event was written;
-  // read without the lock so that FeedHead() never waits behind a WAL sync.
+  // The sequence of the last event written (not necessarily synced yet). Written only with
+  // write_mutex_ held, after its batch's Write() returned; the syncer reads it without.
+  std::atomic<uint64_t> written_head_{0};
+  // The last event published: durable (synced, with sync_writes) and passed to the
+  // listener. Written only with listener_mutex_ held, after the batch holding that event was
+  // written and synced; read without a lock so that FeedHead() never waits behind a sync.
+  // Never above written_head_.
   std::atomic<uint64_t> feed_head_{0};
+
+  // The group sync (WaitDurable): at most one thread syncs the WAL at a time; the others
+  // wait for it on sync_done_ and then either find their commit synced or sync again.
+  std::mutex sync_mutex_;
+  std::condition_variable sync_done_;
+  bool syncing_ ABSL_GUARDED_BY(sync_mutex_) = false;
+  uint64_t synced_ ABSL_GUARDED_BY(sync_mutex_) = 0;      // every event up to it is durable
+  absl::Status sync_error_ ABSL_GUARDED_BY(sync_mutex_);  // sticky: the first failed sync
+  // For metrics (StoreStats): commits that wrote a version, and WAL syncs made for them.
+  std::atomic<uint64_t> commits_written_{0};
+  std::atomic<uint64_t> wal_syncs_{0};
 
   // Makes a trim's removal and the move of feed_start_ one step for ReadFeed(). RocksDB
   // shows a batch to new iterators as soon as it is written, before Write() returns, so
@@ -954,6 +1071,8 @@ absl::StatusOr<StoreStats> Store::Stats() const {
       stats.pending_compaction_bytes += value;
     }
   }
+  stats.commits_written = impl_->commits_written_.load(std::memory_order_relaxed);
+  stats.commit_wal_syncs = impl_->wal_syncs_.load(std::memory_order_relaxed);
   std::unique_ptr<rocksdb::Iterator> it(
       impl_->db_->NewIterator(rocksdb::ReadOptions(), impl_->Family(ColumnFamily::kSchedule)));
   for (it->SeekToFirst(); it->Valid(); it->Next()) ++stats.scheduled_tasks;
@@ -1692,7 +1811,9 @@ absl::StatusOr<uint64_t> Store::TrimFeed(const FeedRetention& retention, absl::T
                                                    absl::FormatDuration(*retention.max_age)));
   }
   std::lock_guard<std::mutex> lock(impl_->write_mutex_);
-  const uint64_t head = impl_->feed_head_.load(std::memory_order_relaxed);
+  // The published head: events above it may be unsynced, and are never trimmed before
+  // streams saw them.
+  const uint64_t head = impl_->feed_head_.load(std::memory_order_acquire);
   const uint64_t start = impl_->feed_start_.load(std::memory_order_relaxed);
   uint64_t new_start = start;
   if (retention.max_events.has_value() && head - start > *retention.max_events) {
@@ -1754,10 +1875,17 @@ absl::StatusOr<std::vector<FeedRecord>> Store::ReadFeed(uint64_t after_sequence,
   SYNDICATE_RETURN_IF_ERROR(CheckLimit(limit));
   std::vector<FeedRecord> events;
   if (after_sequence == std::numeric_limits<uint64_t>::max()) return events;
+  // Only published events: those above FeedHead() may be written but not yet synced. Read
+  // before the iterator is made, so every event up to it is in the iterator's view.
+  const uint64_t head = impl_->feed_head_.load(std::memory_order_acquire);
+  if (after_sequence >= head) return events;
   const std::string lower = FeedKey(after_sequence + 1);
+  const std::string upper = FeedKey(head + 1);
   const rocksdb::Slice lower_slice(lower);
+  const rocksdb::Slice upper_slice(upper);
   rocksdb::ReadOptions read_options;
   read_options.iterate_lower_bound = &lower_slice;
+  read_options.iterate_upper_bound = &upper_slice;
   std::unique_ptr<rocksdb::Iterator> it;
   {
     // The iterator's view is fixed here; see feed_view_mutex_.

@@ -2,9 +2,22 @@
 // change feed, each in its own column family. This class owns the key layout and the
 // atomicity of every change; nothing outside storage/ knows a key's bytes.
 //
-// Durability: every change is one rocksdb::WriteBatch, written with WAL sync unless
-// StoreOptions::sync_writes is false, so an acknowledged change survives kill -9 and
-// power loss.
+// Durability: every change is one rocksdb::WriteBatch, made durable (its WAL synced)
+// before the call returns unless StoreOptions::sync_writes is false, so an acknowledged
+// change survives kill -9 and power loss.
+//
+// Group commit: a story commit (CommitByExternalId, CommitById, PublishArticle) reads,
+// decides and writes its batch under the store's write lock but without sync, releases the
+// lock, and then waits until a WAL sync that started after its write has finished; one
+// thread at a time syncs, for every commit written so far. So N concurrent publishers
+// share one fsync instead of queueing for N. Until its sync, a commit is not acknowledged,
+// FeedHead() does not include it, ReadFeed() does not return it and the append listener is
+// not called for it; answers that rest on it (a replayed request_id, a "no change"
+// decision) wait for it too. The window that remains: GetArticle, ListArticles and the
+// other read methods read RocksDB as it is, so for the length of one WAL sync (about a
+// millisecond or two) they may return a version whose commit has not been acknowledged
+// yet, and which a power loss in that window would take back. A process crash does not.
+// Other writes (sources, keys, trims, …) stay one synced write each under the write lock.
 //
 // Errors from RocksDB map to absl codes as: NotFound → NOT_FOUND, Corruption → DATA_LOSS,
 // Busy / TryAgain → ABORTED, IOError → UNAVAILABLE, anything else → INTERNAL.
@@ -92,6 +105,12 @@ struct StoreStats {
   uint64_t pending_compaction_bytes = 0;
   // Entries in the schedule: embargo lifts and expiries not yet due.
   uint64_t scheduled_tasks = 0;
+  // Since the store was opened: commits that wrote a version (CommitByExternalId,
+  // CommitById, PublishArticle), and the WAL syncs made to make them durable. With
+  // sync_writes, commits_written / commit_wal_syncs is how many commits one sync carried
+  // (group commit); without, commit_wal_syncs stays 0.
+  uint64_t commits_written = 0;
+  uint64_t commit_wal_syncs = 0;
 };
 
 enum class PublishOutcome {
@@ -473,13 +492,15 @@ class Store {
 
   // --- Feed ----------------------------------------------------------------------------
 
-  // Sequence of the last event appended; 0 when the feed is empty.
+  // Sequence of the last event appended and durable (with sync_writes); 0 when the feed is
+  // empty. A commit's event is counted before the commit returns.
   uint64_t FeedHead() const;
 
   // Identifies this feed's history: 16 lowercase hex digits, random, created with the store.
   std::string FeedEpoch() const;
 
-  // Up to `limit` events with sequence > after_sequence, in sequence order.
+  // Up to `limit` events with sequence > after_sequence and at most FeedHead() (read at the
+  // start of the call), in sequence order.
   // INVALID_ARGUMENT when limit is not positive.
   absl::StatusOr<std::vector<FeedRecord>> ReadFeed(uint64_t after_sequence, int limit) const;
 
@@ -513,15 +534,15 @@ class Store {
   absl::StatusOr<uint64_t> TrimFeed(const FeedRetention& retention, absl::Time now);
 
   // Calls `listener(sequence)` once for each append, after it is written (durable, with
-  // sync_writes) and FeedHead() has moved to it, on the appending thread, in sequence order.
-  // Meant for waking stream readers.
+  // sync_writes) and FeedHead() has moved to it or past it, in sequence order, on the
+  // thread that synced it (one of the committing threads; without sync_writes, the
+  // appending thread). Meant for waking stream readers.
   //
-  // Order is kept by a lock of its own that an append takes before it lets the next write
-  // start, and holds while the listener runs: the next append's write overlaps the call,
-  // but its own call waits for this one to return, and writes after it wait behind that.
-  // So the listener must be quick (no I/O, no waiting on other threads); it may
-  // call FeedHead(), FeedStart(), ReadFeed() and the other read methods, but calling a
-  // write method (PublishArticle, CommitByExternalId, CommitById, TrimFeed, TrimRequests,
+  // Order is kept by a lock of its own, held while the listener runs: the next commits'
+  // writes overlap the call, but their calls wait for this one to return, and their
+  // acknowledgement waits behind that. So the listener must be quick (no I/O, no waiting on other
+  // threads); it may call FeedHead(), FeedStart(), ReadFeed() and the other read methods, but
+  // calling a write method (PublishArticle, CommitByExternalId, CommitById, TrimFeed, TrimRequests,
   // UpsertSource, RegisterSigningKey, GetOrCreateSecret) or SetAppendListener from inside
   // it deadlocks. An empty function removes the listener.
   // Safe to call at any time: appends that start after it returns call the new listener.

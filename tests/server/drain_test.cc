@@ -24,6 +24,7 @@
 #include "syndication/v1/publishing_service.grpc.pb.h"
 #include "syndication/v1/syndication_service.grpc.pb.h"
 #include "tests/testing/fixtures.h"
+#include "tests/testing/gated_wal.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/subprocess.h"
 
@@ -33,78 +34,9 @@ namespace {
 using ::grpc::health::v1::HealthCheckResponse;
 using ::syndicate::testing::ExampleArticle;
 using ::syndicate::testing::ExampleSource;
+using ::syndicate::testing::GatedWalFileSystem;
 using ::syndicate::testing::IsOk;
-
-// Syncs of write-ahead-log files wait while the gate is closed.
-class Gate {
- public:
-  void Close() {
-    std::lock_guard<std::mutex> lock(mu_);
-    closed_ = true;
-  }
-  void Open() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      closed_ = false;
-    }
-    opened_.notify_all();
-  }
-  void Pass() {
-    std::unique_lock<std::mutex> lock(mu_);
-    ++waiting_;
-    opened_.notify_all();
-    opened_.wait(lock, [this] { return !closed_; });
-    --waiting_;
-  }
-  // Waits (up to 30 s) until something waits at the gate.
-  bool WaitForWaiter() {
-    std::unique_lock<std::mutex> lock(mu_);
-    return opened_.wait_for(lock, std::chrono::seconds(30), [this] { return waiting_ > 0; });
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable opened_;
-  bool closed_ = false;
-  int waiting_ = 0;
-};
-
-class GatedWalFile : public rocksdb::FSWritableFileOwnerWrapper {
- public:
-  GatedWalFile(std::unique_ptr<rocksdb::FSWritableFile> file, Gate* gate)
-      : FSWritableFileOwnerWrapper(std::move(file)), gate_(gate) {}
-  rocksdb::IOStatus Sync(const rocksdb::IOOptions& options, rocksdb::IODebugContext* dbg) override {
-    gate_->Pass();
-    return FSWritableFileOwnerWrapper::Sync(options, dbg);
-  }
-  rocksdb::IOStatus Fsync(const rocksdb::IOOptions& options,
-                          rocksdb::IODebugContext* dbg) override {
-    gate_->Pass();
-    return FSWritableFileOwnerWrapper::Fsync(options, dbg);
-  }
-
- private:
-  Gate* const gate_;
-};
-
-class GatedWalFileSystem : public rocksdb::FileSystemWrapper {
- public:
-  explicit GatedWalFileSystem(Gate* gate)
-      : FileSystemWrapper(rocksdb::FileSystem::Default()), gate_(gate) {}
-  const char* Name() const override { return "GatedWalFileSystem"; }
-  rocksdb::IOStatus NewWritableFile(const std::string& name, const rocksdb::FileOptions& options,
-                                    std::unique_ptr<rocksdb::FSWritableFile>* file,
-                                    rocksdb::IODebugContext* dbg) override {
-    rocksdb::IOStatus status = target()->NewWritableFile(name, options, file, dbg);
-    if (status.ok() && name.ends_with(".log")) {
-      *file = std::make_unique<GatedWalFile>(std::move(*file), gate_);
-    }
-    return status;
-  }
-
- private:
-  Gate* const gate_;
-};
+using ::syndicate::testing::WalSyncGate;
 
 // One Check on `stub`; UNKNOWN (the enum's zero) when the call fails.
 HealthCheckResponse::ServingStatus Check(grpc::health::v1::Health::Stub& stub,
@@ -119,7 +51,7 @@ HealthCheckResponse::ServingStatus Check(grpc::health::v1::Health::Stub& stub,
 }
 
 TEST(Drain, LivenessStaysServingAndReadinessFailsWhileAUnaryCallFinishes) {
-  Gate gate;
+  WalSyncGate gate;
   auto file_system = std::make_shared<GatedWalFileSystem>(&gate);
   std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(file_system);
   storage::StoreOptions store_options;

@@ -1,0 +1,213 @@
+// Group commit (Store's header, "Group commit"): with sync_writes, concurrent commits share
+// WAL syncs, and nothing a commit wrote is acknowledged, counted in FeedHead(), returned by
+// ReadFeed() or passed to the listener before its sync finished. A WAL file whose syncs
+// can be held at a gate (tests/testing/gated_wal.h) shows the state between a commit's write and
+// its sync.
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "rocksdb/env.h"
+#include "storage/records.pb.h"
+#include "storage/store.h"
+#include "tests/storage/store_test_util.h"
+#include "tests/testing/gated_wal.h"
+#include "tests/testing/status_matchers.h"
+
+namespace syndicate::storage {
+namespace {
+
+using ::std::string_literals::operator""s;
+using ::syndicate::storage::test_util::Create;
+using ::syndicate::storage::test_util::Hash;
+using ::syndicate::storage::test_util::kBaseTime;
+using ::syndicate::storage::test_util::kId1;
+using ::syndicate::storage::test_util::MakeArticle;
+using ::syndicate::storage::test_util::Story;
+using ::syndicate::storage::test_util::TempDirTest;
+using ::syndicate::testing::GatedWalFileSystem;
+using ::syndicate::testing::IsOk;
+using ::syndicate::testing::WalSyncGate;
+using ::syndication::v1::Article;
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+using ::testing::Optional;
+
+class StorageGroupCommitTest : public TempDirTest {};
+
+// Creates urn:example:1 as kId1 with `response` when it does not exist; decides nothing
+// when it does.
+Decide CreateOnce(std::string response) {
+  return [response](const Article* latest) -> absl::StatusOr<std::optional<Change>> {
+    if (latest != nullptr) return std::nullopt;
+    Change change = Create(Story("urn:example:1"), kId1, kBaseTime);
+    change.response = response;
+    return change;
+  };
+}
+
+// A commit whose sync is held is written (later commits read it) but not acknowledged,
+// not in FeedHead() or ReadFeed(), and not heard by the listener; a replay of its request
+// id and a "no change" decision that read it wait for the same sync.
+TEST_F(StorageGroupCommitTest, NothingIsAcknowledgedOrPublishedBeforeItsSync) {
+  WalSyncGate gate;
+  auto file_system = std::make_shared<GatedWalFileSystem>(&gate);
+  const std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(file_system);
+  StoreOptions options;
+  options.env = env.get();
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(std::unique_ptr<Store> store, Store::Open(StorePath(), options));
+  std::mutex mu;
+  std::vector<uint64_t> heard;
+  store->SetAppendListener([&](uint64_t sequence) {
+    std::lock_guard<std::mutex> lock(mu);
+    heard.push_back(sequence);
+  });
+
+  gate.Close();
+  std::atomic<bool> released{false};
+  // Each records whether the gate was open when its call returned.
+  std::atomic<bool> first_after_release{false};
+  std::atomic<bool> replay_after_release{false};
+  std::atomic<bool> unchanged_after_release{false};
+  absl::StatusOr<CommitResult> first;
+  absl::StatusOr<CommitResult> replay;
+  absl::StatusOr<CommitResult> unchanged;
+  std::thread first_thread([&] {
+    first = store->CommitByExternalId("wire", "urn:example:1", "req-1", CreateOnce("created"));
+    first_after_release = released.load();
+  });
+  ASSERT_TRUE(gate.WaitForWaiter());
+
+  // The first commit is written and its sync held.
+  EXPECT_EQ(store->FeedHead(), 0u);
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const std::vector<FeedRecord> feed, store->ReadFeed(0, 10));
+  EXPECT_THAT(feed, IsEmpty());
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    EXPECT_THAT(heard, IsEmpty());
+  }
+  std::thread replay_thread([&] {
+    replay = store->CommitByExternalId("wire", "urn:example:1", "req-1", CreateOnce("other"));
+    replay_after_release = released.load();
+  });
+  std::thread unchanged_thread([&] {
+    unchanged = store->CommitById(kId1, "", CreateOnce("other"));
+    unchanged_after_release = released.load();
+  });
+  // Long enough for a wrong implementation to return early; a right one waits for Open().
+  absl::SleepFor(absl::Milliseconds(200));
+  EXPECT_EQ(store->FeedHead(), 0u);
+  released = true;
+  gate.Open();
+  first_thread.join();
+  replay_thread.join();
+  unchanged_thread.join();
+
+  ASSERT_THAT(first, IsOk());
+  EXPECT_EQ(first->sequence, 1u);
+  ASSERT_THAT(replay, IsOk());
+  EXPECT_THAT(replay->replayed_response, Optional("created"s));
+  EXPECT_EQ(replay->latest.version(), 1);
+  ASSERT_THAT(unchanged, IsOk());
+  EXPECT_EQ(unchanged->sequence, 0u);
+  EXPECT_EQ(unchanged->latest.id(), kId1);
+  EXPECT_TRUE(first_after_release);
+  EXPECT_TRUE(replay_after_release);
+  EXPECT_TRUE(unchanged_after_release);
+  EXPECT_EQ(store->FeedHead(), 1u);
+  std::lock_guard<std::mutex> lock(mu);
+  EXPECT_THAT(heard, ElementsAre(1u));
+}
+
+// Durable publishers racing: every publish is acknowledged with FeedHead() already at or
+// past its sequence, the sequences are 1..N without gaps, the feed holds them in order,
+// the listener hears each once in order, and the store counts every write and fewer syncs
+// than writes only when syncs were shared (never more syncs than writes).
+TEST_F(StorageGroupCommitTest, ConcurrentDurablePublishersAreAllAcknowledgedInOrder) {
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(std::unique_ptr<Store> store, Store::Open(StorePath()));
+  std::mutex mu;
+  std::vector<uint64_t> heard;
+  store->SetAppendListener([&](uint64_t sequence) {
+    std::lock_guard<std::mutex> lock(mu);
+    heard.push_back(sequence);
+  });
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 20;
+  std::vector<std::vector<uint64_t>> sequences(kThreads);
+  std::vector<std::string> problems(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        absl::StatusOr<PublishResult> result = store->PublishArticle(
+            MakeArticle("wire", absl::StrCat(t, "-", i), Hash('a')), kBaseTime);
+        if (!result.ok()) {
+          problems[t] = result.status().ToString();
+          return;
+        }
+        if (store->FeedHead() < result->sequence) {
+          problems[t] = absl::StrCat("acknowledged ", result->sequence, " with FeedHead() at ",
+                                     store->FeedHead());
+          return;
+        }
+        sequences[t].push_back(result->sequence);
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  store->SetAppendListener(nullptr);
+
+  EXPECT_THAT(problems, ::testing::Each(""));
+  constexpr uint64_t kTotal = uint64_t{kThreads} * kPerThread;
+  std::vector<uint64_t> all;
+  for (const std::vector<uint64_t>& some : sequences)
+    all.insert(all.end(), some.begin(), some.end());
+  std::sort(all.begin(), all.end());
+  std::vector<uint64_t> expected(kTotal);
+  for (uint64_t i = 0; i < kTotal; ++i) expected[i] = i + 1;
+  EXPECT_EQ(all, expected);
+  EXPECT_EQ(heard, expected);
+  EXPECT_EQ(store->FeedHead(), kTotal);
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const std::vector<FeedRecord> feed, store->ReadFeed(0, 1000));
+  ASSERT_EQ(feed.size(), kTotal);
+  for (uint64_t i = 0; i < kTotal; ++i) EXPECT_EQ(feed[i].sequence(), i + 1);
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const StoreStats stats, store->Stats());
+  EXPECT_EQ(stats.commits_written, kTotal);
+  EXPECT_GE(stats.commit_wal_syncs, 1u);
+  EXPECT_LE(stats.commit_wal_syncs, kTotal);
+}
+
+TEST_F(StorageGroupCommitTest, WithoutSyncWritesNothingIsSynced) {
+  StoreOptions options;
+  options.sync_writes = false;
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(std::unique_ptr<Store> store, Store::Open(StorePath(), options));
+  std::vector<uint64_t> heard;
+  store->SetAppendListener([&](uint64_t sequence) { heard.push_back(sequence); });
+  for (const char* external_id : {"1", "2"}) {
+    ASSERT_THAT(store->PublishArticle(MakeArticle("wire", external_id, Hash('a')), kBaseTime),
+                IsOk());
+  }
+  store->SetAppendListener(nullptr);
+  EXPECT_THAT(heard, ElementsAre(1u, 2u));
+  EXPECT_EQ(store->FeedHead(), 2u);
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const StoreStats stats, store->Stats());
+  EXPECT_EQ(stats.commits_written, 2u);
+  EXPECT_EQ(stats.commit_wal_syncs, 0u);
+}
+
+}  // namespace
+}  // namespace syndicate::storage
