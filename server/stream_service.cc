@@ -170,9 +170,9 @@ class StreamSession final : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
     const storage::FeedRecord& record = pending_[next_pending_];
     // Matched before a change of entitlements that now excludes it.
     const bool still_matches = plan_.filter.Matches(record);
-    absl::StatusOr<syndication::v1::ArticleEvent> event =
-        still_matches ? reader.Event(record) : syndication::v1::ArticleEvent();
-    if (!event.ok()) return End(event.status());
+    absl::StatusOr<std::shared_ptr<const SharedEvents::Built>> built = nullptr;
+    if (still_matches) built = BuiltEvent(record);
+    if (!built.ok()) return End(built.status());
     const uint64_t sequence = record.sequence();
     // An idle stream holds no batch: a few hundred bytes each, times thousands of streams.
     if (++next_pending_ == pending_.size()) {
@@ -183,17 +183,45 @@ class StreamSession final : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
       if (!HasPending()) delivered_ = std::max(delivered_, scanned_);
       return Post([](StreamSession& s) { s.Advance(); });
     }
-    if (plan_.filter.caller != nullptr && event->has_article()) {
-      SetDelivery(*plan_.filter.caller, event->mutable_article());
-    }
+    const syndication::v1::ArticleEvent& event = (*built)->event;
     // A story delivered to a partner goes in the usage report once its write succeeds.
-    if (!partner_id_.empty() && event->has_article() && !IsTombstone(event->article())) {
-      in_flight_story_ = {event->article().id(), event->article().version(),
-                          event->article().source_id()};
+    if (!partner_id_.empty() && event.has_article() && !IsTombstone(event.article())) {
+      in_flight_story_ = {event.article().id(), event.article().version(),
+                          event.article().source_id()};
     }
+    if (plan_.filter.caller != nullptr && event.has_article()) {
+      // The caller's own delivery field: this stream serializes its own copy.
+      StreamArticlesResponse response;
+      *response.mutable_event() = event;
+      SetDelivery(*plan_.filter.caller, response.mutable_event()->mutable_article());
+      return Write(response, sequence);
+    }
+    buffer_ = (*built)->bytes;  // shares the slices, copies no bytes
+    StartWriting(sequence);
+  }
+
+  // The event for `record` with its serialized response: shared with the other streams
+  // (SharedEvents), or built here and offered to them.
+  absl::StatusOr<std::shared_ptr<const SharedEvents::Built>> BuiltEvent(
+      const storage::FeedRecord& record) {
+    const FeedReader& reader = *service_->reader_;
+    const bool share = service_->options_.share_events;
+    // Read before the story is: see SharedEvents.
+    const uint64_t head = reader.head();
+    if (share) {
+      if (auto found = service_->events_.Find(record.sequence(), head)) return found;
+    }
+    absl::StatusOr<syndication::v1::ArticleEvent> event = reader.Event(record);
+    if (!event.ok()) return event.status();
+    auto built = std::make_shared<SharedEvents::Built>();
     StreamArticlesResponse response;
     *response.mutable_event() = *std::move(event);
-    Write(response, sequence);
+    if (absl::Status encoded = EncodeResponse(response, &built->bytes); !encoded.ok()) {
+      return encoded;
+    }
+    built->event = std::move(*response.mutable_event());
+    if (share) service_->events_.Keep(record.sequence(), head, built);
+    return built;
   }
 
   void WriteDone(bool ok) {
@@ -272,6 +300,11 @@ class StreamSession final : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
     if (absl::Status encoded = EncodeResponse(response, &buffer_); !encoded.ok()) {
       return End(encoded);
     }
+    StartWriting(sequence);
+  }
+
+  // Writes buffer_.
+  void StartWriting(uint64_t sequence) {
     write_in_flight_ = true;
     in_flight_sequence_ = sequence;
     write_started_ = last_write_ = absl::Now();
@@ -319,6 +352,35 @@ class StreamSession final : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
   absl::Time last_write_;
   grpc::ByteBuffer buffer_;
 };
+
+std::shared_ptr<const SharedEvents::Built> SharedEvents::Find(uint64_t sequence,
+                                                              uint64_t head) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = entries_.find(sequence);
+  if (it == entries_.end() || it->second.head != head) return nullptr;
+  return it->second.built;
+}
+
+void SharedEvents::Keep(uint64_t sequence, uint64_t head, std::shared_ptr<const Built> built) {
+  std::shared_ptr<const Built> dropped;  // freed outside the lock
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = entries_.find(sequence);
+  if (it != entries_.end()) {
+    // Another stream built it too; keep the one of the newer head.
+    if (it->second.head < head) {
+      dropped = std::exchange(it->second.built, std::move(built));
+      it->second.head = head;
+    }
+    return;
+  }
+  if (entries_.size() >= kMaxEvents) {
+    // A stream reading old events must not push out the live ones.
+    if (sequence < entries_.begin()->first) return;
+    dropped = std::move(entries_.begin()->second.built);
+    entries_.erase(entries_.begin());
+  }
+  entries_.emplace(sequence, Entry{head, std::move(built)});
+}
 
 StreamService::StreamService(const FeedReader* reader, FeedHub* hub, WorkPool* pool,
                              TimerQueue* timers, StreamOptions options, const Authenticator* auth,

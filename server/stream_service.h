@@ -15,6 +15,7 @@
 #include <grpcpp/support/server_callback.h>
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -38,6 +39,44 @@ struct StreamOptions {
   absl::Duration stall_timeout = absl::Minutes(2);
   // Feed records examined per read. Default: 64.
   int batch_records = 64;
+  // Build each event once for every stream that sends it (SharedEvents) rather than once
+  // per stream. Off only to compare the two in tests. Default: on.
+  bool share_events = true;
+};
+
+// Events already built, shared by the streams that send them: the story is read and
+// parsed, and the StreamArticlesResponse serialized, once per event instead of once per
+// stream. An event is built from its feed record and from the story's state when it is
+// built (FeedReader::Event shows a story withdrawn, killed or expired since as its
+// tombstone), and that state changes only by an append to the feed. So a built event is
+// kept with the feed head read before it was built, and is used only while the head is
+// still there: a stream gets the bytes it would have built itself at that moment. Any
+// append (of any story) retires every kept event; the next stream to reach one builds it
+// again. Holds at most kMaxEvents events, the newest sequences kept. Thread-safe.
+class SharedEvents {
+ public:
+  static constexpr size_t kMaxEvents = 64;
+
+  struct Built {
+    syndication::v1::ArticleEvent event;
+    // StreamArticlesResponse{event}, as EncodeResponse serializes it (server/wire.h).
+    grpc::ByteBuffer bytes;
+  };
+
+  // The event at feed `sequence` built while the feed's head was `head`; nullptr if none.
+  std::shared_ptr<const Built> Find(uint64_t sequence, uint64_t head) const;
+
+  // Keeps `built`, the event at `sequence` built after reading the feed's head `head`.
+  void Keep(uint64_t sequence, uint64_t head, std::shared_ptr<const Built> built);
+
+ private:
+  struct Entry {
+    uint64_t head = 0;
+    std::shared_ptr<const Built> built;
+  };
+
+  mutable std::mutex mu_;
+  std::map<uint64_t, Entry> entries_ ABSL_GUARDED_BY(mu_);  // by feed sequence
 };
 
 class StreamSession;
@@ -91,6 +130,7 @@ class StreamService {
   const StreamOptions options_;
   const Authenticator* const auth_;
   UsageRecorder* const usage_;
+  SharedEvents events_;
 
   mutable std::mutex mu_;
   // Open streams per Partner.id, for Partner.max_streams.

@@ -360,6 +360,47 @@ TEST_F(AuthTest, ListsAndStreamsHoldOnlyLicensedStoriesWithTheSearchDirective) {
   EXPECT_FALSE(as_admin.has_delivery());
 }
 
+// Streams share each event (StreamService's SharedEvents) but not a partner's delivery
+// field: whoever builds an event first, every stream gets the shared event with only its
+// own delivery added.
+TEST_F(AuthTest, StreamsShareEventsButNotAPartnersDelivery) {
+  auto canonical = WithKey(
+      PartnerKey("southend-herald", {"harbour-wire"}, syndication::v1::SEARCH_DIRECTIVE_CANONICAL));
+  // The events by article id, delivery cleared; checks each event's delivery first.
+  auto events_of = [](const std::vector<syndication::v1::StreamArticlesResponse>& responses,
+                      syndication::v1::SearchDirective directive) {
+    std::map<std::string, std::string> events;
+    for (syndication::v1::StreamArticlesResponse response : responses) {
+      if (!response.has_event()) continue;
+      EXPECT_EQ(response.event().article().has_delivery(),
+                directive != syndication::v1::SEARCH_DIRECTIVE_UNSPECIFIED);
+      EXPECT_EQ(response.event().article().delivery().search_directive(), directive);
+      response.mutable_event()->mutable_article()->clear_delivery();
+      events[response.event().article_id()] = response.SerializeAsString();
+    }
+    return events;
+  };
+  // A partner builds the events first, then the admin, the other partners, the admin again.
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(auto first, StreamBacklog(*canonical));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(auto admin, StreamBacklog(*admin_));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(auto noindex, StreamBacklog(*For(kPartnerEntitled)));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(auto other, StreamBacklog(*For(kPartnerNotEntitled)));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(auto admin_again, StreamBacklog(*admin_));
+
+  const auto admin_events = events_of(admin, syndication::v1::SEARCH_DIRECTIVE_UNSPECIFIED);
+  ASSERT_EQ(admin_events.size(), 2u);
+  EXPECT_EQ(events_of(admin_again, syndication::v1::SEARCH_DIRECTIVE_UNSPECIFIED), admin_events);
+  const auto canonical_events = events_of(first, syndication::v1::SEARCH_DIRECTIVE_CANONICAL);
+  ASSERT_EQ(canonical_events.size(), 1u);
+  EXPECT_EQ(canonical_events.at(licensed_id_), admin_events.at(licensed_id_));
+  const auto noindex_events = events_of(noindex, syndication::v1::SEARCH_DIRECTIVE_NOINDEX);
+  ASSERT_EQ(noindex_events.size(), 1u);
+  EXPECT_EQ(noindex_events.at(licensed_id_), admin_events.at(licensed_id_));
+  const auto other_events = events_of(other, syndication::v1::SEARCH_DIRECTIVE_NOINDEX);
+  ASSERT_EQ(other_events.size(), 1u);
+  EXPECT_EQ(other_events.at(other_id_), admin_events.at(other_id_));
+}
+
 TEST_F(AuthTest, CanonicalPolicyPointsAtTheOriginal) {
   auto partner = WithKey(
       PartnerKey("southend-herald", {"harbour-wire"}, syndication::v1::SEARCH_DIRECTIVE_CANONICAL));

@@ -18,6 +18,7 @@
 #include "google/rpc/status.pb.h"
 #include "gtest/gtest.h"
 #include "server/server.h"
+#include "server/stream_service.h"
 #include "storage/store.h"
 #include "syndication/v1/syndication_service.grpc.pb.h"
 #include "tests/testing/fixtures.h"
@@ -658,6 +659,111 @@ TEST_F(StreamTest, AThousandIdleStreamsAllReceiveTheNextEvent) {
     EXPECT_EQ(response.event().article_id(), id);
   }
   for (Stream& stream : streams) stream.context->TryCancel();
+}
+
+// Streams share each event they send (SharedEvents): every stream must get the bytes it
+// would have built itself, live and from the backlog, for an event whose story was updated,
+// withdrawn and killed after it. A second server on the same core builds every event per
+// stream, as the reference.
+TEST_F(StreamTest, SharedEventsAreTheBytesEachStreamWouldHaveBuilt) {
+  ServerOptions unshared_options;
+  unshared_options.streams.share_events = false;
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(std::unique_ptr<Server> unshared,
+                                 Server::Start(unshared_options, core_.get()));
+  auto unshared_stub = syndication::v1::SyndicationService::NewStub(
+      grpc::CreateChannel(unshared->address(), grpc::InsecureChannelCredentials()));
+
+  // Three live streams share; the fourth builds its own.
+  std::vector<Stream> live;
+  for (int i = 0; i < 4; ++i) {
+    live.push_back(
+        Open(From(StreamArticlesRequest::POSITION_NOW), i < 3 ? nullptr : unshared_stub.get()));
+    StreamArticlesResponse response;
+    ASSERT_TRUE(live.back().reader->Read(&response));
+    ASSERT_TRUE(response.has_caught_up()) << response.DebugString();
+  }
+  // Each change is read by every live stream before the next, so all render the same state.
+  std::vector<std::vector<std::string>> live_bytes(live.size());
+  auto read_live = [&] {
+    for (size_t i = 0; i < live.size(); ++i) {
+      StreamArticlesResponse response;
+      ASSERT_TRUE(live[i].reader->Read(&response));
+      ASSERT_TRUE(response.has_event()) << response.DebugString();
+      live_bytes[i].push_back(response.SerializeAsString());
+    }
+  };
+  Publish(1);
+  read_live();
+  const std::string doomed = Publish(2);
+  read_live();
+  Publish(1, "Story 1, corrected");
+  read_live();
+  syndication::v1::WithdrawArticleRequest withdraw;
+  withdraw.set_id(doomed);
+  withdraw.set_reason("Legal review");
+  ASSERT_THAT(core_->WithdrawArticle(withdraw), IsOk());
+  read_live();
+  withdraw.set_kill(true);
+  withdraw.set_reason("Defamatory");
+  ASSERT_THAT(core_->WithdrawArticle(withdraw), IsOk());
+  read_live();
+  for (size_t i = 1; i < live.size(); ++i) EXPECT_EQ(live_bytes[i], live_bytes[0]) << i;
+  // Story 2's PUBLISHED event went out live with its text...
+  StreamArticlesResponse published_live;
+  ASSERT_TRUE(published_live.ParseFromString(live_bytes[0][1]));
+  EXPECT_EQ(published_live.event().article().headline(), "Story 2") << published_live.DebugString();
+  for (Stream& stream : live) stream.context->TryCancel();
+
+  // ...and is replayed from the backlog as the tombstone, by sharing streams (the second
+  // takes what the first built) and by one that builds its own.
+  std::vector<std::vector<std::string>> backlog_bytes;
+  for (int i = 0; i < 3; ++i) {
+    Stream stream = Open(From(StreamArticlesRequest::POSITION_BEGINNING),
+                         i < 2 ? nullptr : unshared_stub.get());
+    backlog_bytes.emplace_back();
+    StreamArticlesResponse response;
+    while (stream.reader->Read(&response) && response.has_event()) {
+      backlog_bytes.back().push_back(response.SerializeAsString());
+    }
+    EXPECT_TRUE(response.has_caught_up()) << response.DebugString();
+    stream.context->TryCancel();
+  }
+  ASSERT_EQ(backlog_bytes[0].size(), 5u);
+  EXPECT_EQ(backlog_bytes[1], backlog_bytes[0]);
+  EXPECT_EQ(backlog_bytes[2], backlog_bytes[0]);
+  StreamArticlesResponse published_backlog;
+  ASSERT_TRUE(published_backlog.ParseFromString(backlog_bytes[0][1]));
+  EXPECT_EQ(published_backlog.event().type(), syndication::v1::EVENT_TYPE_PUBLISHED);
+  EXPECT_FALSE(published_backlog.event().has_article()) << published_backlog.DebugString();
+  EXPECT_EQ(published_backlog.event().reason(), "Defamatory");
+  // Story 1's first version is replayed as it was, its correction as the latest.
+  EXPECT_EQ(backlog_bytes[0][0], live_bytes[0][0]);
+  EXPECT_EQ(backlog_bytes[0][2], live_bytes[0][2]);
+}
+
+// What SharedEvents keeps and gives back: only for the head it was built at, at most
+// kMaxEvents, the newest.
+TEST(SharedEventsTest, GivesAnEventOnlyForTheHeadItWasBuiltAt) {
+  SharedEvents events;
+  auto built = std::make_shared<SharedEvents::Built>();
+  built->event.set_article_id("a");
+  events.Keep(5, 7, built);
+  EXPECT_EQ(events.Find(5, 7), built);
+  EXPECT_EQ(events.Find(5, 8), nullptr);  // the feed grew since: built again
+  EXPECT_EQ(events.Find(4, 7), nullptr);
+  auto rebuilt = std::make_shared<SharedEvents::Built>();
+  events.Keep(5, 8, rebuilt);
+  EXPECT_EQ(events.Find(5, 8), rebuilt);
+  events.Keep(5, 7, built);  // a slower builder of an older head does not undo it
+  EXPECT_EQ(events.Find(5, 8), rebuilt);
+
+  for (uint64_t sequence = 100; sequence < 100 + SharedEvents::kMaxEvents; ++sequence) {
+    events.Keep(sequence, 200, built);
+  }
+  EXPECT_EQ(events.Find(5, 8), nullptr);  // the oldest went
+  events.Keep(6, 200, built);             // an old event does not push out newer ones
+  EXPECT_EQ(events.Find(6, 200), nullptr);
+  EXPECT_EQ(events.Find(100, 200), built);
 }
 
 }  // namespace
