@@ -48,9 +48,12 @@ struct StreamOptions {
 // parsed, and the StreamArticlesResponse serialized, once per event instead of once per
 // stream. An event is built from its feed record and from the story's state when it is
 // built (FeedReader::Event shows a story withdrawn, killed or expired since as its
-// tombstone), and that state changes only by an append to the feed. So a built event is
+// tombstone), and that state changes with each append to the feed. So a built event is
 // kept with the feed head read before it was built, and is used only while the head is
-// still there: a stream gets the bytes it would have built itself at that moment. Any
+// still there: a stream gets the bytes it would have built itself at that moment. (With
+// group commit the story's state changes when a commit is written, one WAL sync before
+// the head moves: in that window events built at one head may differ, as the same read
+// by two unshared streams would; storage/store.h describes the window.) Any
 // append (of any story) retires every kept event; the next stream to reach one builds it
 // again. Holds at most kMaxEvents events, the newest sequences kept. Thread-safe.
 class SharedEvents {

@@ -826,8 +826,10 @@ class Store::Impl {
     if (!options_.sync_writes) return absl::OkStatus();
     std::unique_lock<std::mutex> lock(sync_mutex_);
     while (true) {
-      if (!sync_error_.ok()) return sync_error_;
+      // Synced first: a commit a sync made durable is acknowledged even when a later sync
+      // failed before its thread woke up (its event may already be on the streams).
       if (synced_ >= sequence) return absl::OkStatus();
+      if (!sync_error_.ok()) return sync_error_;
       if (syncing_) {
         sync_done_.wait(lock);
         continue;
