@@ -194,6 +194,12 @@ class Instructions final : public Scenario {
       flags_.repetitions = 1;
     }
     std::cout << "## instructions\n\n";
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    // syndicated is built alongside, with the same sanitizer, and valgrind cannot run a
+    // sanitized binary (the sanitizer's runtime must map its shadow memory first).
+    std::cout << "Skipped: this is a sanitizer build, which valgrind cannot run.\n" << std::flush;
+    return 0;
+#endif
     for (const char* program : {"/usr/bin/valgrind", "vgdb"}) {
       if (FindProgram(program).empty()) {
         std::cout << "Skipped: " << program
