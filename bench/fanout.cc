@@ -37,6 +37,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "bench/calls.h"
 #include "bench/nats_baseline.h"
 #include "bench/plot_data.h"
 #include "bench/scenario.h"
@@ -45,6 +46,7 @@
 #include "bench/story.h"
 #include "bench/system_info.h"
 #include "bench/table.h"
+#include "common/status_macros.h"
 #include "syndication/v1/publishing_service.grpc.pb.h"
 #include "syndication/v1/syndication_service.grpc.pb.h"
 
@@ -65,20 +67,6 @@ constexpr char kNatsSubject[] = "syndicate.bench.fanout";
 // per second at kTargetSubscribers.
 constexpr double kTargetRatio = 0.8;
 constexpr int kTargetSubscribers = 1000;
-
-// The clock every timestamp of a run is taken from; publisher and subscribers share it, as
-// they share this process.
-int64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
-// The canonical name of a gRPC status code, e.g. "RESOURCE_EXHAUSTED" (gRPC's codes are
-// absl's).
-std::string CodeName(int code) {
-  return absl::StatusCodeToString(static_cast<absl::StatusCode>(code));
-}
 
 enum class System { kSyndicated, kBare, kNats };
 
@@ -150,7 +138,7 @@ class StreamSet {
     std::lock_guard<std::mutex> lock(mu_);
     std::vector<std::string> parts;
     for (const auto& [code, count] : end_codes_) {
-      parts.push_back(absl::StrCat(CodeName(code), " × ", count));
+      parts.push_back(absl::StrCat(CodeName(static_cast<grpc::StatusCode>(code)), " × ", count));
     }
     return absl::StrJoin(parts, ", ");
   }
@@ -582,16 +570,7 @@ class GrpcTarget final : public Target {
     publisher_ = PublishingService::NewStub(publisher_channel);
     relay_ = std::make_unique<grpc::GenericStub>(publisher_channel);
     if (system_ == System::kSyndicated) {
-      grpc::ClientContext context;
-      context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
-      syndication::v1::UpsertSourceRequest request;
-      *request.mutable_source() = BenchSource();
-      syndication::v1::Source stored;
-      if (grpc::Status status = publisher_->UpsertSource(&context, request, &stored);
-          !status.ok()) {
-        return absl::UnavailableError(absl::StrCat("UpsertSource: ", CodeName(status.error_code()),
-                                                   ": ", status.error_message()));
-      }
+      SYNDICATE_RETURN_IF_ERROR(UpsertSource(publisher_.get()));
     }
     for (int i = 0; i < std::min(channels, streams_.size()); ++i) {
       std::shared_ptr<grpc::Channel> channel = make_channel(i);
@@ -1169,12 +1148,6 @@ class Fanout final : public Scenario {
       if (!it->second.ran) return "";
       return format(it->second);
     };
-    const auto ratio = [](const std::vector<double>& ratios) -> std::string {
-      if (ratios.empty()) return "";
-      const auto [low, high] = std::minmax_element(ratios.begin(), ratios.end());
-      return ratios.size() == 1 ? absl::StrFormat("%.2f", ratios[0])
-                                : absl::StrFormat("%.2f (%.2f–%.2f)", Median(ratios), *low, *high);
-    };
     MarkdownTable capacity({{"N"},
                             {"stories per round"},
                             {"syndicated deliveries/s"},
@@ -1214,7 +1187,7 @@ class Fanout final : public Scenario {
       capacity.AddRow(
           {FormatNumber(r.subscribers, 0), FormatNumber(r.events, 0),
            cell(r, System::kSyndicated, rate), cell(r, System::kBare, rate),
-           cell(r, System::kNats, rate), ratio(r.ratios), ratio(r.nats_ratios),
+           cell(r, System::kNats, rate), FormatRatio(r.ratios), FormatRatio(r.nats_ratios),
            three([](const SystemResult& s) { return FormatNumber(s.DeliveriesPerCpuSecond(), 0); }),
            absl::StrFormat("%.2f", CpuRatio(r)), three([](const SystemResult& s) {
              return absl::StrFormat("%.0f%%", s.Percent(s.server_cpu_seconds));

@@ -35,6 +35,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "bench/calls.h"
 #include "bench/scenario.h"
 #include "bench/server_process.h"
 #include "bench/stats.h"
@@ -49,12 +50,6 @@ namespace {
 
 using syndication::v1::PublishingService;
 using syndication::v1::SyndicationService;
-
-absl::Status Failed(const std::string& what, const grpc::Status& status) {
-  return absl::UnavailableError(absl::StrCat(
-      what, ": ", absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code())),
-      ": ", status.error_message()));
-}
 
 // A deadline for one call; calls under valgrind are some 50 times slower than natively.
 std::chrono::system_clock::time_point Deadline() {
@@ -229,16 +224,7 @@ class Instructions final : public Scenario {
         grpc::CreateChannel(server.process().address(), grpc::InsecureChannelCredentials());
     std::unique_ptr<PublishingService::Stub> publisher = PublishingService::NewStub(channel);
     std::unique_ptr<SyndicationService::Stub> reader = SyndicationService::NewStub(channel);
-    {
-      grpc::ClientContext context;
-      context.set_deadline(Deadline());
-      syndication::v1::UpsertSourceRequest request;
-      *request.mutable_source() = BenchSource();
-      syndication::v1::Source stored;
-      if (grpc::Status s = publisher->UpsertSource(&context, request, &stored); !s.ok()) {
-        return Failed("UpsertSource", s);
-      }
-    }
+    SYNDICATE_RETURN_IF_ERROR(UpsertSource(publisher.get()));
     int next_story = 0;
     const auto publish = [&](size_t target_bytes) -> absl::StatusOr<std::string> {
       grpc::ClientContext context;
@@ -249,7 +235,7 @@ class Instructions final : public Scenario {
       ++next_story;
       syndication::v1::PublishArticleResponse response;
       if (grpc::Status s = publisher->PublishArticle(&context, request, &response); !s.ok()) {
-        return Failed("PublishArticle", s);
+        return CallFailed("PublishArticle", s);
       }
       return response.article().id();
     };
@@ -269,7 +255,7 @@ class Instructions final : public Scenario {
                                syndication::v1::Article article;
                                if (grpc::Status s = reader->GetArticle(&context, request, &article);
                                    !s.ok()) {
-                                 return Failed("GetArticle", s);
+                                 return CallFailed("GetArticle", s);
                                }
                              }
                              return absl::OkStatus();

@@ -37,6 +37,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "bench/calls.h"
 #include "bench/scenario.h"
 #include "bench/server_process.h"
 #include "bench/stats.h"
@@ -68,16 +69,6 @@ constexpr double kTargetP99Ms = 5;
 // stories span about a year, a day holds 2,880.
 constexpr absl::Duration kSpacing = absl::Seconds(30);
 constexpr auto kCallDeadline = std::chrono::seconds(60);
-
-int64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
-std::string CodeName(grpc::StatusCode code) {
-  return absl::StatusCodeToString(static_cast<absl::StatusCode>(code));
-}
 
 struct ListFlags {
   int articles = 200'000;
@@ -158,16 +149,9 @@ absl::StatusOr<double> Load(const std::string& address, const Corpus& corpus, in
   std::vector<std::unique_ptr<PublishingService::Stub>> stubs;
   for (int i = 0; i < 4; ++i) stubs.push_back(PublishingService::NewStub(MakeChannel(address, i)));
   for (const std::string& id : corpus.source_ids) {
-    syndication::v1::UpsertSourceRequest request;
-    *request.mutable_source() = BenchSource();
-    request.mutable_source()->set_id(id);
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + kCallDeadline);
-    syndication::v1::Source stored;
-    if (grpc::Status status = stubs[0]->UpsertSource(&context, request, &stored); !status.ok()) {
-      return absl::UnavailableError(absl::StrCat("UpsertSource: ", CodeName(status.error_code()),
-                                                 " ", status.error_message()));
-    }
+    syndication::v1::Source source = BenchSource();
+    source.set_id(id);
+    SYNDICATE_RETURN_IF_ERROR(UpsertSource(stubs[0].get(), source));
   }
   std::atomic<int> next{0};
   std::atomic<int64_t> story_bytes{0};

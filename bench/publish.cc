@@ -44,6 +44,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "bench/calls.h"
 #include "bench/plot_data.h"
 #include "bench/rounds.h"
 #include "bench/scenario.h"
@@ -65,12 +66,6 @@ constexpr auto kCallDeadline = std::chrono::seconds(10);
 // and 64 publishers.
 constexpr double kTargetRatio = 0.8;
 constexpr int kTargetFromPublishers = 16;
-
-int64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 // What one round against one side measured.
 struct Round {
@@ -573,16 +568,7 @@ class Publish final : public Scenario {
       }
       stubs.push_back(syndication::v1::PublishingService::NewStub(channel));
     }
-    {
-      grpc::ClientContext context;
-      context.set_deadline(std::chrono::system_clock::now() + kCallDeadline);
-      syndication::v1::UpsertSourceRequest request;
-      *request.mutable_source() = BenchSource();
-      syndication::v1::Source stored;
-      if (grpc::Status s = stubs[0]->UpsertSource(&context, request, &stored); !s.ok()) {
-        return absl::UnavailableError(absl::StrCat("UpsertSource: ", s.error_message()));
-      }
-    }
+    SYNDICATE_RETURN_IF_ERROR(UpsertSource(stubs[0].get()));
     SyndicatedTarget syndicated(server.get(), metrics_address, std::move(stubs));
 
     // Same disk as syndicated's data: inside its temporary directory.
@@ -662,13 +648,10 @@ class Publish final : public Scenario {
                          {"bench CPU"},
                          {"other CPU"}});
     for (const Configuration& c : configurations) {
-      const auto [low, high] = std::minmax_element(c.ratios.begin(), c.ratios.end());
       table.AddRow(
           {absl::StrCat(c.story, " (", FormatNumber(static_cast<double>(c.article_bytes), 0),
                         " B)"),
-           absl::StrCat(c.publishers),
-           c.ratios.empty() ? ""
-                            : absl::StrFormat("%.2f (%.2f–%.2f)", Median(c.ratios), *low, *high),
+           absl::StrCat(c.publishers), FormatRatio(c.ratios),
            FormatNumber(Median(c.syndicated.writes_per_second), 0),
            FormatNumber(Median(c.bare.writes_per_second), 0),
            absl::StrCat(ms(c.syndicated.latency.p50_ms), " / ", ms(c.syndicated.latency.p99_ms)),

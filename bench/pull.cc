@@ -40,6 +40,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "bench/calls.h"
 #include "bench/nginx_baseline.h"
 #include "bench/plot_data.h"
 #include "bench/rounds.h"
@@ -62,16 +63,6 @@ constexpr char kGetArticleMethod[] = "/syndication.v1.SyndicationService/GetArti
 
 // Every call gets this deadline, so that a stuck server fails the run instead of hanging it.
 constexpr auto kCallDeadline = std::chrono::seconds(10);
-
-int64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
-std::string CodeName(grpc::StatusCode code) {
-  return absl::StatusCodeToString(static_cast<absl::StatusCode>(code));
-}
 
 // A story as both servers serve it: syndicated's GetArticle response, byte for byte.
 struct StoredStory {
@@ -651,20 +642,7 @@ class Pull final : public Scenario {
     std::unique_ptr<syndication::v1::PublishingService::Stub> publisher =
         syndication::v1::PublishingService::NewStub(channel);
     const auto deadline = [] { return absl::ToChronoTime(absl::Now() + absl::Seconds(10)); };
-    const auto failed = [](const char* what, const grpc::Status& status) {
-      return absl::UnavailableError(
-          absl::StrCat(what, ": ", CodeName(status.error_code()), ": ", status.error_message()));
-    };
-    {
-      grpc::ClientContext context;
-      context.set_deadline(deadline());
-      syndication::v1::UpsertSourceRequest request;
-      *request.mutable_source() = BenchSource();
-      syndication::v1::Source stored;
-      if (grpc::Status status = publisher->UpsertSource(&context, request, &stored); !status.ok()) {
-        return failed("UpsertSource", status);
-      }
-    }
+    SYNDICATE_RETURN_IF_ERROR(UpsertSource(publisher.get()));
     std::vector<StoredStory> stories;
     grpc::GenericStub reader(channel);
     for (const auto& [label, target_bytes] :
@@ -677,7 +655,7 @@ class Pull final : public Scenario {
       syndication::v1::PublishArticleResponse response;
       if (grpc::Status status = publisher->PublishArticle(&context, request, &response);
           !status.ok()) {
-        return failed("PublishArticle", status);
+        return CallFailed("PublishArticle", status);
       }
       StoredStory story{label, response.article().id(), "", ""};
 
@@ -700,7 +678,7 @@ class Pull final : public Scenario {
         std::unique_lock<std::mutex> lock(mu);
         done_cv.wait(lock, [&] { return done; });
       }
-      if (!get_status.ok()) return failed("GetArticle", get_status);
+      if (!get_status.ok()) return CallFailed("GetArticle", get_status);
       std::vector<grpc::Slice> slices;
       if (!get_response.Dump(&slices).ok()) return absl::DataLossError("GetArticle: no bytes");
       for (const grpc::Slice& slice : slices) {
@@ -787,13 +765,10 @@ class Pull final : public Scenario {
                          {"bench CPU"},
                          {"other CPU"}});
     for (const Configuration& c : closed) {
-      const auto [low, high] = std::minmax_element(c.ratios.begin(), c.ratios.end());
       table.AddRow(
           {absl::StrCat(c.story, " (", FormatNumber(static_cast<double>(c.article_bytes), 0),
                         " B)"),
-           absl::StrCat(c.concurrency),
-           c.ratios.empty() ? ""
-                            : absl::StrFormat("%.2f (%.2f–%.2f)", Median(c.ratios), *low, *high),
+           absl::StrCat(c.concurrency), FormatRatio(c.ratios),
            FormatNumber(Median(c.syndicated.requests_per_second), 0),
            FormatNumber(Median(c.bare.requests_per_second), 0),
            absl::StrCat(ms(c.syndicated.latency.p50_ms), " / ", ms(c.syndicated.latency.p99_ms)),

@@ -1,6 +1,7 @@
 #include "bench/stats.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 
 #include "absl/strings/str_format.h"
@@ -52,6 +53,19 @@ std::string FormatNumber(double value, int decimals) {
   }
   out.append(digits, integer_end, std::string::npos);
   return out;
+}
+
+std::string FormatRatio(const std::vector<double>& ratios) {
+  if (ratios.empty()) return "";
+  if (ratios.size() == 1) return absl::StrFormat("%.2f", ratios[0]);
+  const auto [low, high] = std::minmax_element(ratios.begin(), ratios.end());
+  return absl::StrFormat("%.2f (%.2f–%.2f)", Median(ratios), *low, *high);
+}
+
+int64_t NowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
 }
 
 }  // namespace syndicate::bench

@@ -24,6 +24,14 @@ LatencySummary Summarize(std::vector<int64_t>* samples_ns);
 // The median of `values` (the mean of the middle two for an even count); 0 when empty.
 double Median(std::vector<double> values);
 
+// A ratio measured once per round: "median (lowest–highest)", e.g. "0.78 (0.68–0.85)"; the
+// value alone for one round; empty for none.
+std::string FormatRatio(const std::vector<double>& ratios);
+
+// Now on the steady clock, in nanoseconds: every latency the benchmarks measure is a
+// difference of two of these, taken in the same process.
+int64_t NowNs();
+
 // `bytes` in MiB with one decimal, e.g. "37.4".
 std::string FormatMib(int64_t bytes);
 
