@@ -1285,24 +1285,18 @@ absl::StatusOr<UsagePage> Store::ListDeliveries(const UsageQuery& query) const {
   UsagePage page;
   if (!query.article_id.empty()) {
     // One story's deliveries: at most (versions × partners), read whole and put in time order.
-    const std::string prefix = UsageArticlePrefix(query.article_id);
-    const std::string upper = PrefixSuccessor(prefix);
-    const rocksdb::Slice lower_slice(prefix);
-    const rocksdb::Slice upper_slice(upper);
-    rocksdb::ReadOptions read_options;
-    read_options.iterate_lower_bound = &lower_slice;
-    read_options.iterate_upper_bound = &upper_slice;
-    std::unique_ptr<rocksdb::Iterator> it(
-        impl_->db_->NewIterator(read_options, impl_->Family(ColumnFamily::kUsage)));
     std::vector<std::pair<std::string, syndication::v1::Delivery>> matching;
-    for (it->Seek(lower_slice); it->Valid(); it->Next()) {
-      syndication::v1::Delivery delivery;
-      SYNDICATE_RETURN_IF_ERROR(Parse(it->value().ToStringView(), &delivery, "delivery"));
-      std::string time_key = TimeKeyOf(delivery);
-      if (time_key <= query.resume_after || !MatchesUsage(query, delivery)) continue;
-      matching.emplace_back(std::move(time_key), std::move(delivery));
-    }
-    SYNDICATE_RETURN_IF_ERROR(FromRocksDb(it->status(), "listing usage"));
+    SYNDICATE_RETURN_IF_ERROR(ScanPrefix(
+        impl_->db_, impl_->Family(ColumnFamily::kUsage), UsageArticlePrefix(query.article_id),
+        "usage", [&](std::string_view, std::string_view value) -> absl::Status {
+          syndication::v1::Delivery delivery;
+          SYNDICATE_RETURN_IF_ERROR(Parse(value, &delivery, "delivery"));
+          std::string time_key = TimeKeyOf(delivery);
+          if (time_key > query.resume_after && MatchesUsage(query, delivery)) {
+            matching.emplace_back(std::move(time_key), std::move(delivery));
+          }
+          return absl::OkStatus();
+        }));
     std::sort(matching.begin(), matching.end(),
               [](const auto& a, const auto& b) { return a.first < b.first; });
     const bool more = matching.size() > static_cast<size_t>(query.limit);
