@@ -132,9 +132,34 @@ class FeedPollerTest : public ::testing::Test {
     core_ = *std::move(core);
     source_ = ExampleSource();
     source_.add_feed_urls(site_.url());
+    ASSERT_NO_FATAL_FAILURE(StoreSource());
+  }
+
+  // Stores source_ as the test has left it.
+  void StoreSource() {
     syndication::v1::UpsertSourceRequest request;
     *request.mutable_source() = source_;
     ASSERT_THAT(core_->UpsertSource(request), IsOk());
+  }
+
+  // Makes source_'s feed due every second, for a poller that scans by itself every
+  // `scan_interval`; returns that poller's options.
+  FeedPollerOptions PollEverySecond(absl::Duration scan_interval) {
+    source_.mutable_feed_poll_interval()->set_seconds(1);
+    StoreSource();
+    FeedPollerOptions options;
+    options.scan_interval = scan_interval;
+    options.allow_private_addresses = true;
+    options.min_poll_interval = absl::Seconds(1);
+    return options;
+  }
+
+  // Waits until the site has had `count` requests, for at most `timeout`.
+  void WaitForRequests(int count, absl::Duration timeout) {
+    const absl::Time deadline = absl::Now() + timeout;
+    while (site_.requests() < count && absl::Now() < deadline) {
+      absl::SleepFor(absl::Milliseconds(10));
+    }
   }
 
   // The latest stored version (tombstones included) of the story with this external id.
@@ -257,9 +282,7 @@ TEST_F(FeedPollerTest, AWithdrawalHoldsWhileTheFeedStillListsTheStory) {
 TEST_F(FeedPollerTest, AfterAFailedItemTheNextPollReadsTheWholeFeedAgain) {
   // The source refuses unsigned stories: both items fail, and the ETag is not kept.
   source_.set_publisher_public_key(std::string(32, '\x01'));
-  syndication::v1::UpsertSourceRequest request;
-  *request.mutable_source() = source_;
-  ASSERT_THAT(core_->UpsertSource(request), IsOk());
+  ASSERT_NO_FATAL_FAILURE(StoreSource());
   site_.Serve(kRss, "\"rev-1\"", "application/rss+xml");
   FeedPoller poller(core_.get(), nullptr, options_);
   FeedStatus refused = poller.PollOnce(source_, site_.url());
@@ -267,8 +290,7 @@ TEST_F(FeedPollerTest, AfterAFailedItemTheNextPollReadsTheWholeFeedAgain) {
   EXPECT_THAT(refused.last_item_error(), HasSubstr("publisher_signature"));
   // The operator fixes the source; the next poll is a full GET again, not a 304.
   source_.clear_publisher_public_key();
-  *request.mutable_source() = source_;
-  ASSERT_THAT(core_->UpsertSource(request), IsOk());
+  ASSERT_NO_FATAL_FAILURE(StoreSource());
   FeedStatus fixed = poller.PollOnce(source_, site_.url());
   EXPECT_EQ(fixed.last_http_status(), 200);
   EXPECT_EQ(fixed.stories_created(), 2);
@@ -336,9 +358,7 @@ TEST_F(FeedPollerTest, TheFailureLogLineLeavesOutAccessTokensInTheUrl) {
   // Path parameters, a query and a fragment may each carry a publisher's token.
   const std::string url = absl::StrCat(site_.url(), ";session=tok-path?key=tok-query#tok-frag");
   source_.add_feed_urls(url);
-  syndication::v1::UpsertSourceRequest request;
-  *request.mutable_source() = source_;
-  ASSERT_THAT(core_->UpsertSource(request), IsOk());
+  ASSERT_NO_FATAL_FAILURE(StoreSource());
   FeedPoller poller(core_.get(), nullptr, options_);
   ::testing::internal::CaptureStderr();
   const FeedStatus failed = poller.PollOnce(source_, url);
@@ -408,35 +428,20 @@ TEST_F(FeedPollerTest, ARestartedPollerKeepsEachFeedsSchedule) {
 
 TEST_F(FeedPollerTest, AFeedIsPolledWhenDueNotAtTheNextScan) {
   site_.Serve(kRss, "\"rev-1\"", "application/rss+xml");
-  source_.mutable_feed_poll_interval()->set_seconds(1);
-  syndication::v1::UpsertSourceRequest request;
-  *request.mutable_source() = source_;
-  ASSERT_THAT(core_->UpsertSource(request), IsOk());
-  FeedPollerOptions options;
-  options.scan_interval = absl::Seconds(6);  // the first scan polls; the next is far off
-  options.allow_private_addresses = true;
-  options.min_poll_interval = absl::Seconds(1);
-  FeedPoller poller(core_.get(), nullptr, options);
-  for (int i = 0; i < 1000 && site_.requests() < 1; ++i) absl::SleepFor(absl::Milliseconds(10));
+  // The first scan polls; the next is far off.
+  FeedPoller poller(core_.get(), nullptr, PollEverySecond(absl::Seconds(6)));
+  WaitForRequests(1, absl::Seconds(10));
   ASSERT_EQ(site_.requests(), 1);
   // Due 1 s and 2 s after the first: both come before the second scan, 6 s after the first.
-  for (int i = 0; i < 450 && site_.requests() < 3; ++i) absl::SleepFor(absl::Milliseconds(10));
+  WaitForRequests(3, absl::Milliseconds(4500));
   EXPECT_GE(site_.requests(), 3);
 }
 
 TEST_F(FeedPollerTest, TheScanPollsDueFeedsByItselfAndStopEndsIt) {
   site_.Serve(kRss, "\"rev-1\"", "application/rss+xml");
-  source_.mutable_feed_poll_interval()->set_seconds(1);
-  syndication::v1::UpsertSourceRequest request;
-  *request.mutable_source() = source_;
-  ASSERT_THAT(core_->UpsertSource(request), IsOk());
-  FeedPollerOptions options;
-  options.scan_interval = absl::Milliseconds(20);
-  options.allow_private_addresses = true;
-  options.min_poll_interval = absl::Seconds(1);
-  FeedPoller poller(core_.get(), nullptr, options);
+  FeedPoller poller(core_.get(), nullptr, PollEverySecond(absl::Milliseconds(20)));
   // Two polls: the first imports, the second (a second later) is a conditional GET.
-  for (int i = 0; i < 500 && site_.requests() < 2; ++i) absl::SleepFor(absl::Milliseconds(20));
+  WaitForRequests(2, absl::Seconds(10));
   EXPECT_GE(site_.requests(), 2);
   EXPECT_EQ(Story("harbour-ferry-winter").version(), 1);
   poller.Stop();
