@@ -191,6 +191,46 @@ TEST_F(StorageGroupCommitTest, ConcurrentDurablePublishersAreAllAcknowledgedInOr
   EXPECT_LE(stats.commit_wal_syncs, kTotal);
 }
 
+// The sharing itself: while one commit's sync is held, four more commits are written; when
+// it is let go, one more sync makes all four durable: two syncs for five commits.
+TEST_F(StorageGroupCommitTest, CommitsWrittenDuringASyncShareTheNextOne) {
+  WalSyncGate gate;
+  auto file_system = std::make_shared<GatedWalFileSystem>(&gate);
+  const std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(file_system);
+  StoreOptions options;
+  options.env = env.get();
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(std::unique_ptr<Store> store, Store::Open(StorePath(), options));
+  const auto publish = [&store](const std::string& external_id) {
+    return store->PublishArticle(MakeArticle("wire", external_id, Hash('a')), kBaseTime);
+  };
+
+  gate.Close();
+  std::vector<absl::StatusOr<PublishResult>> results(5, absl::UnknownError("not run"));
+  std::vector<std::thread> threads;
+  threads.emplace_back([&] { results[0] = publish("first"); });
+  ASSERT_TRUE(gate.WaitForWaiter());
+  for (int i = 1; i < 5; ++i) {
+    threads.emplace_back([&, i] { results[i] = publish(absl::StrCat("during-", i)); });
+  }
+  // All four written (and waiting for a sync) before the held one is let go.
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  uint64_t written = 0;
+  while (written < 5 && absl::Now() < deadline) {
+    SYNDICATE_ASSERT_OK_AND_ASSIGN(const StoreStats stats, store->Stats());
+    written = stats.commits_written;
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  ASSERT_EQ(written, 5u);
+  gate.Open();
+  for (std::thread& thread : threads) thread.join();
+
+  for (const auto& result : results) EXPECT_THAT(result, IsOk());
+  EXPECT_EQ(store->FeedHead(), 5u);
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const StoreStats stats, store->Stats());
+  EXPECT_EQ(stats.commits_written, 5u);
+  EXPECT_EQ(stats.commit_wal_syncs, 2u);
+}
+
 TEST_F(StorageGroupCommitTest, WithoutSyncWritesNothingIsSynced) {
   StoreOptions options;
   options.sync_writes = false;
