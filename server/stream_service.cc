@@ -189,8 +189,10 @@ class StreamSession final : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
       in_flight_story_ = {event.article().id(), event.article().version(),
                           event.article().source_id()};
     }
-    if (plan_.filter.caller != nullptr && event.has_article()) {
-      // The caller's own delivery field: this stream serializes its own copy.
+    if (plan_.filter.caller != nullptr &&
+        plan_.filter.caller->role == syndication::v1::ROLE_PARTNER && event.has_article()) {
+      // The partner's own delivery field: this stream serializes its own copy. Everyone
+      // else gets the shared bytes, which carry no delivery field (BuiltEvent).
       StreamArticlesResponse response;
       *response.mutable_event() = event;
       SetDelivery(*plan_.filter.caller, response.mutable_event()->mutable_article());
@@ -216,6 +218,10 @@ class StreamSession final : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
     auto built = std::make_shared<SharedEvents::Built>();
     StreamArticlesResponse response;
     *response.mutable_event() = *std::move(event);
+    // As SetDelivery leaves it for a caller who is not a partner (or no caller at all).
+    if (response.event().has_article()) {
+      response.mutable_event()->mutable_article()->clear_delivery();
+    }
     if (absl::Status encoded = EncodeResponse(response, &built->bytes); !encoded.ok()) {
       return encoded;
     }
