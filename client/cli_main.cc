@@ -667,18 +667,14 @@ absl::StatusOr<std::unique_ptr<Client>> Connect(const std::string& server,
       return absl::InvalidArgumentError(
           absl::StrCat("--api-key-file: \"", api_key_file, "\" is empty"));
     }
-    // The key goes into an HTTP/2 header, where gRPC aborts the process on a byte outside
-    // visible ASCII; a key ("sk_…") never has one.
-    for (size_t i = 0; i < options.api_key.size(); ++i) {
-      const unsigned char byte = static_cast<unsigned char>(options.api_key[i]);
-      if (byte < 0x21 || byte > 0x7e) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "--api-key-file: \"", api_key_file, "\" is not an API key: byte ", i + 1,
-            " is not a visible ASCII character (a key is one line, \"sk_<key id>_<secret>\")"));
-      }
-    }
   }
-  return Client::Create(options);
+  absl::StatusOr<std::unique_ptr<Client>> client = Client::Create(options);
+  if (!client.ok() && absl::StartsWith(client.status().message(), "api_key: ")) {
+    return absl::Status(client.status().code(),
+                        absl::StrCat("--api-key-file: \"", api_key_file, "\"",
+                                     client.status().message().substr(8)));
+  }
+  return client;
 }
 
 // Flags of `partner create` and `partner update`.

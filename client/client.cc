@@ -274,6 +274,14 @@ absl::Status FromGrpcStatus(const grpc::Status& status) {
 
 absl::StatusOr<std::unique_ptr<Client>> Client::Create(const ClientOptions& options) {
   if (options.server.empty()) return absl::InvalidArgumentError("server: is required");
+  for (size_t i = 0; i < options.api_key.size(); ++i) {
+    const unsigned char byte = static_cast<unsigned char>(options.api_key[i]);
+    if (byte < 0x21 || byte > 0x7e) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "api_key: is not an API key: byte ", i + 1,
+          " is not a visible ASCII character (a key is one line, \"sk_<key id>_<secret>\")"));
+    }
+  }
   return std::unique_ptr<Client>(new Client(options, MakeChannel(options, /*for_stream=*/false)));
 }
 

@@ -102,7 +102,8 @@ struct SubscribeOptions {
 class Client {
  public:
   // Creates the channel; connecting happens on the first call. INVALID_ARGUMENT when
-  // options.server is empty.
+  // options.server is empty, or options.api_key holds a byte outside visible ASCII (it goes
+  // into an HTTP/2 header, where gRPC would abort the process; a key never has one).
   static absl::StatusOr<std::unique_ptr<Client>> Create(const ClientOptions& options);
 
   // Each method returns what the RPC of the same name returns (see the .proto files for

@@ -218,5 +218,20 @@ TEST_F(VerifyTest, PublishRequestsWithoutARequestIdAreDistinct) {
   EXPECT_EQ(versions->versions(1).headline(), "Ferry timetable changes again");
 }
 
+TEST(ClientCreate, RefusesAnApiKeyThatCannotGoIntoAHeader) {
+  // gRPC aborts the process on a header value outside visible ASCII: refused before.
+  client::ClientOptions options;
+  options.server = "127.0.0.1:1";
+  for (const std::string& key : {std::string("sk_a\nsk_b"), std::string("sk_a b"),
+                                 std::string("sk_\x01"), std::string("sk_\xc3\xa9")}) {
+    options.api_key = key;
+    EXPECT_THAT(Client::Create(options),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         ::testing::HasSubstr("api_key: is not an API key: byte ")));
+  }
+  options.api_key = "sk_0123456789abcdef_visible-ascii";
+  EXPECT_THAT(Client::Create(options), IsOk());
+}
+
 }  // namespace
 }  // namespace syndicate
