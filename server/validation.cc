@@ -1,5 +1,7 @@
 #include "server/validation.h"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <optional>
 #include <string>
@@ -223,12 +225,13 @@ absl::Status ValidateOptionalHttpUrl(absl::string_view url, absl::string_view fi
     }
   }
   if (host.empty()) return bad();
-  // RFC 3986 §3.2.2: "[" opens an IPv6 literal, which must close with "]" and hold only
-  // hex digits, ":" and "." (IPvFuture is not accepted); a name never holds a bracket.
+  // RFC 3986 §3.2.2: "[" opens an IPv6 literal, which must close with "]" and be an IPv6
+  // address (IPvFuture is not accepted); a name never holds a bracket.
   if (host.front() == '[') {
-    if (host.size() < 3 || host.back() != ']') return bad();
-    for (char c : host.substr(1, host.size() - 2)) {
-      if (!absl::ascii_isxdigit(c) && c != ':' && c != '.') return bad();
+    in6_addr address;
+    if (host.size() < 3 || host.back() != ']' ||
+        inet_pton(AF_INET6, std::string(host.substr(1, host.size() - 2)).c_str(), &address) != 1) {
+      return bad();
     }
   } else if (absl::StrContains(host, '[') || absl::StrContains(host, ']')) {
     return bad();

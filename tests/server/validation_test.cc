@@ -237,7 +237,8 @@ TEST(ArticleValidation, AcceptsUrlsThatAreAbsoluteHttp) {
               StatusIs(absl::StatusCode::kInvalidArgument,
                        "u: \"https://:80/x\" is not an absolute http(s) URL"));
   for (const char* url : {"http://[::1", "http://[::1/x", "http://[]/x", "http://[::1]x/",
-                          "http://[v1.fe]/x", "http://exa[mple.org/", "http://example.org]:80/"}) {
+                          "http://[v1.fe]/x", "http://[:::::]/x", "http://[1.2.3]/x",
+                          "http://exa[mple.org/", "http://example.org]:80/"}) {
     EXPECT_THAT(ValidateOptionalHttpUrl(url, "u"),
                 StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("is not an absolute")))
         << url;
