@@ -43,15 +43,16 @@ packages=(
   # tests
   libgtest-dev libgmock-dev
   # the fanout benchmark's NATS baseline (bench/): libnats, the C client syndicate-bench links
-  # (so the build needs it), and nats-server, which the benchmark starts (scripts/bench.sh
-  # installs this list)
-  libnats-dev nats-server
+  # (so the build needs it); the server it starts is among the benchmarks' packages below
+  libnats-dev
 )
 # The benchmarks' tools (scripts/bench.sh, bench/README.md): valgrind for the callgrind
 # instruction counts, nginx (with HTTP/2) and h2load for the pull baseline, gnuplot for the
 # plots.
 if $bench; then
-  packages+=(valgrind nginx-light nghttp2-client gnuplot-nox)
+  # what the benchmarks run (bench/README.md): callgrind, the nginx + h2load and nats-server
+  # baselines, the plots
+  packages+=(valgrind nginx-light nghttp2-client nats-server gnuplot-nox)
 fi
 # Not needed to build the two binaries, so left out of the image's build stage: the
 # fuzzers' compiler, and the Kubernetes manifest checks' tools (k8s/check/run.sh):
