@@ -169,7 +169,6 @@ class FanoutRun {
     for (auto& count : story_deliveries_) count.store(0);
   }
 
-  int subscribers() const { return subscribers_; }
   int events() const { return events_; }
 
   // --- Publisher ---
@@ -1271,6 +1270,15 @@ class Fanout final : public Scenario {
       for (const std::string& warning : r.warnings) {
         std::cout << "- N=" << r.subscribers << ", warning: " << warning << "\n";
         listed = true;
+      }
+      if (flags_.rate > 0) {  // open loop: how far behind its schedule the publisher fell
+        for (const auto& [system, result] : r.systems) {
+          if (!result.ran) continue;
+          std::cout << "- N=" << r.subscribers << ", " << SystemName(system)
+                    << ": stories sent up to " << absl::StrFormat("%.1f", result.max_send_lag_ms)
+                    << " ms after they were due\n";
+          listed = true;
+        }
       }
     }
     if (listed) std::cout << "\n";

@@ -340,16 +340,15 @@ class Instructions final : public Scenario {
                          {"Ir(K) / K"}});
     for (const Measurement& m : measurements) {
       if (m.per_call.empty()) continue;
-      std::vector<double> sorted = m.per_call;
-      std::sort(sorted.begin(), sorted.end());
-      const double median = sorted[sorted.size() / 2];
+      const double median = Median(m.per_call);
+      const auto [low, high] = std::minmax_element(m.per_call.begin(), m.per_call.end());
       std::string repetitions;
       for (double value : m.per_call) {
         absl::StrAppend(&repetitions, repetitions.empty() ? "" : ", ", FormatNumber(value, 0));
       }
       table.AddRow({m.name, absl::StrCat(m.calls), FormatNumber(median, 0), repetitions,
-                    sorted.size() > 1 && median > 0
-                        ? absl::StrFormat("%.1f%%", 100 * (sorted.back() - sorted.front()) / median)
+                    m.per_call.size() > 1 && median > 0
+                        ? absl::StrFormat("%.1f%%", 100 * (*high - *low) / median)
                         : "",
                     FormatNumber(m.window_per_call, 0)});
     }

@@ -1,13 +1,12 @@
 #include "bench/nats_baseline.h"
 
 #include <nats/nats.h>
-#include <unistd.h>
 
 #include <cstdlib>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
+#include "bench/server_process.h"
 
 namespace syndicate::bench {
 namespace {
@@ -32,16 +31,13 @@ void OnError(natsConnection* /*connection*/, natsSubscription* /*subscription*/,
 
 absl::StatusOr<std::string> FindNatsServer(const std::string& configured) {
   if (!configured.empty()) {
-    if (access(configured.c_str(), X_OK) == 0) return configured;
+    std::string found = FindProgram(configured);
+    if (!found.empty()) return found;
     return absl::NotFoundError(absl::StrCat(configured, " is not an executable"));
   }
-  const char* path = std::getenv("PATH");
-  std::vector<std::string> directories =
-      absl::StrSplit(path != nullptr ? path : "", ':', absl::SkipEmpty());
-  directories.emplace_back("/usr/sbin");
-  for (const std::string& directory : directories) {
-    std::string candidate = absl::StrCat(directory, "/nats-server");
-    if (access(candidate.c_str(), X_OK) == 0) return candidate;
+  for (const char* program : {"nats-server", "/usr/sbin/nats-server"}) {
+    std::string found = FindProgram(program);
+    if (!found.empty()) return found;
   }
   return absl::NotFoundError("nats-server is not installed (Debian package nats-server)");
 }

@@ -398,10 +398,11 @@ class SyndicatedTarget {
     const int64_t start_ns = NowNs();
     const int64_t end_ns = start_ns + absl::ToInt64Nanoseconds(duration);
     std::vector<std::unique_ptr<Publisher>> chains;
+    const int round_number = round_++;
     for (int i = 0; i < publishers; ++i) {
       chains.push_back(std::make_unique<Publisher>(
           stubs_[static_cast<size_t>(i) % stubs_.size()].get(), &story,
-          absl::StrCat("publish-", round_++, "-", i, "-"), end_ns, done));
+          absl::StrCat("publish-", round_number, "-", i, "-"), end_ns, done));
     }
     Round round;
     const CpuMeter cpu(server_->pid());
