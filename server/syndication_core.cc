@@ -161,6 +161,12 @@ absl::StatusOr<ServedArticle> Serve(StoredVersion version, const Principal& call
   return served;
 }
 
+// Whether a caller reads the story whose latest version is `latest` as one that does not
+// exist: under embargo, or not licensed to the caller.
+bool HiddenFrom(const Principal& caller, const Article& latest, absl::Time now) {
+  return UnderEmbargo(latest, now) || !MayReadArticle(caller, latest);
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<SyndicationCore>> SyndicationCore::Create(storage::Store* store,
@@ -432,8 +438,7 @@ absl::StatusOr<Article> SyndicationCore::VisibleLatest(absl::string_view id,
   absl::StatusOr<Article> latest = store_->GetArticle({id.data(), id.size()});
   // A story under embargo, or one the caller has not licensed, reads exactly like one that
   // does not exist.
-  if (absl::IsNotFound(latest.status()) ||
-      (latest.ok() && (UnderEmbargo(*latest, now) || !MayReadArticle(caller, *latest)))) {
+  if (absl::IsNotFound(latest.status()) || (latest.ok() && HiddenFrom(caller, *latest, now))) {
     return NotFoundArticle(field_path, id, 0);
   }
   return latest;
@@ -458,12 +463,10 @@ absl::StatusOr<std::optional<ServedArticle>> SyndicationCore::ServeArticle(
         absl::StrCat("version: ", request.version(), " is negative; use 0 for the latest"));
   }
   const absl::Time now = clock_();
-  // As VisibleLatest: a story under embargo, or one the caller has not licensed, reads
-  // exactly like one that does not exist.
+  // As VisibleLatest, from the visibility fields alone.
   absl::StatusOr<std::optional<StoredVersion>> latest = ReadVersion(*store_, request.id(), 0, tier);
   if (absl::IsNotFound(latest.status()) ||
-      (latest.ok() && latest->has_value() &&
-       (UnderEmbargo((*latest)->fields, now) || !MayReadArticle(caller, (*latest)->fields)))) {
+      (latest.ok() && latest->has_value() && HiddenFrom(caller, (*latest)->fields, now))) {
     return NotFoundArticle("id", request.id(), 0);
   }
   SYNDICATE_RETURN_IF_ERROR(latest.status());
@@ -736,9 +739,8 @@ absl::StatusOr<syndication::v1::ListArticlesResponse> SyndicationCore::ListArtic
         stop = true;
         break;
       }
-      const bool visible = !UnderEmbargo(article, now) &&
-                           (request.show_withdrawn() || !IsTombstone(article)) &&
-                           MayReadArticle(caller, article);
+      const bool visible =
+          !HiddenFrom(caller, article, now) && (request.show_withdrawn() || !IsTombstone(article));
       if (visible) {
         SetDelivery(caller, &article);
         response_bytes += article.ByteSizeLong();
