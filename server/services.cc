@@ -91,6 +91,29 @@ grpc::ServerUnaryReactor* Unary(WorkPool* pool, const Authenticator* auth,
                         [](const auto&) { return Delivered(); });
 }
 
+// Finishes GetArticle's `call` with `served` (nullopt is INTERNAL) and, for a partner,
+// records in `usage` what it delivered once the call completes.
+void FinishGet(UnaryCall* call, UsageRecorder* usage, const Principal& caller,
+               absl::StatusOr<std::optional<ServedArticle>> served,
+               grpc::ByteBuffer* response_bytes) {
+  if (!served.ok()) {
+    call->Finish(ToGrpcStatus(served.status()));
+    return;
+  }
+  if (!served->has_value()) {  // ServeArticle never answers nullopt when it may use the disk
+    call->Finish(grpc::Status(grpc::StatusCode::INTERNAL, "article: not read"));
+    return;
+  }
+  ServedArticle& article = **served;
+  if (caller.role == syndication::v1::ROLE_PARTNER) {
+    call->RecordOnCompletion(
+        usage, caller.partner_id,
+        Delivered{syndication::v1::DELIVERY_CHANNEL_GET, std::move(article.delivered)});
+  }
+  EncodeResponseBytes(std::move(article.stored), std::move(article.delivery), response_bytes);
+  call->Finish(grpc::Status::OK);
+}
+
 }  // namespace
 
 absl::StatusOr<Principal> Authenticator::Authenticate(
@@ -155,37 +178,16 @@ grpc::ServerUnaryReactor* SyndicationHandler::GetArticle(grpc::CallbackServerCon
   absl::StatusOr<std::optional<ServedArticle>> in_memory =
       core_->ServeArticle(request, *caller, storage::Store::ReadTier::kMemoryOnly);
   if (!in_memory.ok() || in_memory->has_value()) {
-    FinishGet(reactor, *caller, std::move(in_memory), response_bytes);
+    FinishGet(reactor, &core_->usage(), *caller, std::move(in_memory), response_bytes);
     return reactor;
   }
   const bool queued = pool_->Submit(
       [this, reactor, response_bytes, request = std::move(request), caller = *std::move(caller)] {
-        FinishGet(reactor, caller, core_->ServeArticle(request, caller), response_bytes);
+        FinishGet(reactor, &core_->usage(), caller, core_->ServeArticle(request, caller),
+                  response_bytes);
       });
   if (!queued) reactor->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "shutting down"));
   return reactor;
-}
-
-void SyndicationHandler::FinishGet(grpc::ServerUnaryReactor* call, const Principal& caller,
-                                   absl::StatusOr<std::optional<ServedArticle>> served,
-                                   grpc::ByteBuffer* response_bytes) const {
-  auto* reactor = static_cast<UnaryCall*>(call);
-  if (!served.ok()) {
-    reactor->Finish(ToGrpcStatus(served.status()));
-    return;
-  }
-  if (!served->has_value()) {  // ServeArticle never answers nullopt when it may use the disk
-    reactor->Finish(grpc::Status(grpc::StatusCode::INTERNAL, "article: not read"));
-    return;
-  }
-  ServedArticle& article = **served;
-  if (caller.role == syndication::v1::ROLE_PARTNER) {
-    reactor->RecordOnCompletion(
-        &core_->usage(), caller.partner_id,
-        Delivered{syndication::v1::DELIVERY_CHANNEL_GET, std::move(article.delivered)});
-  }
-  EncodeResponseBytes(std::move(article.stored), std::move(article.delivery), response_bytes);
-  reactor->Finish(grpc::Status::OK);
 }
 
 grpc::ServerUnaryReactor* SyndicationHandler::BatchGetArticles(grpc::CallbackServerContext* context,

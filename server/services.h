@@ -137,12 +137,6 @@ class SyndicationHandler final : public RawSyndicationService {
   SYNDICATE_UNARY_METHOD(GetSigningKeys);
 
  private:
-  // Finishes GetArticle's `call` with `served` (nullopt is INTERNAL) and, for a partner,
-  // records what it delivered once the call completes.
-  void FinishGet(grpc::ServerUnaryReactor* call, const Principal& caller,
-                 absl::StatusOr<std::optional<ServedArticle>> served,
-                 grpc::ByteBuffer* response_bytes) const;
-
   const SyndicationCore* const core_;
   WorkPool* const pool_;
   StreamService* const streams_;
