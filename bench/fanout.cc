@@ -746,21 +746,6 @@ struct FanoutFlags {
   std::vector<std::string> server_args;
 };
 
-// VmRSS once it has stopped moving: read every 250 ms until three readings in a row agree
-// within 64 KiB, for at most 5 s.
-absl::StatusOr<int64_t> SettledRss(const ServerProcess& server) {
-  absl::StatusOr<int64_t> previous = server.RssBytes();
-  int stable = 0;
-  for (int i = 0; i < 20 && previous.ok() && stable < 2; ++i) {
-    absl::SleepFor(absl::Milliseconds(250));
-    absl::StatusOr<int64_t> now = server.RssBytes();
-    if (!now.ok()) return now;
-    stable = std::abs(*now - *previous) <= int64_t{64} * 1024 ? stable + 1 : 0;
-    previous = now;
-  }
-  return previous;
-}
-
 class Fanout final : public Scenario {
  public:
   void AddFlags(CLI::App* command) override {
@@ -879,7 +864,7 @@ class Fanout final : public Scenario {
     if (!syndicated.ok()) return syndicated.status();
     ServerProcess& server = (*syndicated)->server();
     // Idle memory: connections are up, no stream is open yet.
-    absl::StatusOr<int64_t> rss_before = SettledRss(server);
+    absl::StatusOr<int64_t> rss_before = server.SettledRssBytes();
     if (!rss_before.ok()) return rss_before.status();
     result.rss_before = *rss_before;
     const absl::Time open_start = absl::Now();
@@ -887,7 +872,7 @@ class Fanout final : public Scenario {
       result.problems.push_back(std::string(opened.message()));
     }
     result.open_seconds = absl::ToDoubleSeconds(absl::Now() - open_start);
-    absl::StatusOr<int64_t> rss_idle = SettledRss(server);
+    absl::StatusOr<int64_t> rss_idle = server.SettledRssBytes();
     if (!rss_idle.ok()) return rss_idle.status();
     result.rss_idle = *rss_idle;
     std::cerr << absl::StreamFormat(
@@ -976,11 +961,11 @@ class Fanout final : public Scenario {
       }
     }
 
-    absl::StatusOr<int64_t> after = SettledRss(server);
+    absl::StatusOr<int64_t> after = server.SettledRssBytes();
     result.rss_after = after.ok() ? *after : 0;
     if (flags_.hold_seconds > 0) {
       absl::SleepFor(absl::Seconds(flags_.hold_seconds));
-      absl::StatusOr<int64_t> held = SettledRss(server);
+      absl::StatusOr<int64_t> held = server.SettledRssBytes();
       result.rss_held = held.ok() ? *held : 0;
     }
     // VmHWM and VmRSS come from different kernel counters; the peak is at least every reading.

@@ -541,8 +541,7 @@ class List final : public Scenario {
     {
       SYNDICATE_ASSIGN_OR_RETURN(std::unique_ptr<ServerProcess> empty,
                                  ServerProcess::Start(options));
-      absl::SleepFor(absl::Milliseconds(500));
-      results->empty_rss = empty->RssBytes().value_or(0);
+      SYNDICATE_ASSIGN_OR_RETURN(results->empty_rss, empty->SettledRssBytes());
       SYNDICATE_RETURN_IF_ERROR(empty->Stop(absl::Seconds(30)));
     }
 
@@ -562,7 +561,7 @@ class List final : public Scenario {
       SYNDICATE_ASSIGN_OR_RETURN(results->story_bytes,
                                  Load(loader->address(), corpus, flags_.publishers));
       results->load_seconds = static_cast<double>(NowNs() - start) / 1e9;
-      results->loader_rss = loader->RssBytes().value_or(0);
+      SYNDICATE_ASSIGN_OR_RETURN(results->loader_rss, loader->SettledRssBytes());
       SYNDICATE_RETURN_IF_ERROR(loader->Stop(absl::Minutes(5)));
     }
     results->after_load = MeasureDisk(data.path() + "/data");
@@ -574,8 +573,7 @@ class List final : public Scenario {
       measuring.data_dir = data.path() + "/data";
       SYNDICATE_ASSIGN_OR_RETURN(std::unique_ptr<ServerProcess> server,
                                  ServerProcess::Start(measuring));
-      absl::SleepFor(absl::Milliseconds(500));
-      results->opened_rss = server->RssBytes().value_or(0);
+      SYNDICATE_ASSIGN_OR_RETURN(results->opened_rss, server->SettledRssBytes());
       std::vector<std::unique_ptr<SyndicationService::Stub>> stubs;
       for (int i = 0; i < 8; ++i) {
         stubs.push_back(SyndicationService::NewStub(MakeChannel(server->address(), i)));
@@ -615,8 +613,8 @@ class List final : public Scenario {
             std::max(results->worst_other_cpu_percent, 100 * round.cpu.other / round.seconds);
         results->closed.push_back(round);
       }
-      results->after_rss = server->RssBytes().value_or(0);
-      results->peak_rss = server->PeakRssBytes().value_or(0);
+      SYNDICATE_ASSIGN_OR_RETURN(results->after_rss, server->SettledRssBytes());
+      SYNDICATE_ASSIGN_OR_RETURN(results->peak_rss, server->PeakRssBytes());
       SYNDICATE_RETURN_IF_ERROR(server->Stop(absl::Minutes(5)));
     }
     results->after_lists = MeasureDisk(data.path() + "/data");

@@ -234,6 +234,19 @@ absl::StatusOr<int64_t> ServerProcess::PeakRssBytes() const {
   return ReadProcStatusBytes(pid_, "VmHWM");
 }
 
+absl::StatusOr<int64_t> ServerProcess::SettledRssBytes() const {
+  absl::StatusOr<int64_t> previous = RssBytes();
+  int stable = 0;
+  for (int i = 0; i < 20 && previous.ok() && stable < 2; ++i) {
+    absl::SleepFor(absl::Milliseconds(250));
+    absl::StatusOr<int64_t> now = RssBytes();
+    if (!now.ok()) return now;
+    stable = std::abs(*now - *previous) <= int64_t{64} * 1024 ? stable + 1 : 0;
+    previous = now;
+  }
+  return previous;
+}
+
 absl::StatusOr<double> ServerProcess::CpuSeconds() const { return ProcessCpuSeconds(pid_); }
 
 bool ServerProcess::WaitForExit(absl::Duration timeout) {

@@ -89,6 +89,9 @@ class ServerProcess {
   // process has exited.
   absl::StatusOr<int64_t> RssBytes() const;
   absl::StatusOr<int64_t> PeakRssBytes() const;
+  // VmRSS once it has stopped moving: read every 250 ms until three readings in a row agree
+  // within 64 KiB, for at most 5 s (then the last reading).
+  absl::StatusOr<int64_t> SettledRssBytes() const;
 
   // CPU time (user + system) the server has used so far, in seconds. NOT_FOUND once the
   // process has exited.
