@@ -559,23 +559,15 @@ class GrpcTarget final : public Target {
   // The publisher's channel, and `channels` more for the subscribers: distinct channel
   // arguments keep gRPC from sharing one subchannel (one TCP connection) between them.
   absl::Status Connect(int channels) {
-    const auto make_channel = [&](int number) {
-      grpc::ChannelArguments args;
-      args.SetInt("syndicate.bench.channel", number);
-      return grpc::CreateCustomChannel(server_->address(), grpc::InsecureChannelCredentials(),
-                                       args);
-    };
-    std::shared_ptr<grpc::Channel> publisher_channel = make_channel(-1);
+    std::shared_ptr<grpc::Channel> publisher_channel = MakeChannel(server_->address(), -1);
     publisher_ = PublishingService::NewStub(publisher_channel);
     relay_ = std::make_unique<grpc::GenericStub>(publisher_channel);
     if (system_ == System::kSyndicated) {
       SYNDICATE_RETURN_IF_ERROR(UpsertSource(publisher_.get()));
     }
     for (int i = 0; i < std::min(channels, streams_.size()); ++i) {
-      std::shared_ptr<grpc::Channel> channel = make_channel(i);
-      if (!channel->WaitForConnected(absl::ToChronoTime(absl::Now() + absl::Seconds(10)))) {
-        return absl::UnavailableError(absl::StrCat("channel ", i, " did not connect"));
-      }
+      SYNDICATE_ASSIGN_OR_RETURN(std::shared_ptr<grpc::Channel> channel,
+                                 ConnectChannel(server_->address(), i));
       stubs_.push_back(SyndicationService::NewStub(channel));
     }
     return absl::OkStatus();

@@ -135,14 +135,6 @@ DiskUse MeasureDisk(const std::string& directory) {
   return use;
 }
 
-std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address, int number) {
-  grpc::ChannelArguments args;
-  // Distinct arguments give each channel its own connection.
-  args.SetInt("syndicate.bench.channel", number);
-  args.SetMaxReceiveMessageSize(64 << 20);
-  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
-}
-
 // Upserts the corpus's sources and publishes its stories with `publishers` concurrent
 // calls. Returns the mean serialized size of a story as sent.
 absl::StatusOr<double> Load(const std::string& address, const Corpus& corpus, int publishers) {

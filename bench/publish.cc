@@ -560,13 +560,8 @@ class Publish final : public Scenario {
 
     std::vector<std::unique_ptr<syndication::v1::PublishingService::Stub>> stubs;
     for (int i = 0; i < flags_.channels; ++i) {
-      grpc::ChannelArguments args;
-      args.SetInt("syndicate.bench.channel", i);
-      std::shared_ptr<grpc::Channel> channel =
-          grpc::CreateCustomChannel(server->address(), grpc::InsecureChannelCredentials(), args);
-      if (!channel->WaitForConnected(absl::ToChronoTime(absl::Now() + absl::Seconds(10)))) {
-        return absl::UnavailableError(absl::StrCat("channel ", i, " did not connect"));
-      }
+      SYNDICATE_ASSIGN_OR_RETURN(std::shared_ptr<grpc::Channel> channel,
+                                 ConnectChannel(server->address(), i));
       stubs.push_back(syndication::v1::PublishingService::NewStub(channel));
     }
     SYNDICATE_RETURN_IF_ERROR(UpsertSource(stubs[0].get()));

@@ -168,13 +168,8 @@ class PullClient {
                                                              int channels) {
     std::unique_ptr<PullClient> client(new PullClient());
     for (int i = 0; i < channels; ++i) {
-      grpc::ChannelArguments args;
-      args.SetInt("syndicate.bench.channel", i);
-      std::shared_ptr<grpc::Channel> channel =
-          grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
-      if (!channel->WaitForConnected(absl::ToChronoTime(absl::Now() + absl::Seconds(10)))) {
-        return absl::UnavailableError(absl::StrCat(address, ": channel ", i, " did not connect"));
-      }
+      SYNDICATE_ASSIGN_OR_RETURN(std::shared_ptr<grpc::Channel> channel,
+                                 ConnectChannel(address, i));
       client->stubs_.push_back(std::make_unique<grpc::GenericStub>(channel));
     }
     return client;
