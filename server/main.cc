@@ -1,4 +1,8 @@
 // syndicated: the syndication server. See README.md for flags and behaviour.
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -103,6 +107,11 @@ int main(int argc, char** argv) {
   app.add_option("--sync-writes", sync_writes,
                  "fsync the write-ahead log before acknowledging a write")
       ->default_val(true);
+  size_t block_cache_bytes = syndicate::storage::StoreOptions().block_cache_bytes;
+  app.add_option("--block-cache-bytes", block_cache_bytes,
+                 "RocksDB block cache shared by the store's column families, in bytes: the "
+                 "stories and index blocks read most recently, uncompressed")
+      ->default_val(block_cache_bytes);
   bool poll_feeds = true;
   app.add_option("--poll-feeds", poll_feeds,
                  "fetch every source's feed_urls on its feed_poll_interval and import them")
@@ -308,6 +317,19 @@ int main(int argc, char** argv) {
 
   syndicate::storage::StoreOptions store_options;
   store_options.sync_writes = sync_writes;
+  store_options.block_cache_bytes = block_cache_bytes;
+  // After a failed WAL sync the store refuses every write, so the process drains and exits
+  // non-zero; the restart (Kubernetes, systemd) recovers the synced prefix. SIGTERM wakes
+  // the sigwait below, which every other thread has blocked.
+  static std::atomic<bool> sync_failed{false};
+  store_options.on_sync_failure = [](const absl::Status& error) {
+    sync_failed.store(true);
+    syndicate::server::log::Error(
+        "the write-ahead log could not be synced; every write is refused from now on, and the "
+        "server stops so that a restart recovers what was synced",
+        syndicate::server::log::Fields().Add("error", error.ToString()));
+    kill(getpid(), SIGTERM);
+  };
   auto store = syndicate::storage::Store::Open(data_dir, store_options);
   if (!store.ok()) return Fail(store.status().ToString(), 1);
   if (signing_key_file.empty()) signing_key_file = data_dir + "/signing-key";
@@ -398,9 +420,11 @@ int main(int argc, char** argv) {
 
   int signal_number = 0;
   sigwait(&signals, &signal_number);
-  syndicate::server::log::Info("shutting down",
-                               syndicate::server::log::Fields().Add(
-                                   "signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"));
+  syndicate::server::log::Info(
+      "shutting down",
+      syndicate::server::log::Fields().Add(
+          "signal", sync_failed.load() ? "write-ahead log sync failed"
+                                       : (signal_number == SIGTERM ? "SIGTERM" : "SIGINT")));
   (*server)->Shutdown(absl::Seconds(10));
   metrics.SetGaugeSource(nullptr);
   metrics_server.reset();
@@ -408,6 +432,10 @@ int main(int argc, char** argv) {
   admin->reset();
   access->reset();
   core->reset();
+  if (sync_failed.load()) {
+    return Fail("stopped after a failed write-ahead-log sync; restart to recover the synced writes",
+                1);
+  }
   if (absl::Status flushed = (*store)->Flush(); !flushed.ok()) {
     return Fail(flushed.ToString(), 1);
   }

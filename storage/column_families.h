@@ -1,6 +1,6 @@
 // The store's column families, declared once: everything that opens the database or
-// picks a family by name goes through this table. Every family uses RocksDB's default
-// options for now; per-family options belong in this table when one needs them.
+// picks a family by name goes through this table, and the options of each (FamilyOptions
+// in store.cc) come from its row.
 // Internal to storage/.
 #ifndef SYNDICATE_STORAGE_COLUMN_FAMILIES_H_
 #define SYNDICATE_STORAGE_COLUMN_FAMILIES_H_
@@ -35,6 +35,10 @@ enum class ColumnFamily : size_t {
 struct ColumnFamilySpec {
   ColumnFamily id;
   std::string_view name;
+  // Read by key (Get, MultiGet), not only scanned: its SST files carry a Bloom filter, so
+  // that a read skips the files that do not hold its key instead of reading a block of
+  // each (a story's Get would otherwise read one block per LSM level).
+  bool point_reads;
 };
 
 // In enum order, so kColumnFamilies[static_cast<size_t>(id)].id == id.
@@ -42,23 +46,23 @@ struct ColumnFamilySpec {
 // create_missing_column_families); Store::Open fills it from the articles when it derives
 // from them (see kMetaLayoutVersion in keys.h).
 inline constexpr std::array<ColumnFamilySpec, 17> kColumnFamilies = {{
-    {ColumnFamily::kSources, "sources"},
-    {ColumnFamily::kArticles, "articles"},
-    {ColumnFamily::kVersions, "versions"},
-    {ColumnFamily::kFeed, "feed"},
-    {ColumnFamily::kBySourceTime, "by_source_time"},
-    {ColumnFamily::kByTime, "by_time"},
-    {ColumnFamily::kByExternalId, "by_external_id"},
-    {ColumnFamily::kPartners, "partners"},
-    {ColumnFamily::kKeys, "keys"},
-    {ColumnFamily::kMeta, "meta"},
-    {ColumnFamily::kByUpdate, "by_update"},
-    {ColumnFamily::kBySourceUpdate, "by_source_update"},
-    {ColumnFamily::kSchedule, "schedule"},
-    {ColumnFamily::kRequests, "requests"},
-    {ColumnFamily::kRequestsByTime, "requests_by_time"},
-    {ColumnFamily::kUsage, "usage"},
-    {ColumnFamily::kUsageByTime, "usage_by_time"},
+    {ColumnFamily::kSources, "sources", true},
+    {ColumnFamily::kArticles, "articles", true},
+    {ColumnFamily::kVersions, "versions", true},
+    {ColumnFamily::kFeed, "feed", false},
+    {ColumnFamily::kBySourceTime, "by_source_time", false},
+    {ColumnFamily::kByTime, "by_time", false},
+    {ColumnFamily::kByExternalId, "by_external_id", true},
+    {ColumnFamily::kPartners, "partners", true},
+    {ColumnFamily::kKeys, "keys", true},
+    {ColumnFamily::kMeta, "meta", true},
+    {ColumnFamily::kByUpdate, "by_update", false},
+    {ColumnFamily::kBySourceUpdate, "by_source_update", false},
+    {ColumnFamily::kSchedule, "schedule", false},
+    {ColumnFamily::kRequests, "requests", true},
+    {ColumnFamily::kRequestsByTime, "requests_by_time", false},
+    {ColumnFamily::kUsage, "usage", true},
+    {ColumnFamily::kUsageByTime, "usage_by_time", false},
 }};
 
 static_assert(

@@ -19,11 +19,26 @@
 // yet, and which a power loss in that window would take back. A process crash does not.
 // Other writes (sources, keys, trims, …) stay one synced write each under the write lock.
 //
+// A failed WAL sync: the store can no longer tell which of the writes since the last good
+// sync are durable, so the error is sticky. The commit that waited on that sync, and every
+// write after it (commits and other writes alike, since a later synced write would make
+// the unacknowledged ones durable behind its callers' backs) fail with it, UNAVAILABLE,
+// and StoreOptions::on_sync_failure is called once. A commit that an earlier sync made
+// durable is still acknowledged. A failed commit's version may still be read until the
+// store is reopened, and may even survive the restart (the OS may have written the WAL
+// anyway): a publisher that retries with the same request_id gets the recorded answer
+// instead of a second version.
+//
+// Storage layout per family (column_families.h): LZ4-compressed blocks, the shared block
+// cache of StoreOptions::block_cache_bytes, and a Bloom filter (10 bits per key, about 1 %
+// false positives) on the families read by key.
+//
 // Errors from RocksDB map to absl codes as: NotFound → NOT_FOUND, Corruption → DATA_LOSS,
 // Busy / TryAgain → ABORTED, IOError → UNAVAILABLE, anything else → INTERNAL.
 #ifndef SYNDICATE_STORAGE_STORE_H_
 #define SYNDICATE_STORAGE_STORE_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -32,6 +47,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "storage/records.pb.h"
@@ -80,6 +96,15 @@ struct StoreOptions {
   // The RocksDB environment to run on; tests pass a wrapper that injects faults.
   // Not owned; must outlive the Store. Default: nullptr (rocksdb::Env::Default()).
   rocksdb::Env* env = nullptr;
+  // Bytes of RocksDB's block cache, one LRU cache shared by every column family: the
+  // uncompressed blocks (stories, index entries) read most recently. 0 gives RocksDB's
+  // default instead, 8 MiB per family. Default: 128 MiB.
+  size_t block_cache_bytes = size_t{128} << 20;
+  // Called once, from the thread whose WAL sync failed, with that sync's error. From then
+  // on the store refuses every write with that error (see "A failed WAL sync" above), so
+  // its owner should stop serving and restart: RocksDB then recovers the synced prefix.
+  // Must not call back into the store. Default: none.
+  std::function<void(const absl::Status&)> on_sync_failure;
 };
 
 // One backup in a backup directory (Store::CreateBackup, Store::RestoreFromBackup).

@@ -24,6 +24,7 @@
 #include "rocksdb/env.h"
 #include "storage/records.pb.h"
 #include "storage/store.h"
+#include "syndication/v1/source.pb.h"
 #include "tests/storage/store_test_util.h"
 #include "tests/testing/gated_wal.h"
 #include "tests/testing/status_matchers.h"
@@ -43,7 +44,9 @@ using ::syndicate::testing::GatedWalFileSystem;
 using ::syndicate::testing::IsOk;
 using ::syndicate::testing::WalSyncGate;
 using ::syndication::v1::Article;
+using ::syndication::v1::Source;
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Optional;
 
@@ -229,6 +232,55 @@ TEST_F(StorageGroupCommitTest, CommitsWrittenDuringASyncShareTheNextOne) {
   SYNDICATE_ASSERT_OK_AND_ASSIGN(const StoreStats stats, store->Stats());
   EXPECT_EQ(stats.commits_written, 5u);
   EXPECT_EQ(stats.commit_wal_syncs, 2u);
+}
+
+// A failed WAL sync (store.h, "A failed WAL sync"): the commit that waited on it fails, as
+// does every later write, commit or not; the owner hears of it once; nothing after the last
+// good sync reaches FeedHead() or the listener; what an earlier sync made durable stays
+// acknowledged.
+TEST_F(StorageGroupCommitTest, AFailedSyncRefusesEveryLaterWrite) {
+  WalSyncGate gate;
+  auto file_system = std::make_shared<GatedWalFileSystem>(&gate);
+  const std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(file_system);
+  std::mutex mu;
+  std::vector<absl::Status> failures;
+  StoreOptions options;
+  options.env = env.get();
+  options.on_sync_failure = [&](const absl::Status& error) {
+    std::lock_guard<std::mutex> lock(mu);
+    failures.push_back(error);
+  };
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(std::unique_ptr<Store> store, Store::Open(StorePath(), options));
+  std::vector<uint64_t> heard;
+  store->SetAppendListener([&](uint64_t sequence) {
+    std::lock_guard<std::mutex> lock(mu);
+    heard.push_back(sequence);
+  });
+  const auto publish = [&store](const std::string& external_id) {
+    return store->PublishArticle(MakeArticle("wire", external_id, Hash('a')), kBaseTime);
+  };
+  ASSERT_THAT(publish("before"), IsOk());
+
+  gate.FailSyncs();
+  const absl::StatusOr<PublishResult> failed = publish("during");
+  EXPECT_EQ(failed.status().code(), absl::StatusCode::kUnavailable) << failed.status();
+  EXPECT_THAT(failed.status().message(), HasSubstr("syncing the write-ahead log"));
+  const absl::StatusOr<PublishResult> later = publish("after");
+  EXPECT_EQ(later.status().code(), absl::StatusCode::kUnavailable) << later.status();
+  Source source;
+  source.set_id("wire");
+  source.set_name("Example Wire");
+  const absl::StatusOr<Source> upserted = store->UpsertSource(source, kBaseTime);
+  EXPECT_EQ(upserted.status().code(), absl::StatusCode::kUnavailable) << upserted.status();
+  EXPECT_THAT(upserted.status().message(),
+              HasSubstr("refused after a failed write-ahead-log sync"));
+  EXPECT_TRUE(absl::IsNotFound(store->GetSource("wire").status()));
+
+  store->SetAppendListener(nullptr);
+  EXPECT_EQ(store->FeedHead(), 1u);
+  EXPECT_THAT(heard, ElementsAre(1u));
+  ASSERT_EQ(failures.size(), 1u);
+  EXPECT_EQ(failures[0].code(), absl::StatusCode::kUnavailable);
 }
 
 TEST_F(StorageGroupCommitTest, WithoutSyncWritesNothingIsSynced) {

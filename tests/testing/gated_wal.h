@@ -1,7 +1,7 @@
 // A RocksDB file system whose write-ahead-log files hold their syncs at a gate, for tests
 // that need a write caught between its Write() and its WAL sync (a drain with a call in
-// flight, a group commit before its sync). Pass the file system to the store through
-// rocksdb::NewCompositeEnv.
+// flight, a group commit before its sync), or whose syncs fail from some point on. Pass the file
+// system to the store through rocksdb::NewCompositeEnv.
 #ifndef SYNDICATE_TESTS_TESTING_GATED_WAL_H_
 #define SYNDICATE_TESTS_TESTING_GATED_WAL_H_
 
@@ -30,13 +30,20 @@ class WalSyncGate {
     }
     changed_.notify_all();
   }
-  // Called by a WAL file's Sync and Fsync: returns once the gate is open.
-  void Pass() {
+  // From now on every WAL sync that passes the gate fails (an I/O error), as a disk's may.
+  void FailSyncs() {
+    std::lock_guard<std::mutex> lock(mu_);
+    failing_ = true;
+  }
+  // Called by a WAL file's Sync and Fsync: returns once the gate is open; true when the
+  // sync must fail.
+  bool Pass() {
     std::unique_lock<std::mutex> lock(mu_);
     ++waiting_;
     changed_.notify_all();
     changed_.wait(lock, [this] { return !closed_; });
     --waiting_;
+    return failing_;
   }
   // Waits (up to 30 s) until a sync waits at the gate; false when none came.
   bool WaitForWaiter() {
@@ -48,6 +55,7 @@ class WalSyncGate {
   std::mutex mu_;
   std::condition_variable changed_;
   bool closed_ = false;
+  bool failing_ = false;
   int waiting_ = 0;
 };
 
@@ -56,12 +64,12 @@ class GatedWalFile : public rocksdb::FSWritableFileOwnerWrapper {
   GatedWalFile(std::unique_ptr<rocksdb::FSWritableFile> file, WalSyncGate* gate)
       : FSWritableFileOwnerWrapper(std::move(file)), gate_(gate) {}
   rocksdb::IOStatus Sync(const rocksdb::IOOptions& options, rocksdb::IODebugContext* dbg) override {
-    gate_->Pass();
+    if (gate_->Pass()) return rocksdb::IOStatus::IOError("injected WAL sync failure");
     return FSWritableFileOwnerWrapper::Sync(options, dbg);
   }
   rocksdb::IOStatus Fsync(const rocksdb::IOOptions& options,
                           rocksdb::IODebugContext* dbg) override {
-    gate_->Pass();
+    if (gate_->Pass()) return rocksdb::IOStatus::IOError("injected WAL sync failure");
     return FSWritableFileOwnerWrapper::Fsync(options, dbg);
   }
 
