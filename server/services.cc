@@ -47,11 +47,18 @@ class UnaryCall final : public grpc::ServerUnaryReactor {
   Delivered delivered_;
 };
 
+// A response already serialized (ServeList's page), sent as is; beside wire.h's, for Unary.
+using ::syndicate::server::EncodeResponse;
+absl::Status EncodeResponse(ServedPage page, grpc::ByteBuffer* buffer) {
+  EncodeResponseBytes(std::move(page.bytes), "", buffer);
+  return absl::OkStatus();
+}
+
 // Answers one call on `pool`: authenticates the caller with `auth`, decodes a `Request`,
-// answers it with `handle` (Request, Principal → absl::StatusOr<Response>) and finishes the
-// call. For a partner, `delivered` (Response → Delivered) says what the response delivers,
-// recorded in `usage` when the call completes; nullptr `usage` records nothing. gRPC keeps
-// the request and response buffers alive until Finish.
+// answers it with `handle` (Request, Principal → absl::StatusOr<Response>, a message or a
+// ServedPage) and finishes the call. For a partner, `delivered` (Response → Delivered)
+// says what the response delivers, recorded in `usage` when the call completes; nullptr
+// `usage` records nothing. gRPC keeps the request and response buffers alive until Finish.
 template <typename Request, typename Handle, typename Describe>
 grpc::ServerUnaryReactor* Unary(WorkPool* pool, const Authenticator* auth,
                                 grpc::CallbackServerContext* context,
@@ -69,11 +76,11 @@ grpc::ServerUnaryReactor* Unary(WorkPool* pool, const Authenticator* auth,
     const absl::Status status = [&]() -> absl::Status {
       Request request;
       SYNDICATE_RETURN_IF_ERROR(DecodeRequest(*request_bytes, &request));
-      SYNDICATE_ASSIGN_OR_RETURN(const auto response, handle(request, caller));
+      SYNDICATE_ASSIGN_OR_RETURN(auto response, handle(request, caller));
       if (usage != nullptr && caller.role == syndication::v1::ROLE_PARTNER) {
         reactor->RecordOnCompletion(usage, caller.partner_id, delivered(response));
       }
-      return EncodeResponse(response, response_bytes);
+      return EncodeResponse(std::move(response), response_bytes);
     }();
     reactor->Finish(ToGrpcStatus(status));
   });
@@ -208,11 +215,9 @@ grpc::ServerUnaryReactor* SyndicationHandler::ListArticles(grpc::CallbackServerC
                                                            grpc::ByteBuffer* response) {
   return Unary<syndication::v1::ListArticlesRequest>(
       pool_, auth_, context, request, response,
-      [this](const auto& r, const Principal& c) { return core_->ListArticles(r, c); },
-      &core_->usage(),
-      [](const auto& response) {
-        return Delivered{syndication::v1::DELIVERY_CHANNEL_LIST,
-                         DeliveredStories(response.articles())};
+      [this](const auto& r, const Principal& c) { return core_->ServeList(r, c); }, &core_->usage(),
+      [](const ServedPage& page) {
+        return Delivered{syndication::v1::DELIVERY_CHANNEL_LIST, page.delivered};
       });
 }
 

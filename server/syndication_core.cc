@@ -3,7 +3,11 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <initializer_list>
+#include <iterator>
+#include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -134,6 +138,20 @@ absl::StatusOr<std::optional<StoredVersion>> ReadVersion(const storage::Store& s
   std::optional<Article> fields = ParseVisibilityFields(*bytes);
   if (!fields.has_value()) return absl::DataLossError(absl::StrCat("cannot parse article ", id));
   return StoredVersion{*std::move(bytes), *std::move(fields)};
+}
+
+// Appends field `field` of a message, length-delimited (wire type 2), holding `bytes` then
+// `more`: a message field's serialization can be split so, as a message's fields may come
+// in any order (the protobuf encoding guide, "Message Structure").
+void AppendLengthDelimited(int field, absl::string_view bytes, absl::string_view more,
+                           std::string* out) {
+  uint8_t header[1 + 5];  // the tag (field < 16), then the length: a varint32 takes 5 bytes at most
+  header[0] = static_cast<uint8_t>(field << 3 | 2);
+  const uint8_t* end = google::protobuf::io::CodedOutputStream::WriteVarint32ToArray(
+      static_cast<uint32_t>(bytes.size() + more.size()), header + 1);
+  out->append(reinterpret_cast<const char*>(header), end - header);
+  out->append(bytes.data(), bytes.size());
+  out->append(more.data(), more.size());
 }
 
 // `version` as `caller` receives it: the stored bytes and the caller's delivery.
@@ -631,6 +649,16 @@ absl::StatusOr<syndication::v1::BatchGetArticlesResponse> SyndicationCore::Batch
 
 absl::StatusOr<syndication::v1::ListArticlesResponse> SyndicationCore::ListArticles(
     const syndication::v1::ListArticlesRequest& request, const Principal& caller) const {
+  SYNDICATE_ASSIGN_OR_RETURN(const ServedPage served, ServeList(request, caller));
+  syndication::v1::ListArticlesResponse response;
+  if (!response.ParseFromString(served.bytes)) {
+    return absl::DataLossError("cannot parse the page of stories as served");
+  }
+  return response;
+}
+
+absl::StatusOr<ServedPage> SyndicationCore::ServeList(
+    const syndication::v1::ListArticlesRequest& request, const Principal& caller) const {
   SYNDICATE_ASSIGN_OR_RETURN(const int page_size, EffectivePageSize(request.page_size()));
   for (int i = 0; i < request.source_ids_size(); ++i) {
     SYNDICATE_RETURN_IF_ERROR(
@@ -688,7 +716,7 @@ absl::StatusOr<syndication::v1::ListArticlesResponse> SyndicationCore::ListArtic
       if (MayReadSource(caller, id)) readable.push_back(id);
     }
     std::sort(readable.begin(), readable.end());
-    if (readable.empty()) return syndication::v1::ListArticlesResponse();
+    if (readable.empty()) return ServedPage();
     source_ids = std::move(readable);
   }
 
@@ -701,14 +729,14 @@ absl::StatusOr<syndication::v1::ListArticlesResponse> SyndicationCore::ListArtic
     SYNDICATE_RETURN_IF_ERROR(ValidateArticleId(token.article_id(), "page_token"));
     position.emplace(absl::FromUnixMicros(token.list_time_micros()), token.article_id());
   }
-  const auto fetch = [&](int limit) -> absl::StatusOr<std::vector<Article>> {
+  const auto fetch = [&](int limit) -> absl::StatusOr<std::vector<storage::ListedArticle>> {
     if (by_update) {
       storage::UpdateQuery query;
       query.source_ids = source_ids;
       if (request.has_updated_after()) query.updated_after = ToAbslTime(request.updated_after());
       if (position) query.after = storage::UpdatePosition{position->first, position->second};
       query.limit = limit;
-      return store_->ListArticlesByUpdate(query);
+      return store_->ListArticleBytesByUpdate(query);
     }
     storage::ListQuery query;
     query.source_ids = source_ids;
@@ -716,43 +744,51 @@ absl::StatusOr<syndication::v1::ListArticlesResponse> SyndicationCore::ListArtic
     query.end_time = end_time;
     if (position) query.after = storage::ListPosition{position->first, position->second};
     query.limit = limit;
-    return store_->ListArticles(query);
-  };
-  const auto time_of = [by_update](const Article& article) {
-    return by_update ? ToAbslTime(article.version_created()) : storage::ListTime(article);
+    return store_->ListArticleBytes(query);
   };
 
   // Stories partners may not see are skipped, so a page may take several reads; each read
   // asks for one more than the page still needs, to tell whether more follow.
   const absl::Time now = clock_();
-  syndication::v1::ListArticlesResponse response;
-  size_t response_bytes = 0;
+  ServedPage page;
+  int listed = 0;
   int examined = 0;
   bool more = false;
   while (true) {
-    const int wanted = page_size - response.articles_size();
-    SYNDICATE_ASSIGN_OR_RETURN(std::vector<Article> batch, fetch(wanted + 1));
+    const int wanted = page_size - listed;
+    SYNDICATE_ASSIGN_OR_RETURN(std::vector<storage::ListedArticle> batch, fetch(wanted + 1));
     bool stop = static_cast<int>(batch.size()) <= wanted;  // nothing after this batch
-    for (Article& article : batch) {
-      if (response.articles_size() == page_size || examined == kMaxExaminedPerPage) {
+    for (storage::ListedArticle& stored : batch) {
+      if (listed == page_size || examined == kMaxExaminedPerPage) {
         more = true;
         stop = true;
         break;
       }
+      std::optional<Article> fields = ParseVisibilityFields(stored.bytes);
+      if (!fields.has_value()) {
+        return absl::DataLossError(absl::StrCat("cannot parse article ", stored.article_id));
+      }
       const bool visible =
-          !HiddenFrom(caller, article, now) && (request.show_withdrawn() || !IsTombstone(article));
+          !HiddenFrom(caller, *fields, now) && (request.show_withdrawn() || !IsTombstone(*fields));
+      std::optional<ServedArticle> served;
       if (visible) {
-        SetDelivery(caller, &article);
-        response_bytes += article.ByteSizeLong();
-        if (response_bytes > kMaxResponseBytes && response.articles_size() > 0) {
+        SYNDICATE_ASSIGN_OR_RETURN(
+            served, Serve(StoredVersion{std::move(stored.bytes), *std::move(fields)}, caller));
+        const size_t size = served->stored.size() + served->delivery.size();
+        if (page.bytes.size() + size > kMaxResponseBytes && listed > 0) {
           more = true;
           stop = true;
           break;
         }
       }
       ++examined;
-      position.emplace(time_of(article), article.id());
-      if (visible) *response.add_articles() = std::move(article);
+      position.emplace(stored.time, std::move(stored.article_id));
+      if (served.has_value()) {
+        AppendLengthDelimited(1, served->stored, served->delivery, &page.bytes);
+        std::move(served->delivered.begin(), served->delivered.end(),
+                  std::back_inserter(page.delivered));
+        ++listed;
+      }
     }
     if (stop) break;
   }
@@ -762,9 +798,9 @@ absl::StatusOr<syndication::v1::ListArticlesResponse> SyndicationCore::ListArtic
     token.set_filter_fingerprint(fingerprint);
     token.set_list_time_micros(absl::ToUnixMicros(position->first));
     token.set_article_id(position->second);
-    response.set_next_page_token(page_tokens_.Encode(token));
+    AppendLengthDelimited(2, page_tokens_.Encode(token), "", &page.bytes);
   }
-  return response;
+  return page;
 }
 
 absl::StatusOr<Source> SyndicationCore::GetSource(const syndication::v1::GetSourceRequest& request,

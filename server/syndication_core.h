@@ -65,6 +65,15 @@ struct ServedArticle {
   std::vector<DeliveredStory> delivered;
 };
 
+// A page of ListArticles as the server sends it (SyndicationCore::ServeList).
+struct ServedPage {
+  // A serialized syndication.v1::ListArticlesResponse: each story as ServedArticle's
+  // stored + delivery, then next_page_token.
+  std::string bytes;
+  // What it delivers, for the usage report: every story on it but tombstones.
+  std::vector<DeliveredStory> delivered;
+};
+
 // Thread-safe: every method may be called concurrently.
 class SyndicationCore {
  public:
@@ -182,9 +191,17 @@ class SyndicationCore {
   // SyndicationService.ListArticles. INVALID_ARGUMENT for a negative page_size, a malformed
   // source id, start_time not before end_time, or a page_token that is altered, foreign or
   // was issued for another filter.
+  // ServeList's answer, parsed.
   absl::StatusOr<syndication::v1::ListArticlesResponse> ListArticles(
       const syndication::v1::ListArticlesRequest& request,
       const Principal& caller = Principal::Operator()) const;
+
+  // SyndicationService.ListArticles as the server answers it: the stored bytes of each
+  // story, not messages (ServedPage); visibility from each story's visibility fields
+  // alone, as ServeArticle. Errors as ListArticles; DATA_LOSS for a stored story that is
+  // not a well-formed message.
+  absl::StatusOr<ServedPage> ServeList(const syndication::v1::ListArticlesRequest& request,
+                                       const Principal& caller) const;
 
   // PublishingService.GetUsageReport: the deliveries the usage recorder wrote (those still
   // queued in it are not shown). PERMISSION_DENIED for a partner, or a publisher naming in

@@ -1494,20 +1494,20 @@ absl::StatusOr<std::optional<std::string>> Store::GetArticleBytes(std::string_vi
 namespace {
 
 // What MergeIndexScans reads: an index, one scan over all of it or one per source (a key
-// prefix), the bounds of each scan, and how to get the article id out of a key.
+// prefix), the bounds of each scan, and how to get the time and article id out of a key.
 struct IndexRead {
   rocksdb::ColumnFamilyHandle* index;
   const std::vector<std::string>* source_ids;  // empty: the whole index
   std::function<bool(IndexScan*)> set_bounds;  // false: the scan is empty
-  std::function<absl::StatusOr<std::string>(std::string_view key)> article_id;
+  std::function<absl::StatusOr<std::pair<absl::Time, std::string>>(std::string_view key)> entry;
   std::string what;  // for errors, e.g. "list index"
 };
 
-// Up to `limit` articles in the (time, id) order of the index keys' suffix, merging the
+// Up to `limit` stories in the (time, id) order of the index keys' suffix, merging the
 // scans, and skipping those `keep` refuses. One snapshot for every read.
-absl::StatusOr<std::vector<Article>> MergeIndexScans(
+absl::StatusOr<std::vector<ListedArticle>> MergeIndexScans(
     rocksdb::DB* db, rocksdb::ColumnFamilyHandle* articles_family, const IndexRead& read, int limit,
-    const std::function<bool(const Article&)>& keep) {
+    const std::function<absl::StatusOr<bool>(const ListedArticle&)>& keep) {
   rocksdb::ManagedSnapshot snapshot(db);
   rocksdb::ReadOptions read_options;
   read_options.snapshot = snapshot.snapshot();
@@ -1526,7 +1526,7 @@ absl::StatusOr<std::vector<Article>> MergeIndexScans(
     for (const std::string& source_id : *read.source_ids) add_scan(SourcePrefix(source_id));
   }
 
-  std::vector<Article> articles;
+  std::vector<ListedArticle> articles;
   while (articles.size() < static_cast<size_t>(limit)) {
     // A k-way merge by the (time, id) suffix. A linear pick is enough: a query names a
     // handful of sources, and each pick costs far less than the article read after it.
@@ -1541,63 +1541,92 @@ absl::StatusOr<std::vector<Article>> MergeIndexScans(
     }
     if (next == nullptr) break;
 
-    SYNDICATE_ASSIGN_OR_RETURN(const std::string id,
-                               read.article_id(next->iterator->key().ToStringView()));
+    ListedArticle article;
+    SYNDICATE_ASSIGN_OR_RETURN(std::tie(article.time, article.article_id),
+                               read.entry(next->iterator->key().ToStringView()));
     next->iterator->Next();
-    std::string bytes;
-    rocksdb::Status status = db->Get(read_options, articles_family, id, &bytes);
+    rocksdb::Status status =
+        db->Get(read_options, articles_family, article.article_id, &article.bytes);
     if (status.IsNotFound()) {
-      return absl::DataLossError(
-          absl::StrCat("a ", read.what, " entry names article ", id, ", which is not stored"));
+      return absl::DataLossError(absl::StrCat("a ", read.what, " entry names article ",
+                                              article.article_id, ", which is not stored"));
     }
-    SYNDICATE_RETURN_IF_ERROR(FromRocksDb(status, absl::StrCat("reading article ", id)));
-    Article article;
-    SYNDICATE_RETURN_IF_ERROR(Parse(bytes, &article, absl::StrCat("article ", id)));
-    if (keep(article)) articles.push_back(std::move(article));
+    SYNDICATE_RETURN_IF_ERROR(
+        FromRocksDb(status, absl::StrCat("reading article ", article.article_id)));
+    SYNDICATE_ASSIGN_OR_RETURN(const bool kept, keep(article));
+    if (kept) articles.push_back(std::move(article));
+  }
+  return articles;
+}
+
+absl::StatusOr<std::vector<Article>> ParseListed(std::vector<ListedArticle> listed) {
+  std::vector<Article> articles(listed.size());
+  for (size_t i = 0; i < listed.size(); ++i) {
+    SYNDICATE_RETURN_IF_ERROR(
+        Parse(listed[i].bytes, &articles[i], absl::StrCat("article ", listed[i].article_id)));
   }
   return articles;
 }
 
 }  // namespace
 
-absl::StatusOr<std::vector<Article>> Store::ListArticles(const ListQuery& query) const {
+absl::StatusOr<std::vector<ListedArticle>> Store::ListArticleBytes(const ListQuery& query) const {
   SYNDICATE_RETURN_IF_ERROR(CheckLimit(query.limit));
   SYNDICATE_ASSIGN_OR_RETURN(const std::vector<std::string> source_ids,
                              QuerySourceIds(query.source_ids));
   const bool all = source_ids.empty();
-  const IndexRead read{impl_->Family(all ? ColumnFamily::kByTime : ColumnFamily::kBySourceTime),
-                       &source_ids, [&](IndexScan* scan) { return SetBounds(query, scan); },
-                       [all](std::string_view key) -> absl::StatusOr<std::string> {
-                         SYNDICATE_ASSIGN_OR_RETURN(
-                             const ListKeyParts parts,
-                             all ? DecodeByTimeKey(key) : DecodeBySourceTimeKey(key));
-                         return std::string(parts.article_id);
-                       },
-                       "list index"};
+  const IndexRead read{
+      impl_->Family(all ? ColumnFamily::kByTime : ColumnFamily::kBySourceTime), &source_ids,
+      [&](IndexScan* scan) { return SetBounds(query, scan); },
+      [all](std::string_view key) -> absl::StatusOr<std::pair<absl::Time, std::string>> {
+        SYNDICATE_ASSIGN_OR_RETURN(ListKeyParts parts,
+                                   all ? DecodeByTimeKey(key) : DecodeBySourceTimeKey(key));
+        return std::make_pair(parts.list_time, std::move(parts.article_id));
+      },
+      "list index"};
   return MergeIndexScans(impl_->db_, impl_->Family(ColumnFamily::kArticles), read, query.limit,
-                         [](const Article&) { return true; });
+                         [](const ListedArticle&) { return true; });
+}
+
+absl::StatusOr<std::vector<Article>> Store::ListArticles(const ListQuery& query) const {
+  SYNDICATE_ASSIGN_OR_RETURN(std::vector<ListedArticle> listed, ListArticleBytes(query));
+  return ParseListed(std::move(listed));
+}
+
+absl::StatusOr<std::vector<ListedArticle>> Store::ListArticleBytesByUpdate(
+    const UpdateQuery& query) const {
+  SYNDICATE_RETURN_IF_ERROR(CheckLimit(query.limit));
+  SYNDICATE_ASSIGN_OR_RETURN(const std::vector<std::string> source_ids,
+                             QuerySourceIds(query.source_ids));
+  const bool all = source_ids.empty();
+  const IndexRead read{
+      impl_->Family(all ? ColumnFamily::kByUpdate : ColumnFamily::kBySourceUpdate), &source_ids,
+      [&](IndexScan* scan) { return SetUpdateBounds(query, scan); },
+      [all](std::string_view key) -> absl::StatusOr<std::pair<absl::Time, std::string>> {
+        SYNDICATE_ASSIGN_OR_RETURN(UpdateKeyParts parts,
+                                   all ? DecodeByUpdateKey(key) : DecodeBySourceUpdateKey(key));
+        return std::make_pair(parts.version_created, std::move(parts.article_id));
+      },
+      "update index"};
+  // The scan starts at updated_after's microsecond; an entry in a later microsecond is
+  // after it. One in the same microsecond is compared to the nanosecond, from the version.
+  return MergeIndexScans(
+      impl_->db_, impl_->Family(ColumnFamily::kArticles), read, query.limit,
+      [&](const ListedArticle& listed) -> absl::StatusOr<bool> {
+        if (!query.updated_after.has_value() ||
+            listed.time > absl::FromUnixMicros(absl::ToUnixMicros(*query.updated_after))) {
+          return true;
+        }
+        Article article;
+        SYNDICATE_RETURN_IF_ERROR(
+            Parse(listed.bytes, &article, absl::StrCat("article ", listed.article_id)));
+        return ToAbslTime(article.version_created()) > *query.updated_after;
+      });
 }
 
 absl::StatusOr<std::vector<Article>> Store::ListArticlesByUpdate(const UpdateQuery& query) const {
-  SYNDICATE_RETURN_IF_ERROR(CheckLimit(query.limit));
-  SYNDICATE_ASSIGN_OR_RETURN(const std::vector<std::string> source_ids,
-                             QuerySourceIds(query.source_ids));
-  const bool all = source_ids.empty();
-  const IndexRead read{impl_->Family(all ? ColumnFamily::kByUpdate : ColumnFamily::kBySourceUpdate),
-                       &source_ids, [&](IndexScan* scan) { return SetUpdateBounds(query, scan); },
-                       [all](std::string_view key) -> absl::StatusOr<std::string> {
-                         SYNDICATE_ASSIGN_OR_RETURN(
-                             const UpdateKeyParts parts,
-                             all ? DecodeByUpdateKey(key) : DecodeBySourceUpdateKey(key));
-                         return std::string(parts.article_id);
-                       },
-                       "update index"};
-  // Only entries in updated_after's own microsecond can fail this.
-  return MergeIndexScans(impl_->db_, impl_->Family(ColumnFamily::kArticles), read, query.limit,
-                         [&](const Article& article) {
-                           return !query.updated_after.has_value() ||
-                                  ToAbslTime(article.version_created()) > *query.updated_after;
-                         });
+  SYNDICATE_ASSIGN_OR_RETURN(std::vector<ListedArticle> listed, ListArticleBytesByUpdate(query));
+  return ParseListed(std::move(listed));
 }
 
 absl::StatusOr<std::vector<Article>> Store::ListVersions(std::string_view article_id,

@@ -167,6 +167,17 @@ struct ListPosition {
   std::string article_id;
 };
 
+// A story a list index led to: the stored bytes of its latest version (a serialized
+// syndication.v1::Article as committed, not checked beyond RocksDB's checksums) and the
+// index entry it was found by, which is where a page that ends with it ends.
+struct ListedArticle {
+  std::string bytes;
+  // The entry's time at microsecond precision: the list time (ListQuery) or the
+  // version_created (UpdateQuery) of the version.
+  absl::Time time;
+  std::string article_id;
+};
+
 struct ListQuery {
   // Only these sources; empty means every source.
   std::vector<std::string> source_ids;
@@ -378,6 +389,10 @@ class Store {
   // INVALID_ARGUMENT when limit is not positive or a source id is empty.
   absl::StatusOr<std::vector<syndication::v1::Article>> ListArticles(const ListQuery& query) const;
 
+  // As ListArticles, unparsed: each story's stored bytes (as GetArticleBytes) with its
+  // index entry's time, so a caller can serve them without a parse and re-serialization.
+  absl::StatusOr<std::vector<ListedArticle>> ListArticleBytes(const ListQuery& query) const;
+
   // Commits the change `decide` returns for the story (source_id, external_id), in one
   // WriteBatch under the write lock: the latest version, the version record, the
   // by_external_id entry (for a new story), the list and update indexes (moved when their
@@ -429,6 +444,11 @@ class Store {
   // INVALID_ARGUMENT when limit is not positive or a source id is empty or longer than 65535
   // bytes.
   absl::StatusOr<std::vector<syndication::v1::Article>> ListArticlesByUpdate(
+      const UpdateQuery& query) const;
+
+  // As ListArticlesByUpdate, unparsed (see ListArticleBytes); ListedArticle::time is the
+  // version_created of the index entry.
+  absl::StatusOr<std::vector<ListedArticle>> ListArticleBytesByUpdate(
       const UpdateQuery& query) const;
 
   // Every version of a story, oldest first: versions first_version .. first_version +
