@@ -312,8 +312,9 @@ class Store::Impl {
 
   ~Impl() {
     // Errors are dropped: a destructor has no one to report to, and the WAL already holds
-    // every acknowledged write, so a failed flush loses nothing.
-    (void)Flush();
+    // every acknowledged write, so a failed flush loses nothing. After a failed WAL sync,
+    // no flush: it would make durable the writes whose callers were told they failed.
+    if (RefuseAfterFailedSync().ok()) (void)Flush();
     for (rocksdb::ColumnFamilyHandle* handle : handles_) {
       (void)db_->DestroyColumnFamilyHandle(handle);
     }
@@ -329,16 +330,32 @@ class Store::Impl {
   }
 
   // db_->Put and db_->Write for every write but a commit's (which checks the same under
-  // write_mutex_): refused after a failed WAL sync (store.h, "A failed WAL sync"), since a
-  // synced write would also make durable what was written before the failed sync.
+  // write_mutex_), through Guarded.
   rocksdb::Status Put(const rocksdb::WriteOptions& options, rocksdb::ColumnFamilyHandle* family,
                       const rocksdb::Slice& key, const rocksdb::Slice& value) {
-    if (rocksdb::Status refused = RefuseAfterFailedSync(); !refused.ok()) return refused;
-    return db_->Put(options, family, key, value);
+    return Guarded(options, [&] { return db_->Put(options, family, key, value); });
   }
   rocksdb::Status Write(const rocksdb::WriteOptions& options, rocksdb::WriteBatch* batch) {
+    return Guarded(options, [&] { return db_->Write(options, batch); });
+  }
+
+  // Runs `write` (with `options`) unless a WAL sync failed before (store.h, "A failed WAL
+  // sync"): a synced write would also make durable what was written before that sync.
+  // A synced write that fails with an I/O error is such a failure itself (the WAL's state
+  // is unknown), and one that a failed sync overtook is reported as failed too, since it
+  // may rest on WAL records that sync lost.
+  template <typename WriteFn>
+  rocksdb::Status Guarded(const rocksdb::WriteOptions& options, WriteFn write) {
     if (rocksdb::Status refused = RefuseAfterFailedSync(); !refused.ok()) return refused;
-    return db_->Write(options, batch);
+    const rocksdb::Status status = write();
+    if (!options.sync) return status;
+    if (status.IsIOError()) {
+      std::unique_lock<std::mutex> lock(sync_mutex_);
+      FailSync(FromRocksDb(status, "writing and syncing the write-ahead log"), lock);
+      return status;
+    }
+    if (!status.ok()) return status;
+    return RefuseAfterFailedSync();
   }
 
   rocksdb::WriteOptions WriteOptions() const {
@@ -869,16 +886,22 @@ class Store::Impl {
       if (status.ok()) {
         synced_ = std::max(synced_, target);
       } else {
-        // The only failed sync: no thread becomes the syncer once sync_error_ is set.
-        sync_error_ = status;
-        if (options_.on_sync_failure) {
-          lock.unlock();
-          options_.on_sync_failure(status);
-          lock.lock();
-        }
+        FailSync(status, lock);
       }
       sync_done_.notify_all();
     }
+  }
+
+  // Makes `error` the store's sticky sync error and tells StoreOptions::on_sync_failure,
+  // unless a failure came first. `lock` holds sync_mutex_; it is released during the call.
+  void FailSync(const absl::Status& error, std::unique_lock<std::mutex>& lock)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(sync_mutex_) {
+    if (!sync_error_.ok()) return;
+    sync_error_ = error;
+    if (!options_.on_sync_failure) return;
+    lock.unlock();
+    options_.on_sync_failure(error);
+    lock.lock();
   }
 
   rocksdb::Status RefuseAfterFailedSync() {
@@ -1024,7 +1047,10 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path,
   return std::unique_ptr<Store>(new Store(std::move(impl)));
 }
 
-absl::Status Store::Flush() { return impl_->Flush(); }
+absl::Status Store::Flush() {
+  SYNDICATE_RETURN_IF_ERROR(FromRocksDb(impl_->RefuseAfterFailedSync(), "flushing memtables"));
+  return impl_->Flush();
+}
 
 // --- Backups and monitoring --------------------------------------------------------------
 
@@ -1048,6 +1074,8 @@ std::mutex backup_mutex;
 }  // namespace
 
 absl::StatusOr<BackupInfo> Store::CreateBackup(const std::string& backup_dir) {
+  // The backup flushes the memtables first, which must not happen after a failed sync.
+  SYNDICATE_RETURN_IF_ERROR(FromRocksDb(impl_->RefuseAfterFailedSync(), "creating a backup"));
   std::lock_guard<std::mutex> lock(backup_mutex);
   rocksdb::BackupEngineOptions engine_options(backup_dir);
   if (impl_->options_.env != nullptr) engine_options.backup_env = impl_->options_.env;

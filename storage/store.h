@@ -19,11 +19,13 @@
 // yet, and which a power loss in that window would take back. A process crash does not.
 // Other writes (sources, keys, trims, …) stay one synced write each under the write lock.
 //
-// A failed WAL sync: the store can no longer tell which of the writes since the last good
-// sync are durable, so the error is sticky. The commit that waited on that sync, and every
-// write after it (commits and other writes alike, since a later synced write would make
-// the unacknowledged ones durable behind its callers' backs) fail with it, UNAVAILABLE,
-// and StoreOptions::on_sync_failure is called once. A commit that an earlier sync made
+// A failed WAL sync (a commit's group sync, or the sync of another synced write, which
+// RocksDB does itself): the store can no longer tell which of the writes since the last
+// good sync are durable, so the error is sticky. The commit that waited on that sync, and
+// every write after it (commits and other writes alike, since a later synced write would
+// make the unacknowledged ones durable behind its callers' backs), Flush and CreateBackup
+// fail with it, UNAVAILABLE; the destructor does not flush the memtables; and
+// StoreOptions::on_sync_failure is called once. A commit that an earlier sync made
 // durable is still acknowledged. A failed commit's version may still be read until the
 // store is reopened, and may even survive the restart (the OS may have written the WAL
 // anyway): a publisher that retries with the same request_id gets the recorded answer

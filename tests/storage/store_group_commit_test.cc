@@ -275,12 +275,37 @@ TEST_F(StorageGroupCommitTest, AFailedSyncRefusesEveryLaterWrite) {
   EXPECT_THAT(upserted.status().message(),
               HasSubstr("refused after a failed write-ahead-log sync"));
   EXPECT_TRUE(absl::IsNotFound(store->GetSource("wire").status()));
+  EXPECT_EQ(store->Flush().code(), absl::StatusCode::kUnavailable);
 
   store->SetAppendListener(nullptr);
   EXPECT_EQ(store->FeedHead(), 1u);
   EXPECT_THAT(heard, ElementsAre(1u));
   ASSERT_EQ(failures.size(), 1u);
   EXPECT_EQ(failures[0].code(), absl::StatusCode::kUnavailable);
+}
+
+// The same when the failed sync is RocksDB's own, in a synced write outside a commit.
+TEST_F(StorageGroupCommitTest, AFailedSyncOfAnotherWriteRefusesLaterCommits) {
+  WalSyncGate gate;
+  auto file_system = std::make_shared<GatedWalFileSystem>(&gate);
+  const std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(file_system);
+  int failures = 0;
+  StoreOptions options;
+  options.env = env.get();
+  options.on_sync_failure = [&failures](const absl::Status&) { ++failures; };
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(std::unique_ptr<Store> store, Store::Open(StorePath(), options));
+
+  gate.FailSyncs();
+  Source source;
+  source.set_id("wire");
+  source.set_name("Example Wire");
+  EXPECT_EQ(store->UpsertSource(source, kBaseTime).status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(failures, 1);
+  const absl::StatusOr<PublishResult> later =
+      store->PublishArticle(MakeArticle("wire", "after", Hash('a')), kBaseTime);
+  EXPECT_EQ(later.status().code(), absl::StatusCode::kUnavailable) << later.status();
+  EXPECT_EQ(store->FeedHead(), 0u);
+  EXPECT_EQ(failures, 1);
 }
 
 TEST_F(StorageGroupCommitTest, WithoutSyncWritesNothingIsSynced) {
