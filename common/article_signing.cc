@@ -85,7 +85,11 @@ std::string ContentFingerprint(const Article& article) {
 }
 
 std::string ContentHash(const Article& article) {
-  return absl::StrCat("sha256:", absl::BytesToHexString(Sha256(SignedBytes(article))));
+  return ContentHashOfSignedBytes(SignedBytes(article));
+}
+
+std::string ContentHashOfSignedBytes(absl::string_view signed_bytes) {
+  return absl::StrCat("sha256:", absl::BytesToHexString(Sha256(signed_bytes)));
 }
 
 std::string KeyId(absl::string_view public_key) {
@@ -145,11 +149,12 @@ absl::Status VerifySignature(absl::string_view message, const Signature& signatu
 
 absl::Status VerifyArticle(const Article& article, absl::string_view public_key) {
   if (!article.has_signature()) return absl::InvalidArgumentError("signature: is missing");
-  if (ContentHash(article) != article.content_hash()) {
+  const std::string signed_bytes = SignedBytes(article);
+  if (ContentHashOfSignedBytes(signed_bytes) != article.content_hash()) {
     return absl::InvalidArgumentError(
         "content_hash: does not match the article: its content changed after signing");
   }
-  return VerifySignature(SignedBytes(article), article.signature(), public_key);
+  return VerifySignature(signed_bytes, article.signature(), public_key);
 }
 
 }  // namespace syndicate

@@ -36,6 +36,10 @@ std::string ContentFingerprint(const syndication::v1::Article& article);
 // "sha256:" and the 64 lowercase hex digits of SHA-256(SignedBytes(article)).
 std::string ContentHash(const syndication::v1::Article& article);
 
+// ContentHash of the article whose SignedBytes are `signed_bytes`, for a caller that needs
+// those bytes too (to sign or verify them) and so serializes the story once.
+std::string ContentHashOfSignedBytes(absl::string_view signed_bytes);
+
 // First 8 bytes, in lowercase hex, of SHA-256 of a 32-byte Ed25519 public key.
 std::string KeyId(absl::string_view public_key);
 

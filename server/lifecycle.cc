@@ -84,8 +84,10 @@ Article Seal(Article version, const Article* latest, absl::string_view new_id, a
   *version.mutable_version_created() = ToTimestamp(now);
   version.clear_etag();
   version.clear_signature();
-  version.set_content_hash(ContentHash(version));
-  *version.mutable_signature() = key.Sign(SignedBytes(version));
+  // Both cover the same bytes (SignedBytes leaves out content_hash and signature).
+  const std::string signed_bytes = SignedBytes(version);
+  version.set_content_hash(ContentHashOfSignedBytes(signed_bytes));
+  *version.mutable_signature() = key.Sign(signed_bytes);
   // The version number names the version; the hash keeps etags of two histories apart.
   version.set_etag(absl::StrCat(version.version(), "-", version.content_hash().substr(7, 12)));
   return version;
