@@ -50,7 +50,26 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Optional;
 
-class StorageGroupCommitTest : public TempDirTest {};
+// Stores whose write-ahead-log syncs pass gate_ (tests/testing/gated_wal.h).
+class StorageGroupCommitTest : public TempDirTest {
+ protected:
+  // Opens the store at StorePath() with `options` on the gated file system.
+  absl::StatusOr<std::unique_ptr<Store>> OpenGated(StoreOptions options = StoreOptions()) {
+    options.env = env_.get();
+    return Store::Open(StorePath(), options);
+  }
+
+  WalSyncGate gate_;
+  const std::unique_ptr<rocksdb::Env> env_ =
+      rocksdb::NewCompositeEnv(std::make_shared<GatedWalFileSystem>(&gate_));
+};
+
+Source WireSource() {
+  Source source;
+  source.set_id("wire");
+  source.set_name("Example Wire");
+  return source;
+}
 
 // Creates urn:example:1 as kId1 with `response` when it does not exist; decides nothing
 // when it does.
@@ -67,12 +86,7 @@ Decide CreateOnce(std::string response) {
 // not in FeedHead() or ReadFeed(), and not heard by the listener; a replay of its request
 // id and a "no change" decision that read it wait for the same sync.
 TEST_F(StorageGroupCommitTest, NothingIsAcknowledgedOrPublishedBeforeItsSync) {
-  WalSyncGate gate;
-  auto file_system = std::make_shared<GatedWalFileSystem>(&gate);
-  const std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(file_system);
-  StoreOptions options;
-  options.env = env.get();
-  SYNDICATE_ASSERT_OK_AND_ASSIGN(std::unique_ptr<Store> store, Store::Open(StorePath(), options));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(std::unique_ptr<Store> store, OpenGated());
   std::mutex mu;
   std::vector<uint64_t> heard;
   store->SetAppendListener([&](uint64_t sequence) {
@@ -80,7 +94,7 @@ TEST_F(StorageGroupCommitTest, NothingIsAcknowledgedOrPublishedBeforeItsSync) {
     heard.push_back(sequence);
   });
 
-  gate.Close();
+  gate_.Close();
   std::atomic<bool> released{false};
   // Each records whether the gate was open when its call returned.
   std::atomic<bool> first_after_release{false};
@@ -93,7 +107,7 @@ TEST_F(StorageGroupCommitTest, NothingIsAcknowledgedOrPublishedBeforeItsSync) {
     first = store->CommitByExternalId("wire", "urn:example:1", "req-1", CreateOnce("created"));
     first_after_release = released.load();
   });
-  ASSERT_TRUE(gate.WaitForWaiter());
+  ASSERT_TRUE(gate_.WaitForWaiter());
 
   // The first commit is written and its sync held.
   EXPECT_EQ(store->FeedHead(), 0u);
@@ -115,7 +129,7 @@ TEST_F(StorageGroupCommitTest, NothingIsAcknowledgedOrPublishedBeforeItsSync) {
   absl::SleepFor(absl::Milliseconds(200));
   EXPECT_EQ(store->FeedHead(), 0u);
   released = true;
-  gate.Open();
+  gate_.Open();
   first_thread.join();
   replay_thread.join();
   unchanged_thread.join();
@@ -197,21 +211,16 @@ TEST_F(StorageGroupCommitTest, ConcurrentDurablePublishersAreAllAcknowledgedInOr
 // The sharing itself: while one commit's sync is held, four more commits are written; when
 // it is let go, one more sync makes all four durable: two syncs for five commits.
 TEST_F(StorageGroupCommitTest, CommitsWrittenDuringASyncShareTheNextOne) {
-  WalSyncGate gate;
-  auto file_system = std::make_shared<GatedWalFileSystem>(&gate);
-  const std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(file_system);
-  StoreOptions options;
-  options.env = env.get();
-  SYNDICATE_ASSERT_OK_AND_ASSIGN(std::unique_ptr<Store> store, Store::Open(StorePath(), options));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(std::unique_ptr<Store> store, OpenGated());
   const auto publish = [&store](const std::string& external_id) {
     return store->PublishArticle(MakeArticle("wire", external_id, Hash('a')), kBaseTime);
   };
 
-  gate.Close();
+  gate_.Close();
   std::vector<absl::StatusOr<PublishResult>> results(5, absl::UnknownError("not run"));
   std::vector<std::thread> threads;
   threads.emplace_back([&] { results[0] = publish("first"); });
-  ASSERT_TRUE(gate.WaitForWaiter());
+  ASSERT_TRUE(gate_.WaitForWaiter());
   for (int i = 1; i < 5; ++i) {
     threads.emplace_back([&, i] { results[i] = publish(absl::StrCat("during-", i)); });
   }
@@ -224,7 +233,7 @@ TEST_F(StorageGroupCommitTest, CommitsWrittenDuringASyncShareTheNextOne) {
     absl::SleepFor(absl::Milliseconds(5));
   }
   ASSERT_EQ(written, 5u);
-  gate.Open();
+  gate_.Open();
   for (std::thread& thread : threads) thread.join();
 
   for (const auto& result : results) EXPECT_THAT(result, IsOk());
@@ -239,18 +248,14 @@ TEST_F(StorageGroupCommitTest, CommitsWrittenDuringASyncShareTheNextOne) {
 // good sync reaches FeedHead() or the listener; what an earlier sync made durable stays
 // acknowledged.
 TEST_F(StorageGroupCommitTest, AFailedSyncRefusesEveryLaterWrite) {
-  WalSyncGate gate;
-  auto file_system = std::make_shared<GatedWalFileSystem>(&gate);
-  const std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(file_system);
   std::mutex mu;
   std::vector<absl::Status> failures;
   StoreOptions options;
-  options.env = env.get();
   options.on_sync_failure = [&](const absl::Status& error) {
     std::lock_guard<std::mutex> lock(mu);
     failures.push_back(error);
   };
-  SYNDICATE_ASSERT_OK_AND_ASSIGN(std::unique_ptr<Store> store, Store::Open(StorePath(), options));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(std::unique_ptr<Store> store, OpenGated(options));
   std::vector<uint64_t> heard;
   store->SetAppendListener([&](uint64_t sequence) {
     std::lock_guard<std::mutex> lock(mu);
@@ -261,16 +266,13 @@ TEST_F(StorageGroupCommitTest, AFailedSyncRefusesEveryLaterWrite) {
   };
   ASSERT_THAT(publish("before"), IsOk());
 
-  gate.FailSyncs();
+  gate_.FailSyncs();
   const absl::StatusOr<PublishResult> failed = publish("during");
   EXPECT_EQ(failed.status().code(), absl::StatusCode::kUnavailable) << failed.status();
   EXPECT_THAT(failed.status().message(), HasSubstr("syncing the write-ahead log"));
   const absl::StatusOr<PublishResult> later = publish("after");
   EXPECT_EQ(later.status().code(), absl::StatusCode::kUnavailable) << later.status();
-  Source source;
-  source.set_id("wire");
-  source.set_name("Example Wire");
-  const absl::StatusOr<Source> upserted = store->UpsertSource(source, kBaseTime);
+  const absl::StatusOr<Source> upserted = store->UpsertSource(WireSource(), kBaseTime);
   EXPECT_EQ(upserted.status().code(), absl::StatusCode::kUnavailable) << upserted.status();
   EXPECT_THAT(upserted.status().message(),
               HasSubstr("refused after a failed write-ahead-log sync"));
@@ -286,20 +288,14 @@ TEST_F(StorageGroupCommitTest, AFailedSyncRefusesEveryLaterWrite) {
 
 // The same when the failed sync is RocksDB's own, in a synced write outside a commit.
 TEST_F(StorageGroupCommitTest, AFailedSyncOfAnotherWriteRefusesLaterCommits) {
-  WalSyncGate gate;
-  auto file_system = std::make_shared<GatedWalFileSystem>(&gate);
-  const std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(file_system);
   int failures = 0;
   StoreOptions options;
-  options.env = env.get();
   options.on_sync_failure = [&failures](const absl::Status&) { ++failures; };
-  SYNDICATE_ASSERT_OK_AND_ASSIGN(std::unique_ptr<Store> store, Store::Open(StorePath(), options));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(std::unique_ptr<Store> store, OpenGated(options));
 
-  gate.FailSyncs();
-  Source source;
-  source.set_id("wire");
-  source.set_name("Example Wire");
-  EXPECT_EQ(store->UpsertSource(source, kBaseTime).status().code(), absl::StatusCode::kUnavailable);
+  gate_.FailSyncs();
+  EXPECT_EQ(store->UpsertSource(WireSource(), kBaseTime).status().code(),
+            absl::StatusCode::kUnavailable);
   EXPECT_EQ(failures, 1);
   const absl::StatusOr<PublishResult> later =
       store->PublishArticle(MakeArticle("wire", "after", Hash('a')), kBaseTime);
