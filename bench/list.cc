@@ -316,9 +316,9 @@ absl::StatusOr<std::vector<int64_t>> FirstPages(SyndicationService::Stub* stub,
   return latencies;
 }
 
-// The same pages from syndicated's store, in this process: the store's ListArticles (or
-// ListArticlesByUpdate) for kPageSize + 1 stories after the page's position, as the server
-// asks it. Up to `pages` pages of `walk`, evenly spread, the first included.
+// The same pages from syndicated's store, in this process: the store's ListArticleBytes
+// (or ListArticleBytesByUpdate) for kPageSize + 1 stories after the page's position, as
+// the server asks it. Up to `pages` pages of `walk`, evenly spread, the first included.
 absl::StatusOr<std::vector<int64_t>> StorePages(const storage::Store& store, const ListCase& list,
                                                 const Walk& walk, int pages) {
   std::vector<std::string> source_ids(list.request.source_ids().begin(),
@@ -328,14 +328,14 @@ absl::StatusOr<std::vector<int64_t>> StorePages(const storage::Store& store, con
   for (size_t p = 0; p < walk.pages.size(); p += step) {
     const std::optional<Position>& after = walk.pages[p].after;
     const int64_t start = NowNs();
-    absl::StatusOr<std::vector<Article>> got;
+    absl::StatusOr<std::vector<storage::ListedArticle>> got;
     if (list.by_update) {
       storage::UpdateQuery query;
       query.source_ids = source_ids;
       query.updated_after = ToAbslTime(list.request.updated_after());
       if (after) query.after = storage::UpdatePosition{after->time, after->article_id};
       query.limit = kPageSize + 1;
-      got = store.ListArticlesByUpdate(query);
+      got = store.ListArticleBytesByUpdate(query);
     } else {
       storage::ListQuery query;
       query.source_ids = source_ids;
@@ -343,7 +343,7 @@ absl::StatusOr<std::vector<int64_t>> StorePages(const storage::Store& store, con
       if (list.request.has_end_time()) query.end_time = ToAbslTime(list.request.end_time());
       if (after) query.after = storage::ListPosition{after->time, after->article_id};
       query.limit = kPageSize + 1;
-      got = store.ListArticles(query);
+      got = store.ListArticleBytes(query);
     }
     latencies.push_back(NowNs() - start);
     if (!got.ok()) return got.status();
@@ -355,28 +355,14 @@ absl::StatusOr<std::vector<int64_t>> StorePages(const storage::Store& store, con
   return latencies;
 }
 
-// Compacts every column family of the database in `data_dir` down to its last level, with
-// RocksDB directly (the server is stopped): the most compact the data gets on disk.
+// Compacts every column family of the store in `data_dir` down to its last level
+// (Store::CompactAll, with the store's own options; the server is stopped).
 absl::Status CompactAll(const std::string& data_dir) {
-  std::vector<std::string> names;
-  rocksdb::Status status = rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), data_dir, &names);
-  if (!status.ok()) return absl::InternalError(status.ToString());
-  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-  for (const std::string& name : names)
-    descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions());
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* raw = nullptr;
-  status = rocksdb::DB::Open(rocksdb::DBOptions(), data_dir, descriptors, &handles, &raw);
-  if (!status.ok()) return absl::InternalError(status.ToString());
-  std::unique_ptr<rocksdb::DB> db(raw);
-  rocksdb::CompactRangeOptions options;
-  options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
-  for (rocksdb::ColumnFamilyHandle* handle : handles) {
-    if (status.ok()) status = db->CompactRange(options, handle, nullptr, nullptr);
-  }
-  for (rocksdb::ColumnFamilyHandle* handle : handles) db->DestroyColumnFamilyHandle(handle);
-  if (status.ok()) status = db->Close();
-  return status.ok() ? absl::OkStatus() : absl::InternalError(status.ToString());
+  storage::StoreOptions options;
+  options.sync_writes = false;
+  SYNDICATE_ASSIGN_OR_RETURN(std::unique_ptr<storage::Store> store,
+                             storage::Store::Open(data_dir, options));
+  return store->CompactAll();
 }
 
 // CPU counters over a closed-loop round.
@@ -725,7 +711,8 @@ class List final : public Scenario {
               << " per list, spread over it) read by this process from syndicated's store "
                  "library (storage::Store, the server stopped): the index scan and the "
               << kPageSize + 1
-              << " story reads and parses without gRPC, the domain layer "
+              << " story reads (the stored bytes, as the server reads them) without gRPC, the "
+                 "domain layer "
                  "and serialization.\n\n";
     MarkdownTable lists({{"list", MarkdownTable::Align::kLeft},
                          {"stories"},

@@ -1047,6 +1047,18 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path,
   return std::unique_ptr<Store>(new Store(std::move(impl)));
 }
 
+absl::Status Store::CompactAll() {
+  SYNDICATE_RETURN_IF_ERROR(FromRocksDb(impl_->RefuseAfterFailedSync(), "compacting"));
+  rocksdb::CompactRangeOptions options;
+  options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  for (const ColumnFamilySpec& spec : kColumnFamilies) {
+    SYNDICATE_RETURN_IF_ERROR(
+        FromRocksDb(impl_->db_->CompactRange(options, impl_->Family(spec.id), nullptr, nullptr),
+                    absl::StrCat("compacting ", AbslView(spec.name))));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status Store::Flush() {
   SYNDICATE_RETURN_IF_ERROR(FromRocksDb(impl_->RefuseAfterFailedSync(), "flushing memtables"));
   return impl_->Flush();

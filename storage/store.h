@@ -288,6 +288,11 @@ class Store {
   // Flushes memtables to SST files (the WAL already holds every acknowledged write).
   absl::Status Flush();
 
+  // Compacts every column family down to its last level, with the store's own options
+  // (compression, filters): the most compact the data gets on disk. Slow, and competes
+  // with serving; for benchmarks and offline maintenance. Errors as Flush.
+  absl::Status CompactAll();
+
   // --- Backups and monitoring ------------------------------------------------------------
 
   // Backs the store up into `backup_dir` (created when missing) with RocksDB's
