@@ -71,9 +71,29 @@ Utf8Scan ScanUtf8(absl::string_view s) {
   return scan;
 }
 
+// Each byte outside a valid UTF-8 sequence becomes U+FFFD.
+std::string ReplaceInvalidBytes(absl::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 16);
+  for (size_t i = 0; i < s.size();) {
+    const size_t n = ValidSequenceLength(s.substr(i));
+    if (n == 0) {
+      out.append(kReplacement.data(), kReplacement.size());
+      ++i;
+    } else {
+      out.append(s.data() + i, n);
+      i += n;
+    }
+  }
+  return out;
+}
+
 bool IsUtf8Name(absl::string_view charset) { return charset == "utf-8" || charset == "utf8"; }
 
-// Converts `s` from `charset` with iconv; a byte iconv cannot convert becomes U+FFFD.
+// Converts `s` from `charset` with iconv; a byte iconv cannot convert becomes U+FFFD, and
+// so does any byte of its output that is not UTF-8: glibc reads a name with stray bytes
+// ("UTF-8\xFC") as UTF-8 and copies UTF-8 to UTF-8 without checking it, so 5-byte forms
+// (F8-FB) came through whole.
 absl::StatusOr<std::string> ConvertWithIconv(absl::string_view s, absl::string_view charset) {
   const std::string from = absl::AsciiStrToUpper(charset);
   iconv_t cd = iconv_open("UTF-8", from.c_str());
@@ -100,6 +120,7 @@ absl::StatusOr<std::string> ConvertWithIconv(absl::string_view s, absl::string_v
     }
   }
   iconv_close(cd);
+  if (ScanUtf8(out).invalid_bytes > 0) return ReplaceInvalidBytes(out);
   return out;
 }
 
@@ -120,23 +141,6 @@ absl::string_view GuessLegacyCharset(absl::string_view s) {
     }
   }
   return runs > single ? "windows-1251" : "windows-1252";
-}
-
-// Each byte outside a valid UTF-8 sequence becomes U+FFFD.
-std::string ReplaceInvalidBytes(absl::string_view s) {
-  std::string out;
-  out.reserve(s.size() + 16);
-  for (size_t i = 0; i < s.size();) {
-    const size_t n = ValidSequenceLength(s.substr(i));
-    if (n == 0) {
-      out.append(kReplacement.data(), kReplacement.size());
-      ++i;
-    } else {
-      out.append(s.data() + i, n);
-      i += n;
-    }
-  }
-  return out;
 }
 
 // Bytes of the control character (see the header) opening valid UTF-8 `s`, or 0.

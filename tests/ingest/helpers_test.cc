@@ -102,6 +102,16 @@ TEST(DecodeToUtf8, Utf16WithABomAndADeclarationThatLies) {
   EXPECT_FALSE(DecodeToUtf8("\xE9", "no-such-charset", warnings).ok());
 }
 
+// glibc's iconv reads a charset name with a stray byte as UTF-8 and copies UTF-8 to UTF-8
+// without checking it; what it lets through is replaced like any other invalid byte.
+TEST(DecodeToUtf8, IconvOutputThatIsNotUtf8IsReplaced) {
+  std::vector<std::string> warnings;
+  absl::StatusOr<Utf8Text> text =
+      DecodeToUtf8("<a>\xFB\x92\x92\x92\x92 \xCD</a>", "utf-8\xFC", warnings);
+  ASSERT_TRUE(text.ok()) << text.status();
+  EXPECT_EQ(text->text, "<a>\uFFFD\uFFFD\uFFFD\uFFFD\uFFFD \uFFFD</a>");
+}
+
 TEST(DeclaredCharset, XmlDeclarationMetaAndContentType) {
   EXPECT_EQ(DeclaredCharset("<?xml version='1.0' encoding='Windows-1251'?><rss/>", ""),
             "windows-1251");
