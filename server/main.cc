@@ -107,10 +107,13 @@ int main(int argc, char** argv) {
   app.add_option("--sync-writes", sync_writes,
                  "fsync the write-ahead log before acknowledging a write")
       ->default_val(true);
-  size_t block_cache_bytes = syndicate::storage::StoreOptions().block_cache_bytes;
+  // Signed, so that "-1" is refused instead of wrapping around to an unlimited cache.
+  int64_t block_cache_bytes =
+      static_cast<int64_t>(syndicate::storage::StoreOptions().block_cache_bytes);
   app.add_option("--block-cache-bytes", block_cache_bytes,
-                 "RocksDB block cache shared by the store's column families, in bytes: the "
-                 "stories and index blocks read most recently, uncompressed")
+                 "RocksDB block cache shared by the store's column families, in bytes, 1 MiB "
+                 "to 1 TiB: the stories and index blocks read most recently, uncompressed; 0 "
+                 "for RocksDB's default instead, 8 MiB per column family")
       ->default_val(block_cache_bytes);
   bool poll_feeds = true;
   app.add_option("--poll-feeds", poll_feeds,
@@ -218,6 +221,13 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (listen.empty()) return Fail("--listen: required (HOST:PORT to serve gRPC on)", 2);
+  if (constexpr int64_t kMin = int64_t{1} << 20, kMax = int64_t{1} << 40;
+      block_cache_bytes != 0 && (block_cache_bytes < kMin || block_cache_bytes > kMax)) {
+    return Fail(absl::StrCat("--block-cache-bytes: ", block_cache_bytes, " is outside ", kMin,
+                             " (1 MiB) to ", kMax,
+                             " (1 TiB); 0 gives RocksDB's default, 8 MiB per column family"),
+                2);
+  }
 
   syndicate::server::ServerOptions options;
   options.listen_address = listen;
@@ -317,16 +327,16 @@ int main(int argc, char** argv) {
 
   syndicate::storage::StoreOptions store_options;
   store_options.sync_writes = sync_writes;
-  store_options.block_cache_bytes = block_cache_bytes;
-  // After a failed WAL sync the store refuses every write, so the process drains and exits
+  store_options.block_cache_bytes = static_cast<size_t>(block_cache_bytes);
+  // After a failed WAL write or sync the store refuses every write, so the process drains and exits
   // non-zero; the restart (Kubernetes, systemd) recovers the synced prefix. SIGTERM wakes
   // the sigwait below, which every other thread has blocked.
   static std::atomic<bool> sync_failed{false};
   store_options.on_sync_failure = [](const absl::Status& error) {
     sync_failed.store(true);
     syndicate::server::log::Error(
-        "the write-ahead log could not be synced; every write is refused from now on, and the "
-        "server stops so that a restart recovers what was synced",
+        "the write-ahead log could not be written or synced; every write is refused from now "
+        "on, and the server stops so that a restart recovers what was synced",
         syndicate::server::log::Fields().Add("error", error.ToString()));
     kill(getpid(), SIGTERM);
   };
@@ -433,8 +443,10 @@ int main(int argc, char** argv) {
   access->reset();
   core->reset();
   if (sync_failed.load()) {
-    return Fail("stopped after a failed write-ahead-log sync; restart to recover the synced writes",
-                1);
+    return Fail(
+        "stopped after a failed write-ahead-log write or sync; restart to recover the synced "
+        "writes",
+        1);
   }
   if (absl::Status flushed = (*store)->Flush(); !flushed.ok()) {
     return Fail(flushed.ToString(), 1);

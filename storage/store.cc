@@ -312,8 +312,8 @@ class Store::Impl {
 
   ~Impl() {
     // Errors are dropped: a destructor has no one to report to, and the WAL already holds
-    // every acknowledged write, so a failed flush loses nothing. After a failed WAL sync,
-    // no flush: it would make durable the writes whose callers were told they failed.
+    // every acknowledged write, so a failed flush loses nothing. After a failed WAL write or
+    // sync, no flush: it would make durable the writes whose callers were told they failed.
     if (RefuseAfterFailedSync().ok()) (void)Flush();
     for (rocksdb::ColumnFamilyHandle* handle : handles_) {
       (void)db_->DestroyColumnFamilyHandle(handle);
@@ -329,8 +329,8 @@ class Store::Impl {
     return handles_[static_cast<size_t>(id)];
   }
 
-  // db_->Put and db_->Write for every write but a commit's (which checks the same under
-  // write_mutex_), through Guarded.
+  // db_->Put and db_->Write for every write but a commit's (WriteEntry, which calls
+  // Guarded itself), through Guarded.
   rocksdb::Status Put(const rocksdb::WriteOptions& options, rocksdb::ColumnFamilyHandle* family,
                       const rocksdb::Slice& key, const rocksdb::Slice& value) {
     return Guarded(options, [&] { return db_->Put(options, family, key, value); });
@@ -339,22 +339,24 @@ class Store::Impl {
     return Guarded(options, [&] { return db_->Write(options, batch); });
   }
 
-  // Runs `write` (with `options`) unless a WAL sync failed before (store.h, "A failed WAL
-  // sync"): a synced write would also make durable what was written before that sync.
-  // A synced write that fails with an I/O error is such a failure itself (the WAL's state
-  // is unknown), and one that a failed sync overtook is reported as failed too, since it
-  // may rest on WAL records that sync lost.
+  // Runs `write` (with `options`) unless a WAL write or sync failed before (store.h, "A
+  // failed WAL write or sync"): a synced write would also make durable what was written
+  // before that sync. A write that fails with an I/O error, synced or not, is such a
+  // failure itself (the WAL's state is unknown: a disk that filled up may have taken part
+  // of a record), and a synced one that a failed sync overtook is reported as failed too,
+  // since it may rest on WAL records that sync lost.
   template <typename WriteFn>
   rocksdb::Status Guarded(const rocksdb::WriteOptions& options, WriteFn write) {
     if (rocksdb::Status refused = RefuseAfterFailedSync(); !refused.ok()) return refused;
     const rocksdb::Status status = write();
-    if (!options.sync) return status;
     if (status.IsIOError()) {
       std::unique_lock<std::mutex> lock(sync_mutex_);
-      FailSync(FromRocksDb(status, "writing and syncing the write-ahead log"), lock);
+      FailSync(FromRocksDb(status, options.sync ? "writing and syncing the write-ahead log"
+                                                : "writing the write-ahead log"),
+               lock);
       return status;
     }
-    if (!status.ok()) return status;
+    if (!status.ok() || !options.sync) return status;
     return RefuseAfterFailedSync();
   }
 
@@ -457,7 +459,7 @@ class Store::Impl {
     rocksdb::Status status =
         db_->Get(rocksdb::ReadOptions(), Family(ColumnFamily::kMeta), kMetaFeedEpoch, &epoch_);
     if (status.IsNotFound()) {
-      epoch_ = RandomHex(kEpochBytes);
+      epoch_ = options_.feed_epoch.empty() ? RandomHex(kEpochBytes) : options_.feed_epoch;
       rocksdb::WriteOptions synced;
       synced.sync = true;
       SYNDICATE_RETURN_IF_ERROR(
@@ -468,6 +470,11 @@ class Store::Impl {
       if (!IsEpoch(epoch_)) {
         return absl::DataLossError(absl::StrCat("meta feed_epoch \"", absl::CHexEscape(epoch_),
                                                 "\" is not 16 lowercase hex digits"));
+      }
+      if (!options_.feed_epoch.empty() && options_.feed_epoch != epoch_) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("options.feed_epoch: the store's feed epoch is ", epoch_, ", not ",
+                         options_.feed_epoch, " (a replica of another log)"));
       }
     }
 
@@ -606,8 +613,8 @@ class Store::Impl {
   // OK when `change` may follow `latest` (the target's latest version, nullopt for a new
   // story); else INTERNAL naming the problem.
   absl::Status CheckChange(const CommitTarget& target, const std::optional<Article>& latest,
-                           const Change& change) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mutex_) {
-    const Article& version = change.version;
+                           const Article& version, EventType event_type)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mutex_) {
     const auto inconsistent = [&target](std::string_view problem) {
       return absl::InternalError(
           absl::StrCat("inconsistent change to ", target.Describe(), ": ", AbslView(problem)));
@@ -617,7 +624,7 @@ class Store::Impl {
       return absl::StrCat("version.", AbslView(field), " \"", absl::CHexEscape(AbslView(given)),
                           "\" is not the story's \"", absl::CHexEscape(AbslView(expected)), "\"");
     };
-    if (change.event_type == syndication::v1::EVENT_TYPE_UNSPECIFIED) {
+    if (event_type == syndication::v1::EVENT_TYPE_UNSPECIFIED) {
       return inconsistent("event_type is unspecified");
     }
     if (!version.has_version_created()) return inconsistent("version.version_created is unset");
@@ -741,19 +748,46 @@ class Store::Impl {
     return absl::OkStatus();
   }
 
-  // Adds the request record for `request_id` to `batch`.
-  absl::Status AddRequest(std::string_view request_id, const google::protobuf::Timestamp& time,
-                          std::string response, rocksdb::WriteBatch* batch) {
-    RequestRecord record;
-    *record.mutable_time() = time;
-    record.set_response(std::move(response));
-    SYNDICATE_ASSIGN_OR_RETURN(const std::string bytes, Serialize(record, "request record"));
+  // Adds to `batch` everything applying `entry` writes: its version (AddVersion, with the
+  // event and the feed head) and its request record. `previous` is the story's latest
+  // version before it.
+  absl::Status AddEntry(const LogEntry& entry, const std::optional<Article>& previous,
+                        rocksdb::WriteBatch* batch) {
+    SYNDICATE_RETURN_IF_ERROR(AddVersion(entry.version(), previous, entry.event(), batch));
+    if (entry.event().request_id().empty() || !entry.has_request()) return absl::OkStatus();
+    SYNDICATE_ASSIGN_OR_RETURN(const std::string bytes,
+                               Serialize(entry.request(), "request record"));
+    SYNDICATE_RETURN_IF_ERROR(FromRocksDb(
+        batch->Put(Family(ColumnFamily::kRequests), RequestKey(entry.event().request_id()), bytes),
+        "building the publish batch"));
+    return FromRocksDb(
+        batch->Put(Family(ColumnFamily::kRequestsByTime),
+                   RequestTimeKey(ToAbslTime(entry.request().time()), entry.event().request_id()),
+                   ""),
+        "building the publish batch");
+  }
+
+  // Writes `batch`, which applies the entry at `sequence` (written_head_ + 1), then makes
+  // it durable and published: FeedHead() at `sequence` and the listener called. `lock`
+  // holds write_mutex_ and is released on return. `what` names the write in errors.
+  absl::Status WriteEntry(rocksdb::WriteBatch& batch, uint64_t sequence,
+                          std::unique_lock<std::mutex>& lock, std::string_view what) {
+    // Unsynced either way: with sync_writes, WaitDurable() below syncs it.
     SYNDICATE_RETURN_IF_ERROR(
-        FromRocksDb(batch->Put(Family(ColumnFamily::kRequests), RequestKey(request_id), bytes),
-                    "building the publish batch"));
-    return FromRocksDb(batch->Put(Family(ColumnFamily::kRequestsByTime),
-                                  RequestTimeKey(ToAbslTime(time), request_id), ""),
-                       "building the publish batch");
+        FromRocksDb(Guarded(rocksdb::WriteOptions(),
+                            [&] { return db_->Write(rocksdb::WriteOptions(), &batch); }),
+                    what));
+    written_head_.store(sequence, std::memory_order_release);
+    commits_written_.fetch_add(1, std::memory_order_relaxed);
+    if (options_.sync_writes) {
+      lock.unlock();
+      return WaitDurable(sequence);
+    }
+    // Nothing to wait for: publish it now, as WaitDurable's syncer would.
+    std::lock_guard<std::mutex> listener_lock(listener_mutex_);
+    lock.unlock();
+    PublishUpTo(sequence);
+    return absl::OkStatus();
   }
 
   // CommitByExternalId and CommitById.
@@ -784,12 +818,10 @@ class Store::Impl {
   absl::StatusOr<CommitResult> Commit(const CommitTarget& target, std::string_view request_id,
                                       const Decide& decide) {
     std::unique_lock<std::mutex> lock(write_mutex_);
-    {
-      // After a failed sync, what was written since may or may not be durable: refuse
-      // further commits rather than write more behind it (as RocksDB does after a failed
-      // WAL write).
-      std::lock_guard<std::mutex> sync_lock(sync_mutex_);
-      SYNDICATE_RETURN_IF_ERROR(sync_error_);
+    // After a failed WAL write or sync, what was written since may or may not be durable:
+    // refuse further commits rather than write more behind it.
+    if (rocksdb::Status refused = RefuseAfterFailedSync(); !refused.ok()) {
+      return FromRocksDb(refused, absl::StrCat("committing to ", target.Describe()));
     }
     // Everything this commit can read is at or below it.
     const uint64_t seen = written_head_.load(std::memory_order_relaxed);
@@ -817,37 +849,59 @@ class Store::Impl {
       return result;
     }
     Change& change = **decided;
-    SYNDICATE_RETURN_IF_ERROR(CheckChange(target, latest, change));
+    SYNDICATE_RETURN_IF_ERROR(CheckChange(target, latest, change.version, change.event_type));
 
+    // The log entry, appended to the local feed and applied in one batch.
     const uint64_t sequence = seen + 1;
     SYNDICATE_ASSIGN_OR_RETURN(const std::optional<Article> before, LastContent(latest));
-    const FeedRecord event = MakeEvent(change.version, change.event_type, sequence,
+    LogEntry entry;
+    *entry.mutable_event() = MakeEvent(change.version, change.event_type, sequence,
                                        before.has_value() ? &*before : nullptr);
-    rocksdb::WriteBatch batch;
-    SYNDICATE_RETURN_IF_ERROR(AddVersion(change.version, latest, event, &batch));
     if (!request_id.empty()) {
-      SYNDICATE_RETURN_IF_ERROR(AddRequest(request_id, change.version.version_created(),
-                                           std::move(change.response), &batch));
+      entry.mutable_event()->set_request_id(std::string(request_id));
+      *entry.mutable_request()->mutable_time() = change.version.version_created();
+      entry.mutable_request()->set_response(std::move(change.response));
     }
-    // Unsynced either way: with sync_writes, WaitDurable() below syncs it.
-    SYNDICATE_RETURN_IF_ERROR(FromRocksDb(
-        db_->Write(rocksdb::WriteOptions(), &batch),
+    const std::string what =
         absl::StrCat("publishing article ", change.version.source_id(), "/",
-                     change.version.external_id(), " version ", change.version.version())));
-    written_head_.store(sequence, std::memory_order_release);
-    commits_written_.fetch_add(1, std::memory_order_relaxed);
-    if (options_.sync_writes) {
-      lock.unlock();
-      SYNDICATE_RETURN_IF_ERROR(WaitDurable(sequence));
-    } else {
-      // Nothing to wait for: publish it now, as WaitDurable's syncer would.
-      std::lock_guard<std::mutex> listener_lock(listener_mutex_);
-      lock.unlock();
-      PublishUpTo(sequence);
-    }
-    result.latest = std::move(change.version);
+                     change.version.external_id(), " version ", change.version.version());
+    *entry.mutable_version() = std::move(change.version);
+    rocksdb::WriteBatch batch;
+    SYNDICATE_RETURN_IF_ERROR(AddEntry(entry, latest, &batch));
+    SYNDICATE_RETURN_IF_ERROR(WriteEntry(batch, sequence, lock, what));
+    result.latest = std::move(*entry.mutable_version());
     result.sequence = sequence;
     return result;
+  }
+
+  // Store::ApplyLogEntry, once the entry's shape was checked.
+  absl::Status Apply(const LogEntry& entry) {
+    std::unique_lock<std::mutex> lock(write_mutex_);
+    const uint64_t sequence = entry.event().sequence();
+    if (rocksdb::Status refused = RefuseAfterFailedSync(); !refused.ok()) {
+      return FromRocksDb(refused, absl::StrCat("applying log entry ", sequence));
+    }
+    const uint64_t expected = written_head_.load(std::memory_order_relaxed) + 1;
+    if (sequence != expected) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "entry.event.sequence: ", sequence, " but this store's next sequence is ", expected,
+          sequence > expected ? " (the log skipped entries)" : " (the log repeats an entry)"));
+    }
+    const Article& version = entry.version();
+    CommitTarget target;
+    target.by_id = true;
+    target.article_id = version.id();
+    SYNDICATE_ASSIGN_OR_RETURN(const std::optional<Article> latest, LatestById(version.id()));
+    if (absl::Status status = CheckChange(target, latest, version, entry.event().type());
+        !status.ok()) {
+      // CheckChange's INTERNAL is a decider's mistake in a commit; here it is the entry's.
+      if (!absl::IsInternal(status)) return status;
+      return absl::FailedPreconditionError(
+          absl::StrCat("entry does not follow this store: ", status.message()));
+    }
+    rocksdb::WriteBatch batch;
+    SYNDICATE_RETURN_IF_ERROR(AddEntry(entry, latest, &batch));
+    return WriteEntry(batch, sequence, lock, absl::StrCat("applying log entry ", sequence));
   }
 
   // Returns once every commit up to `sequence` is durable (its WAL synced) and published
@@ -907,8 +961,8 @@ class Store::Impl {
   rocksdb::Status RefuseAfterFailedSync() {
     std::lock_guard<std::mutex> lock(sync_mutex_);
     if (sync_error_.ok()) return rocksdb::Status::OK();
-    return rocksdb::Status::IOError(
-        absl::StrCat("refused after a failed write-ahead-log sync: ", sync_error_.message()));
+    return rocksdb::Status::IOError(absl::StrCat(
+        "refused after a failed write-ahead-log write or sync: ", sync_error_.message()));
   }
 
   // Moves FeedHead() to `sequence` and calls the listener once for each sequence between
@@ -1013,6 +1067,11 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path,
                                                    const StoreOptions& options) {
   // Safe to call repeatedly and from several threads; needed before randombytes_buf.
   if (sodium_init() < 0) return absl::InternalError("libsodium failed to initialize");
+  if (!options.feed_epoch.empty() && !IsEpoch(options.feed_epoch)) {
+    return absl::InvalidArgumentError(absl::StrCat("options.feed_epoch: \"",
+                                                   absl::CHexEscape(options.feed_epoch),
+                                                   "\" is not 16 lowercase hex digits"));
+  }
 
   rocksdb::DBOptions db_options;
   db_options.create_if_missing = true;
@@ -2039,6 +2098,72 @@ absl::StatusOr<std::vector<FeedRecord>> Store::ReadFeed(uint64_t after_sequence,
   }
   SYNDICATE_RETURN_IF_ERROR(FromRocksDb(it->status(), "reading the feed"));
   return events;
+}
+
+// --- The log ---------------------------------------------------------------------------
+
+absl::StatusOr<std::vector<LogEntry>> Store::ReadLog(uint64_t after_sequence, int limit) const {
+  SYNDICATE_ASSIGN_OR_RETURN(std::vector<FeedRecord> events, ReadFeed(after_sequence, limit));
+  std::vector<LogEntry> entries(events.size());
+  for (size_t i = 0; i < events.size(); ++i) {
+    LogEntry& entry = entries[i];
+    *entry.mutable_event() = std::move(events[i]);
+    const FeedRecord& event = entry.event();
+    const std::string what =
+        absl::StrCat("version ", event.version(), " of article ", event.article_id());
+    std::string bytes;
+    rocksdb::Status status = impl_->db_->Get(
+        rocksdb::ReadOptions(), impl_->Family(ColumnFamily::kVersions),
+        VersionKey(event.article_id(), static_cast<uint64_t>(event.version())), &bytes);
+    if (status.IsNotFound()) {
+      return absl::DataLossError(
+          absl::StrCat("feed event ", event.sequence(), " names ", what, ", which is missing"));
+    }
+    SYNDICATE_RETURN_IF_ERROR(FromRocksDb(status, absl::StrCat("reading ", what)));
+    SYNDICATE_RETURN_IF_ERROR(Parse(bytes, entry.mutable_version(), what));
+    if (event.request_id().empty()) continue;
+    status = impl_->db_->Get(rocksdb::ReadOptions(), impl_->Family(ColumnFamily::kRequests),
+                             RequestKey(event.request_id()), &bytes);
+    if (status.IsNotFound()) continue;  // trimmed
+    SYNDICATE_RETURN_IF_ERROR(FromRocksDb(status, "reading a request record"));
+    SYNDICATE_RETURN_IF_ERROR(Parse(bytes, entry.mutable_request(), "a request record"));
+  }
+  return entries;
+}
+
+absl::Status Store::ApplyLogEntry(const LogEntry& entry) {
+  const FeedRecord& event = entry.event();
+  const Article& version = entry.version();
+  if (event.sequence() == 0) {
+    return absl::InvalidArgumentError("entry.event.sequence: must be positive");
+  }
+  if (!IsArticleId(version.id())) {
+    return absl::InvalidArgumentError(absl::StrCat("entry.version.id: \"",
+                                                   absl::CHexEscape(version.id()),
+                                                   "\" is not 32 lowercase hex digits"));
+  }
+  if (event.article_id() != version.id()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("entry.event.article_id: \"", absl::CHexEscape(event.article_id()),
+                     "\" is not entry.version.id \"", version.id(), "\""));
+  }
+  if (event.version() != version.version()) {
+    return absl::InvalidArgumentError(absl::StrCat("entry.event.version: ", event.version(),
+                                                   " is not entry.version.version ",
+                                                   version.version()));
+  }
+  if (event.source_id() != version.source_id()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "entry.event.source_id: \"", absl::CHexEscape(event.source_id()),
+        "\" is not entry.version.source_id \"", absl::CHexEscape(version.source_id()), "\""));
+  }
+  if (event.type() == syndication::v1::EVENT_TYPE_UNSPECIFIED) {
+    return absl::InvalidArgumentError("entry.event.type: must be set");
+  }
+  if (!version.has_version_created()) {
+    return absl::InvalidArgumentError("entry.version.version_created: must be set");
+  }
+  return impl_->Apply(entry);
 }
 
 // --- Secrets ---------------------------------------------------------------------------

@@ -19,9 +19,10 @@
 // yet, and which a power loss in that window would take back. A process crash does not.
 // Other writes (sources, keys, trims, …) stay one synced write each under the write lock.
 //
-// A failed WAL sync (a commit's group sync, or the sync of another synced write, which
-// RocksDB does itself): the store can no longer tell which of the writes since the last
-// good sync are durable, so the error is sticky. The commit that waited on that sync, and
+// A failed WAL write or sync (a commit's group sync, the sync of another synced write,
+// which RocksDB does itself, or any write whose append to the WAL failed, as when the disk
+// fills up): the store can no longer tell which of the writes since the last good sync
+// are durable, so the error is sticky. The write that failed or waited on that sync, and
 // every write after it (commits and other writes alike, since a later synced write would
 // make the unacknowledged ones durable behind its callers' backs), Flush and CreateBackup
 // fail with it, UNAVAILABLE; the destructor does not flush the memtables; and
@@ -102,11 +103,17 @@ struct StoreOptions {
   // uncompressed blocks (stories, index entries) read most recently. 0 gives RocksDB's
   // default instead, 8 MiB per family. Default: 128 MiB.
   size_t block_cache_bytes = size_t{128} << 20;
-  // Called once, from the thread whose WAL sync failed, with that sync's error. From then
-  // on the store refuses every write with that error (see "A failed WAL sync" above), so
+  // Called once, from the thread whose WAL write or sync failed, with that error. From then
+  // on the store refuses every write with that error (see "A failed WAL write or sync"), so
   // its owner should stop serving and restart: RocksDB then recovers the synced prefix.
   // Must not call back into the store. Default: none.
   std::function<void(const absl::Status&)> on_sync_failure;
+  // The feed epoch (FeedEpoch()) to give the store when this open creates it: 16 lowercase
+  // hex digits, e.g. the epoch of the log a replica follows, so that a cursor is valid on
+  // every replica. Empty makes a random one. A store that has an epoch keeps it: opening it
+  // with another one fails with FAILED_PRECONDITION, and an epoch that is not 16 lowercase
+  // hex digits with INVALID_ARGUMENT. Default: empty.
+  std::string feed_epoch;
 };
 
 // One backup in a backup directory (Store::CreateBackup, Store::RestoreFromBackup).
@@ -599,6 +606,42 @@ class Store {
   // it deadlocks. An empty function removes the listener.
   // Safe to call at any time: appends that start after it returns call the new listener.
   void SetAppendListener(std::function<void(uint64_t sequence)> listener);
+
+  // --- The log: a replica's view of another store ---------------------------------------
+  //
+  // A commit is an entry of a log (LogEntry: the event, the version it made, the request
+  // record) appended and then applied to the store's view: its articles, versions, indexes,
+  // schedule, requests and feed. In the embedded mode the log is this store's own feed and
+  // a commit appends and applies in one WriteBatch. A replica applies the entries of
+  // another's log in order (issue 9; DESIGN.md, "Beyond one machine"), recording the last
+  // applied sequence as its FeedHead() in the same batch, and then serves the same stories,
+  // versions and feed, under the same sequences (and, opened with its log's feed_epoch, the
+  // same cursors).
+
+  // Up to `limit` entries with sequence > after_sequence and at most FeedHead() (read at
+  // the start of the call), in sequence order: each event of ReadFeed() with the version it
+  // names and its commit's request record while TrimRequests keeps it. Like ReadFeed(), it
+  // starts after FeedStart() when events at or below it were trimmed: compare. Errors:
+  // INVALID_ARGUMENT when limit is not positive; DATA_LOSS when a version an event names is
+  // missing.
+  absl::StatusOr<std::vector<LogEntry>> ReadLog(uint64_t after_sequence, int limit) const;
+
+  // Applies one entry of a log to this store, as a replica does: in one WriteBatch (synced
+  // with sync_writes) everything a commit of entry.version writes, the event under its own
+  // sequence, the request record when there is one, and the feed head. Then, as after a
+  // commit, FeedHead() is the entry's sequence and the append listener has been called.
+  // Nothing is written when it fails. Errors:
+  //  - INVALID_ARGUMENT when the entry does not hold together: no event sequence or type,
+  //    an event whose article_id, version or source_id is not the version's, a version
+  //    without a valid id or a version_created. Names the field.
+  //  - FAILED_PRECONDITION when entry.event.sequence is not FeedHead() + 1: the log
+  //    skipped entries (JetStream skips purged messages silently) or repeats one. The
+  //    message names both sequences; the replica must be rebuilt from a backup and the log.
+  //  - FAILED_PRECONDITION when the version does not follow the story as stored here (not
+  //    the latest version + 1, another story's id or external id): this store is not a
+  //    view of the same log.
+  //  - a commit's write and sync errors (UNAVAILABLE after a failed sync; see above).
+  absl::Status ApplyLogEntry(const LogEntry& entry);
 
   // --- Secrets -------------------------------------------------------------------------
 

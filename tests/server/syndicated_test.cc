@@ -10,6 +10,7 @@
 #include <set>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "client/client.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
@@ -217,6 +218,16 @@ TEST(Syndicated, RefusesBadFlags) {
                                  "--auth=none", "--max-connection-age=1ms"}));
   EXPECT_EQ(too_young.exit_code, 2);
   EXPECT_THAT(too_young.err, ::testing::HasSubstr("--max-connection-age: \"1ms\" is out of range"));
+  // A negative cache size used to wrap around to an unlimited cache.
+  for (const char* bytes : {"-1", "1", "1099511627777"}) {
+    SYNDICATE_ASSERT_OK_AND_ASSIGN(
+        auto cache,
+        ::syndicate::testing::Run({SYNDICATED_PATH, "--listen=127.0.0.1:0", "--data-dir=" + dir,
+                                   "--auth=none", std::string("--block-cache-bytes=") + bytes}));
+    EXPECT_EQ(cache.exit_code, 2) << bytes;
+    EXPECT_THAT(cache.err, ::testing::HasSubstr(absl::StrCat("--block-cache-bytes: ", bytes,
+                                                             " is outside 1048576 (1 MiB)")));
+  }
 }
 
 TEST(Syndicated, SecondServerOnTheSameDataDirFailsClearly) {

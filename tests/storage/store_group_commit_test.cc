@@ -7,6 +7,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -243,7 +244,7 @@ TEST_F(StorageGroupCommitTest, CommitsWrittenDuringASyncShareTheNextOne) {
   EXPECT_EQ(stats.commit_wal_syncs, 2u);
 }
 
-// A failed WAL sync (store.h, "A failed WAL sync"): the commit that waited on it fails, as
+// A failed WAL sync (store.h, "A failed WAL write or sync"): the commit that waited on it fails, as
 // does every later write, commit or not; the owner hears of it once; nothing after the last
 // good sync reaches FeedHead() or the listener; what an earlier sync made durable stays
 // acknowledged.
@@ -275,7 +276,7 @@ TEST_F(StorageGroupCommitTest, AFailedSyncRefusesEveryLaterWrite) {
   const absl::StatusOr<Source> upserted = store->UpsertSource(WireSource(), kBaseTime);
   EXPECT_EQ(upserted.status().code(), absl::StatusCode::kUnavailable) << upserted.status();
   EXPECT_THAT(upserted.status().message(),
-              HasSubstr("refused after a failed write-ahead-log sync"));
+              HasSubstr("refused after a failed write-ahead-log write or sync"));
   EXPECT_TRUE(absl::IsNotFound(store->GetSource("wire").status()));
   EXPECT_EQ(store->Flush().code(), absl::StatusCode::kUnavailable);
 
@@ -302,6 +303,51 @@ TEST_F(StorageGroupCommitTest, AFailedSyncOfAnotherWriteRefusesLaterCommits) {
   EXPECT_EQ(later.status().code(), absl::StatusCode::kUnavailable) << later.status();
   EXPECT_EQ(store->FeedHead(), 0u);
   EXPECT_EQ(failures, 1);
+}
+
+// A failed append to the WAL (a full disk) is the same failure: RocksDB may have written
+// part of the record. The store refuses every write and does not flush on close (a flush of
+// some column families but not others, after a torn WAL record, left a store that RocksDB
+// refused to open: "SST file is ahead of WALs"); reopened, it holds what was written before.
+TEST_F(StorageGroupCommitTest, AFailedWalAppendRefusesEveryLaterWriteAndTheStoreReopens) {
+  for (const bool sync_writes : {true, false}) {
+    SCOPED_TRACE(sync_writes ? "sync_writes" : "without sync_writes");
+    std::filesystem::remove_all(StorePath());
+    WalSyncGate gate;
+    const std::unique_ptr<rocksdb::Env> env =
+        rocksdb::NewCompositeEnv(std::make_shared<GatedWalFileSystem>(&gate));
+    int failures = 0;
+    StoreOptions options;
+    options.sync_writes = sync_writes;
+    options.env = env.get();
+    options.on_sync_failure = [&failures](const absl::Status&) { ++failures; };
+    {
+      SYNDICATE_ASSERT_OK_AND_ASSIGN(std::unique_ptr<Store> store,
+                                     Store::Open(StorePath(), options));
+      ASSERT_THAT(store->UpsertSource(WireSource(), kBaseTime), IsOk());
+      ASSERT_THAT(store->PublishArticle(MakeArticle("wire", "before", Hash('a')), kBaseTime),
+                  IsOk());
+      gate.FailAppends();
+      const absl::StatusOr<PublishResult> failed =
+          store->PublishArticle(MakeArticle("wire", "during", Hash('a')), kBaseTime);
+      EXPECT_EQ(failed.status().code(), absl::StatusCode::kUnavailable) << failed.status();
+      EXPECT_EQ(failures, 1);
+      Source renamed = WireSource();
+      renamed.set_name("Renamed Wire");
+      const absl::StatusOr<Source> upserted = store->UpsertSource(renamed, kBaseTime);
+      EXPECT_EQ(upserted.status().code(), absl::StatusCode::kUnavailable) << upserted.status();
+      EXPECT_THAT(upserted.status().message(),
+                  HasSubstr("refused after a failed write-ahead-log write or sync"));
+      EXPECT_EQ(store->Flush().code(), absl::StatusCode::kUnavailable);
+      EXPECT_EQ(store->FeedHead(), 1u);
+      EXPECT_EQ(failures, 1);
+    }
+    SYNDICATE_ASSERT_OK_AND_ASSIGN(std::unique_ptr<Store> reopened,
+                                   Store::Open(StorePath(), StoreOptions()));
+    EXPECT_EQ(reopened->FeedHead(), 1u);
+    SYNDICATE_ASSERT_OK_AND_ASSIGN(const Source source, reopened->GetSource("wire"));
+    EXPECT_EQ(source.name(), "Example Wire");
+  }
 }
 
 TEST_F(StorageGroupCommitTest, WithoutSyncWritesNothingIsSynced) {

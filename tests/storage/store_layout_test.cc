@@ -315,11 +315,12 @@ TEST_F(StorageLayoutTest, APublishThatFailsInTheWalLeavesNothingAndTakesNoSequen
     EXPECT_EQ(store->FeedHead(), 1u);
     file_system->FailWalWrites(false);
 
-    // RocksDB stops writing after a WAL failure until the database is reopened; the store
-    // passes that on rather than pretending the write could have succeeded.
-    EXPECT_THAT(
-        store->PublishArticle(MakeArticle("wire", "lost", Hash('b'), kBaseTime), kBaseTime),
-        StatusIs(absl::StatusCode::kUnavailable, HasSubstr("publishing article wire/lost")));
+    // After a failed WAL write the store refuses every write until it is reopened (store.h,
+    // "A failed WAL write or sync"), as RocksDB itself does.
+    EXPECT_THAT(store->PublishArticle(MakeArticle("wire", "lost", Hash('b'), kBaseTime), kBaseTime),
+                StatusIs(absl::StatusCode::kUnavailable,
+                         AllOf(HasSubstr("wire/lost"),
+                               HasSubstr("refused after a failed write-ahead-log write or sync"))));
     EXPECT_EQ(store->FeedHead(), 1u);
     EXPECT_THAT(store->ListArticles(ListQuery{}), IsOk());
   }

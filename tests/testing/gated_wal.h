@@ -1,10 +1,12 @@
 // A RocksDB file system whose write-ahead-log files hold their syncs at a gate, for tests
 // that need a write caught between its Write() and its WAL sync (a drain with a call in
-// flight, a group commit before its sync), or whose syncs fail from some point on. Pass the file
+// flight, a group commit before its sync), or whose syncs or appends fail from some point
+// on. Pass the file
 // system to the store through rocksdb::NewCompositeEnv.
 #ifndef SYNDICATE_TESTS_TESTING_GATED_WAL_H_
 #define SYNDICATE_TESTS_TESTING_GATED_WAL_H_
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <memory>
@@ -35,6 +37,9 @@ class WalSyncGate {
     std::lock_guard<std::mutex> lock(mu_);
     failing_ = true;
   }
+  // From now on every append to a WAL file fails as on a full disk.
+  void FailAppends() { failing_appends_.store(true); }
+  bool AppendsFail() const { return failing_appends_.load(); }
   // Called by a WAL file's Sync and Fsync: returns once the gate is open; true when the
   // sync must fail.
   bool Pass() {
@@ -57,12 +62,24 @@ class WalSyncGate {
   bool closed_ = false;
   bool failing_ = false;
   int waiting_ = 0;
+  std::atomic<bool> failing_appends_{false};
 };
 
 class GatedWalFile : public rocksdb::FSWritableFileOwnerWrapper {
  public:
   GatedWalFile(std::unique_ptr<rocksdb::FSWritableFile> file, WalSyncGate* gate)
       : FSWritableFileOwnerWrapper(std::move(file)), gate_(gate) {}
+  rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& options,
+                           rocksdb::IODebugContext* dbg) override {
+    if (gate_->AppendsFail()) return rocksdb::IOStatus::NoSpace("injected: no space left");
+    return FSWritableFileOwnerWrapper::Append(data, options, dbg);
+  }
+  rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& options,
+                           const rocksdb::DataVerificationInfo& info,
+                           rocksdb::IODebugContext* dbg) override {
+    if (gate_->AppendsFail()) return rocksdb::IOStatus::NoSpace("injected: no space left");
+    return FSWritableFileOwnerWrapper::Append(data, options, info, dbg);
+  }
   rocksdb::IOStatus Sync(const rocksdb::IOOptions& options, rocksdb::IODebugContext* dbg) override {
     if (gate_->Pass()) return rocksdb::IOStatus::IOError("injected WAL sync failure");
     return FSWritableFileOwnerWrapper::Sync(options, dbg);
