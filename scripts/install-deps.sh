@@ -42,8 +42,8 @@ packages=(
   libcpp-httplib-dev
   # tests
   libgtest-dev libgmock-dev
-  # the fanout benchmark's NATS baseline (bench/): libnats, the C client syndicate-bench links
-  # (so the build needs it); the server it starts is among the benchmarks' packages below
+  # libnats, NATS's C client: the JetStream log (storage/jetstream_log.h) and the fanout
+  # benchmark's NATS baseline link it
   libnats-dev
 )
 # The benchmarks' tools (scripts/bench.sh, bench/README.md): valgrind for the callgrind
@@ -51,7 +51,7 @@ packages=(
 # plots.
 if $bench; then
   # what the benchmarks run (bench/README.md): callgrind, the nginx + h2load and nats-server
-  # baselines, the plots
+  # baselines, the plots; the JetStream log's tests start a nats-server cluster too
   packages+=(valgrind nginx-light nghttp2-client nats-server gnuplot-nox)
 fi
 # Not needed to build the two binaries, so left out of the image's build stage: the
@@ -111,7 +111,7 @@ if ((${#missing[@]} > 0)); then
   "${sudo_cmd[@]}" apt-get install -y --no-install-recommends "${missing[@]}"
 fi
 # Debian's nats-server package enables and starts a system-wide server on port 4222; the
-# benchmark starts its own on a random loopback port, so the service is turned off.
+# tests and the benchmark start their own on loopback ports, so the service is turned off.
 if [[ " ${missing[*]} " == *" nats-server "* ]] && [[ -d /run/systemd/system ]]; then
   "${sudo_cmd[@]}" systemctl disable --now nats-server || true
 fi

@@ -1,0 +1,234 @@
+#include "storage/jetstream_log.h"
+
+#include <nats/nats.h>
+#include <sodium.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+
+namespace syndicate::storage {
+namespace {
+
+// "what: the NATS error (JetStream code N)" as `code`.
+absl::Status NatsError(absl::StatusCode code, absl::string_view what, natsStatus status,
+                       jsErrCode js_error = static_cast<jsErrCode>(0)) {
+  std::string message = absl::StrCat(what, ": ", natsStatus_GetText(status));
+  if (js_error != 0)
+    absl::StrAppend(&message, " (JetStream error ", static_cast<int>(js_error), ")");
+  return absl::Status(code, message);
+}
+
+bool IsStreamName(absl::string_view name) {
+  return !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
+    return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+  });
+}
+
+}  // namespace
+
+struct JetStreamLog::Handles {
+  ~Handles() {
+    if (js != nullptr) jsCtx_Destroy(js);
+    if (connection != nullptr) natsConnection_Destroy(connection);
+  }
+  natsConnection* connection = nullptr;
+  jsCtx* js = nullptr;
+};
+
+JetStreamLog::JetStreamLog(std::unique_ptr<Handles> handles, JetStreamLogOptions options,
+                           std::string epoch)
+    : handles_(std::move(handles)), options_(std::move(options)), epoch_(std::move(epoch)) {}
+
+JetStreamLog::~JetStreamLog() = default;
+
+absl::StatusOr<std::unique_ptr<JetStreamLog>> JetStreamLog::Connect(
+    const JetStreamLogOptions& options) {
+  if (options.urls.empty()) return absl::InvalidArgumentError("urls: give at least one");
+  if (!IsStreamName(options.stream)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("stream: \"", absl::CHexEscape(options.stream),
+                     "\" is not 1-64 letters, digits, \"-\" or \"_\""));
+  }
+  if (options.replicas < 1 || options.replicas > 5) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("replicas: ", options.replicas, " is outside 1 to 5"));
+  }
+  if (sodium_init() < 0) return absl::InternalError("libsodium failed to initialize");
+  const int64_t timeout_ms = absl::ToInt64Milliseconds(options.timeout);
+
+  natsOptions* nats_options = nullptr;
+  if (natsStatus s = natsOptions_Create(&nats_options); s != NATS_OK) {
+    return NatsError(absl::StatusCode::kInternal, "creating NATS options", s);
+  }
+  std::vector<const char*> urls;
+  for (const std::string& url : options.urls) urls.push_back(url.c_str());
+  auto handles = std::make_unique<Handles>();
+  natsStatus s = natsOptions_SetServers(nats_options, urls.data(), static_cast<int>(urls.size()));
+  if (s == NATS_OK) s = natsOptions_SetTimeout(nats_options, timeout_ms);
+  // Keep trying other servers (and the same ones again) after a server goes away.
+  if (s == NATS_OK) s = natsOptions_SetMaxReconnect(nats_options, -1);
+  if (s == NATS_OK) s = natsConnection_Connect(&handles->connection, nats_options);
+  natsOptions_Destroy(nats_options);
+  if (s != NATS_OK) {
+    return NatsError(absl::StatusCode::kUnavailable,
+                     absl::StrCat("connecting to NATS at ", options.urls.front()), s);
+  }
+  jsOptions js_options;
+  jsOptions_Init(&js_options);
+  js_options.Wait = timeout_ms;
+  if (s = natsConnection_JetStream(&handles->js, handles->connection, &js_options); s != NATS_OK) {
+    return NatsError(absl::StatusCode::kUnavailable, "opening JetStream", s);
+  }
+
+  // Find the stream, or create it; retried until the timeout, since a cluster that has just
+  // started elects its JetStream leader first, and answers nothing until then: each try
+  // waits at most a second.
+  const std::string subjects = absl::StrCat(options.stream, ".entry.*");
+  const absl::Time deadline = absl::Now() + options.timeout;
+  jsOptions attempt;
+  jsOptions_Init(&attempt);
+  attempt.Wait = std::min<int64_t>(timeout_ms, 1000);
+  jsStreamInfo* info = nullptr;
+  jsErrCode js_error = static_cast<jsErrCode>(0);
+  while (true) {
+    s = js_GetStreamInfo(&info, handles->js, options.stream.c_str(), &attempt, &js_error);
+    if (s == NATS_NOT_FOUND) {
+      jsStreamConfig config;
+      jsStreamConfig_Init(&config);
+      config.Name = options.stream.c_str();
+      const char* subject_list[] = {subjects.c_str()};
+      config.Subjects = subject_list;
+      config.SubjectsLen = 1;
+      config.Storage = js_FileStorage;
+      config.Replicas = options.replicas;
+      s = js_AddStream(&info, handles->js, &config, &attempt, &js_error);
+    }
+    if (s == NATS_OK || absl::Now() > deadline) break;
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  if (s != NATS_OK) {
+    return NatsError(absl::StatusCode::kUnavailable,
+                     absl::StrCat("finding or creating JetStream stream ", options.stream), s,
+                     js_error);
+  }
+  // The epoch: the first 8 bytes of BLAKE2b over the name and the creation time.
+  const std::string identity = absl::StrCat(options.stream, "/", info->Created);
+  jsStreamInfo_Destroy(info);
+  unsigned char hash[8];
+  crypto_generichash(hash, sizeof(hash), reinterpret_cast<const unsigned char*>(identity.data()),
+                     identity.size(), nullptr, 0);
+  std::string epoch =
+      absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(hash), sizeof(hash)));
+  return std::unique_ptr<JetStreamLog>(
+      new JetStreamLog(std::move(handles), options, std::move(epoch)));
+}
+
+absl::StatusOr<uint64_t> JetStreamLog::Append(const LogEntry& entry, uint64_t expected_last) {
+  const syndication::v1::Article& version = entry.version();
+  if (version.id().empty()) return absl::InvalidArgumentError("entry.version.id: must be set");
+  LogEntry unsequenced = entry;
+  unsequenced.mutable_event()->clear_sequence();
+  std::string bytes;
+  if (!unsequenced.SerializeToString(&bytes)) {
+    return absl::InternalError("serializing a log entry failed");
+  }
+  const std::string subject = absl::StrCat(options_.stream, ".entry.", version.id());
+  const std::string message_id = absl::StrCat(version.id(), ".", version.version());
+  const std::string expected = absl::StrCat(expected_last);
+  natsMsg* message = nullptr;
+  natsStatus s = natsMsg_Create(&message, subject.c_str(), nullptr, bytes.data(),
+                                static_cast<int>(bytes.size()));
+  if (s == NATS_OK) s = natsMsgHeader_Set(message, "Nats-Msg-Id", message_id.c_str());
+  // Set by hand: libnats's jsPubOptions treats 0 as "no expectation", and 0 is what a new
+  // story expects (no entry on its subject yet).
+  if (s == NATS_OK) {
+    s = natsMsgHeader_Set(message, "Nats-Expected-Last-Subject-Sequence", expected.c_str());
+  }
+  jsPubAck* ack = nullptr;
+  jsErrCode js_error = static_cast<jsErrCode>(0);
+  if (s == NATS_OK) s = js_PublishMsg(&ack, handles_->js, message, nullptr, &js_error);
+  natsMsg_Destroy(message);
+  if (s != NATS_OK) {
+    const std::string what = absl::StrCat("appending version ", version.version(), " of article ",
+                                          version.id(), " to JetStream");
+    if (js_error == JSStreamWrongLastSequenceErr) {
+      return NatsError(absl::StatusCode::kAborted,
+                       absl::StrCat(what, ": the story's last entry is not sequence ",
+                                    expected_last, " any more"),
+                       s, js_error);
+    }
+    return NatsError(absl::StatusCode::kUnavailable, what, s, js_error);
+  }
+  const uint64_t sequence = ack->Sequence;
+  jsPubAck_Destroy(ack);
+  return sequence;
+}
+
+absl::StatusOr<uint64_t> JetStreamLog::LastSequence() {
+  jsStreamInfo* info = nullptr;
+  jsErrCode js_error = static_cast<jsErrCode>(0);
+  const natsStatus s =
+      js_GetStreamInfo(&info, handles_->js, options_.stream.c_str(), nullptr, &js_error);
+  if (s != NATS_OK) {
+    return NatsError(absl::StatusCode::kUnavailable,
+                     absl::StrCat("reading JetStream stream ", options_.stream), s, js_error);
+  }
+  const uint64_t last = info->State.LastSeq;
+  jsStreamInfo_Destroy(info);
+  return last;
+}
+
+absl::StatusOr<std::vector<LogEntry>> JetStreamLog::Read(uint64_t after, int limit,
+                                                         absl::Duration wait) {
+  if (limit <= 0) {
+    return absl::InvalidArgumentError(absl::StrCat("limit: must be positive, got ", limit));
+  }
+  const absl::Time deadline = absl::Now() + wait;
+  uint64_t last = 0;
+  while (true) {
+    absl::StatusOr<uint64_t> stored = LastSequence();
+    if (!stored.ok()) return stored.status();
+    last = *stored;
+    if (last > after || absl::Now() >= deadline) break;
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  std::vector<LogEntry> entries;
+  for (uint64_t sequence = after + 1;
+       sequence <= last && entries.size() < static_cast<size_t>(limit); ++sequence) {
+    natsMsg* message = nullptr;
+    jsErrCode js_error = static_cast<jsErrCode>(0);
+    const natsStatus s =
+        js_GetMsg(&message, handles_->js, options_.stream.c_str(), sequence, nullptr, &js_error);
+    if (s == NATS_NOT_FOUND) continue;  // purged or deleted: skipped, as a consumer would
+    if (s != NATS_OK) {
+      return NatsError(
+          absl::StatusCode::kUnavailable,
+          absl::StrCat("reading entry ", sequence, " of JetStream stream ", options_.stream), s,
+          js_error);
+    }
+    LogEntry& entry = entries.emplace_back();
+    const bool parsed =
+        entry.ParseFromArray(natsMsg_GetData(message), natsMsg_GetDataLength(message));
+    natsMsg_Destroy(message);
+    if (!parsed) {
+      return absl::DataLossError(absl::StrCat("entry ", sequence, " of JetStream stream ",
+                                              options_.stream, " is not a LogEntry"));
+    }
+    entry.mutable_event()->set_sequence(sequence);
+  }
+  return entries;
+}
+
+}  // namespace syndicate::storage

@@ -1,0 +1,223 @@
+// The JetStream log (storage/jetstream_log.h) against a real three-server nats-server
+// cluster that the test starts on 127.0.0.1: appends are ordered, deduplicated and checked
+// per story; a replica store that applies the log read back holds what the writer's store
+// holds; an append is acknowledged with one server down; a purged range shows as a gap the
+// replica refuses. Skipped, saying so, when nats-server is not installed.
+#include "storage/jetstream_log.h"
+
+#include <nats/nats.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "storage/records.pb.h"
+#include "storage/store.h"
+#include "tests/storage/store_test_util.h"
+#include "tests/testing/nats_cluster.h"
+#include "tests/testing/status_matchers.h"
+
+namespace syndicate::storage {
+namespace {
+
+using ::syndicate::storage::test_util::Hash;
+using ::syndicate::storage::test_util::kBaseTime;
+using ::syndicate::storage::test_util::MakeArticle;
+using ::syndicate::storage::test_util::TempDirTest;
+using ::syndicate::testing::IsOk;
+using ::syndicate::testing::NatsCluster;
+using ::syndicate::testing::StatusIs;
+using ::testing::HasSubstr;
+using ::testing::SizeIs;
+
+class JetStreamLogTest : public TempDirTest {
+ protected:
+  void SetUp() override {
+    TempDirTest::SetUp();
+    if (::syndicate::testing::NatsServerPath().empty()) {
+      GTEST_SKIP() << "nats-server is not installed (scripts/install-deps.sh installs it; "
+                      "SYNDICATE_NATS_SERVER names another)";
+    }
+    absl::StatusOr<std::unique_ptr<NatsCluster>> cluster = NatsCluster::Start(dir_ + "/nats", 3);
+    ASSERT_THAT(cluster, IsOk());
+    cluster_ = *std::move(cluster);
+    JetStreamLogOptions options;
+    options.urls = cluster_->Urls();
+    options.replicas = 3;
+    // The first connection waits for the cluster to elect its JetStream leader.
+    options.timeout = absl::Seconds(30);
+    absl::StatusOr<std::unique_ptr<JetStreamLog>> log = JetStreamLog::Connect(options);
+    ASSERT_THAT(log, IsOk());
+    log_ = *std::move(log);
+  }
+
+  std::unique_ptr<Store> OpenStore(const std::string& name, const std::string& epoch = "") {
+    StoreOptions options;
+    options.feed_epoch = epoch;
+    absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(dir_ + "/" + name, options);
+    EXPECT_THAT(store, IsOk());
+    return store.ok() ? *std::move(store) : nullptr;
+  }
+
+  // A writer's store with `stories` stories, the first of them updated once: its log.
+  std::vector<LogEntry> WriterLog(int stories) {
+    std::unique_ptr<Store> writer = OpenStore("writer");
+    if (writer == nullptr) return {};
+    for (int i = 0; i < stories; ++i) {
+      EXPECT_THAT(writer->PublishArticle(MakeArticle("wire", absl::StrCat("story-", i), Hash('a')),
+                                         kBaseTime + absl::Seconds(i)),
+                  IsOk());
+    }
+    EXPECT_THAT(writer->PublishArticle(MakeArticle("wire", "story-0", Hash('b')),
+                                       kBaseTime + absl::Minutes(5)),
+                IsOk());
+    absl::StatusOr<std::vector<LogEntry>> log = writer->ReadLog(0, 1000);
+    EXPECT_THAT(log, IsOk());
+    return log.ok() ? *std::move(log) : std::vector<LogEntry>{};
+  }
+
+  // Appends `entries` in order, each expecting its story's previous append; returns the
+  // sequences. Retries an append that fails UNAVAILABLE (a leader election after a server
+  // died) for up to 30 s: a repeat is deduplicated by its message id.
+  std::vector<uint64_t> AppendAll(const std::vector<LogEntry>& entries) {
+    std::vector<uint64_t> sequences;
+    for (const LogEntry& entry : entries) {
+      const uint64_t expected = last_by_story_[entry.version().id()];
+      absl::StatusOr<uint64_t> sequence = log_->Append(entry, expected);
+      const absl::Time deadline = absl::Now() + absl::Seconds(30);
+      while (absl::IsUnavailable(sequence.status()) && absl::Now() < deadline) {
+        absl::SleepFor(absl::Milliseconds(200));
+        sequence = log_->Append(entry, expected);
+      }
+      EXPECT_THAT(sequence, IsOk());
+      if (!sequence.ok()) break;
+      last_by_story_[entry.version().id()] = *sequence;
+      sequences.push_back(*sequence);
+    }
+    return sequences;
+  }
+
+  std::unique_ptr<NatsCluster> cluster_;
+  std::unique_ptr<JetStreamLog> log_;
+  std::map<std::string, uint64_t> last_by_story_;
+};
+
+TEST_F(JetStreamLogTest, AppendsAreOrderedDeduplicatedCheckedPerStoryAndReplayToAReplica) {
+  const std::vector<LogEntry> written = WriterLog(3);
+  ASSERT_THAT(written, SizeIs(4));
+  EXPECT_EQ(AppendAll(written), (std::vector<uint64_t>{1, 2, 3, 4}));
+
+  // The same entry again: stored once, acknowledged with its first sequence.
+  absl::StatusOr<uint64_t> repeated = log_->Append(written[1], 0);
+  ASSERT_THAT(repeated, IsOk());
+  EXPECT_EQ(*repeated, 2u);
+  // A new version decided on a stale view of its story: refused.
+  LogEntry stale = written[3];
+  stale.mutable_version()->set_version(3);
+  stale.mutable_event()->set_version(3);
+  const absl::StatusOr<uint64_t> refused = log_->Append(stale, 1);
+  EXPECT_THAT(refused, StatusIs(absl::StatusCode::kAborted));
+  EXPECT_THAT(refused.status().message(), HasSubstr("not sequence 1"));
+  // A new story that another writer created first.
+  const absl::StatusOr<uint64_t> taken = log_->Append(stale, 0);
+  EXPECT_THAT(taken, StatusIs(absl::StatusCode::kAborted));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const uint64_t last, log_->LastSequence());
+  EXPECT_EQ(last, 4u);
+
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const std::vector<LogEntry> read,
+                                 log_->Read(0, 100, absl::ZeroDuration()));
+  ASSERT_THAT(read, SizeIs(4));
+  std::unique_ptr<Store> replica = OpenStore("replica", log_->epoch());
+  ASSERT_NE(replica, nullptr);
+  EXPECT_EQ(replica->FeedEpoch(), log_->epoch());
+  for (size_t i = 0; i < read.size(); ++i) {
+    EXPECT_EQ(read[i].event().sequence(), i + 1);
+    // The writer's store numbered its feed 1, 2, 3, 4 as well, so the entries are equal.
+    EXPECT_EQ(read[i].SerializeAsString(), written[i].SerializeAsString()) << i;
+    ASSERT_THAT(replica->ApplyLogEntry(read[i]), IsOk());
+  }
+  EXPECT_EQ(replica->FeedHead(), 4u);
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const syndication::v1::Article latest,
+                                 replica->GetArticle(written[3].version().id()));
+  EXPECT_EQ(latest.version(), 2);
+  EXPECT_EQ(latest.content_hash(), Hash('b'));
+
+  // A read after the end waits, then returns nothing.
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const std::vector<LogEntry> none,
+                                 log_->Read(4, 100, absl::Milliseconds(100)));
+  EXPECT_THAT(none, SizeIs(0));
+  EXPECT_THAT(log_->Read(0, 0, absl::ZeroDuration()), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST_F(JetStreamLogTest, AnAppendIsAcknowledgedWithOneServerDownAndKeptAfterItsRestart) {
+  const std::vector<LogEntry> written = WriterLog(6);
+  ASSERT_THAT(written, SizeIs(7));
+  ASSERT_THAT(AppendAll({written.begin(), written.begin() + 3}), SizeIs(3));
+  cluster_->Kill(0);
+  EXPECT_THAT(AppendAll({written.begin() + 3, written.begin() + 5}), SizeIs(2));
+  ASSERT_THAT(cluster_->Restart(0), IsOk());
+  cluster_->Kill(1);
+  EXPECT_THAT(AppendAll({written.begin() + 5, written.end()}), SizeIs(2));
+  ASSERT_THAT(cluster_->Restart(1), IsOk());
+
+  // Every acknowledged entry, once and in order, read through the server that was down.
+  JetStreamLogOptions options;
+  options.urls = {cluster_->Urls()[0]};
+  options.replicas = 3;
+  options.timeout = absl::Seconds(30);
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(std::unique_ptr<JetStreamLog> reader,
+                                 JetStreamLog::Connect(options));
+  EXPECT_EQ(reader->epoch(), log_->epoch());
+  absl::StatusOr<std::vector<LogEntry>> read = reader->Read(0, 100, absl::ZeroDuration());
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (absl::IsUnavailable(read.status()) && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(200));
+    read = reader->Read(0, 100, absl::ZeroDuration());
+  }
+  ASSERT_THAT(read, IsOk());
+  ASSERT_THAT(*read, SizeIs(written.size()));
+  for (size_t i = 0; i < read->size(); ++i) {
+    EXPECT_EQ((*read)[i].event().sequence(), i + 1);
+    EXPECT_EQ((*read)[i].version().SerializeAsString(), written[i].version().SerializeAsString());
+  }
+}
+
+TEST_F(JetStreamLogTest, APurgedRangeIsAGapTheReplicaRefuses) {
+  const std::vector<LogEntry> written = WriterLog(4);
+  ASSERT_THAT(AppendAll(written), SizeIs(5));
+
+  // Purge everything below sequence 3 (what a retention limit or an operator may do).
+  natsConnection* connection = nullptr;
+  ASSERT_EQ(natsConnection_ConnectTo(&connection, cluster_->Urls()[1].c_str()), NATS_OK);
+  jsCtx* js = nullptr;
+  ASSERT_EQ(natsConnection_JetStream(&js, connection, nullptr), NATS_OK);
+  jsOptions purge;
+  jsOptions_Init(&purge);
+  purge.Stream.Purge.Sequence = 3;
+  EXPECT_EQ(js_PurgeStream(js, "SYNDICATE", &purge, nullptr), NATS_OK);
+  jsCtx_Destroy(js);
+  natsConnection_Destroy(connection);
+
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const std::vector<LogEntry> read,
+                                 log_->Read(0, 100, absl::ZeroDuration()));
+  ASSERT_THAT(read, SizeIs(3));
+  EXPECT_EQ(read.front().event().sequence(), 3u);
+  std::unique_ptr<Store> replica = OpenStore("replica", log_->epoch());
+  ASSERT_NE(replica, nullptr);
+  const absl::Status gap = replica->ApplyLogEntry(read.front());
+  EXPECT_THAT(gap, StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(gap.message(), HasSubstr("skipped"));
+  EXPECT_EQ(replica->FeedHead(), 0u);
+}
+
+}  // namespace
+}  // namespace syndicate::storage
