@@ -331,6 +331,18 @@ int main(int argc, char** argv) {
   // After a failed WAL write or sync the store refuses every write, so the process drains and exits
   // non-zero; the restart (Kubernetes, systemd) recovers the synced prefix. SIGTERM wakes
   // the sigwait below, which every other thread has blocked.
+  // RocksDB's own messages go to the JSON log, not to a LOG file beside the data: on a full
+  // disk, RocksDB aborts the process on the message after a failed write to that file.
+  store_options.on_rocksdb_log = [](absl::string_view level, absl::string_view message) {
+    const auto fields = syndicate::server::log::Fields()
+                            .Add("rocksdb_level", level)
+                            .Add("rocksdb_message", message);
+    if (level == "warn") {
+      syndicate::server::log::Warning("rocksdb", fields);
+    } else {
+      syndicate::server::log::Error("rocksdb", fields);
+    }
+  };
   static std::atomic<bool> sync_failed{false};
   store_options.on_sync_failure = [](const absl::Status& error) {
     sync_failed.store(true);

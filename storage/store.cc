@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <cstdarg>
+#include <cstdio>
 #include <filesystem>
 #include <functional>
 #include <limits>
@@ -1043,6 +1045,34 @@ Store::~Store() = default;
 
 namespace {
 
+// RocksDB's info log as StoreOptions::on_rocksdb_log: WARN and above, formatted here, and
+// nothing written to the store's directory.
+class CallbackLogger : public rocksdb::Logger {
+ public:
+  explicit CallbackLogger(std::function<void(absl::string_view, absl::string_view)> sink)
+      : rocksdb::Logger(rocksdb::InfoLogLevel::WARN_LEVEL), sink_(std::move(sink)) {}
+
+  // The options dump RocksDB writes at open, at HEADER_LEVEL: dropped.
+  void LogHeader(const char*, va_list) override {}
+  void Logv(const char* format, va_list ap) override {
+    Logv(rocksdb::InfoLogLevel::INFO_LEVEL, format, ap);
+  }
+  void Logv(const rocksdb::InfoLogLevel level, const char* format, va_list ap) override {
+    if (level < GetInfoLogLevel() || level >= rocksdb::InfoLogLevel::HEADER_LEVEL) return;
+    char text[1024];
+    const int length = vsnprintf(text, sizeof(text), format, ap);
+    if (length < 0) return;
+    const size_t size = std::min(static_cast<size_t>(length), sizeof(text) - 1);
+    const char* name = level == rocksdb::InfoLogLevel::WARN_LEVEL    ? "warn"
+                       : level == rocksdb::InfoLogLevel::ERROR_LEVEL ? "error"
+                                                                     : "fatal";
+    sink_(name, absl::string_view(text, size));
+  }
+
+ private:
+  const std::function<void(absl::string_view, absl::string_view)> sink_;
+};
+
 // The options of one of our column families (store.h, "Storage layout per family").
 rocksdb::ColumnFamilyOptions FamilyOptions(const ColumnFamilySpec& spec,
                                            const std::shared_ptr<rocksdb::Cache>& block_cache) {
@@ -1077,6 +1107,9 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path,
   db_options.create_if_missing = true;
   db_options.create_missing_column_families = true;
   if (options.env != nullptr) db_options.env = options.env;
+  if (options.on_rocksdb_log) {
+    db_options.info_log = std::make_shared<CallbackLogger>(options.on_rocksdb_log);
+  }
 
   std::shared_ptr<rocksdb::Cache> block_cache;
   if (options.block_cache_bytes > 0) block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
@@ -1097,6 +1130,10 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path,
     }
   }
 
+  // Made here so that RocksDB does not log a failed read of a missing directory as an error
+  // on every first start; a failure is RocksDB's to report, in its own words.
+  std::error_code ignored;
+  std::filesystem::create_directories(path, ignored);
   rocksdb::DB* db = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::Status status = rocksdb::DB::Open(db_options, path, descriptors, &handles, &db);

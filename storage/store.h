@@ -52,6 +52,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "storage/records.pb.h"
 #include "syndication/v1/admin_service.pb.h"
@@ -108,6 +109,14 @@ struct StoreOptions {
   // its owner should stop serving and restart: RocksDB then recovers the synced prefix.
   // Must not call back into the store. Default: none.
   std::function<void(const absl::Status&)> on_sync_failure;
+  // Where RocksDB's own diagnostic messages (its "info log") go: called with the level
+  // ("warn", "error" or "fatal") and the text of each message at WARN or above, from
+  // RocksDB's threads, possibly under its locks: it must be quick and must not call the
+  // store. Messages below WARN are dropped. Unset, RocksDB writes every message to a LOG
+  // file in the store's directory, as it does by default; on a full disk the next message
+  // after a failed write to that file aborts the process (Debian's RocksDB keeps its
+  // assertions), so a server should set it. Default: none.
+  std::function<void(absl::string_view level, absl::string_view message)> on_rocksdb_log;
   // The feed epoch (FeedEpoch()) to give the store when this open creates it: 16 lowercase
   // hex digits, e.g. the epoch of the log a replica follows, so that a cursor is valid on
   // every replica. Empty makes a random one. A store that has an epoch keeps it: opening it

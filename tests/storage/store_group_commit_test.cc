@@ -46,6 +46,7 @@ using ::syndicate::testing::IsOk;
 using ::syndicate::testing::WalSyncGate;
 using ::syndication::v1::Article;
 using ::syndication::v1::Source;
+using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
@@ -317,10 +318,17 @@ TEST_F(StorageGroupCommitTest, AFailedWalAppendRefusesEveryLaterWriteAndTheStore
     const std::unique_ptr<rocksdb::Env> env =
         rocksdb::NewCompositeEnv(std::make_shared<GatedWalFileSystem>(&gate));
     int failures = 0;
+    std::mutex mu;
+    std::vector<std::string> rocksdb_messages;
     StoreOptions options;
     options.sync_writes = sync_writes;
     options.env = env.get();
     options.on_sync_failure = [&failures](const absl::Status&) { ++failures; };
+    // RocksDB's messages come here instead of a LOG file, which a full disk would fail.
+    options.on_rocksdb_log = [&](absl::string_view level, absl::string_view message) {
+      std::lock_guard<std::mutex> lock(mu);
+      rocksdb_messages.push_back(absl::StrCat(level, ": ", message));
+    };
     {
       SYNDICATE_ASSERT_OK_AND_ASSIGN(std::unique_ptr<Store> store,
                                      Store::Open(StorePath(), options));
@@ -341,6 +349,11 @@ TEST_F(StorageGroupCommitTest, AFailedWalAppendRefusesEveryLaterWriteAndTheStore
       EXPECT_EQ(store->Flush().code(), absl::StatusCode::kUnavailable);
       EXPECT_EQ(store->FeedHead(), 1u);
       EXPECT_EQ(failures, 1);
+    }
+    EXPECT_FALSE(std::filesystem::exists(StorePath() + "/LOG"));
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      EXPECT_THAT(rocksdb_messages, Contains(HasSubstr("injected: no space left")));
     }
     SYNDICATE_ASSERT_OK_AND_ASSIGN(std::unique_ptr<Store> reopened,
                                    Store::Open(StorePath(), StoreOptions()));
