@@ -17,6 +17,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "storage/keys.h"
 
 namespace syndicate::storage {
 namespace {
@@ -28,6 +29,17 @@ absl::Status NatsError(absl::StatusCode code, absl::string_view what, natsStatus
   if (js_error != 0)
     absl::StrAppend(&message, " (JetStream error ", static_cast<int>(js_error), ")");
   return absl::Status(code, message);
+}
+
+// Lowercase hex of the first `bytes` bytes of BLAKE2b (16-byte digest) over `text`.
+std::string HexHash(absl::string_view text, size_t bytes) {
+  unsigned char hash[crypto_generichash_BYTES_MIN];
+  if (crypto_generichash(hash, sizeof(hash), reinterpret_cast<const unsigned char*>(text.data()),
+                         text.size(), nullptr, 0) != 0) {
+    return "";
+  }
+  return absl::BytesToHexString(
+      absl::string_view(reinterpret_cast<const char*>(hash), std::min(bytes, sizeof(hash))));
 }
 
 bool IsStreamName(absl::string_view name) {
@@ -48,8 +60,11 @@ struct JetStreamLog::Handles {
 };
 
 JetStreamLog::JetStreamLog(std::unique_ptr<Handles> handles, JetStreamLogOptions options,
-                           std::string epoch)
-    : handles_(std::move(handles)), options_(std::move(options)), epoch_(std::move(epoch)) {}
+                           std::string epoch, int64_t created)
+    : handles_(std::move(handles)),
+      options_(std::move(options)),
+      epoch_(std::move(epoch)),
+      created_(created) {}
 
 JetStreamLog::~JetStreamLog() = default;
 
@@ -64,6 +79,10 @@ absl::StatusOr<std::unique_ptr<JetStreamLog>> JetStreamLog::Connect(
   if (options.replicas < 1 || options.replicas > 5) {
     return absl::InvalidArgumentError(
         absl::StrCat("replicas: ", options.replicas, " is outside 1 to 5"));
+  }
+  if (options.timeout < absl::Milliseconds(1) || options.timeout > absl::Hours(1)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("timeout: ", absl::FormatDuration(options.timeout), " is outside 1ms to 1h"));
   }
   if (sodium_init() < 0) return absl::InternalError("libsodium failed to initialize");
   const int64_t timeout_ms = absl::ToInt64Milliseconds(options.timeout);
@@ -95,7 +114,7 @@ absl::StatusOr<std::unique_ptr<JetStreamLog>> JetStreamLog::Connect(
   // Find the stream, or create it; retried until the timeout, since a cluster that has just
   // started elects its JetStream leader first, and answers nothing until then: each try
   // waits at most a second.
-  const std::string subjects = absl::StrCat(options.stream, ".entry.*");
+  const std::string subjects = absl::StrCat(options.stream, ".story.*");
   const absl::Time deadline = absl::Now() + options.timeout;
   jsOptions attempt;
   jsOptions_Init(&attempt);
@@ -123,28 +142,40 @@ absl::StatusOr<std::unique_ptr<JetStreamLog>> JetStreamLog::Connect(
                      absl::StrCat("finding or creating JetStream stream ", options.stream), s,
                      js_error);
   }
-  // The epoch: the first 8 bytes of BLAKE2b over the name and the creation time.
-  const std::string identity = absl::StrCat(options.stream, "/", info->Created);
+  const int64_t created = info->Created;
+  const int64_t replicas = info->Config != nullptr ? info->Config->Replicas : 0;
   jsStreamInfo_Destroy(info);
-  unsigned char hash[8];
-  crypto_generichash(hash, sizeof(hash), reinterpret_cast<const unsigned char*>(identity.data()),
-                     identity.size(), nullptr, 0);
-  std::string epoch =
-      absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(hash), sizeof(hash)));
+  if (replicas != options.replicas) {
+    return absl::FailedPreconditionError(absl::StrCat("replicas: JetStream stream ", options.stream,
+                                                      " exists with ", replicas, " replicas, not ",
+                                                      options.replicas));
+  }
+  // The epoch: 8 bytes of BLAKE2b over the name and the creation time.
+  std::string epoch = HexHash(absl::StrCat(options.stream, "/", created), 8);
+  if (epoch.empty()) return absl::InternalError("hashing the stream's identity failed");
   return std::unique_ptr<JetStreamLog>(
-      new JetStreamLog(std::move(handles), options, std::move(epoch)));
+      new JetStreamLog(std::move(handles), options, std::move(epoch), created));
 }
 
 absl::StatusOr<uint64_t> JetStreamLog::Append(const LogEntry& entry, uint64_t expected_last) {
   const syndication::v1::Article& version = entry.version();
-  if (version.id().empty()) return absl::InvalidArgumentError("entry.version.id: must be set");
+  if (!IsArticleId(version.id())) {
+    return absl::InvalidArgumentError(absl::StrCat("entry.version.id: \"",
+                                                   absl::CHexEscape(version.id()),
+                                                   "\" is not 32 lowercase hex digits"));
+  }
   LogEntry unsequenced = entry;
   unsequenced.mutable_event()->clear_sequence();
   std::string bytes;
   if (!unsequenced.SerializeToString(&bytes)) {
     return absl::InternalError("serializing a log entry failed");
   }
-  const std::string subject = absl::StrCat(options_.stream, ".entry.", version.id());
+  if (static_cast<int64_t>(bytes.size()) > natsConnection_GetMaxPayload(handles_->connection)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("entry: ", bytes.size(), " bytes, more than the NATS servers' max_payload of ",
+                     natsConnection_GetMaxPayload(handles_->connection)));
+  }
+  const std::string subject = StorySubject(version.source_id(), version.external_id());
   const std::string message_id = absl::StrCat(version.id(), ".", version.version());
   const std::string expected = absl::StrCat(expected_last);
   natsMsg* message = nullptr;
@@ -172,11 +203,38 @@ absl::StatusOr<uint64_t> JetStreamLog::Append(const LogEntry& entry, uint64_t ex
     return NatsError(absl::StatusCode::kUnavailable, what, s, js_error);
   }
   const uint64_t sequence = ack->Sequence;
+  const bool duplicate = ack->Duplicate;
   jsPubAck_Destroy(ack);
-  return sequence;
+  if (!duplicate) return sequence;
+  // JetStream answers a repeated message id with the first append's sequence before it
+  // checks the expected sequence: only the very same entry is that append.
+  natsMsg* stored = nullptr;
+  jsErrCode get_error = static_cast<jsErrCode>(0);
+  s = js_GetMsg(&stored, handles_->js, options_.stream.c_str(), sequence, nullptr, &get_error);
+  if (s != NATS_OK) {
+    return NatsError(absl::StatusCode::kUnavailable,
+                     absl::StrCat("reading entry ", sequence, " to compare a repeated append"), s,
+                     get_error);
+  }
+  const bool same = absl::string_view(natsMsg_GetData(stored), natsMsg_GetDataLength(stored)) ==
+                    absl::string_view(bytes);
+  natsMsg_Destroy(stored);
+  if (same) return sequence;
+  return absl::AbortedError(absl::StrCat("appending version ", version.version(), " of article ",
+                                         version.id(),
+                                         " to JetStream: another entry for it is "
+                                         "already at sequence ",
+                                         sequence));
 }
 
-absl::StatusOr<uint64_t> JetStreamLog::LastSequence() {
+std::string JetStreamLog::StorySubject(absl::string_view source_id,
+                                       absl::string_view external_id) const {
+  // A hash, since ids may hold characters a subject may not ('.', '*', '>', spaces).
+  return absl::StrCat(options_.stream, ".story.",
+                      HexHash(absl::StrCat(source_id, "\n", external_id), 16));
+}
+
+absl::StatusOr<JetStreamLog::StreamState> JetStreamLog::State() {
   jsStreamInfo* info = nullptr;
   jsErrCode js_error = static_cast<jsErrCode>(0);
   const natsStatus s =
@@ -185,9 +243,20 @@ absl::StatusOr<uint64_t> JetStreamLog::LastSequence() {
     return NatsError(absl::StatusCode::kUnavailable,
                      absl::StrCat("reading JetStream stream ", options_.stream), s, js_error);
   }
-  const uint64_t last = info->State.LastSeq;
+  StreamState state{info->State.FirstSeq, info->State.LastSeq, info->Created};
   jsStreamInfo_Destroy(info);
-  return last;
+  if (state.created != created_) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "JetStream stream ", options_.stream,
+        " was deleted and created again since this log connected: another feed epoch"));
+  }
+  return state;
+}
+
+absl::StatusOr<uint64_t> JetStreamLog::LastSequence() {
+  absl::StatusOr<StreamState> state = State();
+  if (!state.ok()) return state.status();
+  return state->last;
 }
 
 absl::StatusOr<std::vector<LogEntry>> JetStreamLog::Read(uint64_t after, int limit,
@@ -196,39 +265,38 @@ absl::StatusOr<std::vector<LogEntry>> JetStreamLog::Read(uint64_t after, int lim
     return absl::InvalidArgumentError(absl::StrCat("limit: must be positive, got ", limit));
   }
   const absl::Time deadline = absl::Now() + wait;
-  uint64_t last = 0;
+  std::vector<LogEntry> entries;
+  if (after == UINT64_MAX) return entries;
   while (true) {
-    absl::StatusOr<uint64_t> stored = LastSequence();
-    if (!stored.ok()) return stored.status();
-    last = *stored;
-    if (last > after || absl::Now() >= deadline) break;
+    absl::StatusOr<StreamState> state = State();
+    if (!state.ok()) return state.status();
+    // What the stream no longer holds is skipped, so the first entry shows the gap.
+    for (uint64_t sequence = std::max(after + 1, state->first);
+         sequence <= state->last && entries.size() < static_cast<size_t>(limit); ++sequence) {
+      natsMsg* message = nullptr;
+      jsErrCode js_error = static_cast<jsErrCode>(0);
+      const natsStatus s =
+          js_GetMsg(&message, handles_->js, options_.stream.c_str(), sequence, nullptr, &js_error);
+      if (s == NATS_NOT_FOUND) continue;  // deleted: skipped, as a consumer would
+      if (s != NATS_OK) {
+        return NatsError(
+            absl::StatusCode::kUnavailable,
+            absl::StrCat("reading entry ", sequence, " of JetStream stream ", options_.stream), s,
+            js_error);
+      }
+      LogEntry& entry = entries.emplace_back();
+      const bool parsed =
+          entry.ParseFromArray(natsMsg_GetData(message), natsMsg_GetDataLength(message));
+      natsMsg_Destroy(message);
+      if (!parsed) {
+        return absl::DataLossError(absl::StrCat("entry ", sequence, " of JetStream stream ",
+                                                options_.stream, " is not a LogEntry"));
+      }
+      entry.mutable_event()->set_sequence(sequence);
+    }
+    if (!entries.empty() || absl::Now() >= deadline) return entries;
     absl::SleepFor(absl::Milliseconds(20));
   }
-  std::vector<LogEntry> entries;
-  for (uint64_t sequence = after + 1;
-       sequence <= last && entries.size() < static_cast<size_t>(limit); ++sequence) {
-    natsMsg* message = nullptr;
-    jsErrCode js_error = static_cast<jsErrCode>(0);
-    const natsStatus s =
-        js_GetMsg(&message, handles_->js, options_.stream.c_str(), sequence, nullptr, &js_error);
-    if (s == NATS_NOT_FOUND) continue;  // purged or deleted: skipped, as a consumer would
-    if (s != NATS_OK) {
-      return NatsError(
-          absl::StatusCode::kUnavailable,
-          absl::StrCat("reading entry ", sequence, " of JetStream stream ", options_.stream), s,
-          js_error);
-    }
-    LogEntry& entry = entries.emplace_back();
-    const bool parsed =
-        entry.ParseFromArray(natsMsg_GetData(message), natsMsg_GetDataLength(message));
-    natsMsg_Destroy(message);
-    if (!parsed) {
-      return absl::DataLossError(absl::StrCat("entry ", sequence, " of JetStream stream ",
-                                              options_.stream, " is not a LogEntry"));
-    }
-    entry.mutable_event()->set_sequence(sequence);
-  }
-  return entries;
 }
 
 }  // namespace syndicate::storage

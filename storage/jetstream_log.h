@@ -5,11 +5,13 @@
 // a cursor is valid on every replica.
 //
 // Layout: one stream (file storage, `replicas` copies) whose subjects are
-// "<stream>.entry.<article id>", one subject per story, so that JetStream can check a
-// writer's expected last sequence per story. Each message is one serialized LogEntry whose
-// event.sequence is left 0: the stream sequence is its position. Its message id (the
-// Nats-Msg-Id header) is "<article id>.<version>", so an append repeated within the
-// stream's duplicate window (JetStream's default, 2 minutes) is stored once.
+// "<stream>.story.<32 hex digits>", one subject per story: a hash of its source_id and
+// external_id, which every version of a story keeps (its id would not do: two writers
+// creating the same story pick different ids). So JetStream checks a writer's expected
+// last sequence per story, creation included. Each message is one serialized LogEntry
+// whose event.sequence is left 0: the stream sequence is its position. Its message id (the
+// Nats-Msg-Id header) is "<article id>.<version>", so the same entry appended again within
+// the stream's duplicate window (JetStream's default, 2 minutes) is stored once.
 //
 // Thread-safe. libnats is NATS's own C client (Debian libnats-dev).
 #ifndef SYNDICATE_STORAGE_JETSTREAM_LOG_H_
@@ -21,6 +23,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "storage/records.pb.h"
 
@@ -43,8 +46,10 @@ struct JetStreamLogOptions {
 class JetStreamLog {
  public:
   // Connects and creates the stream when it does not exist. INVALID_ARGUMENT for no URL, a
-  // bad stream name or replicas outside 1-5; UNAVAILABLE when no server answers, or the
-  // cluster cannot place the stream, within the timeout.
+  // bad stream name, replicas outside 1-5 or a timeout outside 1 ms-1 h;
+  // FAILED_PRECONDITION when the stream exists with another number of replicas;
+  // UNAVAILABLE when no server answers, or the cluster cannot place the stream, within the
+  // timeout.
   static absl::StatusOr<std::unique_ptr<JetStreamLog>> Connect(const JetStreamLogOptions& options);
 
   ~JetStreamLog();
@@ -60,12 +65,14 @@ class JetStreamLog {
   // stored it (on a majority of the replicas). `expected_last` is the stream sequence of
   // the story's last entry the writer decided on, 0 when the story has none: JetStream
   // refuses the append when another writer appended for the story since. Errors:
-  //  - ABORTED when `expected_last` is not the story's last sequence: read the log up to
-  //    its end, decide again and append again.
-  //  - INVALID_ARGUMENT when the entry has no version id.
+  //  - ABORTED when `expected_last` is not the story's last sequence, or another entry
+  //    with the same article id and version is already stored: read the log up to its
+  //    end, decide again and append again.
+  //  - INVALID_ARGUMENT when entry.version.id is not 32 lowercase hex digits, or the entry
+  //    is larger than the servers' max_payload (1 MiB unless configured).
   //  - UNAVAILABLE when JetStream does not acknowledge it within the timeout (it may still
-  //    have been stored: appending the same entry again is deduplicated by its message
-  //    id within the duplicate window).
+  //    have been stored: the very same entry appended again within the duplicate window
+  //    returns the first append's sequence).
   absl::StatusOr<uint64_t> Append(const LogEntry& entry, uint64_t expected_last);
 
   // The entries the stream holds after `after`, in order, up to `limit`, each with its
@@ -73,19 +80,32 @@ class JetStreamLog {
   // is none yet. A sequence the stream no longer holds (purged, deleted, or past its
   // retention) is skipped, as JetStream's consumers skip it: the caller sees the gap in the
   // sequences (Store::ApplyLogEntry refuses it). INVALID_ARGUMENT when limit is not
-  // positive; DATA_LOSS when a message is not a LogEntry; UNAVAILABLE as for Append.
+  // positive; DATA_LOSS when a message is not a LogEntry; FAILED_PRECONDITION when the
+  // stream was deleted and created again since Connect (another epoch: the caller's
+  // positions mean nothing in it); UNAVAILABLE as for Append.
   absl::StatusOr<std::vector<LogEntry>> Read(uint64_t after, int limit, absl::Duration wait);
 
-  // The stream sequence of the last entry stored; 0 when there is none.
+  // The stream sequence of the last entry stored; 0 when there is none. Errors as Read's.
   absl::StatusOr<uint64_t> LastSequence();
 
  private:
   struct Handles;
-  JetStreamLog(std::unique_ptr<Handles> handles, JetStreamLogOptions options, std::string epoch);
+  struct StreamState {
+    uint64_t first = 0;  // the oldest sequence the stream holds
+    uint64_t last = 0;
+    int64_t created = 0;  // nanoseconds since the Unix epoch
+  };
+  JetStreamLog(std::unique_ptr<Handles> handles, JetStreamLogOptions options, std::string epoch,
+               int64_t created);
+
+  // The stream's sequences; FAILED_PRECONDITION when it is not the stream Connect found.
+  absl::StatusOr<StreamState> State();
+  std::string StorySubject(absl::string_view source_id, absl::string_view external_id) const;
 
   const std::unique_ptr<Handles> handles_;
   const JetStreamLogOptions options_;
   const std::string epoch_;
+  const int64_t created_;  // the stream's creation time when Connect found it
 };
 
 }  // namespace syndicate::storage

@@ -599,9 +599,8 @@ class Store::Impl {
     return true;
   }
 
-  // The response recorded for `request_id`, or nullopt when there is none.
-  absl::StatusOr<std::optional<std::string>> RecordedResponse(std::string_view request_id)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mutex_) {
+  // The request record stored under `request_id`, or nullopt when there is none.
+  absl::StatusOr<std::optional<RequestRecord>> StoredRequest(std::string_view request_id) const {
     std::string bytes;
     rocksdb::Status status = db_->Get(rocksdb::ReadOptions(), Family(ColumnFamily::kRequests),
                                       RequestKey(request_id), &bytes);
@@ -609,7 +608,15 @@ class Store::Impl {
     SYNDICATE_RETURN_IF_ERROR(FromRocksDb(status, "reading a request record"));
     RequestRecord record;
     SYNDICATE_RETURN_IF_ERROR(Parse(bytes, &record, "a request record"));
-    return std::move(*record.mutable_response());
+    return record;
+  }
+
+  // The response recorded for `request_id`, or nullopt when there is none.
+  absl::StatusOr<std::optional<std::string>> RecordedResponse(std::string_view request_id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mutex_) {
+    SYNDICATE_ASSIGN_OR_RETURN(std::optional<RequestRecord> record, StoredRequest(request_id));
+    if (!record.has_value()) return std::nullopt;
+    return std::move(*record->mutable_response());
   }
 
   // OK when `change` may follow `latest` (the target's latest version, nullopt for a new
@@ -901,7 +908,31 @@ class Store::Impl {
       return absl::FailedPreconditionError(
           absl::StrCat("entry does not follow this store: ", status.message()));
     }
+    // The event's derived fields (hidden, language, subject codes, time) are what the
+    // version makes here: streams filter on them, and an embargoed version's event must
+    // stay hidden.
+    SYNDICATE_ASSIGN_OR_RETURN(const std::optional<Article> before, LastContent(latest));
+    FeedRecord made =
+        MakeEvent(version, entry.event().type(), sequence, before.has_value() ? &*before : nullptr);
+    made.set_request_id(entry.event().request_id());
+    if (made.SerializeAsString() != entry.event().SerializeAsString()) {
+      return absl::FailedPreconditionError(
+          "entry.event: is not the event entry.version makes on this store (its hidden, time, "
+          "language or subject codes differ)");
+    }
     rocksdb::WriteBatch batch;
+    if (entry.has_request()) {
+      // A record under the same id that this store still keeps (the log's writer trimmed it
+      // and took the id again): replaced, its time key with it.
+      SYNDICATE_ASSIGN_OR_RETURN(std::optional<RequestRecord> old,
+                                 StoredRequest(entry.event().request_id()));
+      if (old.has_value()) {
+        SYNDICATE_RETURN_IF_ERROR(FromRocksDb(
+            batch.Delete(Family(ColumnFamily::kRequestsByTime),
+                         RequestTimeKey(ToAbslTime(old->time()), entry.event().request_id())),
+            "building the apply batch"));
+      }
+    }
     SYNDICATE_RETURN_IF_ERROR(AddEntry(entry, latest, &batch));
     return WriteEntry(batch, sequence, lock, absl::StrCat("applying log entry ", sequence));
   }
@@ -2159,11 +2190,14 @@ absl::StatusOr<std::vector<LogEntry>> Store::ReadLog(uint64_t after_sequence, in
     SYNDICATE_RETURN_IF_ERROR(FromRocksDb(status, absl::StrCat("reading ", what)));
     SYNDICATE_RETURN_IF_ERROR(Parse(bytes, entry.mutable_version(), what));
     if (event.request_id().empty()) continue;
-    status = impl_->db_->Get(rocksdb::ReadOptions(), impl_->Family(ColumnFamily::kRequests),
-                             RequestKey(event.request_id()), &bytes);
-    if (status.IsNotFound()) continue;  // trimmed
-    SYNDICATE_RETURN_IF_ERROR(FromRocksDb(status, "reading a request record"));
-    SYNDICATE_RETURN_IF_ERROR(Parse(bytes, entry.mutable_request(), "a request record"));
+    SYNDICATE_ASSIGN_OR_RETURN(std::optional<RequestRecord> request,
+                               impl_->StoredRequest(event.request_id()));
+    // Trimmed, or trimmed and the id taken again by a later commit (whose time differs).
+    if (!request.has_value() || request->time().seconds() != event.time().seconds() ||
+        request->time().nanos() != event.time().nanos()) {
+      continue;
+    }
+    *entry.mutable_request() = *std::move(request);
   }
   return entries;
 }
@@ -2199,6 +2233,21 @@ absl::Status Store::ApplyLogEntry(const LogEntry& entry) {
   }
   if (!version.has_version_created()) {
     return absl::InvalidArgumentError("entry.version.version_created: must be set");
+  }
+  SYNDICATE_RETURN_IF_ERROR(CheckSourceId("entry.version.source_id", version.source_id()));
+  if (version.external_id().empty()) {
+    return absl::InvalidArgumentError("entry.version.external_id: must not be empty");
+  }
+  if (entry.has_request()) {
+    if (event.request_id().empty()) {
+      return absl::InvalidArgumentError(
+          "entry.request: given without an entry.event.request_id to store it under");
+    }
+    if (entry.request().time().seconds() != version.version_created().seconds() ||
+        entry.request().time().nanos() != version.version_created().nanos()) {
+      return absl::InvalidArgumentError(
+          "entry.request.time: is not entry.version.version_created, when its commit was made");
+    }
   }
   return impl_->Apply(entry);
 }

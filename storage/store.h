@@ -637,19 +637,26 @@ class Store {
 
   // Applies one entry of a log to this store, as a replica does: in one WriteBatch (synced
   // with sync_writes) everything a commit of entry.version writes, the event under its own
-  // sequence, the request record when there is one, and the feed head. Then, as after a
-  // commit, FeedHead() is the entry's sequence and the append listener has been called.
-  // Nothing is written when it fails. Errors:
-  //  - INVALID_ARGUMENT when the entry does not hold together: no event sequence or type,
-  //    an event whose article_id, version or source_id is not the version's, a version
-  //    without a valid id or a version_created. Names the field.
-  //  - FAILED_PRECONDITION when entry.event.sequence is not FeedHead() + 1: the log
+  // sequence, the request record when there is one (replacing one this store still keeps
+  // under that id), and the feed head. Then, as after a commit, FeedHead() is the entry's
+  // sequence and the append listener has been called. An entry that is refused writes
+  // nothing. Errors:
+  //  - INVALID_ARGUMENT when the entry does not hold together: no event sequence or type;
+  //    an event whose article_id, version or source_id is not the version's; a version
+  //    without a valid id, source_id, external_id or version_created; a request without
+  //    an event.request_id, or whose time is not the version's version_created. Names the
+  //    field.
+  //  - FAILED_PRECONDITION when entry.event.sequence is not the sequence after the last
+  //    entry or commit written here (FeedHead() + 1 once those have returned): the log
   //    skipped entries (JetStream skips purged messages silently) or repeats one. The
   //    message names both sequences; the replica must be rebuilt from a backup and the log.
   //  - FAILED_PRECONDITION when the version does not follow the story as stored here (not
-  //    the latest version + 1, another story's id or external id): this store is not a
-  //    view of the same log.
-  //  - a commit's write and sync errors (UNAVAILABLE after a failed sync; see above).
+  //    the latest version + 1, another story's id or external id), or the event is not the
+  //    one the version makes here (its hidden, time, language or subject codes): this
+  //    store is not a view of the same log.
+  //  - a commit's write and sync errors: UNAVAILABLE after a failed WAL write or sync (see
+  //    "A failed WAL write or sync"), and then, as for a commit, the version may be read
+  //    until the store is reopened.
   absl::Status ApplyLogEntry(const LogEntry& entry);
 
   // --- Secrets -------------------------------------------------------------------------

@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -120,6 +121,21 @@ TEST_F(JetStreamLogTest, AppendsAreOrderedDeduplicatedCheckedPerStoryAndReplayTo
   absl::StatusOr<uint64_t> repeated = log_->Append(written[1], 0);
   ASSERT_THAT(repeated, IsOk());
   EXPECT_EQ(*repeated, 2u);
+  // Another entry under the same article id and version (a second writer's version of the
+  // same step): not taken for the first.
+  LogEntry rival = written[1];
+  rival.mutable_version()->set_headline("A rival headline");
+  const absl::StatusOr<uint64_t> rivalled = log_->Append(rival, 2);
+  EXPECT_THAT(rivalled, StatusIs(absl::StatusCode::kAborted));
+  EXPECT_THAT(rivalled.status().message(), HasSubstr("already at sequence 2"));
+  // The same story created by a second writer under another id: refused too.
+  LogEntry twin = written[1];
+  twin.mutable_version()->set_id("0123456789abcdef0123456789abcdef");
+  twin.mutable_event()->set_article_id(twin.version().id());
+  EXPECT_THAT(log_->Append(twin, 0), StatusIs(absl::StatusCode::kAborted));
+  LogEntry bad_id = written[1];
+  bad_id.mutable_version()->set_id("story.*");
+  EXPECT_THAT(log_->Append(bad_id, 0), StatusIs(absl::StatusCode::kInvalidArgument));
   // A new version decided on a stale view of its story: refused.
   LogEntry stale = written[3];
   stale.mutable_version()->set_version(3);
@@ -151,10 +167,22 @@ TEST_F(JetStreamLogTest, AppendsAreOrderedDeduplicatedCheckedPerStoryAndReplayTo
   EXPECT_EQ(latest.version(), 2);
   EXPECT_EQ(latest.content_hash(), Hash('b'));
 
-  // A read after the end waits, then returns nothing.
+  // A read after the end returns nothing, or waits for the next append.
   SYNDICATE_ASSERT_OK_AND_ASSIGN(const std::vector<LogEntry> none,
-                                 log_->Read(4, 100, absl::Milliseconds(100)));
+                                 log_->Read(4, 100, absl::ZeroDuration()));
   EXPECT_THAT(none, SizeIs(0));
+  LogEntry next = written[3];
+  next.mutable_version()->set_version(3);
+  next.mutable_event()->set_version(3);
+  std::thread appender([&] {
+    absl::SleepFor(absl::Milliseconds(200));
+    EXPECT_THAT(log_->Append(next, 4), IsOk());
+  });
+  absl::StatusOr<std::vector<LogEntry>> waited = log_->Read(4, 100, absl::Seconds(30));
+  appender.join();
+  ASSERT_THAT(waited, IsOk());
+  ASSERT_THAT(*waited, SizeIs(1));
+  EXPECT_EQ(waited->front().event().sequence(), 5u);
   EXPECT_THAT(log_->Read(0, 0, absl::ZeroDuration()), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
@@ -217,6 +245,34 @@ TEST_F(JetStreamLogTest, APurgedRangeIsAGapTheReplicaRefuses) {
   EXPECT_THAT(gap, StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_THAT(gap.message(), HasSubstr("skipped"));
   EXPECT_EQ(replica->FeedHead(), 0u);
+}
+
+TEST_F(JetStreamLogTest, AStreamPurgedToTheEndShowsItsGapWithTheNextAppend) {
+  const std::vector<LogEntry> written = WriterLog(4);
+  ASSERT_THAT(AppendAll({written.begin(), written.begin() + 4}), SizeIs(4));
+  natsConnection* connection = nullptr;
+  ASSERT_EQ(natsConnection_ConnectTo(&connection, cluster_->Urls()[2].c_str()), NATS_OK);
+  jsCtx* js = nullptr;
+  ASSERT_EQ(natsConnection_JetStream(&js, connection, nullptr), NATS_OK);
+  EXPECT_EQ(js_PurgeStream(js, "SYNDICATE", nullptr, nullptr), NATS_OK);
+  jsCtx_Destroy(js);
+  natsConnection_Destroy(connection);
+
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const std::vector<LogEntry> empty,
+                                 log_->Read(0, 100, absl::ZeroDuration()));
+  EXPECT_THAT(empty, SizeIs(0));
+  // The purge took the story's entries too: JetStream now expects none on its subject.
+  EXPECT_THAT(log_->Append(written[4], 4), StatusIs(absl::StatusCode::kAborted));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const uint64_t appended, log_->Append(written[4], 0));
+  EXPECT_EQ(appended, 5u);
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const std::vector<LogEntry> read,
+                                 log_->Read(0, 100, absl::ZeroDuration()));
+  ASSERT_THAT(read, SizeIs(1));
+  EXPECT_EQ(read.front().event().sequence(), 5u);
+  std::unique_ptr<Store> replica = OpenStore("replica", log_->epoch());
+  ASSERT_NE(replica, nullptr);
+  EXPECT_THAT(replica->ApplyLogEntry(read.front()),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
 }
 
 }  // namespace

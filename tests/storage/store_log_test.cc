@@ -218,6 +218,20 @@ TEST_F(StorageLogTest, AnEntryThatDoesNotFollowTheStoreIsRefused) {
   EXPECT_THAT(status, StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_THAT(status.message(), HasSubstr("does not follow this store"));
   EXPECT_EQ(replica->FeedHead(), 0u);
+
+  // The embargoed story's first event is hidden from partners' streams; an entry that says
+  // otherwise is not the event its version makes.
+  ASSERT_THAT(replica->ApplyLogEntry(log[0]), IsOk());
+  ASSERT_THAT(replica->ApplyLogEntry(log[1]), IsOk());
+  ASSERT_THAT(replica->ApplyLogEntry(log[2]), IsOk());
+  ASSERT_TRUE(log[3].event().hidden());
+  LogEntry shown = log[3];
+  shown.mutable_event()->set_hidden(false);
+  const absl::Status unhidden = replica->ApplyLogEntry(shown);
+  EXPECT_THAT(unhidden, StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(unhidden.message(), HasSubstr("entry.event: is not the event"));
+  EXPECT_EQ(replica->FeedHead(), 3u);
+  EXPECT_THAT(replica->ApplyLogEntry(log[3]), IsOk());
 }
 
 TEST_F(StorageLogTest, AMalformedEntryIsRefusedNamingTheField) {
@@ -251,6 +265,21 @@ TEST_F(StorageLogTest, AMalformedEntryIsRefusedNamingTheField) {
   entry = log[0];
   entry.mutable_version()->clear_version_created();
   refused(entry, "entry.version.version_created");
+  entry = log[0];
+  entry.mutable_version()->clear_source_id();
+  entry.mutable_event()->clear_source_id();
+  refused(entry, "entry.version.source_id");
+  entry = log[0];
+  entry.mutable_version()->clear_external_id();
+  refused(entry, "entry.version.external_id");
+  entry = log[1];  // the corrected version, with its request
+  entry.mutable_event()->set_sequence(1);
+  entry.mutable_event()->clear_request_id();
+  refused(entry, "entry.request");
+  entry = log[1];
+  entry.mutable_event()->set_sequence(1);
+  *entry.mutable_request()->mutable_time() = log[0].version().version_created();
+  refused(entry, "entry.request.time");
   EXPECT_EQ(replica->FeedHead(), 0u);
   EXPECT_THAT(replica->ApplyLogEntry(log[0]), IsOk());
 }
