@@ -107,6 +107,21 @@ class JetStreamLogTest : public TempDirTest {
     return sequences;
   }
 
+  // Purges the stream through its own client connection (to the last server): everything
+  // below `keep_from`, or everything when it is 0.
+  void Purge(uint64_t keep_from) {
+    natsConnection* connection = nullptr;
+    ASSERT_EQ(natsConnection_ConnectTo(&connection, cluster_->Urls().back().c_str()), NATS_OK);
+    jsCtx* js = nullptr;
+    ASSERT_EQ(natsConnection_JetStream(&js, connection, nullptr), NATS_OK);
+    jsOptions purge;
+    jsOptions_Init(&purge);
+    purge.Stream.Purge.Sequence = keep_from;
+    EXPECT_EQ(js_PurgeStream(js, "SYNDICATE", &purge, nullptr), NATS_OK);
+    jsCtx_Destroy(js);
+    natsConnection_Destroy(connection);
+  }
+
   std::unique_ptr<NatsCluster> cluster_;
   std::unique_ptr<JetStreamLog> log_;
   std::map<std::string, uint64_t> last_by_story_;
@@ -224,16 +239,7 @@ TEST_F(JetStreamLogTest, APurgedRangeIsAGapTheReplicaRefuses) {
   ASSERT_THAT(AppendAll(written), SizeIs(5));
 
   // Purge everything below sequence 3 (what a retention limit or an operator may do).
-  natsConnection* connection = nullptr;
-  ASSERT_EQ(natsConnection_ConnectTo(&connection, cluster_->Urls()[1].c_str()), NATS_OK);
-  jsCtx* js = nullptr;
-  ASSERT_EQ(natsConnection_JetStream(&js, connection, nullptr), NATS_OK);
-  jsOptions purge;
-  jsOptions_Init(&purge);
-  purge.Stream.Purge.Sequence = 3;
-  EXPECT_EQ(js_PurgeStream(js, "SYNDICATE", &purge, nullptr), NATS_OK);
-  jsCtx_Destroy(js);
-  natsConnection_Destroy(connection);
+  ASSERT_NO_FATAL_FAILURE(Purge(3));
 
   SYNDICATE_ASSERT_OK_AND_ASSIGN(const std::vector<LogEntry> read,
                                  log_->Read(0, 100, absl::ZeroDuration()));
@@ -250,13 +256,7 @@ TEST_F(JetStreamLogTest, APurgedRangeIsAGapTheReplicaRefuses) {
 TEST_F(JetStreamLogTest, AStreamPurgedToTheEndShowsItsGapWithTheNextAppend) {
   const std::vector<LogEntry> written = WriterLog(4);
   ASSERT_THAT(AppendAll({written.begin(), written.begin() + 4}), SizeIs(4));
-  natsConnection* connection = nullptr;
-  ASSERT_EQ(natsConnection_ConnectTo(&connection, cluster_->Urls()[2].c_str()), NATS_OK);
-  jsCtx* js = nullptr;
-  ASSERT_EQ(natsConnection_JetStream(&js, connection, nullptr), NATS_OK);
-  EXPECT_EQ(js_PurgeStream(js, "SYNDICATE", nullptr, nullptr), NATS_OK);
-  jsCtx_Destroy(js);
-  natsConnection_Destroy(connection);
+  ASSERT_NO_FATAL_FAILURE(Purge(0));
 
   SYNDICATE_ASSERT_OK_AND_ASSIGN(const std::vector<LogEntry> empty,
                                  log_->Read(0, 100, absl::ZeroDuration()));
