@@ -21,6 +21,7 @@
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "storage/log_follower.h"
 #include "storage/records.pb.h"
 #include "storage/store.h"
 #include "tests/storage/store_test_util.h"
@@ -273,6 +274,76 @@ TEST_F(JetStreamLogTest, AStreamPurgedToTheEndShowsItsGapWithTheNextAppend) {
   ASSERT_NE(replica, nullptr);
   EXPECT_THAT(replica->ApplyLogEntry(read.front()),
               StatusIs(absl::StatusCode::kFailedPrecondition));
+}
+
+// Two replicas follow the stream while a writer appends, through the loss and return of a
+// NATS server; a replica stopped and reopened resumes from its feed head; a gap stops a
+// follower with the error, never a skip.
+TEST_F(JetStreamLogTest, FollowersKeepReplicasEqualToTheWriterAndResumeAfterAStop) {
+  const std::vector<LogEntry> written = WriterLog(30);
+  ASSERT_THAT(written, SizeIs(31));
+  const auto connect = [this](int server) -> std::unique_ptr<JetStreamLog> {
+    JetStreamLogOptions options;
+    options.urls = {cluster_->Urls()[server]};
+    options.replicas = 3;
+    options.timeout = absl::Seconds(30);
+    absl::StatusOr<std::unique_ptr<JetStreamLog>> log = JetStreamLog::Connect(options);
+    EXPECT_THAT(log, IsOk());
+    return log.ok() ? *std::move(log) : nullptr;
+  };
+  std::unique_ptr<JetStreamLog> log_a = connect(1);
+  std::unique_ptr<JetStreamLog> log_b = connect(2);
+  ASSERT_NE(log_a, nullptr);
+  ASSERT_NE(log_b, nullptr);
+  std::unique_ptr<Store> replica_a = OpenStore("replica-a", log_->epoch());
+  std::unique_ptr<Store> replica_b = OpenStore("replica-b", log_->epoch());
+  ASSERT_NE(replica_a, nullptr);
+  ASSERT_NE(replica_b, nullptr);
+  {
+    LogFollower follower_a(log_a.get(), replica_a.get());
+    auto follower_b = std::make_unique<LogFollower>(log_b.get(), replica_b.get());
+    ASSERT_THAT(AppendAll({written.begin(), written.begin() + 10}), SizeIs(10));
+    cluster_->Kill(0);
+    ASSERT_THAT(AppendAll({written.begin() + 10, written.begin() + 20}), SizeIs(10));
+    ASSERT_THAT(cluster_->Restart(0), IsOk());
+    EXPECT_THAT(follower_a.WaitApplied(20, absl::Seconds(60)), IsOk());
+    EXPECT_THAT(follower_b->WaitApplied(20, absl::Seconds(60)), IsOk());
+
+    // Replica B stops, and its store closes; the writer goes on; B comes back.
+    follower_b.reset();
+    replica_b.reset();
+    ASSERT_THAT(AppendAll({written.begin() + 20, written.end()}), SizeIs(11));
+    replica_b = OpenStore("replica-b", log_->epoch());
+    ASSERT_NE(replica_b, nullptr);
+    EXPECT_EQ(replica_b->FeedHead(), 20u);
+    LogFollower resumed_b(log_b.get(), replica_b.get());
+    EXPECT_THAT(follower_a.WaitApplied(31, absl::Seconds(60)), IsOk());
+    EXPECT_THAT(resumed_b.WaitApplied(31, absl::Seconds(60)), IsOk());
+    EXPECT_THAT(follower_a.status(), IsOk());
+    EXPECT_THAT(resumed_b.status(), IsOk());
+  }
+  // Each replica holds the writer's feed (the writer's store numbered it 1 to 31 too).
+  std::unique_ptr<Store> writer = OpenStore("writer");
+  ASSERT_NE(writer, nullptr);
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const std::vector<FeedRecord> expected, writer->ReadFeed(0, 100));
+  for (Store* replica : {replica_a.get(), replica_b.get()}) {
+    SYNDICATE_ASSERT_OK_AND_ASSIGN(const std::vector<FeedRecord> feed, replica->ReadFeed(0, 100));
+    ASSERT_THAT(feed, SizeIs(expected.size()));
+    for (size_t i = 0; i < feed.size(); ++i) {
+      EXPECT_EQ(feed[i].SerializeAsString(), expected[i].SerializeAsString()) << i;
+    }
+  }
+
+  // A gap: a purge below what replica C has not read yet stops its follower.
+  ASSERT_NO_FATAL_FAILURE(Purge(10));
+  std::unique_ptr<Store> replica_c = OpenStore("replica-c", log_->epoch());
+  ASSERT_NE(replica_c, nullptr);
+  LogFollower follower_c(log_a.get(), replica_c.get());
+  const absl::Status stopped = follower_c.WaitApplied(31, absl::Seconds(60));
+  EXPECT_THAT(stopped, StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(stopped.message(), HasSubstr("skipped"));
+  EXPECT_THAT(follower_c.status(), StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_EQ(replica_c->FeedHead(), 0u);
 }
 
 }  // namespace
