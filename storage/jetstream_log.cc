@@ -239,6 +239,10 @@ absl::StatusOr<JetStreamLog::StreamState> JetStreamLog::State() {
   jsErrCode js_error = static_cast<jsErrCode>(0);
   const natsStatus s =
       js_GetStreamInfo(&info, handles_->js, options_.stream.c_str(), nullptr, &js_error);
+  if (s == NATS_NOT_FOUND) {
+    return absl::FailedPreconditionError(absl::StrCat("JetStream stream ", options_.stream,
+                                                      " was deleted since this log connected"));
+  }
   if (s != NATS_OK) {
     return NatsError(absl::StatusCode::kUnavailable,
                      absl::StrCat("reading JetStream stream ", options_.stream), s, js_error);

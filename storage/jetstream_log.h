@@ -81,8 +81,8 @@ class JetStreamLog {
   // retention) is skipped, as JetStream's consumers skip it: the caller sees the gap in the
   // sequences (Store::ApplyLogEntry refuses it). INVALID_ARGUMENT when limit is not
   // positive; DATA_LOSS when a message is not a LogEntry; FAILED_PRECONDITION when the
-  // stream was deleted and created again since Connect (another epoch: the caller's
-  // positions mean nothing in it); UNAVAILABLE as for Append.
+  // stream was deleted, or deleted and created again (another epoch: the caller's
+  // positions mean nothing in it), since Connect; UNAVAILABLE as for Append.
   absl::StatusOr<std::vector<LogEntry>> Read(uint64_t after, int limit, absl::Duration wait);
 
   // The stream sequence of the last entry stored; 0 when there is none. Errors as Read's.

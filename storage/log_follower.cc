@@ -1,5 +1,6 @@
 #include "storage/log_follower.h"
 
+#include <algorithm>
 #include <utility>
 #include <vector>
 
@@ -11,6 +12,23 @@ namespace syndicate::storage {
 
 LogFollower::LogFollower(JetStreamLog* log, Store* store, LogFollowerOptions options)
     : log_(log), store_(store), options_(options), thread_([this] { Run(); }) {}
+
+absl::Status LogFollower::CheckStart() const {
+  if (options_.batch_entries <= 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("batch_entries: must be positive, got ", options_.batch_entries));
+  }
+  if (options_.poll <= absl::ZeroDuration() || options_.retry < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("poll: must be positive, and retry not negative");
+  }
+  if (store_->FeedEpoch() != log_->epoch()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the store's feed epoch ", store_->FeedEpoch(), " is not the log's, ", log_->epoch(),
+        ": it is a view of another log (open it with StoreOptions::feed_epoch set to the "
+        "log's, empty)"));
+  }
+  return absl::OkStatus();
+}
 
 LogFollower::~LogFollower() {
   {
@@ -26,7 +44,8 @@ absl::Status LogFollower::WaitApplied(uint64_t sequence, absl::Duration timeout)
   std::unique_lock<std::mutex> lock(mu_);
   while (store_->FeedHead() < sequence) {
     if (!error_.ok()) return error_;
-    const absl::Duration left = deadline - absl::Now();
+    // Capped, so that an infinite timeout does not overflow the steady clock.
+    const absl::Duration left = std::min(deadline - absl::Now(), absl::Hours(1));
     if (left <= absl::ZeroDuration()) {
       return absl::DeadlineExceededError(absl::StrCat("sequence ", sequence, " not applied within ",
                                                       absl::FormatDuration(timeout),
@@ -54,6 +73,7 @@ void LogFollower::Run() {
     }
     applied_.notify_all();
   };
+  if (absl::Status start = CheckStart(); !start.ok()) return stop_with(start);
   while (!stopping()) {
     absl::StatusOr<std::vector<LogEntry>> entries =
         log_->Read(store_->FeedHead(), options_.batch_entries, options_.poll);
@@ -63,13 +83,17 @@ void LogFollower::Run() {
     }
     if (!entries.ok()) return stop_with(entries.status());
     for (const LogEntry& entry : *entries) {
+      if (stopping()) return;
       if (absl::Status applied = store_->ApplyLogEntry(entry); !applied.ok()) {
-        return stop_with(applied);
+        // FAILED_PRECONDITION whatever the store said, so that no caller takes a stopped
+        // follower's UNAVAILABLE (a failed WAL sync) for a passing outage.
+        return stop_with(absl::FailedPreconditionError(absl::StrCat(
+            "the store refused entry ", entry.event().sequence(), ": ", applied.ToString())));
       }
+      // Taking the lock orders this wake-up after a waiter's check of FeedHead().
+      { std::lock_guard<std::mutex> lock(mu_); }
+      applied_.notify_all();
     }
-    // Taking the lock orders this wake-up after a waiter's check of FeedHead().
-    { std::lock_guard<std::mutex> lock(mu_); }
-    applied_.notify_all();
   }
 }
 

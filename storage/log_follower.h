@@ -18,9 +18,10 @@
 namespace syndicate::storage {
 
 struct LogFollowerOptions {
-  // Most entries read from the log at a time.
+  // Most entries read from the log at a time; positive.
   int batch_entries = 256;
-  // How long one read waits for new entries before it looks again (and at stop()).
+  // How long one read waits for new entries before it looks again (and at whether the
+  // follower is being destroyed); positive.
   absl::Duration poll = absl::Milliseconds(500);
   // The pause after JetStream did not answer (UNAVAILABLE), before the next try.
   absl::Duration retry = absl::Milliseconds(200);
@@ -30,9 +31,14 @@ class LogFollower {
  public:
   // Starts following `log` into `store`. Neither is owned; both must outlive the follower,
   // and nothing else may write the store's articles meanwhile (a commit would take the
-  // sequence the log's next entry needs).
+  // sequence the log's next entry needs). Does not start, status() saying why, when the
+  // store's FeedEpoch() is not the log's epoch (the store is a view of another log, or of
+  // a stream since deleted and made again: FAILED_PRECONDITION) or the options are out of
+  // range (INVALID_ARGUMENT).
   LogFollower(JetStreamLog* log, Store* store, LogFollowerOptions options = {});
-  // Stops the thread and waits for it.
+  // Stops the thread and waits for it: up to the log's timeout when JetStream does not
+  // answer, else at most `poll` and one entry's apply. No WaitApplied call may still be
+  // running.
   ~LogFollower();
   LogFollower(const LogFollower&) = delete;
   LogFollower& operator=(const LogFollower&) = delete;
@@ -42,14 +48,17 @@ class LogFollower {
   // the follower's error when it stopped first.
   absl::Status WaitApplied(uint64_t sequence, absl::Duration timeout);
 
-  // Why the follower stopped: OK while it runs. An entry the store refused (a gap in the
-  // log, FAILED_PRECONDITION: the replica must be rebuilt from a backup and the log; an
-  // entry that does not follow the store; a failed write), or a stream made again since
-  // the log connected. JetStream not answering is retried, never a stop.
+  // Why the follower stopped: OK while it runs. FAILED_PRECONDITION when the store refused
+  // an entry (a gap in the log: the replica must be rebuilt from a backup and the log; an
+  // entry that does not follow the store; a failed write to the store, whose own error the
+  // message quotes), when the stream was made again or deleted, or when the follower
+  // could not start (see the constructor); DATA_LOSS when an entry is not a LogEntry.
+  // JetStream not answering (UNAVAILABLE) is retried, never a stop.
   absl::Status status() const;
 
  private:
   void Run();
+  absl::Status CheckStart() const;
 
   JetStreamLog* const log_;
   Store* const store_;

@@ -344,6 +344,15 @@ TEST_F(JetStreamLogTest, FollowersKeepReplicasEqualToTheWriterAndResumeAfterASto
   EXPECT_THAT(stopped.message(), HasSubstr("skipped"));
   EXPECT_THAT(follower_c.status(), StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_EQ(replica_c->FeedHead(), 0u);
+
+  // A store of another feed epoch (not opened as this log's replica) is not followed.
+  std::unique_ptr<Store> stranger = OpenStore("stranger");
+  ASSERT_NE(stranger, nullptr);
+  LogFollower refused(log_a.get(), stranger.get());
+  const absl::Status not_started = refused.WaitApplied(1, absl::Seconds(30));
+  EXPECT_THAT(not_started, StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(not_started.message(), HasSubstr("is not the log's"));
+  EXPECT_EQ(stranger->FeedHead(), 0u);
 }
 
 }  // namespace
