@@ -2177,26 +2177,19 @@ absl::StatusOr<std::vector<LogEntry>> Store::ReadLog(uint64_t after_sequence, in
     LogEntry& entry = entries[i];
     *entry.mutable_event() = std::move(events[i]);
     const FeedRecord& event = entry.event();
-    const std::string what =
-        absl::StrCat("version ", event.version(), " of article ", event.article_id());
-    std::string bytes;
-    rocksdb::Status status = impl_->db_->Get(
-        rocksdb::ReadOptions(), impl_->Family(ColumnFamily::kVersions),
-        VersionKey(event.article_id(), static_cast<uint64_t>(event.version())), &bytes);
-    if (status.IsNotFound()) {
-      return absl::DataLossError(
-          absl::StrCat("feed event ", event.sequence(), " names ", what, ", which is missing"));
+    absl::StatusOr<Article> version = GetArticle(event.article_id(), event.version());
+    if (absl::IsNotFound(version.status())) {
+      return absl::DataLossError(absl::StrCat("feed event ", event.sequence(), " names version ",
+                                              event.version(), " of article ", event.article_id(),
+                                              ", which is missing"));
     }
-    SYNDICATE_RETURN_IF_ERROR(FromRocksDb(status, absl::StrCat("reading ", what)));
-    SYNDICATE_RETURN_IF_ERROR(Parse(bytes, entry.mutable_version(), what));
+    if (!version.ok()) return version.status();
+    *entry.mutable_version() = *std::move(version);
     if (event.request_id().empty()) continue;
     SYNDICATE_ASSIGN_OR_RETURN(std::optional<RequestRecord> request,
                                impl_->StoredRequest(event.request_id()));
     // Trimmed, or trimmed and the id taken again by a later commit (whose time differs).
-    if (!request.has_value() || request->time().seconds() != event.time().seconds() ||
-        request->time().nanos() != event.time().nanos()) {
-      continue;
-    }
+    if (!request.has_value() || ToAbslTime(request->time()) != ToAbslTime(event.time())) continue;
     *entry.mutable_request() = *std::move(request);
   }
   return entries;
@@ -2243,8 +2236,7 @@ absl::Status Store::ApplyLogEntry(const LogEntry& entry) {
       return absl::InvalidArgumentError(
           "entry.request: given without an entry.event.request_id to store it under");
     }
-    if (entry.request().time().seconds() != version.version_created().seconds() ||
-        entry.request().time().nanos() != version.version_created().nanos()) {
+    if (ToAbslTime(entry.request().time()) != ToAbslTime(version.version_created())) {
       return absl::InvalidArgumentError(
           "entry.request.time: is not entry.version.version_created, when its commit was made");
     }

@@ -232,6 +232,12 @@ TEST_F(StorageLogTest, AnEntryThatDoesNotFollowTheStoreIsRefused) {
   EXPECT_THAT(unhidden.message(), HasSubstr("entry.event: is not the event"));
   EXPECT_EQ(replica->FeedHead(), 3u);
   EXPECT_THAT(replica->ApplyLogEntry(log[3]), IsOk());
+  // The applied embargoed version scheduled its lift on the replica, as the commit did.
+  absl::StatusOr<std::vector<DueTask>> due = replica->DueTasks(kBaseTime + absl::Hours(2), 10);
+  ASSERT_THAT(due, IsOk());
+  ASSERT_THAT(*due, SizeIs(1));
+  EXPECT_EQ(due->front().article_id, kId2);
+  EXPECT_EQ(due->front().due, kBaseTime + absl::Hours(1));
 }
 
 TEST_F(StorageLogTest, AMalformedEntryIsRefusedNamingTheField) {
