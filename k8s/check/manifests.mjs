@@ -9,7 +9,7 @@ import { parseAllDocuments } from "yaml";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const k8sDir = path.resolve(here, "..");
-export const overlays = ["base", "overlays/dev", "overlays/prod"];
+export const overlays = ["base", "overlays/dev", "overlays/prod", "overlays/jetstream"];
 
 // The kubectl whose built-in kustomize renders: $KUBECTL (run.sh sets it to Debian's
 // kubernetes-client), else the one on PATH.
@@ -27,6 +27,21 @@ export function render(dir) {
     if (doc.errors.length > 0) throw new Error(`${dir}: ${doc.errors[0].message}`);
     return doc.toJS();
   });
+}
+
+// The flags of a rendered syndicated.conf (`name=value` lines, `#` comments), as a Map from
+// name to value, strings unquoted.
+export function confFlags(text) {
+  const flags = new Map();
+  for (const raw of text.split("\n")) {
+    const line = raw.trim();
+    if (line === "" || line.startsWith("#")) continue;
+    const eq = line.indexOf("=");
+    if (eq < 0) throw new Error(`syndicated.conf: no "=" in ${JSON.stringify(line)}`);
+    const value = line.slice(eq + 1).trim();
+    flags.set(line.slice(0, eq).trim(), /^".*"$/.test(value) ? value.slice(1, -1) : value);
+  }
+  return flags;
 }
 
 export function find(objects, kind, name) {

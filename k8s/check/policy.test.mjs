@@ -1,10 +1,13 @@
 // The rules every overlay's StatefulSet and its companions must keep: probes the kubelet
 // can run against the health port, a locked-down pod, a disruption budget, a grace period
-// that outlasts preStop plus the drain, and a network policy that denies by default.
+// that outlasts preStop plus the drain, and a network policy that denies by default. The
+// mode (the ConfigMap's `log`) decides the rest: one replica owning its store (embedded),
+// or several on different nodes following one JetStream stream, which they reach and
+// nothing else of NATS (jetstream).
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { find, overlays, render } from "./manifests.mjs";
+import { confFlags, find, overlays, render } from "./manifests.mjs";
 
 // syndicated lets unary calls in flight finish for this long after SIGTERM (server/main.cc),
 // then flushes RocksDB.
@@ -12,6 +15,9 @@ const kDrainSeconds = 10;
 const kGrpcPort = 50051;
 const kHealthPort = 8081;
 const kMetricsPort = 9090;
+const kNatsClientPort = 4222;
+// The flags that only mean something with log=jetstream.
+const kJetStreamFlags = ["nats-url", "nats-stream", "nats-replicas", "nats-creds", "max-replica-lag"];
 
 function flag(args, name) {
   const prefix = `--${name}=`;
@@ -32,14 +38,50 @@ function checkContainerSecurity(container) {
   assert.ok(container.resources?.limits?.memory, `${container.name}: memory limit`);
 }
 
+// The files the init containers write, each with the file it copies: `install -m 0600 SRC
+// DEST` in their shell commands, as a Map from DEST to { container, source }.
+function installedFiles(pod) {
+  const files = new Map();
+  for (const c of pod.initContainers ?? []) {
+    for (const m of (c.command ?? []).join(" ").matchAll(/install -m 0600 (\S+) (\S+)/g)) {
+      files.set(m[2], { container: c, source: m[1] });
+    }
+  }
+  return files;
+}
+
+// The volume mounted in `container` at the longest mount path holding `file`, or undefined.
+function volumeHolding(pod, container, file) {
+  const mount = (container.volumeMounts ?? [])
+    .filter((m) => file.startsWith(`${m.mountPath.replace(/\/$/, "")}/`))
+    .sort((a, b) => b.mountPath.length - a.mountPath.length)[0];
+  return mount && pod.volumes.find((v) => v.name === mount.name);
+}
+
 for (const dir of overlays) {
   const objects = render(dir);
   const statefulSet = find(objects, "StatefulSet", "syndicated");
   const pod = statefulSet.spec.template.spec;
   const container = pod.containers.find((c) => c.name === "syndicated");
+  const conf = confFlags(find(objects, "ConfigMap").data["syndicated.conf"]);
+  const mode = conf.get("log") ?? "embedded";
 
-  test(`${dir}: one replica with its RocksDB on a volume claim`, () => {
-    assert.equal(statefulSet.spec.replicas, 1);
+  test(`${dir}: the log mode is embedded or jetstream, and only jetstream has NATS flags`, () => {
+    assert.ok(["embedded", "jetstream"].includes(mode), `log="${mode}"`);
+    for (const name of kJetStreamFlags) {
+      assert.equal(container.args.some((a) => a.startsWith(`--${name}=`)), false,
+        `--${name} belongs in syndicated.conf`);
+      if (mode === "jetstream") continue;
+      assert.equal(conf.has(name), false, `${name} without log="jetstream"`);
+    }
+  });
+
+  test(`${dir}: ${mode === "embedded" ? "one replica" : "replicas, each"} with its RocksDB on a volume claim`, () => {
+    if (mode === "embedded") {
+      assert.equal(statefulSet.spec.replicas, 1, "the embedded store is one process's");
+    } else {
+      assert.ok(statefulSet.spec.replicas >= 2, `replicas ${statefulSet.spec.replicas}: a node's loss leaves one`);
+    }
     const claim = statefulSet.spec.volumeClaimTemplates.find((c) => c.metadata.name === "data");
     assert.ok(claim, "volumeClaimTemplates has data");
     const mount = container.volumeMounts.find((m) => m.name === "data");
@@ -118,12 +160,13 @@ for (const dir of overlays) {
     assert.deepEqual(admitted, [kGrpcPort, kMetricsPort, kHealthPort].sort());
   });
 
-  test(`${dir}: egress only for DNS and feeds on public addresses`, () => {
+  test(`${dir}: egress only for DNS${mode === "jetstream" ? ", NATS" : ""} and feeds on public addresses`, () => {
     const egress = objects
       .filter((o) => o.kind === "NetworkPolicy")
       .flatMap((p) => p.spec.egress ?? []);
     const ports = egress.flatMap((rule) => (rule.ports ?? []).map((p) => `${p.protocol}/${p.port}`));
-    assert.deepEqual(ports.sort(), ["TCP/443", "TCP/53", "TCP/80", "UDP/53"]);
+    const nats = mode === "jetstream" ? [`TCP/${kNatsClientPort}`] : [];
+    assert.deepEqual(ports.sort(), ["TCP/443", "TCP/53", "TCP/80", "UDP/53", ...nats].sort());
     for (const rule of egress) {
       if (!(rule.ports ?? []).some((p) => p.port === 80 || p.port === 443)) continue;
       assert.ok(rule.to?.length > 0, "HTTP(S) egress names its destinations");
@@ -135,6 +178,28 @@ for (const dir of overlays) {
     }
   });
 
+  test(`${dir}: every key file a flag names is an owner-only copy of its Secret`, () => {
+    const keyFiles = {
+      "admin-key-file": { path: flag(container.args, "admin-key-file"), secret: "syndicated-admin-key" },
+      // One Secret for every replica: a story is signed once, by the replica that took it.
+      "signing-key-file": { path: flag(container.args, "signing-key-file"), secret: "syndicated-signing-key" },
+    };
+    if (mode === "jetstream") {
+      keyFiles["nats-creds"] = { path: conf.get("nats-creds"), secret: "syndicated-nats-creds" };
+    }
+    const installed = installedFiles(pod);
+    for (const [name, { path, secret }] of Object.entries(keyFiles)) {
+      assert.ok(path, `${name} is set`);
+      const copy = installed.get(path);
+      assert.ok(copy, `an init container writes ${name} ${path}`);
+      assert.ok(volumeHolding(pod, container, path)?.emptyDir?.medium === "Memory",
+        `${path} is in a memory emptyDir of the container`);
+      const from = volumeHolding(pod, copy.container, copy.source);
+      assert.equal(from?.secret?.secretName, secret, `${name} is copied from the Secret ${secret}`);
+      assert.equal(from.secret.optional ?? false, false, `${secret} is not optional: ${name} is set`);
+    }
+  });
+
   test(`${dir}: headless and ClusterIP Services; the ConfigMap and Secrets are used`, () => {
     const services = objects.filter((o) => o.kind === "Service");
     assert.ok(services.some((s) => s.spec.clusterIP === "None"), "a headless Service");
@@ -143,6 +208,56 @@ for (const dir of overlays) {
     const configMap = find(objects, "ConfigMap");
     assert.ok(pod.volumes.some((v) => v.configMap?.name === configMap.metadata.name));
     const secrets = pod.volumes.filter((v) => v.secret).map((v) => v.secret.secretName).sort();
-    assert.deepEqual(secrets, ["syndicated-admin-key", "syndicated-signing-key", "syndicated-tls"]);
+    const natsCreds = mode === "jetstream" ? ["syndicated-nats-creds"] : [];
+    assert.deepEqual(secrets, ["syndicated-admin-key", "syndicated-signing-key", "syndicated-tls", ...natsCreds].sort());
+  });
+
+  if (mode !== "jetstream") continue;
+
+  test(`${dir}: the JetStream log's flags`, () => {
+    const urls = (conf.get("nats-url") ?? "").split(",");
+    for (const url of urls) assert.match(url, /^(nats|tls):\/\/[\w.-]+:\d+$/, "nats-url");
+    assert.match(conf.get("nats-stream") ?? "SYNDICATE", /^[\w-]+$/, "nats-stream");
+    const copies = Number(conf.get("nats-replicas") ?? 1);
+    assert.ok(Number.isInteger(copies) && copies >= 1 && copies <= 5, `nats-replicas ${copies}`);
+    assert.ok(copies >= 3, "each entry kept on 3 NATS servers, so that one may be lost");
+    const lag = Number(conf.get("max-replica-lag") ?? 1000);
+    assert.ok(Number.isInteger(lag) && lag >= 0 && lag <= 1e9, `max-replica-lag ${lag}`);
+  });
+
+  test(`${dir}: replicas are spread over nodes and start independently`, () => {
+    const spread = (pod.topologySpreadConstraints ?? []).find((c) => c.topologyKey === "kubernetes.io/hostname");
+    assert.ok(spread, "a topology spread constraint over kubernetes.io/hostname");
+    assert.equal(spread.maxSkew, 1);
+    assert.equal(spread.whenUnsatisfiable, "DoNotSchedule");
+    for (const [k, v] of Object.entries(spread.labelSelector.matchLabels)) {
+      assert.equal(statefulSet.spec.template.metadata.labels[k], v, `spread selects the pods by ${k}`);
+    }
+    assert.equal(statefulSet.spec.podManagementPolicy, "Parallel", "a replica rebuilding holds none back");
+    const pdb = find(objects, "PodDisruptionBudget");
+    assert.ok(pdb.spec.maxUnavailable < statefulSet.spec.replicas, "a drain leaves replicas serving");
+  });
+
+  test(`${dir}: egress to NATS reaches only the client port of NATS's pods, where nats-url points`, () => {
+    const rules = objects
+      .filter((o) => o.kind === "NetworkPolicy")
+      .flatMap((p) => p.spec.egress ?? [])
+      .filter((rule) => (rule.ports ?? []).some((p) => p.port === kNatsClientPort));
+    assert.equal(rules.length, 1, "one egress rule for NATS");
+    assert.deepEqual(rules[0].ports, [{ protocol: "TCP", port: kNatsClientPort }]);
+    assert.ok(rules[0].to?.length > 0, "the NATS rule names its destinations");
+    const namespaces = new Set();
+    for (const peer of rules[0].to) {
+      assert.equal(peer.ipBlock, undefined, "NATS by its pods, not by address");
+      assert.equal(peer.podSelector?.matchLabels?.["app.kubernetes.io/name"], "nats", "NATS's pods");
+      const ns = peer.namespaceSelector?.matchLabels?.["kubernetes.io/metadata.name"];
+      assert.ok(ns, "NATS's namespace, by name");
+      namespaces.add(ns);
+    }
+    for (const url of conf.get("nats-url").split(",")) {
+      const [, host, port] = /^\w+:\/\/([^:]+):(\d+)$/.exec(url);
+      assert.equal(Number(port), kNatsClientPort, `${url}: the client port`);
+      assert.ok(namespaces.has(host.split(".")[1]), `${url}: in a namespace the policy admits`);
+    }
   });
 }
