@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <string>
 #include <utility>
@@ -46,6 +47,50 @@ bool IsStreamName(absl::string_view name) {
   return !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
     return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
   });
+}
+
+std::string SecretsStream(absl::string_view stream) { return absl::StrCat(stream, "_SECRETS"); }
+
+// The info of stream `name` (subjects "<name>.>"), created with file storage, the options'
+// replicas and retention when it does not exist. Retried until the options' timeout, since
+// a cluster that has just started elects its JetStream leader first and answers nothing
+// until then: each try waits at most a second. The caller destroys the info.
+absl::StatusOr<jsStreamInfo*> FindOrCreateStream(jsCtx* js, const JetStreamLogOptions& options,
+                                                 const std::string& name) {
+  const std::string subjects = absl::StrCat(name, ".>");
+  const absl::Time deadline = absl::Now() + options.timeout;
+  jsOptions attempt;
+  jsOptions_Init(&attempt);
+  attempt.Wait = std::min<int64_t>(absl::ToInt64Milliseconds(options.timeout), 1000);
+  jsStreamInfo* info = nullptr;
+  jsErrCode js_error = static_cast<jsErrCode>(0);
+  natsStatus s = NATS_OK;
+  while (true) {
+    s = js_GetStreamInfo(&info, js, name.c_str(), &attempt, &js_error);
+    if (s == NATS_NOT_FOUND) {
+      jsStreamConfig config;
+      jsStreamConfig_Init(&config);
+      config.Name = name.c_str();
+      const char* subject_list[] = {subjects.c_str()};
+      config.Subjects = subject_list;
+      config.SubjectsLen = 1;
+      config.Storage = js_FileStorage;
+      config.Replicas = options.replicas;
+      if (options.max_age.has_value()) config.MaxAge = absl::ToInt64Nanoseconds(*options.max_age);
+      if (options.max_entries.has_value()) {
+        config.MaxMsgs = static_cast<int64_t>(
+            std::min<uint64_t>(*options.max_entries, std::numeric_limits<int64_t>::max()));
+      }
+      s = js_AddStream(&info, js, &config, &attempt, &js_error);
+    }
+    if (s == NATS_OK || absl::Now() > deadline) break;
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  if (s != NATS_OK) {
+    return NatsError(absl::StatusCode::kUnavailable,
+                     absl::StrCat("finding or creating JetStream stream ", name), s, js_error);
+  }
+  return info;
 }
 
 }  // namespace
@@ -98,6 +143,10 @@ absl::StatusOr<std::unique_ptr<JetStreamLog>> JetStreamLog::Connect(
   if (s == NATS_OK) s = natsOptions_SetTimeout(nats_options, timeout_ms);
   // Keep trying other servers (and the same ones again) after a server goes away.
   if (s == NATS_OK) s = natsOptions_SetMaxReconnect(nats_options, -1);
+  if (s == NATS_OK && !options.credentials_file.empty()) {
+    s = natsOptions_SetUserCredentialsFromFiles(nats_options, options.credentials_file.c_str(),
+                                                nullptr);
+  }
   if (s == NATS_OK) s = natsConnection_Connect(&handles->connection, nats_options);
   natsOptions_Destroy(nats_options);
   if (s != NATS_OK) {
@@ -111,37 +160,17 @@ absl::StatusOr<std::unique_ptr<JetStreamLog>> JetStreamLog::Connect(
     return NatsError(absl::StatusCode::kUnavailable, "opening JetStream", s);
   }
 
-  // Find the stream, or create it; retried until the timeout, since a cluster that has just
-  // started elects its JetStream leader first, and answers nothing until then: each try
-  // waits at most a second.
-  const std::string subjects = absl::StrCat(options.stream, ".story.*");
-  const absl::Time deadline = absl::Now() + options.timeout;
-  jsOptions attempt;
-  jsOptions_Init(&attempt);
-  attempt.Wait = std::min<int64_t>(timeout_ms, 1000);
-  jsStreamInfo* info = nullptr;
-  jsErrCode js_error = static_cast<jsErrCode>(0);
-  while (true) {
-    s = js_GetStreamInfo(&info, handles->js, options.stream.c_str(), &attempt, &js_error);
-    if (s == NATS_NOT_FOUND) {
-      jsStreamConfig config;
-      jsStreamConfig_Init(&config);
-      config.Name = options.stream.c_str();
-      const char* subject_list[] = {subjects.c_str()};
-      config.Subjects = subject_list;
-      config.SubjectsLen = 1;
-      config.Storage = js_FileStorage;
-      config.Replicas = options.replicas;
-      s = js_AddStream(&info, handles->js, &config, &attempt, &js_error);
-    }
-    if (s == NATS_OK || absl::Now() > deadline) break;
-    absl::SleepFor(absl::Milliseconds(100));
+  // The log's stream, and the secrets' stream beside it.
+  absl::StatusOr<jsStreamInfo*> found = FindOrCreateStream(handles->js, options, options.stream);
+  if (!found.ok()) return found.status();
+  jsStreamInfo* info = *found;
+  absl::StatusOr<jsStreamInfo*> secrets =
+      FindOrCreateStream(handles->js, options, SecretsStream(options.stream));
+  if (!secrets.ok()) {
+    jsStreamInfo_Destroy(info);
+    return secrets.status();
   }
-  if (s != NATS_OK) {
-    return NatsError(absl::StatusCode::kUnavailable,
-                     absl::StrCat("finding or creating JetStream stream ", options.stream), s,
-                     js_error);
-  }
+  jsStreamInfo_Destroy(*secrets);
   const int64_t created = info->Created;
   const int64_t replicas = info->Config != nullptr ? info->Config->Replicas : 0;
   jsStreamInfo_Destroy(info);
@@ -301,6 +330,67 @@ absl::StatusOr<std::vector<LogEntry>> JetStreamLog::Read(uint64_t after, int lim
     if (!entries.empty() || absl::Now() >= deadline) return entries;
     absl::SleepFor(absl::Milliseconds(20));
   }
+}
+
+absl::StatusOr<uint64_t> JetStreamLog::LastStorySequence(absl::string_view source_id,
+                                                         absl::string_view external_id) {
+  // The stream first, so that a stream made again is refused rather than read.
+  if (absl::StatusOr<StreamState> state = State(); !state.ok()) return state.status();
+  const std::string subject = StorySubject(source_id, external_id);
+  natsMsg* message = nullptr;
+  jsErrCode js_error = static_cast<jsErrCode>(0);
+  const natsStatus s = js_GetLastMsg(&message, handles_->js, options_.stream.c_str(),
+                                     subject.c_str(), nullptr, &js_error);
+  if (s == NATS_NOT_FOUND) return 0;
+  if (s != NATS_OK) {
+    return NatsError(absl::StatusCode::kUnavailable,
+                     absl::StrCat("reading the last entry of story ", source_id, "/", external_id,
+                                  " in JetStream stream ", options_.stream),
+                     s, js_error);
+  }
+  const uint64_t sequence = natsMsg_GetSequence(message);
+  natsMsg_Destroy(message);
+  return sequence;
+}
+
+absl::StatusOr<std::string> JetStreamLog::SharedSecret(absl::string_view name, size_t size_bytes) {
+  if (!IsStreamName(name)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "name: \"", absl::CHexEscape(name), "\" is not 1-64 letters, digits, \"-\" or \"_\""));
+  }
+  if (size_bytes == 0) return absl::InvalidArgumentError("size_bytes: must be positive");
+  const std::string stream = SecretsStream(options_.stream);
+  const std::string subject = absl::StrCat(stream, ".", name);
+  // Offer a new secret, taken only when the subject holds none yet ("expected last
+  // sequence 0"); whoever lost that race reads the winner's.
+  std::string offered(size_bytes, '\0');
+  randombytes_buf(offered.data(), offered.size());
+  natsMsg* message = nullptr;
+  natsStatus s = natsMsg_Create(&message, subject.c_str(), nullptr, offered.data(),
+                                static_cast<int>(offered.size()));
+  if (s == NATS_OK) s = natsMsgHeader_Set(message, "Nats-Expected-Last-Subject-Sequence", "0");
+  jsPubAck* ack = nullptr;
+  jsErrCode js_error = static_cast<jsErrCode>(0);
+  if (s == NATS_OK) s = js_PublishMsg(&ack, handles_->js, message, nullptr, &js_error);
+  natsMsg_Destroy(message);
+  if (ack != nullptr) jsPubAck_Destroy(ack);
+  const std::string what = absl::StrCat("secret ", name, " in JetStream stream ", stream);
+  if (s != NATS_OK && js_error != JSStreamWrongLastSequenceErr) {
+    return NatsError(absl::StatusCode::kUnavailable, absl::StrCat("storing ", what), s, js_error);
+  }
+  natsMsg* stored = nullptr;
+  js_error = static_cast<jsErrCode>(0);
+  s = js_GetLastMsg(&stored, handles_->js, stream.c_str(), subject.c_str(), nullptr, &js_error);
+  if (s != NATS_OK) {
+    return NatsError(absl::StatusCode::kUnavailable, absl::StrCat("reading ", what), s, js_error);
+  }
+  std::string secret(natsMsg_GetData(stored), natsMsg_GetDataLength(stored));
+  natsMsg_Destroy(stored);
+  if (secret.size() != size_bytes) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(what, " exists with ", secret.size(), " bytes, not ", size_bytes));
+  }
+  return secret;
 }
 
 }  // namespace syndicate::storage

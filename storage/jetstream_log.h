@@ -13,18 +13,23 @@
 // Nats-Msg-Id header) is "<article id>.<version>", so the same entry appended again within
 // the stream's duplicate window (JetStream's default, 2 minutes) is stored once.
 //
+// Shared secrets (CommitLog::SharedSecret) live in a second stream, "<stream>_SECRETS", one
+// subject per secret, so that they take no sequence of the log.
+//
 // Thread-safe. libnats is NATS's own C client (Debian libnats-dev).
 #ifndef SYNDICATE_STORAGE_JETSTREAM_LOG_H_
 #define SYNDICATE_STORAGE_JETSTREAM_LOG_H_
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "storage/commit_log.h"
 #include "storage/records.pb.h"
 
 namespace syndicate::storage {
@@ -41,9 +46,16 @@ struct JetStreamLogOptions {
   // How long a request to JetStream (an append, a read, the stream's creation) may take
   // before it fails with UNAVAILABLE.
   absl::Duration timeout = absl::Seconds(5);
+  // A NATS credentials file (a user JWT and its NKey seed) to connect with; empty: none.
+  std::string credentials_file;
+  // The stream's retention, set when this Connect creates it (an existing stream keeps its
+  // own): entries older than max_age, and all but the newest max_entries, are removed.
+  // Unset: kept for ever. As syndicated's --feed-retention-age and --feed-retention-events.
+  std::optional<absl::Duration> max_age;
+  std::optional<uint64_t> max_entries;
 };
 
-class JetStreamLog {
+class JetStreamLog final : public CommitLog {
  public:
   // Connects and creates the stream when it does not exist. INVALID_ARGUMENT for no URL, a
   // bad stream name, replicas outside 1-5 or a timeout outside 1 ms-1 h;
@@ -52,7 +64,7 @@ class JetStreamLog {
   // timeout.
   static absl::StatusOr<std::unique_ptr<JetStreamLog>> Connect(const JetStreamLogOptions& options);
 
-  ~JetStreamLog();
+  ~JetStreamLog() override;
   JetStreamLog(const JetStreamLog&) = delete;
   JetStreamLog& operator=(const JetStreamLog&) = delete;
 
@@ -73,7 +85,18 @@ class JetStreamLog {
   //  - UNAVAILABLE when JetStream does not acknowledge it within the timeout (it may still
   //    have been stored: the very same entry appended again within the duplicate window
   //    returns the first append's sequence).
-  absl::StatusOr<uint64_t> Append(const LogEntry& entry, uint64_t expected_last);
+  absl::StatusOr<uint64_t> Append(const LogEntry& entry, uint64_t expected_last) override;
+
+  // The stream sequence of the story's last entry; 0 when the stream holds none. Errors as
+  // LastSequence's.
+  absl::StatusOr<uint64_t> LastStorySequence(absl::string_view source_id,
+                                             absl::string_view external_id) override;
+
+  // CommitLog::SharedSecret: the first caller's random bytes, appended to the secrets stream
+  // only when its subject has no entry (so two first callers agree on one), then read back.
+  // INVALID_ARGUMENT when name is empty or not letters, digits, "-" and "_", or size_bytes is
+  // 0; FAILED_PRECONDITION when the stored secret has another size; UNAVAILABLE as Append.
+  absl::StatusOr<std::string> SharedSecret(absl::string_view name, size_t size_bytes) override;
 
   // The entries the stream holds after `after`, in order, up to `limit`, each with its
   // event.sequence set to its stream sequence; waits up to `wait` for the first when there
@@ -86,7 +109,7 @@ class JetStreamLog {
   absl::StatusOr<std::vector<LogEntry>> Read(uint64_t after, int limit, absl::Duration wait);
 
   // The stream sequence of the last entry stored; 0 when there is none. Errors as Read's.
-  absl::StatusOr<uint64_t> LastSequence();
+  absl::StatusOr<uint64_t> LastSequence() override;
 
  private:
   struct Handles;

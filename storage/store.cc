@@ -306,6 +306,10 @@ absl::Time ListTime(const Article& article) {
   return ToAbslTime(article.has_published_at() ? article.published_at() : article.first_created());
 }
 
+// How many times a replica's commit decides again after another replica appended for the
+// same story first (CommitThroughLog).
+constexpr int kLogCommitAttempts = 8;
+
 class Store::Impl {
  public:
   Impl(rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*> handles,
@@ -824,63 +828,204 @@ class Store::Impl {
   // Answers that depend on what was read (a replayed request_id's recorded response, a
   // "no change" decision, an error from `decide`) may rest on a commit that is written but
   // not yet synced, so they too wait until everything written when they read is durable.
-  absl::StatusOr<CommitResult> Commit(const CommitTarget& target, std::string_view request_id,
-                                      const Decide& decide) {
-    std::unique_lock<std::mutex> lock(write_mutex_);
-    // After a failed WAL write or sync, what was written since may or may not be durable:
-    // refuse further commits rather than write more behind it.
-    if (rocksdb::Status refused = RefuseAfterFailedSync(); !refused.ok()) {
-      return FromRocksDb(refused, absl::StrCat("committing to ", target.Describe()));
-    }
-    // Everything this commit can read is at or below it.
-    const uint64_t seen = written_head_.load(std::memory_order_relaxed);
-    SYNDICATE_ASSIGN_OR_RETURN(std::optional<Article> latest,
-                               target.by_id
-                                   ? LatestById(target.article_id)
-                                   : LatestByExternalId(target.source_id, target.external_id));
-    CommitResult result;
+  // What a commit saw and decided (Decided()).
+  struct Decision {
+    // written_head_ when the story was read: everything the decision rests on is at or
+    // below it.
+    uint64_t seen = 0;
+    std::optional<Article> latest;
+    // The request_id's recorded response, when it was seen before (nothing was decided).
+    std::optional<std::string> replayed;
+    // `decide`'s error, as it returned it.
+    absl::Status refused;
+    // The change as a log entry, its event under sequence seen + 1; unset when nothing is
+    // to be written.
+    std::optional<LogEntry> entry;
+  };
+
+  // Reads the target's latest version, looks the request_id up, and calls `decide`: the
+  // first step of every commit, in either mode.
+  absl::StatusOr<Decision> Decided(const CommitTarget& target, std::string_view request_id,
+                                   const Decide& decide)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mutex_) {
+    Decision decision;
+    decision.seen = written_head_.load(std::memory_order_relaxed);
+    SYNDICATE_ASSIGN_OR_RETURN(
+        decision.latest, target.by_id ? LatestById(target.article_id)
+                                      : LatestByExternalId(target.source_id, target.external_id));
     if (!request_id.empty()) {
-      SYNDICATE_ASSIGN_OR_RETURN(std::optional<std::string> recorded, RecordedResponse(request_id));
-      if (recorded.has_value()) {
-        lock.unlock();
-        SYNDICATE_RETURN_IF_ERROR(WaitDurable(seen));
-        if (latest.has_value()) result.latest = *std::move(latest);
-        result.replayed_response = *std::move(recorded);
-        return result;
-      }
+      SYNDICATE_ASSIGN_OR_RETURN(decision.replayed, RecordedResponse(request_id));
+      if (decision.replayed.has_value()) return decision;
     }
+    const std::optional<Article>& latest = decision.latest;
     absl::StatusOr<std::optional<Change>> decided = decide(latest.has_value() ? &*latest : nullptr);
-    if (!decided.ok() || !decided->has_value()) {
-      lock.unlock();
-      SYNDICATE_RETURN_IF_ERROR(WaitDurable(seen));
-      if (!decided.ok()) return decided.status();
-      if (latest.has_value()) result.latest = *std::move(latest);
-      return result;
+    if (!decided.ok()) {
+      decision.refused = decided.status();
+      return decision;
     }
+    if (!decided->has_value()) return decision;
     Change& change = **decided;
     SYNDICATE_RETURN_IF_ERROR(CheckChange(target, latest, change.version, change.event_type));
-
-    // The log entry, appended to the local feed and applied in one batch.
-    const uint64_t sequence = seen + 1;
     SYNDICATE_ASSIGN_OR_RETURN(const std::optional<Article> before, LastContent(latest));
-    LogEntry entry;
-    *entry.mutable_event() = MakeEvent(change.version, change.event_type, sequence,
+    LogEntry& entry = decision.entry.emplace();
+    *entry.mutable_event() = MakeEvent(change.version, change.event_type, decision.seen + 1,
                                        before.has_value() ? &*before : nullptr);
     if (!request_id.empty()) {
       entry.mutable_event()->set_request_id(std::string(request_id));
       *entry.mutable_request()->mutable_time() = change.version.version_created();
       entry.mutable_request()->set_response(std::move(change.response));
     }
-    const std::string what =
-        absl::StrCat("publishing article ", change.version.source_id(), "/",
-                     change.version.external_id(), " version ", change.version.version());
     *entry.mutable_version() = std::move(change.version);
+    return decision;
+  }
+
+  // A commit's answer when it wrote nothing: the replayed response, decide's error, or the
+  // latest version as it is.
+  static absl::StatusOr<CommitResult> Unwritten(Decision decision) {
+    if (!decision.refused.ok()) return decision.refused;
+    CommitResult result;
+    if (decision.latest.has_value()) result.latest = *std::move(decision.latest);
+    result.replayed_response = std::move(decision.replayed);
+    return result;
+  }
+
+  // CommitByExternalId and CommitById: CommitThroughLog with a StoreOptions::log, else the
+  // embedded mode.
+  //
+  // With sync_writes, an embedded commit is made in two steps so that concurrent commits
+  // share WAL syncs (group commit) instead of each paying one fsync under write_mutex_:
+  //
+  //  1. Under write_mutex_: read the latest version, decide, and write the batch without
+  //     sync. RocksDB makes it visible to the next commit's reads as soon as Write()
+  //     returns, and appends it to the WAL in the order of the sequence numbers we assign
+  //     (one writer at a time), so the WAL holds commit k+1 only after commit k.
+  //  2. Without write_mutex_: WaitDurable(sequence), which returns once a SyncWAL() that
+  //     started after this batch was written has succeeded. One SyncWAL() covers every
+  //     batch written before it, so while one thread syncs, the commits that arrive
+  //     meanwhile queue up and the next sync makes all of them durable at once.
+  //
+  // Crash safety: an acknowledged commit was synced (step 2 returned). A commit that was
+  // written but not synced when the machine crashed may be lost; it was never acknowledged,
+  // its sequence never reached FeedHead(), no listener (stream) saw it, and, since the WAL
+  // is in sequence order and RocksDB recovers a prefix of it, every commit after it is lost
+  // too: the recovered feed is still one unbroken run ending at a sequence whose meta
+  // feed_head was written in the same batch (Restore() checks that). A process crash
+  // (kill -9) loses nothing written: the OS holds the WAL's pages.
+  //
+  // Answers that depend on what was read (a replayed request_id's recorded response, a
+  // "no change" decision, an error from `decide`) may rest on a commit that is written but
+  // not yet synced, so they too wait until everything written when they read is durable.
+  absl::StatusOr<CommitResult> Commit(const CommitTarget& target, std::string_view request_id,
+                                      const Decide& decide) {
+    if (options_.log != nullptr) return CommitThroughLog(target, request_id, decide);
+    std::unique_lock<std::mutex> lock(write_mutex_);
+    // After a failed WAL write or sync, what was written since may or may not be durable:
+    // refuse further commits rather than write more behind it.
+    if (rocksdb::Status refused = RefuseAfterFailedSync(); !refused.ok()) {
+      return FromRocksDb(refused, absl::StrCat("committing to ", target.Describe()));
+    }
+    SYNDICATE_ASSIGN_OR_RETURN(Decision decision, Decided(target, request_id, decide));
+    if (!decision.entry.has_value()) {
+      lock.unlock();
+      SYNDICATE_RETURN_IF_ERROR(WaitDurable(decision.seen));
+      return Unwritten(std::move(decision));
+    }
+    // The log entry, appended to the local feed and applied in one batch.
+    LogEntry& entry = *decision.entry;
+    const uint64_t sequence = entry.event().sequence();
     rocksdb::WriteBatch batch;
-    SYNDICATE_RETURN_IF_ERROR(AddEntry(entry, latest, &batch));
-    SYNDICATE_RETURN_IF_ERROR(WriteEntry(batch, sequence, lock, what));
+    SYNDICATE_RETURN_IF_ERROR(AddEntry(entry, decision.latest, &batch));
+    SYNDICATE_RETURN_IF_ERROR(WriteEntry(batch, sequence, lock, Describe(entry.version())));
+    CommitResult result;
     result.latest = std::move(*entry.mutable_version());
     result.sequence = sequence;
     return result;
+  }
+
+  static std::string Describe(const Article& version) {
+    return absl::StrCat("publishing article ", version.source_id(), "/", version.external_id(),
+                        " version ", version.version());
+  }
+
+  // A commit of a replica (StoreOptions::log): decides on this store's view, checks with
+  // the log that the view held the story's last entry, appends the entry to the log with
+  // that entry's sequence as the expected last one, and returns once this store has
+  // applied the entry back from the log (FeedHead() at it). When the view lagged behind the
+  // story's last entry, or another replica appended for the story first (ABORTED), it waits
+  // for the view to catch up and decides again, up to kLogCommitAttempts times. Answers that
+  // write nothing (no change, decide's error) are given only from a view that held the
+  // story's last entry, so they are the answers the log's latest state gives; a replayed
+  // request_id answers at once, since its record is final.
+  absl::StatusOr<CommitResult> CommitThroughLog(const CommitTarget& target,
+                                                std::string_view request_id, const Decide& decide) {
+    const absl::Time deadline = absl::Now() + options_.log_apply_timeout;
+    for (int attempt = 1;; ++attempt) {
+      std::unique_lock<std::mutex> lock(write_mutex_);
+      if (rocksdb::Status refused = RefuseAfterFailedSync(); !refused.ok()) {
+        return FromRocksDb(refused, absl::StrCat("committing to ", target.Describe()));
+      }
+      SYNDICATE_ASSIGN_OR_RETURN(Decision decision, Decided(target, request_id, decide));
+      lock.unlock();
+      if (decision.replayed.has_value()) return Unwritten(std::move(decision));
+      // The story's name in the log: a commit by id that this view does not know has none,
+      // so it waits for the view to reach the log's end once, and answers from there.
+      const Article* story = decision.entry.has_value()    ? &decision.entry->version()
+                             : decision.latest.has_value() ? &*decision.latest
+                                                           : nullptr;
+      if (story == nullptr) {
+        if (attempt > 1) return Unwritten(std::move(decision));
+        SYNDICATE_ASSIGN_OR_RETURN(const uint64_t end, options_.log->LastSequence());
+        if (end <= decision.seen) return Unwritten(std::move(decision));
+        SYNDICATE_RETURN_IF_ERROR(WaitApplied(end, deadline));
+        continue;
+      }
+      SYNDICATE_ASSIGN_OR_RETURN(
+          const uint64_t expected,
+          options_.log->LastStorySequence(story->source_id(), story->external_id()));
+      if (expected <= decision.seen) {
+        if (!decision.entry.has_value()) return Unwritten(std::move(decision));
+        absl::StatusOr<uint64_t> appended = options_.log->Append(*decision.entry, expected);
+        if (appended.ok()) {
+          if (absl::Status applied = WaitApplied(*appended, deadline); !applied.ok()) {
+            return absl::UnavailableError(absl::StrCat(
+                applied.message(), "; the change is stored in the log at sequence ", *appended,
+                ": the same request retried with its request_id gets its answer"));
+          }
+          CommitResult result;
+          result.latest = std::move(*decision.entry->mutable_version());
+          result.sequence = *appended;
+          return result;
+        }
+        if (!absl::IsAborted(appended.status())) return appended.status();
+      }
+      // The view lagged behind the story, or a rival appended first: decide again on a view
+      // that holds the story's last entry.
+      if (attempt == kLogCommitAttempts) {
+        return absl::AbortedError(absl::StrCat(
+            target.Describe(), " changed under ", kLogCommitAttempts,
+            " attempts in a row to commit to it (other replicas kept appending first); retry"));
+      }
+      SYNDICATE_ASSIGN_OR_RETURN(
+          const uint64_t last,
+          options_.log->LastStorySequence(story->source_id(), story->external_id()));
+      SYNDICATE_RETURN_IF_ERROR(WaitApplied(last, deadline));
+    }
+  }
+
+  // Returns once FeedHead() is at or past `sequence`: a replica's follower has applied it.
+  // UNAVAILABLE at `deadline`.
+  absl::Status WaitApplied(uint64_t sequence, absl::Time deadline) {
+    std::unique_lock<std::mutex> lock(listener_mutex_);
+    while (feed_head_.load(std::memory_order_acquire) < sequence) {
+      if (head_moved_.wait_until(lock, absl::ToChronoTime(deadline)) == std::cv_status::timeout &&
+          feed_head_.load(std::memory_order_acquire) < sequence) {
+        return absl::UnavailableError(
+            absl::StrCat("this replica has not applied the log up to sequence ", sequence,
+                         " within ", absl::FormatDuration(options_.log_apply_timeout),
+                         " (it is at ", feed_head_.load(std::memory_order_acquire), ")"));
+      }
+    }
+    return absl::OkStatus();
   }
 
   // Store::ApplyLogEntry, once the entry's shape was checked.
@@ -1005,6 +1150,7 @@ class Store::Impl {
     const uint64_t head = feed_head_.load(std::memory_order_relaxed);
     if (sequence <= head) return;
     feed_head_.store(sequence, std::memory_order_release);
+    head_moved_.notify_all();
     if (!listener_) return;
     for (uint64_t next = head + 1; next <= sequence; ++next) listener_(next);
   }
@@ -1063,6 +1209,9 @@ class Store::Impl {
   // append takes it before releasing write_mutex_ (so the next append cannot take it
   // first) and releases it after its call.
   std::mutex listener_mutex_;
+  // Notified whenever feed_head_ moves (PublishUpTo): a replica's commit waits on it for
+  // its entry to come back from the log (WaitApplied).
+  std::condition_variable head_moved_;
   std::function<void(uint64_t)> listener_ ABSL_GUARDED_BY(listener_mutex_);
 
   // Makes RecordDeliveries' check for a recorded delivery and its write one step, apart
@@ -1268,8 +1417,11 @@ absl::StatusOr<BackupInfo> Store::RestoreFromBackup(const std::string& backup_di
       FromRocksDb(engine->RestoreDBFromBackup(newest.backup_id, path, path),
                   absl::StrCat("restoring backup ", newest.backup_id, " into ", path)));
 
-  // A new epoch, written with sync before the store is ever served.
+  // A replica's backup restored as a replica of the same log keeps the log's epoch (Open
+  // refuses a backup of another). Anything else gets a new epoch, written with sync before
+  // the store is ever served.
   SYNDICATE_ASSIGN_OR_RETURN(std::unique_ptr<Store> store, Open(path, options));
+  if (!options.feed_epoch.empty()) return ToBackupInfo(newest);
   rocksdb::WriteOptions synced;
   synced.sync = true;
   SYNDICATE_RETURN_IF_ERROR(
@@ -1568,14 +1720,15 @@ absl::StatusOr<PublishResult> Store::PublishArticle(Article article, absl::Time 
   if (article.content_hash().empty()) {
     return absl::InvalidArgumentError("article.content_hash: must not be empty");
   }
-  // Copies: `decide` moves the article into the change while the commit still uses these.
   const std::string source_id = article.source_id();
   const std::string external_id = article.external_id();
-  const Decide decide = [&article,
+  // Leaves `content` as it is: a replica's commit may decide more than once.
+  const Decide decide = [&content = std::as_const(article),
                          now](const Article* latest) -> absl::StatusOr<std::optional<Change>> {
-    if (latest != nullptr && latest->content_hash() == article.content_hash()) {
+    if (latest != nullptr && latest->content_hash() == content.content_hash()) {
       return std::nullopt;
     }
+    Article article = content;
     Change change;
     if (latest != nullptr) {
       article.set_id(latest->id());
@@ -2252,20 +2405,25 @@ absl::StatusOr<std::string> Store::GetOrCreateSecret(std::string_view name, size
   const std::string key = MetaSecretKey(name);
   std::lock_guard<std::mutex> lock(impl_->write_mutex_);
   std::string secret;
-  rocksdb::Status status =
-      impl_->db_->Get(rocksdb::ReadOptions(), impl_->Family(ColumnFamily::kMeta), key, &secret);
-  if (status.ok()) {
-    if (secret.size() != size_bytes) {
-      return absl::FailedPreconditionError(absl::StrCat("secret \"", AbslView(name),
-                                                        "\" exists with ", secret.size(),
-                                                        " bytes, not ", size_bytes));
+  if (impl_->options_.log != nullptr) {
+    SYNDICATE_ASSIGN_OR_RETURN(secret,
+                               impl_->options_.log->SharedSecret(AbslView(name), size_bytes));
+  } else {
+    rocksdb::Status status =
+        impl_->db_->Get(rocksdb::ReadOptions(), impl_->Family(ColumnFamily::kMeta), key, &secret);
+    if (status.ok()) {
+      if (secret.size() != size_bytes) {
+        return absl::FailedPreconditionError(absl::StrCat("secret \"", AbslView(name),
+                                                          "\" exists with ", secret.size(),
+                                                          " bytes, not ", size_bytes));
+      }
+      return secret;
     }
-    return secret;
+    if (!status.IsNotFound())
+      return FromRocksDb(status, absl::StrCat("reading secret ", AbslView(name)));
+    secret.resize(size_bytes);
+    randombytes_buf(secret.data(), secret.size());
   }
-  if (!status.IsNotFound())
-    return FromRocksDb(status, absl::StrCat("reading secret ", AbslView(name)));
-  secret.resize(size_bytes);
-  randombytes_buf(secret.data(), secret.size());
   // Always synced, whatever sync_writes says: a secret lost in a crash would silently
   // invalidate everything made with it (e.g. every page token handed out).
   rocksdb::WriteOptions synced;

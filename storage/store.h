@@ -54,6 +54,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "storage/commit_log.h"
 #include "storage/records.pb.h"
 #include "syndication/v1/admin_service.pb.h"
 #include "syndication/v1/article.pb.h"
@@ -123,6 +124,17 @@ struct StoreOptions {
   // with another one fails with FAILED_PRECONDITION, and an epoch that is not 16 lowercase
   // hex digits with INVALID_ARGUMENT. Default: empty.
   std::string feed_epoch;
+  // The log commits go to when this store is one replica of several (storage/commit_log.h;
+  // issue 9): a commit (CommitByExternalId, CommitById, PublishArticle) decides on this
+  // store's view, appends its entry to the log, and returns once this store has applied the
+  // entry back from it (a LogFollower, storage/log_follower.h, must be applying the log),
+  // with the log's sequence. GetOrCreateSecret returns the log's shared secret. Not owned;
+  // must outlive the store. Default: nullptr, the embedded mode (the store's own feed is
+  // the log).
+  CommitLog* log = nullptr;
+  // With `log`: how long a commit may wait for this store's view to catch up with the log
+  // (before it decides, and for its own entry to come back). Default: 10 s.
+  absl::Duration log_apply_timeout = absl::Seconds(10);
 };
 
 // One backup in a backup directory (Store::CreateBackup, Store::RestoreFromBackup).
@@ -224,7 +236,10 @@ struct Change {
 // Decides the change to make given the story's latest stored version (nullptr when the
 // story does not exist yet). Returns std::nullopt to write nothing, or an error, which the
 // commit returns as is. Runs on the committing thread under the store's write lock: it
-// must be quick and must not call the store's write methods.
+// must be quick and must not call the store's write methods. It may be called more than once
+// for one commit (a replica's commit decides again when another replica changed the story
+// first, StoreOptions::log), each time on the story as it then is, so it must not consume
+// what it decides from.
 using Decide =
     std::function<absl::StatusOr<std::optional<Change>>(const syndication::v1::Article* latest)>;
 
@@ -323,7 +338,11 @@ class Store {
   // hold a store (missing or empty), then gives the restored store a new feed epoch: its
   // history replaces the one partners' cursors point into, so those cursors must fail as
   // from another history rather than resume at a sequence number that now means something
-  // else. Returns the restored backup. Offline: nothing may have `path` open.
+  // else. With options.feed_epoch set, the backup is a replica's, restored as a replica of
+  // the same log (StoreOptions::log; bootstrap from a backup and then the log's tail): it
+  // must have that epoch (FAILED_PRECONDITION otherwise, as Open) and keeps it, so that the
+  // follower goes on from its FeedHead(). Returns the restored backup. Offline: nothing may
+  // have `path` open.
   // FAILED_PRECONDITION when `path` is not empty; NOT_FOUND when `backup_dir` holds no
   // backup; DATA_LOSS when a backup file is damaged; UNAVAILABLE when it cannot be read.
   static absl::StatusOr<BackupInfo> RestoreFromBackup(const std::string& backup_dir,
@@ -447,6 +466,14 @@ class Store {
   // digits or is already taken; version_created unset; event_type unspecified): a bug in the
   // caller; nothing is written. Errors from `decide` as is; a failed write as
   // PublishArticle describes.
+  //
+  // With StoreOptions::log (a replica), the batch is written when the entry comes back from
+  // the log, and the commit also fails with: the log's errors (UNAVAILABLE when it does not
+  // answer; FAILED_PRECONDITION when it was deleted or made again); ABORTED when other
+  // replicas appended for the story first 8 times in a row; UNAVAILABLE when this store has
+  // not applied the log far enough within StoreOptions::log_apply_timeout (its follower
+  // lags or stopped): when the message says the change is stored in the log, it is, and a
+  // retry with the same request_id gets its recorded answer.
   absl::StatusOr<CommitResult> CommitByExternalId(std::string_view source_id,
                                                   std::string_view external_id,
                                                   std::string_view request_id,
@@ -664,7 +691,9 @@ class Store {
   // A random secret of `size_bytes` bytes stored under `name`, created on first use and the
   // same for the life of the store (e.g. the key that authenticates page tokens).
   // Always written with sync. INVALID_ARGUMENT when name is empty or size_bytes is 0;
-  // FAILED_PRECONDITION when the stored secret has a different size.
+  // FAILED_PRECONDITION when the stored secret has a different size. With StoreOptions::log,
+  // the secret is the log's (CommitLog::SharedSecret, the same on every replica), and is
+  // stored here too, replacing what was; the log's errors then too.
   absl::StatusOr<std::string> GetOrCreateSecret(std::string_view name, size_t size_bytes);
 
  private:

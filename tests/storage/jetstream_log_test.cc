@@ -19,6 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "common/timestamps.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "storage/log_follower.h"
@@ -38,6 +39,7 @@ using ::syndicate::storage::test_util::TempDirTest;
 using ::syndicate::testing::IsOk;
 using ::syndicate::testing::NatsCluster;
 using ::syndicate::testing::StatusIs;
+using ::syndication::v1::Article;
 using ::testing::HasSubstr;
 using ::testing::SizeIs;
 
@@ -353,6 +355,195 @@ TEST_F(JetStreamLogTest, FollowersKeepReplicasEqualToTheWriterAndResumeAfterASto
   EXPECT_THAT(not_started, StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_THAT(not_started.message(), HasSubstr("is not the log's"));
   EXPECT_EQ(stranger->FeedHead(), 0u);
+}
+
+// Two replicas of one log, each a store opened with the log (StoreOptions::log) and
+// followed into by a LogFollower: syndicated's JetStream mode, without the server.
+class ReplicaCommitTest : public JetStreamLogTest {
+ protected:
+  struct Replica {
+    std::unique_ptr<JetStreamLog> log;
+    std::unique_ptr<Store> store;
+    std::unique_ptr<LogFollower> follower;
+  };
+
+  // A replica named `name` connected to server `server` of the cluster.
+  std::unique_ptr<Replica> StartReplica(const std::string& name, int server) {
+    auto replica = std::make_unique<Replica>();
+    JetStreamLogOptions options;
+    options.urls = {cluster_->Urls()[server]};
+    options.replicas = 3;
+    options.timeout = absl::Seconds(30);
+    absl::StatusOr<std::unique_ptr<JetStreamLog>> log = JetStreamLog::Connect(options);
+    EXPECT_THAT(log, IsOk());
+    if (!log.ok()) return nullptr;
+    replica->log = *std::move(log);
+    StoreOptions store_options;
+    store_options.feed_epoch = replica->log->epoch();
+    store_options.log = replica->log.get();
+    absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(dir_ + "/" + name, store_options);
+    EXPECT_THAT(store, IsOk());
+    if (!store.ok()) return nullptr;
+    replica->store = *std::move(store);
+    replica->follower = std::make_unique<LogFollower>(replica->log.get(), replica->store.get());
+    return replica;
+  }
+
+  static Article Latest(const Store& store, const std::string& id) {
+    absl::StatusOr<Article> latest = store.GetArticle(id);
+    EXPECT_THAT(latest, IsOk());
+    return latest.ok() ? *latest : Article();
+  }
+};
+
+TEST_F(ReplicaCommitTest, EachReplicaCommitsThroughTheLogAndDecidesOnTheStorysLastEntry) {
+  std::unique_ptr<Replica> a = StartReplica("a", 1);
+  std::unique_ptr<Replica> b = StartReplica("b", 2);
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+
+  // A creates the story; its commit returns once A's own view holds it, under the log's
+  // sequence.
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(
+      const PublishResult created,
+      a->store->PublishArticle(MakeArticle("wire", "story-1", Hash('a')), kBaseTime));
+  EXPECT_EQ(created.outcome, PublishOutcome::kCreated);
+  EXPECT_EQ(created.sequence, 1u);
+  EXPECT_EQ(a->store->FeedHead(), 1u);
+  EXPECT_EQ(Latest(*a->store, created.article.id()).version(), 1);
+
+  // B updates it at once: B's view may not hold version 1 yet, so B waits for it and makes
+  // version 2 of the same story, not a second story.
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const PublishResult updated,
+                                 b->store->PublishArticle(MakeArticle("wire", "story-1", Hash('b')),
+                                                          kBaseTime + absl::Minutes(1)));
+  EXPECT_EQ(updated.outcome, PublishOutcome::kUpdated);
+  EXPECT_EQ(updated.article.id(), created.article.id());
+  EXPECT_EQ(updated.article.version(), 2);
+  EXPECT_EQ(updated.sequence, 2u);
+
+  // A is sent version 1's content again right away: from a view that may still be at
+  // version 1 it would look unchanged, but the story's last entry is version 2, so A
+  // decides on that and makes version 3.
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const PublishResult reverted,
+                                 a->store->PublishArticle(MakeArticle("wire", "story-1", Hash('a')),
+                                                          kBaseTime + absl::Minutes(2)));
+  EXPECT_EQ(reverted.outcome, PublishOutcome::kUpdated);
+  EXPECT_EQ(reverted.article.version(), 3);
+
+  // A request_id committed on A is replayed on B, not committed again.
+  const auto decide_v4 = [](const Article* latest) -> absl::StatusOr<std::optional<Change>> {
+    if (latest == nullptr) return absl::NotFoundError("no story");
+    Change change;
+    change.version = *latest;
+    change.version.set_version(latest->version() + 1);
+    change.version.set_headline("Harbour reopens after the storm");
+    change.version.set_content_hash(Hash('d'));
+    *change.version.mutable_version_created() = ToTimestamp(kBaseTime + absl::Minutes(3));
+    change.event_type = syndication::v1::EVENT_TYPE_CORRECTED;
+    change.response = "the recorded answer";
+    return change;
+  };
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(
+      const CommitResult first, a->store->CommitById(created.article.id(), "request-7", decide_v4));
+  EXPECT_EQ(first.latest.version(), 4);
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(
+      const CommitResult again, b->store->CommitById(created.article.id(), "request-7", decide_v4));
+  EXPECT_EQ(again.replayed_response, "the recorded answer");
+  EXPECT_EQ(again.sequence, 0u);
+
+  // Both views end equal, event for event.
+  ASSERT_THAT(a->follower->WaitApplied(4, absl::Seconds(30)), IsOk());
+  ASSERT_THAT(b->follower->WaitApplied(4, absl::Seconds(30)), IsOk());
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const std::vector<FeedRecord> feed_a, a->store->ReadFeed(0, 100));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const std::vector<FeedRecord> feed_b, b->store->ReadFeed(0, 100));
+  ASSERT_THAT(feed_a, SizeIs(4));
+  ASSERT_EQ(feed_b.size(), feed_a.size());
+  for (size_t i = 0; i < feed_a.size(); ++i) {
+    EXPECT_EQ(feed_a[i].SerializeAsString(), feed_b[i].SerializeAsString()) << i;
+  }
+
+  // The page-token key and the like are the same on both replicas.
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const std::string secret_a,
+                                 a->store->GetOrCreateSecret("key", 32));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const std::string secret_b,
+                                 b->store->GetOrCreateSecret("key", 32));
+  EXPECT_EQ(secret_a, secret_b);
+  EXPECT_THAT(a->store->GetOrCreateSecret("key", 16),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("32 bytes, not 16")));
+}
+
+TEST_F(ReplicaCommitTest, ConcurrentWritersOnTwoReplicasLoseNoUpdateAndALiftIsMadeOnce) {
+  std::unique_ptr<Replica> a = StartReplica("a", 0);
+  std::unique_ptr<Replica> b = StartReplica("b", 1);
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  Article embargoed = MakeArticle("wire", "story-1", Hash('0'));
+  *embargoed.mutable_embargoed_until() = ToTimestamp(kBaseTime + absl::Hours(1));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const PublishResult created,
+                                 a->store->PublishArticle(embargoed, kBaseTime));
+  const std::string id = created.article.id();
+
+  // Each replica updates the story 10 times, with content no other update has, at once.
+  constexpr int kUpdates = 10;
+  const auto update = [&](Store* store, char first_digit) {
+    for (int i = 0; i < kUpdates; ++i) {
+      Article content = MakeArticle("wire", "story-1", Hash(static_cast<char>(first_digit + i)));
+      *content.mutable_embargoed_until() = ToTimestamp(kBaseTime + absl::Hours(1));
+      absl::StatusOr<PublishResult> result =
+          store->PublishArticle(content, kBaseTime + absl::Seconds(1));
+      EXPECT_THAT(result, IsOk());
+      if (result.ok()) {
+        EXPECT_EQ(result->outcome, PublishOutcome::kUpdated);
+      }
+    }
+  };
+  std::thread on_a(update, a->store.get(), 'a');  // hashes a… j
+  std::thread on_b(update, b->store.get(), 'k');  // hashes k… t
+  on_a.join();
+  on_b.join();
+  EXPECT_EQ(Latest(*a->store, id).version(), 1 + 2 * kUpdates);
+
+  // Both replicas find the embargo due and lift it at once: one lift is made.
+  const auto lift = [&id](Store* store, absl::Time now) {
+    return store->CommitById(
+        id, "", [now](const Article* latest) -> absl::StatusOr<std::optional<Change>> {
+          if (latest == nullptr) return absl::NotFoundError("no story");
+          if (ToAbslTime(latest->version_created()) >= ToAbslTime(latest->embargoed_until())) {
+            return std::nullopt;  // lifted already
+          }
+          Change change;
+          change.version = *latest;
+          change.version.set_version(latest->version() + 1);
+          *change.version.mutable_version_created() = ToTimestamp(now);
+          change.event_type = syndication::v1::EVENT_TYPE_EMBARGO_LIFTED;
+          return change;
+        });
+  };
+  absl::StatusOr<CommitResult> lifted_a;
+  absl::StatusOr<CommitResult> lifted_b;
+  std::thread lift_a([&] { lifted_a = lift(a->store.get(), kBaseTime + absl::Hours(1)); });
+  std::thread lift_b(
+      [&] { lifted_b = lift(b->store.get(), kBaseTime + absl::Hours(1) + absl::Milliseconds(1)); });
+  lift_a.join();
+  lift_b.join();
+  ASSERT_THAT(lifted_a, IsOk());
+  ASSERT_THAT(lifted_b, IsOk());
+  EXPECT_EQ((lifted_a->sequence != 0) + (lifted_b->sequence != 0), 1)
+      << lifted_a->sequence << " " << lifted_b->sequence;
+
+  const uint64_t end = 2 + 2 * kUpdates;
+  ASSERT_THAT(a->follower->WaitApplied(end, absl::Seconds(30)), IsOk());
+  ASSERT_THAT(b->follower->WaitApplied(end, absl::Seconds(30)), IsOk());
+  for (Store* store : {a->store.get(), b->store.get()}) {
+    EXPECT_EQ(store->FeedHead(), end);
+    const Article latest = Latest(*store, id);
+    EXPECT_EQ(latest.version(), 2 + 2 * kUpdates);
+    SYNDICATE_ASSERT_OK_AND_ASSIGN(const std::vector<FeedRecord> feed, store->ReadFeed(0, 100));
+    ASSERT_THAT(feed, SizeIs(end));
+    EXPECT_EQ(feed.back().type(), syndication::v1::EVENT_TYPE_EMBARGO_LIFTED);
+    EXPECT_FALSE(feed.back().hidden());
+  }
 }
 
 }  // namespace
