@@ -15,6 +15,7 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "server/access.h"
 #include "server/admin_core.h"
@@ -25,6 +26,8 @@
 #include "server/server.h"
 #include "server/signing_key_file.h"
 #include "server/syndication_core.h"
+#include "storage/jetstream_log.h"
+#include "storage/log_follower.h"
 #include "storage/store.h"
 
 namespace {
@@ -197,6 +200,36 @@ int main(int argc, char** argv) {
   app.add_option("--restore-from", restore_from,
                  "Offline restore: put the newest backup in this directory into --data-dir "
                  "(which must be empty or missing) with a new feed epoch, then exit");
+  // The JetStream mode (issue 9; README, "Several replicas: the JetStream mode").
+  std::string log_mode = "embedded";
+  app.add_option("--log", log_mode,
+                 "embedded: this process's RocksDB is the log of changes; jetstream: a NATS "
+                 "JetStream stream is, shared by every replica, each applying it to its own "
+                 "RocksDB (needs --nats-url and --signing-key-file)")
+      ->check(CLI::IsMember({"embedded", "jetstream"}))
+      ->capture_default_str();
+  std::string nats_urls;
+  app.add_option("--nats-url", nats_urls,
+                 "With --log=jetstream: NATS server URLs, comma-separated "
+                 "(nats://HOST:4222,...); the client fails over between them");
+  std::string nats_stream = syndicate::storage::JetStreamLogOptions().stream;
+  app.add_option("--nats-stream", nats_stream,
+                 "With --log=jetstream: the JetStream stream (created when missing; its name "
+                 "and creation time are the feed epoch)")
+      ->capture_default_str();
+  int nats_replicas = 1;
+  app.add_option("--nats-replicas", nats_replicas,
+                 "With --log=jetstream: copies JetStream keeps of each change, 1 to 5 (3 in a "
+                 "cluster of three NATS servers)")
+      ->capture_default_str();
+  std::string nats_creds;
+  app.add_option("--nats-creds", nats_creds,
+                 "With --log=jetstream: a NATS credentials file (user JWT and NKey seed)");
+  int64_t max_replica_lag = 1000;
+  app.add_option("--max-replica-lag", max_replica_lag,
+                 "With --log=jetstream: readiness reports SERVING only while this replica has "
+                 "applied the stream to within this many changes of its end (0 to 1000000000)")
+      ->capture_default_str();
   std::string max_connection_age;
   app.add_option("--max-connection-age", max_connection_age,
                  "Send connections older than this (e.g. 30m) an HTTP/2 GOAWAY so clients "
@@ -209,8 +242,67 @@ int main(int argc, char** argv) {
   // Before the first gRPC object: from here on stderr carries only JSON lines.
   syndicate::server::log::RouteGrpcLogs();
 
+  // What the feed keeps: the store's, and with --log=jetstream the stream's too.
+  syndicate::storage::FeedRetention retention;
+  if (!retention_age.empty()) {
+    absl::Duration age;
+    if (!absl::ParseDuration(retention_age, &age) || age <= absl::ZeroDuration()) {
+      return Fail(absl::StrCat("--feed-retention-age: \"", retention_age,
+                               "\" is not a positive duration such as 72h or 90m"),
+                  2);
+    }
+    retention.max_age = age;
+  }
+  if (retention_events > 0) retention.max_events = static_cast<uint64_t>(retention_events);
+
+  // The JetStream log, connected before anything else reads the store: its epoch is the
+  // store's.
+  std::unique_ptr<syndicate::storage::JetStreamLog> jetstream;
+  if (log_mode == "jetstream") {
+    if (nats_urls.empty()) return Fail("--nats-url: required with --log=jetstream", 2);
+    if (nats_replicas < 1 || nats_replicas > 5) {
+      return Fail(absl::StrCat("--nats-replicas: ", nats_replicas, " is outside 1 to 5"), 2);
+    }
+    if (max_replica_lag < 0 || max_replica_lag > 1'000'000'000) {
+      return Fail(
+          absl::StrCat("--max-replica-lag: ", max_replica_lag, " is outside 0 to 1000000000"), 2);
+    }
+    // Stories are signed once, by the replica that accepted them, and served by all: a
+    // partner checks every signature against the keys any replica lists.
+    if (signing_key_file.empty()) {
+      return Fail(
+          "--signing-key-file: required with --log=jetstream; give every replica the same key "
+          "file",
+          2);
+    }
+    syndicate::storage::JetStreamLogOptions log_options;
+    log_options.urls = absl::StrSplit(nats_urls, ',', absl::SkipWhitespace());
+    log_options.stream = nats_stream;
+    log_options.replicas = nats_replicas;
+    log_options.credentials_file = nats_creds;
+    // The first start may wait for a new cluster to elect its JetStream leader.
+    log_options.timeout = absl::Seconds(10);
+    log_options.max_age = retention.max_age;
+    log_options.max_entries = retention.max_events;
+    auto connected = syndicate::storage::JetStreamLog::Connect(log_options);
+    if (!connected.ok()) {
+      return Fail(absl::StrCat("--log=jetstream: ", connected.status().ToString()),
+                  absl::IsInvalidArgument(connected.status()) ? 2 : 1);
+    }
+    jetstream = *std::move(connected);
+    syndicate::server::log::Info("following a JetStream log",
+                                 syndicate::server::log::Fields()
+                                     .Add("nats_stream", nats_stream)
+                                     .Add("feed_epoch", jetstream->epoch()));
+  } else if (!nats_urls.empty()) {
+    return Fail("--nats-url: only with --log=jetstream", 2);
+  }
+
   if (!restore_from.empty()) {
-    auto restored = syndicate::storage::Store::RestoreFromBackup(restore_from, data_dir);
+    syndicate::storage::StoreOptions restore_options;
+    if (jetstream != nullptr) restore_options.feed_epoch = jetstream->epoch();
+    auto restored =
+        syndicate::storage::Store::RestoreFromBackup(restore_from, data_dir, restore_options);
     if (!restored.ok()) return Fail(restored.status().ToString(), 1);
     syndicate::server::log::Info("restored a backup; start without --restore-from to serve it",
                                  syndicate::server::log::Fields()
@@ -288,16 +380,7 @@ int main(int argc, char** argv) {
     }
     *pem = content.str();
   }
-  if (!retention_age.empty()) {
-    absl::Duration age;
-    if (!absl::ParseDuration(retention_age, &age) || age <= absl::ZeroDuration()) {
-      return Fail(absl::StrCat("--feed-retention-age: \"", retention_age,
-                               "\" is not a positive duration such as 72h or 90m"),
-                  2);
-    }
-    options.retention.max_age = age;
-  }
-  if (retention_events > 0) options.retention.max_events = static_cast<uint64_t>(retention_events);
+  options.retention = retention;
 
   absl::StatusOr<std::pair<std::string, int>> host_port =
       syndicate::server::SplitHostPort(listen, "--listen");
@@ -352,8 +435,40 @@ int main(int argc, char** argv) {
         syndicate::server::log::Fields().Add("error", error.ToString()));
     kill(getpid(), SIGTERM);
   };
+  if (jetstream != nullptr) {
+    store_options.feed_epoch = jetstream->epoch();
+    store_options.log = jetstream.get();
+  }
   auto store = syndicate::storage::Store::Open(data_dir, store_options);
   if (!store.ok()) return Fail(store.status().ToString(), 1);
+  // A replica applies the log to its store from where the store is, and is ready (serves
+  // the API) only while it is within --max-replica-lag of the log's end. A follower that
+  // stopped (a gap in the stream: rebuild the replica from a backup) keeps it not ready.
+  std::unique_ptr<syndicate::storage::LogFollower> follower;
+  if (jetstream != nullptr) {
+    follower = std::make_unique<syndicate::storage::LogFollower>(jetstream.get(), store->get());
+    if (!follower->status().ok()) return Fail(follower->status().ToString(), 1);
+    options.readiness = [log = jetstream.get(), store = store->get(), follower = follower.get(),
+                         max_lag = static_cast<uint64_t>(max_replica_lag)]() -> absl::Status {
+      if (absl::Status stopped = follower->status(); !stopped.ok()) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("this replica stopped applying the log: ", stopped.message()));
+      }
+      absl::StatusOr<uint64_t> end = log->LastSequence();
+      if (!end.ok()) return end.status();
+      const uint64_t head = store->FeedHead();
+      if (*end > head && *end - head > max_lag) {
+        return absl::UnavailableError(absl::StrCat("this replica has applied the log up to ", head,
+                                                   " of ", *end, ", more than --max-replica-lag ",
+                                                   max_lag, " behind"));
+      }
+      return absl::OkStatus();
+    };
+    // Embargo lifts and expiries of stories other replicas accepted: looked for every
+    // second; the replicas' commits of one task make it once (the log checks each story's
+    // last entry).
+    options.task_poll_interval = absl::Seconds(1);
+  }
   if (signing_key_file.empty()) signing_key_file = data_dir + "/signing-key";
   std::error_code no_file;
   const bool new_signing_key = !std::filesystem::exists(signing_key_file, no_file);
@@ -454,6 +569,7 @@ int main(int argc, char** argv) {
   admin->reset();
   access->reset();
   core->reset();
+  follower.reset();
   if (sync_failed.load()) {
     return Fail(
         "stopped after a failed write-ahead-log write or sync; restart to recover the synced "

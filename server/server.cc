@@ -195,9 +195,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
     }
     server->health_address_ = JoinHostPort(health_host_port->first, health_port);
   }
-  server->SetServing(kSyndicationServiceName, true);
-  server->SetServing("syndication.v1.PublishingService", true);
-  if (server->admin_ != nullptr) server->SetServing("syndication.v1.AdminService", true);
+  // With a readiness check, NOT_SERVING until its first answer.
+  server->ready_ = !options.readiness;
+  server->SetApiServing(server->ready_);
   if (options.access != nullptr) {
     options.access->SetChangeListener([raw = server.get()] { raw->streams_.AccessChanged(); });
   }
@@ -210,6 +210,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   core->SetScheduleListener(
       [raw](absl::Time when) { raw->timers_.Schedule(when, [raw] { raw->TasksChore(); }); });
   server->timers_.Schedule(absl::Now(), [raw] { raw->TasksChore(); });
+  if (options.readiness) server->timers_.Schedule(absl::Now(), [raw] { raw->ReadinessChore(); });
   if (options.poll_feeds) {
     server->feed_poller_ =
         std::make_unique<FeedPoller>(core, options.metrics, options.feed_polling);
@@ -227,10 +228,12 @@ void Server::TasksChore() {
       timers_.Schedule(absl::Now() + absl::Seconds(10), [this] { TasksChore(); });
       return;
     }
+    absl::Time wake = absl::Now() + options_.task_poll_interval;
     if (absl::StatusOr<std::optional<absl::Time>> next = core_->NextTaskTime();
         next.ok() && next->has_value()) {
-      timers_.Schedule(**next, [this] { TasksChore(); });
+      wake = std::min(wake, **next);
     }
+    if (wake != absl::InfiniteFuture()) timers_.Schedule(wake, [this] { TasksChore(); });
   });
 }
 
@@ -276,6 +279,34 @@ void Server::UsageChore() {
   });
 }
 
+void Server::ReadinessChore() {
+  pool_.Submit([this] {
+    if (shut_down_) return;
+    const absl::Status ready = options_.readiness();
+    {
+      std::lock_guard<std::mutex> lock(serving_mu_);
+      if (shut_down_) return;
+      if (ready.ok() != ready_) {
+        ready_ = ready.ok();
+        SetApiServing(ready_);
+        if (ready_) {
+          log::Info("ready: the API reports SERVING", log::Fields());
+        } else {
+          log::Warning("not ready: the API reports NOT_SERVING",
+                       log::Fields().Add("status", ready.ToString()));
+        }
+      }
+    }
+    timers_.Schedule(absl::Now() + options_.readiness_interval, [this] { ReadinessChore(); });
+  });
+}
+
+void Server::SetApiServing(bool serving) {
+  SetServing(kSyndicationServiceName, serving);
+  SetServing("syndication.v1.PublishingService", serving);
+  if (admin_ != nullptr) SetServing("syndication.v1.AdminService", serving);
+}
+
 void Server::SetServing(const std::string& service, bool serving) {
   server_->GetHealthCheckService()->SetServingStatus(service, serving);
   if (health_server_ != nullptr) {
@@ -290,9 +321,8 @@ void Server::Shutdown(absl::Duration grace) {
     // Readiness probes ask the partner API; liveness asks "", which stays SERVING on the
     // health port until the very end: the process is healthy while it drains, and a
     // restart would cut the drain short.
-    SetServing(kSyndicationServiceName, false);
-    SetServing("syndication.v1.PublishingService", false);
-    if (admin_ != nullptr) SetServing("syndication.v1.AdminService", false);
+    std::lock_guard<std::mutex> lock(serving_mu_);
+    SetApiServing(false);
   });
   if (feed_poller_ != nullptr) {
     DrainStep("feed polling stopped", [this] { feed_poller_->Stop(); });

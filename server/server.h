@@ -10,6 +10,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -76,6 +77,18 @@ struct ServerOptions {
   // (syndicated turns it on unless --poll-feeds=false).
   bool poll_feeds = false;
   FeedPollerOptions feed_polling;
+  // Readiness beyond draining, e.g. "this replica's view has caught up with the log"
+  // (syndicated --log=jetstream): when set, called every readiness_interval on a pool
+  // thread, and the API's services report SERVING (grpc.health.v1) only while it returns
+  // OK; a change either way is logged with its status. Default: none, SERVING from the
+  // start until Shutdown.
+  std::function<absl::Status()> readiness;
+  absl::Duration readiness_interval = absl::Seconds(1);
+  // The longest the embargo and expiry chore sleeps when no task of its own is due: a
+  // replica learns of versions other replicas committed (whose tasks this process was never
+  // told of) by looking this often. Default: infinite, woken by this process's own commits
+  // only.
+  absl::Duration task_poll_interval = absl::InfiniteDuration();
 };
 
 // Largest request read, in bytes; larger ones get gRPC's RESOURCE_EXHAUSTED. Eight times
@@ -121,6 +134,12 @@ class Server {
   void DrainStep(absl::string_view step, const std::function<void()>& run);
   // Sets the health status of `service` on the main port and the health port.
   void SetServing(const std::string& service, bool serving);
+  // Sets every API service's status: SERVING when `serving` and not shut down.
+  void SetApiServing(bool serving);
+
+  // Asks ServerOptions::readiness, sets the API's health from its answer, and schedules
+  // the next run.
+  void ReadinessChore();
 
   // Writes the deliveries the usage recorder queued, then schedules the next run.
   void UsageChore();
@@ -149,6 +168,10 @@ class Server {
   std::string health_address_;
   std::unique_ptr<FeedPoller> feed_poller_;  // with ServerOptions::poll_feeds
   std::atomic<bool> shut_down_{false};
+  // Orders readiness changes with Shutdown's NOT_SERVING, so that a readiness check
+  // finishing late does not report SERVING again.
+  std::mutex serving_mu_;
+  bool ready_ = true;  // the last readiness answer; with serving_mu_
   // UsageRecorder::dropped() at the last warning; read and written by UsageChore only (one
   // run at a time).
   size_t usage_drops_reported_ = 0;
