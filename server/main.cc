@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <mutex>
 #include <sstream>
 #include <string>
 #include <tuple>
@@ -205,7 +206,7 @@ int main(int argc, char** argv) {
   app.add_option("--log", log_mode,
                  "embedded: this process's RocksDB is the log of changes; jetstream: a NATS "
                  "JetStream stream is, shared by every replica, each applying it to its own "
-                 "RocksDB (needs --nats-url and --signing-key-file)")
+                 "RocksDB (needs --nats-url)")
       ->check(CLI::IsMember({"embedded", "jetstream"}))
       ->capture_default_str();
   std::string nats_urls;
@@ -266,14 +267,6 @@ int main(int argc, char** argv) {
     if (max_replica_lag < 0 || max_replica_lag > 1'000'000'000) {
       return Fail(
           absl::StrCat("--max-replica-lag: ", max_replica_lag, " is outside 0 to 1000000000"), 2);
-    }
-    // Stories are signed once, by the replica that accepted them, and served by all: a
-    // partner checks every signature against the keys any replica lists.
-    if (signing_key_file.empty()) {
-      return Fail(
-          "--signing-key-file: required with --log=jetstream; give every replica the same key "
-          "file",
-          2);
     }
     syndicate::storage::JetStreamLogOptions log_options;
     log_options.urls = absl::StrSplit(nats_urls, ',', absl::SkipWhitespace());
@@ -439,6 +432,9 @@ int main(int argc, char** argv) {
     store_options.feed_epoch = jetstream->epoch();
     store_options.log = jetstream.get();
   }
+  // Declared before the store and the follower, whose shared change listener uses them.
+  std::mutex access_mu;
+  syndicate::server::AccessControl* shared_access = nullptr;
   auto store = syndicate::storage::Store::Open(data_dir, store_options);
   if (!store.ok()) return Fail(store.status().ToString(), 1);
   // A replica applies the log to its store from where the store is, and is ready (serves
@@ -448,6 +444,14 @@ int main(int argc, char** argv) {
   if (jetstream != nullptr) {
     follower = std::make_unique<syndicate::storage::LogFollower>(jetstream.get(), store->get());
     if (!follower->status().ok()) return Fail(follower->status().ToString(), 1);
+    // Sources, partners and keys as every replica has them, before anything reads them.
+    absl::StatusOr<uint64_t> shared = jetstream->LastSharedSequence();
+    absl::Status caught_up =
+        shared.ok() ? follower->WaitSharedApplied(*shared, absl::Seconds(60)) : shared.status();
+    if (!caught_up.ok()) {
+      return Fail(
+          absl::StrCat("applying the log's sources, partners and keys: ", caught_up.ToString()), 1);
+    }
     options.readiness = [log = jetstream.get(), store = store->get(), follower = follower.get(),
                          max_lag = static_cast<uint64_t>(max_replica_lag)]() -> absl::Status {
       if (absl::Status stopped = follower->status(); !stopped.ok()) {
@@ -481,7 +485,28 @@ int main(int argc, char** argv) {
                                    .Add("signing_key_file", signing_key_file));
   auto core = syndicate::server::SyndicationCore::Create(store->get(), *std::move(signing_key));
   if (!core.ok()) return Fail(core.status().ToString(), 1);
-  auto access = syndicate::server::AccessControl::Load(store->get());
+  // A replica's keys and partners change when any replica's do (shared changes applied by
+  // the follower): the cache of them follows. Loaded under the same lock as the listener
+  // runs, so that a change applied while it loads is not missed.
+  (*store)->SetSharedChangeListener(
+      [&access_mu, &shared_access](const syndicate::storage::SharedChange& change) {
+        std::lock_guard<std::mutex> lock(access_mu);
+        if (shared_access == nullptr) return;
+        if (change.has_api_key()) shared_access->PutKey(change.api_key());
+        if (change.has_partner()) shared_access->PutPartner(change.partner());
+        if (change.has_partner_deletion()) {
+          shared_access->RemovePartner(change.partner_deletion().partner_id());
+          for (const auto& key : change.partner_deletion().revoked_keys()) {
+            shared_access->PutKey(key);
+          }
+        }
+      });
+  absl::StatusOr<std::unique_ptr<syndicate::server::AccessControl>> access;
+  {
+    std::lock_guard<std::mutex> lock(access_mu);
+    access = syndicate::server::AccessControl::Load(store->get());
+    if (access.ok()) shared_access = access->get();
+  }
   if (!access.ok()) return Fail(access.status().ToString(), 1);
   auto admin = syndicate::server::AdminCore::Create(store->get(), access->get());
   if (!admin.ok()) return Fail(admin.status().ToString(), 1);
@@ -567,6 +592,7 @@ int main(int argc, char** argv) {
   metrics_server.reset();
   server->reset();
   admin->reset();
+  (*store)->SetSharedChangeListener(nullptr);
   access->reset();
   core->reset();
   follower.reset();

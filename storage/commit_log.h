@@ -48,6 +48,12 @@ class CommitLog {
   // page tokens, which a partner may take from one replica to another). FAILED_PRECONDITION
   // when the log holds the secret with another size; UNAVAILABLE as for Append.
   virtual absl::StatusOr<std::string> SharedSecret(absl::string_view name, size_t size_bytes) = 0;
+
+  // Appends a change to the state every replica shares besides the stories (a source, a
+  // partner, a key: SharedChange), and returns its sequence among those changes, once the
+  // log has stored it durably. Replicas apply them in that order
+  // (Store::ApplySharedChange). UNAVAILABLE as for Append.
+  virtual absl::StatusOr<uint64_t> AppendShared(const SharedChange& change) = 0;
 };
 
 }  // namespace syndicate::storage

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <string>
@@ -18,6 +19,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "common/status_macros.h"
 #include "storage/keys.h"
 
 namespace syndicate::storage {
@@ -50,6 +52,7 @@ bool IsStreamName(absl::string_view name) {
 }
 
 std::string SecretsStream(absl::string_view stream) { return absl::StrCat(stream, "_SECRETS"); }
+std::string SharedStream(absl::string_view stream) { return absl::StrCat(stream, "_ADMIN"); }
 
 // The info of stream `name` (subjects "<name>.>"), created with file storage, the options'
 // replicas and retention when it does not exist. Retried until the options' timeout, since
@@ -164,13 +167,18 @@ absl::StatusOr<std::unique_ptr<JetStreamLog>> JetStreamLog::Connect(
   absl::StatusOr<jsStreamInfo*> found = FindOrCreateStream(handles->js, options, options.stream);
   if (!found.ok()) return found.status();
   jsStreamInfo* info = *found;
-  absl::StatusOr<jsStreamInfo*> secrets =
-      FindOrCreateStream(handles->js, options, SecretsStream(options.stream));
-  if (!secrets.ok()) {
-    jsStreamInfo_Destroy(info);
-    return secrets.status();
+  for (const std::string& beside : {SecretsStream(options.stream), SharedStream(options.stream)}) {
+    // Kept whole: they are small, and a replica built from nothing reads them from the start.
+    JetStreamLogOptions kept = options;
+    kept.max_age.reset();
+    kept.max_entries.reset();
+    absl::StatusOr<jsStreamInfo*> made = FindOrCreateStream(handles->js, kept, beside);
+    if (!made.ok()) {
+      jsStreamInfo_Destroy(info);
+      return made.status();
+    }
+    jsStreamInfo_Destroy(*made);
   }
-  jsStreamInfo_Destroy(*secrets);
   const int64_t created = info->Created;
   const int64_t replicas = info->Config != nullptr ? info->Config->Replicas : 0;
   jsStreamInfo_Destroy(info);
@@ -292,44 +300,122 @@ absl::StatusOr<uint64_t> JetStreamLog::LastSequence() {
   return state->last;
 }
 
-absl::StatusOr<std::vector<LogEntry>> JetStreamLog::Read(uint64_t after, int limit,
-                                                         absl::Duration wait) {
+absl::Status JetStreamLog::ReadStream(
+    const std::string& stream, uint64_t after, int limit, absl::Duration wait,
+    const std::function<absl::StatusOr<StreamState>()>& state_of,
+    const std::function<absl::Status(uint64_t sequence, absl::string_view data)>& take) {
   if (limit <= 0) {
     return absl::InvalidArgumentError(absl::StrCat("limit: must be positive, got ", limit));
   }
   const absl::Time deadline = absl::Now() + wait;
-  std::vector<LogEntry> entries;
-  if (after == UINT64_MAX) return entries;
+  if (after == UINT64_MAX) return absl::OkStatus();
+  int taken = 0;
   while (true) {
-    absl::StatusOr<StreamState> state = State();
+    absl::StatusOr<StreamState> state = state_of();
     if (!state.ok()) return state.status();
-    // What the stream no longer holds is skipped, so the first entry shows the gap.
+    // What the stream no longer holds is skipped, so the first message shows the gap.
     for (uint64_t sequence = std::max(after + 1, state->first);
-         sequence <= state->last && entries.size() < static_cast<size_t>(limit); ++sequence) {
+         sequence <= state->last && taken < limit; ++sequence) {
       natsMsg* message = nullptr;
       jsErrCode js_error = static_cast<jsErrCode>(0);
       const natsStatus s =
-          js_GetMsg(&message, handles_->js, options_.stream.c_str(), sequence, nullptr, &js_error);
+          js_GetMsg(&message, handles_->js, stream.c_str(), sequence, nullptr, &js_error);
       if (s == NATS_NOT_FOUND) continue;  // deleted: skipped, as a consumer would
       if (s != NATS_OK) {
         return NatsError(
             absl::StatusCode::kUnavailable,
-            absl::StrCat("reading entry ", sequence, " of JetStream stream ", options_.stream), s,
+            absl::StrCat("reading message ", sequence, " of JetStream stream ", stream), s,
             js_error);
       }
-      LogEntry& entry = entries.emplace_back();
-      const bool parsed =
-          entry.ParseFromArray(natsMsg_GetData(message), natsMsg_GetDataLength(message));
+      const absl::Status took = take(
+          sequence, absl::string_view(natsMsg_GetData(message), natsMsg_GetDataLength(message)));
       natsMsg_Destroy(message);
-      if (!parsed) {
-        return absl::DataLossError(absl::StrCat("entry ", sequence, " of JetStream stream ",
-                                                options_.stream, " is not a LogEntry"));
-      }
-      entry.mutable_event()->set_sequence(sequence);
+      SYNDICATE_RETURN_IF_ERROR(took);
+      ++taken;
     }
-    if (!entries.empty() || absl::Now() >= deadline) return entries;
+    if (taken > 0 || absl::Now() >= deadline) return absl::OkStatus();
     absl::SleepFor(absl::Milliseconds(20));
   }
+}
+
+absl::StatusOr<std::vector<LogEntry>> JetStreamLog::Read(uint64_t after, int limit,
+                                                         absl::Duration wait) {
+  std::vector<LogEntry> entries;
+  SYNDICATE_RETURN_IF_ERROR(ReadStream(
+      options_.stream, after, limit, wait, [this] { return State(); },
+      [&](uint64_t sequence, absl::string_view data) {
+        LogEntry& entry = entries.emplace_back();
+        if (!entry.ParseFromArray(data.data(), static_cast<int>(data.size()))) {
+          return absl::DataLossError(absl::StrCat("entry ", sequence, " of JetStream stream ",
+                                                  options_.stream, " is not a LogEntry"));
+        }
+        entry.mutable_event()->set_sequence(sequence);
+        return absl::OkStatus();
+      }));
+  return entries;
+}
+
+absl::StatusOr<std::vector<std::pair<uint64_t, SharedChange>>> JetStreamLog::ReadShared(
+    uint64_t after, int limit, absl::Duration wait) {
+  std::vector<std::pair<uint64_t, SharedChange>> changes;
+  const std::string stream = SharedStream(options_.stream);
+  SYNDICATE_RETURN_IF_ERROR(ReadStream(
+      stream, after, limit, wait, [this] { return SharedState(); },
+      [&](uint64_t sequence, absl::string_view data) {
+        auto& [at, change] = changes.emplace_back();
+        at = sequence;
+        if (!change.ParseFromArray(data.data(), static_cast<int>(data.size()))) {
+          return absl::DataLossError(absl::StrCat("message ", sequence, " of JetStream stream ",
+                                                  stream, " is not a SharedChange"));
+        }
+        return absl::OkStatus();
+      }));
+  return changes;
+}
+
+absl::StatusOr<JetStreamLog::StreamState> JetStreamLog::SharedState() {
+  // The log's stream first: a log made again is not this log.
+  SYNDICATE_RETURN_IF_ERROR(State().status());
+  const std::string stream = SharedStream(options_.stream);
+  jsStreamInfo* info = nullptr;
+  jsErrCode js_error = static_cast<jsErrCode>(0);
+  const natsStatus s = js_GetStreamInfo(&info, handles_->js, stream.c_str(), nullptr, &js_error);
+  if (s == NATS_NOT_FOUND) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("JetStream stream ", stream, " was deleted since this log connected"));
+  }
+  if (s != NATS_OK) {
+    return NatsError(absl::StatusCode::kUnavailable,
+                     absl::StrCat("reading JetStream stream ", stream), s, js_error);
+  }
+  StreamState state{info->State.FirstSeq, info->State.LastSeq, info->Created};
+  jsStreamInfo_Destroy(info);
+  return state;
+}
+
+absl::StatusOr<uint64_t> JetStreamLog::LastSharedSequence() {
+  SYNDICATE_ASSIGN_OR_RETURN(const StreamState state, SharedState());
+  return state.last;
+}
+
+absl::StatusOr<uint64_t> JetStreamLog::AppendShared(const SharedChange& change) {
+  std::string bytes;
+  if (!change.SerializeToString(&bytes)) {
+    return absl::InternalError("serializing a shared change failed");
+  }
+  const std::string stream = SharedStream(options_.stream);
+  const std::string subject = absl::StrCat(stream, ".change");
+  jsPubAck* ack = nullptr;
+  jsErrCode js_error = static_cast<jsErrCode>(0);
+  const natsStatus s = js_Publish(&ack, handles_->js, subject.c_str(), bytes.data(),
+                                  static_cast<int>(bytes.size()), nullptr, &js_error);
+  if (s != NATS_OK) {
+    return NatsError(absl::StatusCode::kUnavailable,
+                     absl::StrCat("appending a change to JetStream stream ", stream), s, js_error);
+  }
+  const uint64_t sequence = ack->Sequence;
+  jsPubAck_Destroy(ack);
+  return sequence;
 }
 
 absl::StatusOr<uint64_t> JetStreamLog::LastStorySequence(absl::string_view source_id,

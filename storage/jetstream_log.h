@@ -13,17 +13,21 @@
 // Nats-Msg-Id header) is "<article id>.<version>", so the same entry appended again within
 // the stream's duplicate window (JetStream's default, 2 minutes) is stored once.
 //
-// Shared secrets (CommitLog::SharedSecret) live in a second stream, "<stream>_SECRETS", one
-// subject per secret, so that they take no sequence of the log.
+// Beside it, two streams that take no sequence of the log and are kept whole: shared
+// secrets (CommitLog::SharedSecret) in "<stream>_SECRETS", one subject per secret, and the
+// changes to sources, partners and keys (SharedChange, CommitLog::AppendShared) in
+// "<stream>_ADMIN", in the order replicas apply them.
 //
 // Thread-safe. libnats is NATS's own C client (Debian libnats-dev).
 #ifndef SYNDICATE_STORAGE_JETSTREAM_LOG_H_
 #define SYNDICATE_STORAGE_JETSTREAM_LOG_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -98,6 +102,18 @@ class JetStreamLog final : public CommitLog {
   // 0; FAILED_PRECONDITION when the stored secret has another size; UNAVAILABLE as Append.
   absl::StatusOr<std::string> SharedSecret(absl::string_view name, size_t size_bytes) override;
 
+  // CommitLog::AppendShared: appends to "<stream>_ADMIN" and returns its sequence there.
+  absl::StatusOr<uint64_t> AppendShared(const SharedChange& change) override;
+
+  // The shared changes after `after`, in order, with their sequences, as Read (a gap
+  // is not an error here: the replica applies every change the stream holds).
+  absl::StatusOr<std::vector<std::pair<uint64_t, SharedChange>>> ReadShared(uint64_t after,
+                                                                            int limit,
+                                                                            absl::Duration wait);
+
+  // The sequence of the last shared change; 0 when there is none. Errors as Read's.
+  absl::StatusOr<uint64_t> LastSharedSequence();
+
   // The entries the stream holds after `after`, in order, up to `limit`, each with its
   // event.sequence set to its stream sequence; waits up to `wait` for the first when there
   // is none yet. A sequence the stream no longer holds (purged, deleted, or past its
@@ -123,6 +139,14 @@ class JetStreamLog final : public CommitLog {
 
   // The stream's sequences; FAILED_PRECONDITION when it is not the stream Connect found.
   absl::StatusOr<StreamState> State();
+  // The same of "<stream>_ADMIN".
+  absl::StatusOr<StreamState> SharedState();
+  // Reads the messages of `stream` after `after`, up to `limit`, passing each to `take`,
+  // waiting up to `wait` for the first; `state_of` gives the stream's bounds.
+  absl::Status ReadStream(
+      const std::string& stream, uint64_t after, int limit, absl::Duration wait,
+      const std::function<absl::StatusOr<StreamState>()>& state_of,
+      const std::function<absl::Status(uint64_t sequence, absl::string_view data)>& take);
   std::string StorySubject(absl::string_view source_id, absl::string_view external_id) const;
 
   const std::unique_ptr<Handles> handles_;

@@ -56,6 +56,8 @@ inline constexpr size_t kMaxSourceIdBytes = UINT16_MAX;
 inline constexpr std::string_view kMetaFeedHead = "feed_head";
 inline constexpr std::string_view kMetaFeedStart = "feed_start";
 inline constexpr std::string_view kMetaFeedEpoch = "feed_epoch";
+// With a replicated log: the sequence of the last shared change (SharedChange) applied.
+inline constexpr std::string_view kMetaSharedHead = "shared_head";
 // Which derived entries the store maintains. Absent in a store written before the update
 // indexes and the schedule existed (version 1); Open() builds them from the articles and
 // then records kLayoutVersion.

@@ -1,6 +1,7 @@
 #include "storage/log_follower.h"
 
 #include <algorithm>
+#include <functional>
 #include <utility>
 #include <vector>
 
@@ -11,7 +12,11 @@
 namespace syndicate::storage {
 
 LogFollower::LogFollower(JetStreamLog* log, Store* store, LogFollowerOptions options)
-    : log_(log), store_(store), options_(options), thread_([this] { Run(); }) {}
+    : log_(log),
+      store_(store),
+      options_(options),
+      thread_([this] { Run(); }),
+      shared_thread_([this] { RunShared(); }) {}
 
 absl::Status LogFollower::CheckStart() const {
   if (options_.batch_entries <= 0) {
@@ -37,19 +42,29 @@ LogFollower::~LogFollower() {
   }
   applied_.notify_all();
   thread_.join();
+  shared_thread_.join();
 }
 
 absl::Status LogFollower::WaitApplied(uint64_t sequence, absl::Duration timeout) {
+  return WaitFor([this] { return store_->FeedHead(); }, sequence, timeout);
+}
+
+absl::Status LogFollower::WaitSharedApplied(uint64_t sequence, absl::Duration timeout) {
+  return WaitFor([this] { return store_->SharedHead(); }, sequence, timeout);
+}
+
+absl::Status LogFollower::WaitFor(const std::function<uint64_t()>& head, uint64_t sequence,
+                                  absl::Duration timeout) {
   const absl::Time deadline = absl::Now() + timeout;
   std::unique_lock<std::mutex> lock(mu_);
-  while (store_->FeedHead() < sequence) {
+  while (head() < sequence) {
     if (!error_.ok()) return error_;
     // Capped, so that an infinite timeout does not overflow the steady clock.
     const absl::Duration left = std::min(deadline - absl::Now(), absl::Hours(1));
     if (left <= absl::ZeroDuration()) {
       return absl::DeadlineExceededError(absl::StrCat("sequence ", sequence, " not applied within ",
                                                       absl::FormatDuration(timeout),
-                                                      "; the store is at ", store_->FeedHead()));
+                                                      "; the store is at ", head()));
     }
     applied_.wait_for(lock, absl::ToChronoNanoseconds(left));
   }
@@ -61,18 +76,49 @@ absl::Status LogFollower::status() const {
   return error_;
 }
 
-void LogFollower::Run() {
-  const auto stopping = [this] {
+bool LogFollower::Stopping() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return stopping_ || !error_.ok();
+}
+
+void LogFollower::StopWith(absl::Status error) {
+  {
     std::lock_guard<std::mutex> lock(mu_);
-    return stopping_;
-  };
-  const auto stop_with = [this](absl::Status error) {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      error_ = std::move(error);
+    if (error_.ok()) error_ = std::move(error);
+  }
+  applied_.notify_all();
+}
+
+void LogFollower::Applied() {
+  // Taking the lock orders this wake-up after a waiter's check of the head.
+  { std::lock_guard<std::mutex> lock(mu_); }
+  applied_.notify_all();
+}
+
+void LogFollower::RunShared() {
+  if (!CheckStart().ok()) return;  // Run() says why
+  while (!Stopping()) {
+    absl::StatusOr<std::vector<std::pair<uint64_t, SharedChange>>> changes =
+        log_->ReadShared(store_->SharedHead(), options_.batch_entries, options_.poll);
+    if (absl::IsUnavailable(changes.status())) {
+      absl::SleepFor(options_.retry);
+      continue;
     }
-    applied_.notify_all();
-  };
+    if (!changes.ok()) return StopWith(changes.status());
+    for (const auto& [sequence, change] : *changes) {
+      if (Stopping()) return;
+      if (absl::Status applied = store_->ApplySharedChange(sequence, change); !applied.ok()) {
+        return StopWith(absl::FailedPreconditionError(
+            absl::StrCat("the store refused shared change ", sequence, ": ", applied.ToString())));
+      }
+      Applied();
+    }
+  }
+}
+
+void LogFollower::Run() {
+  const auto stopping = [this] { return Stopping(); };
+  const auto stop_with = [this](absl::Status error) { StopWith(std::move(error)); };
   if (absl::Status start = CheckStart(); !start.ok()) return stop_with(start);
   while (!stopping()) {
     absl::StatusOr<std::vector<LogEntry>> entries =
@@ -90,9 +136,7 @@ void LogFollower::Run() {
         return stop_with(absl::FailedPreconditionError(absl::StrCat(
             "the store refused entry ", entry.event().sequence(), ": ", applied.ToString())));
       }
-      // Taking the lock orders this wake-up after a waiter's check of FeedHead().
-      { std::lock_guard<std::mutex> lock(mu_); }
-      applied_.notify_all();
+      Applied();
     }
   }
 }

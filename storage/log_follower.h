@@ -1,11 +1,14 @@
 // A replica's view of a JetStream log (issue 9): applies the log's entries to a store, in
 // order, on a thread of its own, from the store's FeedHead() on, so a store reopened after
-// a stop resumes where it was (the feed head is written in the same batch as each entry).
+// a stop resumes where it was (the feed head is written in the same batch as each entry);
+// and, on a second thread, the log's shared changes (sources, partners, keys:
+// JetStreamLog::ReadShared, Store::ApplySharedChange) from the store's SharedHead() on.
 #ifndef SYNDICATE_STORAGE_LOG_FOLLOWER_H_
 #define SYNDICATE_STORAGE_LOG_FOLLOWER_H_
 
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -47,6 +50,8 @@ class LogFollower {
   // an append), at most `timeout`. OK once applied; DEADLINE_EXCEEDED after the timeout;
   // the follower's error when it stopped first.
   absl::Status WaitApplied(uint64_t sequence, absl::Duration timeout);
+  // The same for the shared changes, up to shared change `sequence` (Store::SharedHead()).
+  absl::Status WaitSharedApplied(uint64_t sequence, absl::Duration timeout);
 
   // Why the follower stopped: OK while it runs. FAILED_PRECONDITION when the store refused
   // an entry (a gap in the log: the replica must be rebuilt from a backup and the log; an
@@ -58,7 +63,16 @@ class LogFollower {
 
  private:
   void Run();
+  void RunShared();
   absl::Status CheckStart() const;
+  // True once destruction began or a thread stopped with an error.
+  bool Stopping();
+  // Records the first error and wakes the waiters.
+  void StopWith(absl::Status error);
+  // Wakes the waiters after an entry or change was applied.
+  void Applied();
+  absl::Status WaitFor(const std::function<uint64_t()>& head, uint64_t sequence,
+                       absl::Duration timeout);
 
   JetStreamLog* const log_;
   Store* const store_;
@@ -68,7 +82,9 @@ class LogFollower {
   std::condition_variable applied_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   absl::Status error_ ABSL_GUARDED_BY(mu_);
-  std::thread thread_;  // last: started once everything above is ready
+  // Last: started once everything above is ready.
+  std::thread thread_;
+  std::thread shared_thread_;
 };
 
 }  // namespace syndicate::storage

@@ -461,6 +461,11 @@ class Store::Impl {
       synced_ = head;  // what recovery found is what the WAL and SST files hold
     }
     feed_start_.store(start, std::memory_order_release);
+    SYNDICATE_ASSIGN_OR_RETURN(const uint64_t shared_head, ReadMetaUint64(kMetaSharedHead));
+    {
+      std::lock_guard<std::mutex> shared_lock(shared_mutex_);
+      shared_head_ = shared_head;
+    }
 
     rocksdb::Status status =
         db_->Get(rocksdb::ReadOptions(), Family(ColumnFamily::kMeta), kMetaFeedEpoch, &epoch_);
@@ -1028,6 +1033,155 @@ class Store::Impl {
     return absl::OkStatus();
   }
 
+  // Adds to `batch` what a shared change (a source, partner, key or signing key) writes.
+  // A signing key already stored is left as it is (its first_used kept); another public key
+  // under its id is DATA_LOSS.
+  absl::Status AddShared(const SharedChange& change, rocksdb::WriteBatch* batch)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mutex_) {
+    std::vector<rocksdb::Status> statuses;
+    const auto put_key = [&](const ApiKeyRecord& record) -> absl::Status {
+      if (record.key().key_id().empty()) return absl::InvalidArgumentError("key_id: is empty");
+      SYNDICATE_ASSIGN_OR_RETURN(const std::string bytes, Serialize(record, "api key"));
+      statuses.push_back(
+          batch->Put(Family(ColumnFamily::kKeys), ApiKeyKey(record.key().key_id()), bytes));
+      return absl::OkStatus();
+    };
+    switch (change.change_case()) {
+      case SharedChange::kSource: {
+        SYNDICATE_RETURN_IF_ERROR(CheckSourceId("source.id", change.source().id()));
+        SYNDICATE_ASSIGN_OR_RETURN(
+            const std::string bytes,
+            Serialize(change.source(), absl::StrCat("source ", change.source().id())));
+        statuses.push_back(batch->Put(Family(ColumnFamily::kSources), change.source().id(), bytes));
+        break;
+      }
+      case SharedChange::kPartner: {
+        const syndication::v1::Partner& partner = change.partner();
+        if (partner.id().empty()) return absl::InvalidArgumentError("partner.id: is empty");
+        SYNDICATE_ASSIGN_OR_RETURN(const std::string bytes,
+                                   Serialize(partner, absl::StrCat("partner ", partner.id())));
+        statuses.push_back(
+            batch->Put(Family(ColumnFamily::kPartners), PartnerKey(partner.id()), bytes));
+        break;
+      }
+      case SharedChange::kPartnerDeletion: {
+        const PartnerDeletion& deletion = change.partner_deletion();
+        if (deletion.partner_id().empty()) {
+          return absl::InvalidArgumentError("partner id: is empty");
+        }
+        statuses.push_back(
+            batch->Delete(Family(ColumnFamily::kPartners), PartnerKey(deletion.partner_id())));
+        statuses.push_back(
+            batch->Put(Family(ColumnFamily::kMeta), MetaRetiredPartnerKey(deletion.partner_id()),
+                       EncodeUint64(EncodeAscendingTime(ToAbslTime(deletion.time())))));
+        for (const ApiKeyRecord& record : deletion.revoked_keys()) {
+          SYNDICATE_RETURN_IF_ERROR(put_key(record));
+        }
+        break;
+      }
+      case SharedChange::kApiKey:
+        SYNDICATE_RETURN_IF_ERROR(put_key(change.api_key()));
+        break;
+      case SharedChange::kSigningKey: {
+        const SigningKey& key = change.signing_key();
+        const std::string meta_key = MetaSigningKeyKey(key.key_id());
+        std::string bytes;
+        rocksdb::Status status =
+            db_->Get(rocksdb::ReadOptions(), Family(ColumnFamily::kMeta), meta_key, &bytes);
+        if (status.ok()) {
+          SigningKey stored;
+          SYNDICATE_RETURN_IF_ERROR(
+              Parse(bytes, &stored, absl::StrCat("signing key ", key.key_id())));
+          if (stored.public_key() != key.public_key()) {
+            // The id is a hash of the key, so only damage can put another key under it.
+            return absl::DataLossError(
+                absl::StrCat("signing key ", key.key_id(), " is stored with another public key"));
+          }
+          break;
+        }
+        if (!status.IsNotFound()) {
+          return FromRocksDb(status, absl::StrCat("reading signing key ", key.key_id()));
+        }
+        SYNDICATE_ASSIGN_OR_RETURN(bytes, Serialize(key, "signing key"));
+        statuses.push_back(batch->Put(Family(ColumnFamily::kMeta), meta_key, bytes));
+        break;
+      }
+      case SharedChange::CHANGE_NOT_SET:
+        return absl::InvalidArgumentError("change: is not set");
+    }
+    for (const rocksdb::Status& status : statuses) {
+      SYNDICATE_RETURN_IF_ERROR(FromRocksDb(status, "preparing a shared change"));
+    }
+    return absl::OkStatus();
+  }
+
+  // Writes a shared change: here, in one synced batch (a lost revocation would let a key
+  // back in; a lost signing key would leave its signatures unverifiable), or, with a log,
+  // through the log's shared stream, returning once this store applied it back
+  // (ApplySharedChange). `lock` holds write_mutex_ (so that what the caller read stays
+  // what it decided on); released before waiting on the log.
+  absl::Status WriteShared(const SharedChange& change, std::string_view what,
+                           std::unique_lock<std::mutex>& lock) {
+    if (options_.log == nullptr) {
+      rocksdb::WriteBatch batch;
+      SYNDICATE_RETURN_IF_ERROR(AddShared(change, &batch));
+      rocksdb::WriteOptions synced;
+      synced.sync = true;
+      return FromRocksDb(Write(synced, &batch), what);
+    }
+    lock.unlock();
+    SYNDICATE_ASSIGN_OR_RETURN(const uint64_t sequence, options_.log->AppendShared(change));
+    const absl::Time deadline = absl::Now() + options_.log_apply_timeout;
+    std::unique_lock<std::mutex> shared_lock(shared_mutex_);
+    while (shared_head_ < sequence) {
+      if (shared_applied_.wait_until(shared_lock, absl::ToChronoTime(deadline)) ==
+              std::cv_status::timeout &&
+          shared_head_ < sequence) {
+        return absl::UnavailableError(
+            absl::StrCat(AbslView(what), ": stored in the log as shared change ", sequence,
+                         ", but this replica has not applied it within ",
+                         absl::FormatDuration(options_.log_apply_timeout)));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  // Store::ApplySharedChange.
+  absl::Status ApplyShared(uint64_t sequence, const SharedChange& change) {
+    std::unique_lock<std::mutex> lock(write_mutex_);
+    {
+      std::lock_guard<std::mutex> shared_lock(shared_mutex_);
+      if (sequence <= shared_head_) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("sequence: ", sequence, " is not after the last applied shared change, ",
+                         shared_head_));
+      }
+    }
+    rocksdb::WriteBatch batch;
+    SYNDICATE_RETURN_IF_ERROR(AddShared(change, &batch));
+    SYNDICATE_RETURN_IF_ERROR(
+        FromRocksDb(batch.Put(Family(ColumnFamily::kMeta), kMetaSharedHead, EncodeUint64(sequence)),
+                    "preparing a shared change"));
+    rocksdb::WriteOptions synced;
+    synced.sync = true;
+    SYNDICATE_RETURN_IF_ERROR(
+        FromRocksDb(Write(synced, &batch), absl::StrCat("applying shared change ", sequence)));
+    // The listener first, so that a write that waits for its change (WriteShared) returns
+    // after the listener has seen it.
+    std::function<void(const SharedChange&)> listener;
+    {
+      std::lock_guard<std::mutex> shared_lock(shared_mutex_);
+      listener = shared_listener_;
+    }
+    if (listener) listener(change);
+    {
+      std::lock_guard<std::mutex> shared_lock(shared_mutex_);
+      shared_head_ = sequence;
+    }
+    shared_applied_.notify_all();
+    return absl::OkStatus();
+  }
+
   // Store::ApplyLogEntry, once the entry's shape was checked.
   absl::Status Apply(const LogEntry& entry) {
     std::unique_lock<std::mutex> lock(write_mutex_);
@@ -1209,6 +1363,13 @@ class Store::Impl {
   // append takes it before releasing write_mutex_ (so the next append cannot take it
   // first) and releases it after its call.
   std::mutex listener_mutex_;
+  // The shared changes applied (ApplyShared): the last one's sequence, its waiters and the
+  // listener. shared_mutex_ comes after write_mutex_ and is never held with the others.
+  std::mutex shared_mutex_;
+  std::condition_variable shared_applied_;
+  uint64_t shared_head_ ABSL_GUARDED_BY(shared_mutex_) = 0;
+  std::function<void(const SharedChange&)> shared_listener_ ABSL_GUARDED_BY(shared_mutex_);
+
   // Notified whenever feed_head_ moves (PublishUpTo): a replica's commit waits on it for
   // its entry to come back from the log (WaitApplied).
   std::condition_variable head_moved_;
@@ -1460,7 +1621,7 @@ absl::StatusOr<StoreStats> Store::Stats() const {
 
 absl::StatusOr<Source> Store::UpsertSource(Source source, absl::Time now) {
   SYNDICATE_RETURN_IF_ERROR(CheckSourceId("source.id", source.id()));
-  std::lock_guard<std::mutex> lock(impl_->write_mutex_);
+  std::unique_lock<std::mutex> lock(impl_->write_mutex_);
   absl::StatusOr<Source> stored = GetSource(source.id());
   if (stored.ok()) {
     *source.mutable_create_time() = stored->create_time();
@@ -1470,11 +1631,10 @@ absl::StatusOr<Source> Store::UpsertSource(Source source, absl::Time now) {
     return stored.status();
   }
   *source.mutable_update_time() = ToTimestamp(now);
-  SYNDICATE_ASSIGN_OR_RETURN(const std::string bytes,
-                             Serialize(source, absl::StrCat("source ", source.id())));
-  SYNDICATE_RETURN_IF_ERROR(FromRocksDb(
-      impl_->Put(impl_->WriteOptions(), impl_->Family(ColumnFamily::kSources), source.id(), bytes),
-      absl::StrCat("storing source ", source.id())));
+  SharedChange change;
+  *change.mutable_source() = source;
+  SYNDICATE_RETURN_IF_ERROR(
+      impl_->WriteShared(change, absl::StrCat("storing source ", source.id()), lock));
   return source;
 }
 
@@ -1499,12 +1659,10 @@ absl::StatusOr<std::vector<Source>> Store::ListSources(std::string_view after_id
 
 absl::Status Store::PutPartner(const syndication::v1::Partner& partner) {
   if (partner.id().empty()) return absl::InvalidArgumentError("partner.id: is empty");
-  SYNDICATE_ASSIGN_OR_RETURN(const std::string bytes,
-                             Serialize(partner, absl::StrCat("partner ", partner.id())));
-  std::lock_guard<std::mutex> lock(impl_->write_mutex_);
-  return FromRocksDb(impl_->Put(impl_->WriteOptions(), impl_->Family(ColumnFamily::kPartners),
-                                PartnerKey(partner.id()), bytes),
-                     absl::StrCat("storing partner ", partner.id()));
+  SharedChange change;
+  *change.mutable_partner() = partner;
+  std::unique_lock<std::mutex> lock(impl_->write_mutex_);
+  return impl_->WriteShared(change, absl::StrCat("storing partner ", partner.id()), lock);
 }
 
 absl::StatusOr<syndication::v1::Partner> Store::GetPartner(std::string_view id) const {
@@ -1528,24 +1686,16 @@ absl::StatusOr<std::vector<syndication::v1::Partner>> Store::ListPartners(std::s
 absl::Status Store::DeletePartner(std::string_view id,
                                   const std::vector<ApiKeyRecord>& revoked_keys, absl::Time now) {
   if (id.empty()) return absl::InvalidArgumentError("partner id: is empty");
-  rocksdb::WriteBatch batch;
-  std::vector<rocksdb::Status> statuses;
-  statuses.push_back(batch.Delete(impl_->Family(ColumnFamily::kPartners), PartnerKey(id)));
-  statuses.push_back(batch.Put(impl_->Family(ColumnFamily::kMeta), MetaRetiredPartnerKey(id),
-                               EncodeUint64(EncodeAscendingTime(now))));
+  SharedChange change;
+  PartnerDeletion& deletion = *change.mutable_partner_deletion();
+  deletion.set_partner_id(std::string(id));
   for (const ApiKeyRecord& record : revoked_keys) {
     if (record.key().key_id().empty()) return absl::InvalidArgumentError("key_id: is empty");
-    SYNDICATE_ASSIGN_OR_RETURN(const std::string bytes, Serialize(record, "api key"));
-    statuses.push_back(
-        batch.Put(impl_->Family(ColumnFamily::kKeys), ApiKeyKey(record.key().key_id()), bytes));
+    *deletion.add_revoked_keys() = record;
   }
-  for (const rocksdb::Status& status : statuses) {
-    SYNDICATE_RETURN_IF_ERROR(FromRocksDb(status, "preparing the partner's deletion"));
-  }
-  rocksdb::WriteOptions synced;
-  synced.sync = true;
-  std::lock_guard<std::mutex> lock(impl_->write_mutex_);
-  return FromRocksDb(impl_->Write(synced, &batch), absl::StrCat("deleting partner ", AbslView(id)));
+  *deletion.mutable_time() = ToTimestamp(now);
+  std::unique_lock<std::mutex> lock(impl_->write_mutex_);
+  return impl_->WriteShared(change, absl::StrCat("deleting partner ", AbslView(id)), lock);
 }
 
 absl::StatusOr<bool> Store::PartnerIdRetired(std::string_view id) const {
@@ -1560,13 +1710,10 @@ absl::StatusOr<bool> Store::PartnerIdRetired(std::string_view id) const {
 
 absl::Status Store::PutApiKey(const ApiKeyRecord& record) {
   if (record.key().key_id().empty()) return absl::InvalidArgumentError("key_id: is empty");
-  SYNDICATE_ASSIGN_OR_RETURN(const std::string bytes, Serialize(record, "api key"));
-  rocksdb::WriteOptions synced;
-  synced.sync = true;
-  std::lock_guard<std::mutex> lock(impl_->write_mutex_);
-  return FromRocksDb(impl_->Put(synced, impl_->Family(ColumnFamily::kKeys),
-                                ApiKeyKey(record.key().key_id()), bytes),
-                     absl::StrCat("storing api key ", record.key().key_id()));
+  SharedChange change;
+  *change.mutable_api_key() = record;
+  std::unique_lock<std::mutex> lock(impl_->write_mutex_);
+  return impl_->WriteShared(change, absl::StrCat("storing api key ", record.key().key_id()), lock);
 }
 
 absl::StatusOr<std::vector<ApiKeyRecord>> Store::ListApiKeys() const {
@@ -2108,33 +2255,32 @@ absl::Status Store::RegisterSigningKey(const SigningKeyRecord& key) {
         absl::StrCat("key_id: \"", absl::CHexEscape(key.key_id), "\" is not \"", key_id,
                      "\", the first 8 bytes of SHA-256 of public_key in hex"));
   }
-  const std::string meta_key = MetaSigningKeyKey(key_id);
-  std::lock_guard<std::mutex> lock(impl_->write_mutex_);
-  std::string bytes;
-  rocksdb::Status status =
-      impl_->db_->Get(rocksdb::ReadOptions(), impl_->Family(ColumnFamily::kMeta), meta_key, &bytes);
-  if (status.ok()) {
-    SigningKey stored;
-    SYNDICATE_RETURN_IF_ERROR(Parse(bytes, &stored, absl::StrCat("signing key ", key_id)));
-    if (stored.public_key() != key.public_key) {
-      // The id is a hash of the key, so only damage can put another key under it.
-      return absl::DataLossError(
-          absl::StrCat("signing key ", key_id, " is stored with another public key"));
-    }
-    return absl::OkStatus();
-  }
-  if (!status.IsNotFound()) {
-    return FromRocksDb(status, absl::StrCat("reading signing key ", key_id));
-  }
-  SigningKey record;
+  SharedChange change;
+  SigningKey& record = *change.mutable_signing_key();
   record.set_key_id(key_id);
   record.set_public_key(key.public_key);
   *record.mutable_first_used() = ToTimestamp(key.first_used);
-  SYNDICATE_ASSIGN_OR_RETURN(bytes, Serialize(record, "signing key"));
-  rocksdb::WriteOptions synced;
-  synced.sync = true;
-  return FromRocksDb(impl_->Put(synced, impl_->Family(ColumnFamily::kMeta), meta_key, bytes),
-                     absl::StrCat("storing signing key ", key_id));
+  std::unique_lock<std::mutex> lock(impl_->write_mutex_);
+  // Known already (the usual case, at every start): nothing to write, here or in the log.
+  rocksdb::WriteBatch batch;
+  SYNDICATE_RETURN_IF_ERROR(impl_->AddShared(change, &batch));
+  if (batch.Count() == 0) return absl::OkStatus();
+  return impl_->WriteShared(change, absl::StrCat("storing signing key ", key_id), lock);
+}
+
+absl::Status Store::ApplySharedChange(uint64_t sequence, const SharedChange& change) {
+  if (sequence == 0) return absl::InvalidArgumentError("sequence: must be positive");
+  return impl_->ApplyShared(sequence, change);
+}
+
+uint64_t Store::SharedHead() const {
+  std::lock_guard<std::mutex> lock(impl_->shared_mutex_);
+  return impl_->shared_head_;
+}
+
+void Store::SetSharedChangeListener(std::function<void(const SharedChange&)> listener) {
+  std::lock_guard<std::mutex> lock(impl_->shared_mutex_);
+  impl_->shared_listener_ = std::move(listener);
 }
 
 absl::Status Store::PutFeedState(const FeedState& state) {

@@ -686,6 +686,33 @@ class Store {
   //    until the store is reopened.
   absl::Status ApplyLogEntry(const LogEntry& entry);
 
+  // --- Shared changes: what replicas share besides the stories ------------------------
+  //
+  // Sources, partners, API keys and signing keys (UpsertSource, PutPartner, DeletePartner,
+  // PutApiKey, RegisterSigningKey) are, with StoreOptions::log, appended to the log's shared
+  // stream (SharedChange, CommitLog::AppendShared) instead of written here; the write
+  // returns once this store has applied the change back (a LogFollower applies every
+  // replica's), UNAVAILABLE when that takes longer than StoreOptions::log_apply_timeout
+  // (the change is stored in the log, and will be applied). Without a log, each is one
+  // synced write here.
+
+  // Applies shared change number `sequence` of the log (in the log's order; gaps are
+  // allowed), with the sequence as SharedHead() in the same synced batch, then calls the
+  // shared change listener. INVALID_ARGUMENT when sequence is 0 or the change is not set or
+  // malformed (names the field); FAILED_PRECONDITION when sequence is not above
+  // SharedHead() (applied already); a failed write's error.
+  absl::Status ApplySharedChange(uint64_t sequence, const SharedChange& change);
+
+  // The sequence of the last shared change applied; 0 when none was (or without a log).
+  uint64_t SharedHead() const;
+
+  // Called by each ApplySharedChange, on its thread, with the change once it is written and
+  // before SharedHead() moves to it (so a write waiting for its change returns after the
+  // listener saw it), e.g. to update a cache of keys and partners. Runs under the store's
+  // write lock: it must be quick and must not call the store's write methods. An empty
+  // function removes it.
+  void SetSharedChangeListener(std::function<void(const SharedChange&)> listener);
+
   // --- Secrets -------------------------------------------------------------------------
 
   // A random secret of `size_bytes` bytes stored under `name`, created on first use and the

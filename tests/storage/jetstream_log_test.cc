@@ -6,16 +6,19 @@
 #include "storage/jetstream_log.h"
 
 #include <nats/nats.h>
+#include <sodium.h>
 
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -544,6 +547,86 @@ TEST_F(ReplicaCommitTest, ConcurrentWritersOnTwoReplicasLoseNoUpdateAndALiftIsMa
     EXPECT_EQ(feed.back().type(), syndication::v1::EVENT_TYPE_EMBARGO_LIFTED);
     EXPECT_FALSE(feed.back().hidden());
   }
+}
+
+TEST_F(ReplicaCommitTest, SourcesPartnersAndKeysWrittenOnOneReplicaReachEveryReplica) {
+  std::unique_ptr<Replica> a = StartReplica("a", 0);
+  std::unique_ptr<Replica> b = StartReplica("b", 2);
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  std::vector<SharedChange> seen_on_b;
+  std::mutex seen_mu;
+  b->store->SetSharedChangeListener([&](const SharedChange& change) {
+    std::lock_guard<std::mutex> lock(seen_mu);
+    seen_on_b.push_back(change);
+  });
+
+  syndication::v1::Source source;
+  source.set_id("harbour-wire");
+  source.set_name("Harbour Wire");
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const syndication::v1::Source stored,
+                                 a->store->UpsertSource(source, kBaseTime));
+  syndication::v1::Partner partner;
+  partner.set_id("coastline-courier");
+  partner.set_display_name("The Coastline Courier");
+  ASSERT_THAT(a->store->PutPartner(partner), IsOk());
+  ApiKeyRecord key;
+  key.mutable_key()->set_key_id("0123456789abcdef");
+  key.mutable_key()->set_role(syndication::v1::ROLE_PARTNER);
+  key.mutable_key()->set_partner_id("coastline-courier");
+  key.set_secret_hash(std::string(32, 'h'));
+  ASSERT_THAT(a->store->PutApiKey(key), IsOk());
+  // A signing key B signs with: listed on A too, so a story B signed verifies everywhere.
+  const std::string public_key(32, 'k');
+  unsigned char digest[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(public_key.data()),
+                     public_key.size());
+  const std::string key_id =
+      absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(digest), 8));
+  ASSERT_THAT(b->store->RegisterSigningKey({key_id, public_key, kBaseTime}), IsOk());
+
+  // Each replica has all of them once it has applied the other's last change (a write
+  // returns once its own replica applied it, from the same stream).
+  ASSERT_THAT(b->follower->WaitSharedApplied(a->store->SharedHead(), absl::Seconds(30)), IsOk());
+  ASSERT_THAT(a->follower->WaitSharedApplied(b->store->SharedHead(), absl::Seconds(30)), IsOk());
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const std::vector<SigningKeyRecord> keys_on_a_now,
+                                 a->store->ListSigningKeys());
+  ASSERT_THAT(keys_on_a_now, SizeIs(1));
+  EXPECT_EQ(keys_on_a_now[0].key_id, key_id);
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const syndication::v1::Source on_b,
+                                 b->store->GetSource("harbour-wire"));
+  EXPECT_EQ(on_b.SerializeAsString(), stored.SerializeAsString());
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const syndication::v1::Partner partner_on_b,
+                                 b->store->GetPartner("coastline-courier"));
+  EXPECT_EQ(partner_on_b.display_name(), "The Coastline Courier");
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const std::vector<ApiKeyRecord> keys_on_b,
+                                 b->store->ListApiKeys());
+  ASSERT_THAT(keys_on_b, SizeIs(1));
+  EXPECT_EQ(keys_on_b[0].SerializeAsString(), key.SerializeAsString());
+
+  // The partner deleted on B: its key revoked and its id retired on A too.
+  ApiKeyRecord revoked = key;
+  *revoked.mutable_key()->mutable_revoke_time() = ToTimestamp(kBaseTime + absl::Hours(1));
+  ASSERT_THAT(b->store->DeletePartner("coastline-courier", {revoked}, kBaseTime + absl::Hours(1)),
+              IsOk());
+  ASSERT_THAT(a->follower->WaitSharedApplied(b->store->SharedHead(), absl::Seconds(30)), IsOk());
+  EXPECT_THAT(a->store->GetPartner("coastline-courier"), StatusIs(absl::StatusCode::kNotFound));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const bool retired,
+                                 a->store->PartnerIdRetired("coastline-courier"));
+  EXPECT_TRUE(retired);
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(const std::vector<ApiKeyRecord> keys_on_a,
+                                 a->store->ListApiKeys());
+  ASSERT_THAT(keys_on_a, SizeIs(1));
+  EXPECT_TRUE(keys_on_a[0].key().has_revoke_time());
+
+  // B's listener saw every change, in order.
+  std::lock_guard<std::mutex> lock(seen_mu);
+  ASSERT_THAT(seen_on_b, SizeIs(5));
+  EXPECT_TRUE(seen_on_b[0].has_source());
+  EXPECT_TRUE(seen_on_b[1].has_partner());
+  EXPECT_TRUE(seen_on_b[2].has_api_key());
+  EXPECT_TRUE(seen_on_b[3].has_signing_key());
+  EXPECT_TRUE(seen_on_b[4].has_partner_deletion());
 }
 
 }  // namespace
