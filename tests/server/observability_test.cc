@@ -7,7 +7,6 @@
 #include <signal.h>
 
 #include <filesystem>
-#include <fstream>
 #include <string>
 #include <vector>
 
@@ -15,12 +14,12 @@
 #include "absl/strings/str_split.h"
 #include "client/client.h"
 #include "google/protobuf/struct.pb.h"
-#include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "syndication/v1/syndication_service.grpc.pb.h"
 #include "tests/testing/fixtures.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/testing/subprocess.h"
+#include "tests/testing/syndicated_process.h"
 
 namespace syndicate {
 namespace {
@@ -28,47 +27,24 @@ namespace {
 using ::syndicate::testing::ExampleArticle;
 using ::syndicate::testing::ExampleSource;
 using ::syndicate::testing::IsOk;
-using ::syndicate::testing::Subprocess;
 using ::testing::HasSubstr;
 
 constexpr absl::Duration kTimeout = absl::Seconds(30);
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream content;
-  content << in.rdbuf();
-  return content.str();
-}
-
-// syndicated with API keys on, its stderr in `dir`/stderr.log, its ports in `dir`/ports.
-class Syndicated {
+// syndicated with API keys on and /metrics, its stderr in `dir`/stderr.log, its ports in
+// `dir`/ports.
+class Syndicated : public ::syndicate::testing::SyndicatedProcess {
  public:
   static absl::StatusOr<Syndicated> Start(const std::string& dir, const std::string& data_dir,
                                           const std::vector<std::string>& extra = {}) {
-    std::string command = absl::StrCat("exec '", SYNDICATED_PATH,
-                                       "' --listen=127.0.0.1:0 --metrics-listen=127.0.0.1:0",
-                                       " --data-dir='", data_dir, "' --ports-file='", dir,
-                                       "/ports' --admin-key-file='", dir, "/admin-key'");
-    for (const std::string& arg : extra) absl::StrAppend(&command, " '", arg, "'");
-    absl::StrAppend(&command, " 2>>'", dir, "/stderr.log'");
-    auto process = Subprocess::Start({"/bin/sh", "-c", command});
-    if (!process.ok()) return process.status();
-    auto address = process->ReadLine(kTimeout);
-    if (!address.ok()) return address.status();
-    Syndicated server(*std::move(process), dir);
-    server.address = *address;
-    for (absl::string_view line : absl::StrSplit(ReadFile(dir + "/ports"), '\n')) {
-      if (absl::ConsumePrefix(&line, "metrics ")) server.metrics_address = std::string(line);
-    }
-    server.admin_secret = std::string(absl::StripAsciiWhitespace(ReadFile(dir + "/admin-key")));
-    return server;
-  }
-
-  std::unique_ptr<client::Client> Client(const std::string& secret) const {
-    client::ClientOptions options;
-    options.server = address;
-    options.api_key = secret;
-    return *client::Client::Create(options);
+    std::vector<std::string> flags = {"--listen=127.0.0.1:0", "--metrics-listen=127.0.0.1:0",
+                                      "--data-dir=" + data_dir,
+                                      "--admin-key-file=" + dir + "/admin-key"};
+    flags.insert(flags.end(), extra.begin(), extra.end());
+    auto started = SyndicatedProcess::Start(dir, flags);
+    if (!started.ok()) return started.status();
+    return Syndicated(*std::move(started),
+                      std::string(absl::StripAsciiWhitespace(ReadFile(dir + "/admin-key"))));
   }
 
   // GET /metrics.
@@ -81,32 +57,11 @@ class Syndicated {
     return response->body;
   }
 
-  // Every stderr line so far, each parsed as a JSON object; ADD_FAILURE for one that is not.
-  std::vector<google::protobuf::Struct> LogLines() const {
-    std::vector<google::protobuf::Struct> lines;
-    for (absl::string_view line : absl::StrSplit(ReadFile(dir_ + "/stderr.log"), '\n')) {
-      if (line.empty()) continue;
-      google::protobuf::Struct parsed;
-      if (!google::protobuf::util::JsonStringToMessage(std::string(line), &parsed).ok()) {
-        ADD_FAILURE() << "not a JSON object: " << line;
-        continue;
-      }
-      lines.push_back(parsed);
-    }
-    return lines;
-  }
-
-  std::string RawLog() const { return ReadFile(dir_ + "/stderr.log"); }
-
-  Subprocess process;
-  std::string address;
-  std::string metrics_address;
   std::string admin_secret;
 
  private:
-  Syndicated(Subprocess process, std::string dir)
-      : process(std::move(process)), dir_(std::move(dir)) {}
-  std::string dir_;
+  Syndicated(SyndicatedProcess process, std::string admin_secret)
+      : SyndicatedProcess(std::move(process)), admin_secret(std::move(admin_secret)) {}
 };
 
 std::string Field(const google::protobuf::Struct& line, const std::string& key) {
