@@ -38,6 +38,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "bench/calls.h"
+#include "bench/fanout_load.h"
 #include "bench/nats_baseline.h"
 #include "bench/plot_data.h"
 #include "bench/scenario.h"
@@ -95,318 +96,6 @@ int DefaultEvents(int subscribers, bool quick) {
 std::string ExternalId(int subscribers, int round, int index) {
   return absl::StrCat("fanout-n", subscribers, "-r", round, "-", index);
 }
-
-// The streams (NATS: subscriptions) of one system, open across its rounds: how many caught
-// up, how many ended and how.
-class StreamSet {
- public:
-  explicit StreamSet(int size) : size_(size) {}
-
-  int size() const { return size_; }
-
-  void OnCaughtUp() {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (++caught_up_ == size_) changed_.notify_all();
-  }
-  void OnStreamDone(const grpc::Status& status, bool was_caught_up, bool cancelled_by_us) {
-    std::lock_guard<std::mutex> lock(mu_);
-    ++done_;
-    if (!was_caught_up) ++done_before_caught_up_;
-    if (!cancelled_by_us) ++end_codes_[status.error_code()];
-    changed_.notify_all();
-  }
-
-  // True once every stream caught up (or ended before), false when `deadline` came first.
-  bool WaitForCaughtUp(absl::Time deadline) {
-    std::unique_lock<std::mutex> lock(mu_);
-    return changed_.wait_until(lock, absl::ToChronoTime(deadline),
-                               [this] { return caught_up_ + done_before_caught_up_ >= size_; });
-  }
-  bool WaitForDone(absl::Time deadline) {
-    std::unique_lock<std::mutex> lock(mu_);
-    return changed_.wait_until(lock, absl::ToChronoTime(deadline),
-                               [this] { return done_ >= size_; });
-  }
-
-  int caught_up() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return caught_up_;
-  }
-  // How the streams that ended on their own (not cancelled by the benchmark) ended, e.g.
-  // "RESOURCE_EXHAUSTED × 3"; empty when none did.
-  std::string StreamEnds() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    std::vector<std::string> parts;
-    for (const auto& [code, count] : end_codes_) {
-      parts.push_back(absl::StrCat(CodeName(static_cast<grpc::StatusCode>(code)), " × ", count));
-    }
-    return absl::StrJoin(parts, ", ");
-  }
-
- private:
-  const int size_;
-  mutable std::mutex mu_;
-  std::condition_variable changed_;
-  int caught_up_ ABSL_GUARDED_BY(mu_) = 0;
-  int done_ ABSL_GUARDED_BY(mu_) = 0;
-  int done_before_caught_up_ ABSL_GUARDED_BY(mu_) = 0;
-  std::map<int, int64_t> end_codes_ ABSL_GUARDED_BY(mu_);
-};
-
-// One round: `events` stories published to one system and delivered to its `subscribers`.
-// Shared by the publisher, the subscribers' reactions and the thread that waits for them.
-// Counters are atomics; waiters sleep on `mu_`/`changed_`, woken when a story reached every
-// subscriber, a publish completed, or the last delivery came.
-class FanoutRun {
- public:
-  FanoutRun(int subscribers, int events)
-      : subscribers_(subscribers),
-        events_(events),
-        sent_ns_(events),
-        story_deliveries_(events),
-        publish_done_ns_(events) {
-    for (auto& sent : sent_ns_) sent.store(0);
-    for (auto& count : story_deliveries_) count.store(0);
-  }
-
-  int events() const { return events_; }
-
-  // --- Publisher ---
-  void MarkSent(int index, int64_t now_ns) { sent_ns_[index].store(now_ns); }
-  // Steady-clock time story `index` was sent, or 0 if it was not.
-  int64_t SentAt(int index) const { return sent_ns_[index].load(); }
-  void OnPublished(int index, const grpc::Status& status) {
-    const int64_t now = NowNs();
-    std::lock_guard<std::mutex> lock(mu_);
-    publish_done_ns_[index] = now;
-    if (!status.ok()) {
-      ++publish_failures_;
-      if (first_publish_error_.empty()) {
-        first_publish_error_ =
-            absl::StrCat(CodeName(status.error_code()), ": ", status.error_message());
-      }
-    }
-    ++published_;
-    changed_.notify_all();
-  }
-
-  // --- Subscribers (any thread) ---
-  void OnDelivered(int index, int64_t now_ns) {
-    int64_t last = last_delivery_ns_.load();
-    while (last < now_ns && !last_delivery_ns_.compare_exchange_weak(last, now_ns)) {
-    }
-    const bool story_complete = story_deliveries_[index].fetch_add(1) + 1 == subscribers_;
-    if (story_complete) complete_stories_.fetch_add(1);
-    if (delivered_.fetch_add(1) + 1 == expected_.load() || story_complete) Wake();
-  }
-
-  // --- The waiting thread ---
-  // Each returns true when its condition holds, false when `deadline` passed first.
-  // Until fewer than `window` of the stories before `next` lack a delivery.
-  bool WaitForWindow(int next, int window, absl::Time deadline) {
-    return WaitUntil(deadline, [&] { return complete_stories_.load() + window > next; });
-  }
-  bool WaitForPublishes(int sent, absl::Time deadline) {
-    return WaitUntil(deadline, [&] { return published_ >= sent; });
-  }
-  // Every delivery expected from the stories published successfully.
-  bool WaitForDeliveries(absl::Time deadline) {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      expected_.store(static_cast<int64_t>(subscribers_) * (published_ - publish_failures_));
-    }
-    return WaitUntil(deadline, [this] { return delivered_.load() >= expected_.load(); });
-  }
-
-  int64_t delivered() const { return delivered_.load(); }
-  int64_t last_delivery_ns() const { return last_delivery_ns_.load(); }
-  int64_t PublishDoneAt(int index) const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return publish_done_ns_[index];
-  }
-  int published() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return published_;
-  }
-  int publish_failures() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return publish_failures_;
-  }
-  std::string first_publish_error() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return first_publish_error_;
-  }
-
- private:
-  template <typename Predicate>
-  bool WaitUntil(absl::Time deadline, Predicate done) {
-    std::unique_lock<std::mutex> lock(mu_);
-    return changed_.wait_until(lock, absl::ToChronoTime(deadline), done);
-  }
-
-  void Wake() {
-    std::lock_guard<std::mutex> lock(mu_);
-    changed_.notify_all();
-  }
-
-  const int subscribers_;
-  const int events_;
-  std::vector<std::atomic<int64_t>> sent_ns_;
-  std::vector<std::atomic<int>> story_deliveries_;  // by story index
-  std::atomic<int> complete_stories_{0};            // stories every subscriber has
-  std::atomic<int64_t> delivered_{0};
-  std::atomic<int64_t> expected_{INT64_MAX};
-  std::atomic<int64_t> last_delivery_ns_{0};
-
-  mutable std::mutex mu_;
-  std::condition_variable changed_;
-  std::vector<int64_t> publish_done_ns_ ABSL_GUARDED_BY(mu_);
-  int published_ ABSL_GUARDED_BY(mu_) = 0;
-  int publish_failures_ ABSL_GUARDED_BY(mu_) = 0;
-  std::string first_publish_error_ ABSL_GUARDED_BY(mu_);
-};
-
-// What one subscriber received in a round.
-struct Tally {
-  std::vector<int64_t> latencies_ns;  // one per story received, publish to delivery
-  std::vector<int> order;             // story indexes in the order received
-  int64_t duplicates = 0;
-  int64_t unexpected = 0;  // responses that are no story of the round
-};
-
-// One subscriber's checks, the same for every system: each response is parsed as a
-// StreamArticlesResponse, and each story must come once. The order is the server's (two
-// publishes in flight may be accepted either way round): the round checks that every
-// subscriber saw the same one. Its messages come one at
-// a time, but rounds start and end on the driving thread, hence the lock.
-class Receiver {
- public:
-  explicit Receiver(StreamSet* streams) : streams_(streams) {}
-
-  // Counts from here on into `run`; with `capture`, also keeps each event's bytes there, by
-  // story index (one subscriber of syndicated does, for the baselines to send).
-  void StartRound(FanoutRun* run, std::vector<std::string>* capture) {
-    std::lock_guard<std::mutex> lock(mu_);
-    run_ = run;
-    capture_ = capture;
-    received_.assign(run->events(), false);
-    tally_ = Tally();
-    tally_.latencies_ns.reserve(run->events());
-    tally_.order.reserve(run->events());
-  }
-
-  Tally EndRound() {
-    std::lock_guard<std::mutex> lock(mu_);
-    run_ = nullptr;
-    capture_ = nullptr;
-    return std::exchange(tally_, Tally());
-  }
-
-  void OnResponse(const StreamArticlesResponse& response, int64_t now) {
-    std::lock_guard<std::mutex> lock(mu_);
-    switch (response.kind_case()) {
-      case StreamArticlesResponse::kCaughtUp:
-        if (caught_up_) {
-          ++tally_.unexpected;
-        } else {
-          caught_up_ = true;
-          streams_->OnCaughtUp();
-        }
-        return;
-      case StreamArticlesResponse::kEvent:
-        return Deliver(response, now);
-      case StreamArticlesResponse::kHeartbeat:
-        return;
-      default:
-        ++tally_.unexpected;
-    }
-  }
-
-  // For subscriptions that have no caught-up message (NATS): live once subscribed.
-  void MarkCaughtUp() {
-    std::lock_guard<std::mutex> lock(mu_);
-    caught_up_ = true;
-    streams_->OnCaughtUp();
-  }
-  bool caught_up() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return caught_up_;
-  }
-
- private:
-  void Deliver(const StreamArticlesResponse& response, int64_t now)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    const syndication::v1::ArticleEvent& event = response.event();
-    const std::string& external_id = event.article().external_id();
-    int index = -1;
-    const size_t dash = external_id.rfind('-');
-    if (run_ == nullptr || event.type() != syndication::v1::EVENT_TYPE_PUBLISHED ||
-        dash == std::string::npos ||
-        !absl::SimpleAtoi(absl::string_view(external_id).substr(dash + 1), &index) || index < 0 ||
-        index >= run_->events() || run_->SentAt(index) == 0) {
-      ++tally_.unexpected;
-      return;
-    }
-    if (received_[index]) {
-      ++tally_.duplicates;
-      return;
-    }
-    received_[index] = true;
-    tally_.order.push_back(index);
-    if (capture_ != nullptr) (*capture_)[index] = response.SerializeAsString();
-    tally_.latencies_ns.push_back(now - run_->SentAt(index));
-    run_->OnDelivered(index, now);
-  }
-
-  StreamSet* const streams_;
-  std::mutex mu_;
-  bool caught_up_ ABSL_GUARDED_BY(mu_) = false;
-  FanoutRun* run_ ABSL_GUARDED_BY(mu_) = nullptr;
-  std::vector<std::string>* capture_ ABSL_GUARDED_BY(mu_) = nullptr;
-  std::vector<bool> received_ ABSL_GUARDED_BY(mu_);  // by story index
-  Tally tally_ ABSL_GUARDED_BY(mu_);
-};
-
-// A StreamArticles call from POSITION_NOW on the callback API, one read in flight; the same
-// for syndicated and the bare server.
-class Subscriber final : public grpc::ClientReadReactor<StreamArticlesResponse> {
- public:
-  explicit Subscriber(StreamSet* streams) : streams_(streams), receiver_(streams) {
-    request_.set_position(StreamArticlesRequest::POSITION_NOW);
-  }
-
-  void Start(SyndicationService::Stub* stub) {
-    stub->async()->StreamArticles(&context_, &request_, this);
-    StartRead(&response_);
-    StartCall();
-  }
-
-  // Ends the call; OnDone follows.
-  void Cancel() {
-    cancelled_.store(true);
-    context_.TryCancel();
-  }
-
-  void OnReadDone(bool ok) override {
-    if (!ok) return;  // the call is over; OnDone follows
-    receiver_.OnResponse(response_, NowNs());
-    StartRead(&response_);
-  }
-
-  void OnDone(const grpc::Status& status) override {
-    streams_->OnStreamDone(status, receiver_.caught_up(), cancelled_.load());
-  }
-
-  Receiver* receiver() { return &receiver_; }
-
- private:
-  StreamSet* const streams_;
-  Receiver receiver_;
-  grpc::ClientContext context_;
-  StreamArticlesRequest request_;
-  StreamArticlesResponse response_;
-  std::atomic<bool> cancelled_{false};
-};
 
 // A NATS subscription's handler: parses the payload as the gRPC subscribers do.
 class NatsSubscriber final : public NatsMessageSink {
@@ -655,19 +344,11 @@ class NatsTarget final : public Target {
   const std::vector<std::string>* captured_ = nullptr;
 };
 
-// What one round of one system measured.
-struct RoundResult {
-  int64_t delivered = 0;
-  int64_t expected = 0;
-  double deliveries_per_second = 0;  // from the first send to the last delivery
-  std::vector<int64_t> latencies_ns;
-  std::vector<int64_t> publish_rpc_ns;
-  double wall_seconds = 0;
+// What one round of one system measured: the load (bench/fanout_load.h) and the CPU.
+struct RoundResult : FanoutLoadResult {
   double server_cpu_seconds = 0;
   double bench_cpu_seconds = 0;
   double other_cpu_seconds = 0;  // every other process of the machine, and steal
-  double max_send_lag_ms = 0;    // open loop only
-  std::vector<std::string> problems;
 };
 
 // One system's rounds for one N, pooled.
@@ -889,13 +570,9 @@ class Fanout final : public Scenario {
     if (nats_server.empty()) {
       result.systems[System::kNats].skipped = nats_skipped_;
     } else {
-      ServerProcessOptions nats_options;
-      nats_options.binary = nats_server;
-      nats_options.syndicated_flags = false;
-      nats_options.address = ServerProcessOptions::Address::kNatsPortsFile;
-      nats_options.cpus = environment.server_cpus;
-      absl::StatusOr<std::unique_ptr<NatsTarget>> nats =
-          NatsTarget::Start(nats_options, subscribers);
+      absl::StatusOr<std::unique_ptr<NatsTarget>> nats = NatsTarget::Start(
+          NatsServerOptions(nats_server, environment.server_cpus, /*jetstream=*/false),
+          subscribers);
       if (!nats.ok()) return nats.status();
       if (absl::Status opened = (*nats)->OpenStreams(flags_.channels); !opened.ok()) {
         result.problems.push_back(absl::StrCat("nats-server: ", opened.message()));
@@ -1001,96 +678,26 @@ class Fanout final : public Scenario {
           &run, i == 0 && target.system() == System::kSyndicated ? captured : nullptr);
     }
 
-    const absl::Duration timeout = absl::Seconds(flags_.timeout_seconds);
-    const absl::Time start = absl::Now();
+    FanoutLoadOptions options;
+    options.window = flags_.window;
+    options.rate = flags_.rate;
+    options.timeout = absl::Seconds(flags_.timeout_seconds);
     const double server_cpu_start = target.server().CpuSeconds().value_or(0);
     const double bench_cpu_start = ProcessCpuSeconds(0).value_or(0);
     const double machine_cpu_start = MachineBusyCpuSeconds().value_or(0);
-    const auto interval =
-        std::chrono::nanoseconds(static_cast<int64_t>(1e9 / std::max(flags_.rate, 1e-3)));
-    const auto open_loop_start = std::chrono::steady_clock::now();
-    int64_t max_lag_ns = 0;
-    int sent = 0;
-    for (; sent < events; ++sent) {
-      if (flags_.rate > 0) {
-        const auto due = open_loop_start + sent * interval;
-        std::this_thread::sleep_until(due);
-        max_lag_ns = std::max<int64_t>(max_lag_ns, NowNs() - due.time_since_epoch().count());
-      } else if (!run.WaitForWindow(sent, flags_.window, absl::Now() + timeout)) {
-        round.problems.push_back(absl::StrCat("story ", sent - flags_.window,
-                                              " did not reach every subscriber in time"));
-        break;
-      }
-      run.MarkSent(sent, NowNs());
-      target.Publish(sent, &run);
-    }
-    round.max_send_lag_ms = static_cast<double>(max_lag_ns) / 1e6;
-    const bool published = run.WaitForPublishes(sent, absl::Now() + timeout);
-    if (!published) round.problems.emplace_back("publishes did not complete in time");
-    const bool all_delivered = run.WaitForDeliveries(absl::Now() + timeout);
-    round.wall_seconds = absl::ToDoubleSeconds(absl::Now() - start);
-    round.server_cpu_seconds =
-        target.server().CpuSeconds().value_or(server_cpu_start) - server_cpu_start;
-    round.bench_cpu_seconds = ProcessCpuSeconds(0).value_or(bench_cpu_start) - bench_cpu_start;
-    round.other_cpu_seconds =
-        std::max(0.0, MachineBusyCpuSeconds().value_or(machine_cpu_start) - machine_cpu_start -
-                          round.server_cpu_seconds - round.bench_cpu_seconds);
-    target.EndRound(published);
-
-    Tally total;
-    int64_t streams_short = 0;
-    int64_t other_order = 0;  // subscribers that got the stories in another order than the first
-    std::vector<int> first_order;
-    const int64_t stories = run.published() - run.publish_failures();
-    for (Receiver* receiver : receivers) {
-      Tally tally = receiver->EndRound();
-      if (static_cast<int64_t>(tally.latencies_ns.size()) < stories) ++streams_short;
-      if (receiver == receivers.front()) {
-        first_order = std::move(tally.order);
-      } else if (tally.order != first_order) {
-        ++other_order;
-      }
-      total.latencies_ns.insert(total.latencies_ns.end(), tally.latencies_ns.begin(),
-                                tally.latencies_ns.end());
-      total.duplicates += tally.duplicates;
-      total.unexpected += tally.unexpected;
-    }
-    round.delivered = static_cast<int64_t>(total.latencies_ns.size());
-    round.expected = static_cast<int64_t>(subscribers) * stories;
-    int64_t first_sent = INT64_MAX;
-    for (int i = 0; i < sent; ++i) {
-      const int64_t sent_at = run.SentAt(i);
-      first_sent = std::min(first_sent, sent_at);
-      if (const int64_t done = run.PublishDoneAt(i); done != 0 && target.has_publish_rpc()) {
-        round.publish_rpc_ns.push_back(done - sent_at);
-      }
-    }
-    if (round.delivered > 0 && run.last_delivery_ns() > first_sent) {
-      round.deliveries_per_second =
-          static_cast<double>(round.delivered) /
-          (static_cast<double>(run.last_delivery_ns() - first_sent) / 1e9);
-    }
-    round.latencies_ns = std::move(total.latencies_ns);
-
-    if (run.publish_failures() > 0) {
-      round.problems.push_back(absl::StrCat(
-          run.publish_failures(), " publishes failed, first: ", run.first_publish_error()));
-    }
-    if (!all_delivered || round.delivered < round.expected) {
-      round.problems.push_back(
-          absl::StrCat(round.expected - round.delivered, " of ", round.expected,
-                       " deliveries missing after the timeout, on ", streams_short, " streams"));
-    }
-    if (total.duplicates > 0) {
-      round.problems.push_back(absl::StrCat(total.duplicates, " duplicate deliveries"));
-    }
-    if (other_order > 0) {
-      round.problems.push_back(absl::StrCat(
-          other_order, " subscribers got the stories in another order than the first one"));
-    }
-    if (total.unexpected > 0) {
-      round.problems.push_back(absl::StrCat(total.unexpected, " unexpected responses"));
-    }
+    static_cast<FanoutLoadResult&>(round) = DriveFanoutRound(
+        &run, receivers, [&](int index) { target.Publish(index, &run); }, target.has_publish_rpc(),
+        options,
+        [&] {
+          round.server_cpu_seconds =
+              target.server().CpuSeconds().value_or(server_cpu_start) - server_cpu_start;
+          round.bench_cpu_seconds =
+              ProcessCpuSeconds(0).value_or(bench_cpu_start) - bench_cpu_start;
+          round.other_cpu_seconds = std::max(
+              0.0, MachineBusyCpuSeconds().value_or(machine_cpu_start) - machine_cpu_start -
+                       round.server_cpu_seconds - round.bench_cpu_seconds);
+        });
+    target.EndRound(round.published);
     return round;
   }
 

@@ -42,6 +42,17 @@ absl::StatusOr<std::string> FindNatsServer(const std::string& configured) {
   return absl::NotFoundError("nats-server is not installed (Debian package nats-server)");
 }
 
+ServerProcessOptions NatsServerOptions(const std::string& binary, const std::vector<int>& cpus,
+                                       bool jetstream) {
+  ServerProcessOptions options;
+  options.binary = binary;
+  options.syndicated_flags = false;
+  options.address = ServerProcessOptions::Address::kNatsPortsFile;
+  options.nats_jetstream = jetstream;
+  options.cpus = cpus;
+  return options;
+}
+
 absl::StatusOr<std::unique_ptr<NatsFanout>> NatsFanout::Connect(const std::string& address,
                                                                 int connections,
                                                                 int delivery_threads) {

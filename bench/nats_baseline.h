@@ -14,6 +14,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "bench/server_process.h"
 
 // libnats's handles, kept out of this header.
 struct __natsConnection;
@@ -34,6 +35,12 @@ class NatsMessageSink {
 // The path of nats-server: `configured` when not empty, else the first of $PATH and
 // /usr/sbin (where Debian installs it) that has one. NOT_FOUND when there is none.
 absl::StatusOr<std::string> FindNatsServer(const std::string& configured);
+
+// How to start nats-server `binary` (FindNatsServer's) with ServerProcess: on 127.0.0.1 with
+// a port it picks (read from its ports file), pinned to `cpus` (empty: unpinned); with
+// `jetstream`, JetStream on with its file store in the server's temporary directory.
+ServerProcessOptions NatsServerOptions(const std::string& binary, const std::vector<int>& cpus,
+                                       bool jetstream);
 
 // Thread-safe after Subscribe returns. Closing (the destructor) waits for every handler
 // call in progress.

@@ -46,6 +46,7 @@
 #include "absl/time/time.h"
 #include "bench/calls.h"
 #include "bench/plot_data.h"
+#include "bench/publish_load.h"
 #include "bench/rounds.h"
 #include "bench/scenario.h"
 #include "bench/server_process.h"
@@ -59,33 +60,19 @@
 namespace syndicate::bench {
 namespace {
 
-// Every call gets this deadline, so that a stuck server fails the run instead of hanging it.
-constexpr auto kCallDeadline = std::chrono::seconds(10);
-
 // Issue 8's target: durable publish at least this fraction of bare RocksDB's writes/s at 16
 // and 64 publishers.
 constexpr double kTargetRatio = 0.8;
 constexpr int kTargetFromPublishers = 16;
 
-// What one round against one side measured.
-struct Round {
-  int64_t ok = 0;
-  int64_t failed = 0;
-  std::string first_error;
-  std::vector<int64_t> latencies_ns;  // of the OK writes
-  double wall_seconds = 0;
+// What one round against one side measured: the load (bench/publish_load.h), the CPU and
+// the store's counters.
+struct Round : PublishLoad {
   double server_cpu_seconds = 0;  // syndicated's process, or this process for bare RocksDB
   double bench_cpu_seconds = 0;   // the load generator (0 for bare RocksDB: it is the server)
   double other_cpu_seconds = 0;   // every other process, and steal
   uint64_t writes = 0;            // as the store counts them
   uint64_t wal_syncs = 0;
-
-  void Fail(std::string error) {
-    if (++failed == 1) first_error = std::move(error);
-  }
-  double WritesPerSecond() const {
-    return wall_seconds > 0 ? static_cast<double>(ok) / wall_seconds : 0;
-  }
 };
 
 // The rounds of one side in one configuration, pooled.
@@ -316,69 +303,6 @@ absl::StatusOr<StoreCounters> ReadStoreCounters(const std::string& metrics_addre
   return counters;
 }
 
-// One of the publishers of a closed loop: it publishes its next story as soon as the
-// previous one was acknowledged, until the round's end. Its calls never overlap, so its own
-// fields need no lock; they are read after the round's last call completed.
-class Publisher {
- public:
-  Publisher(syndication::v1::PublishingService::Stub* stub, const syndication::v1::Article* story,
-            std::string id_prefix, int64_t end_ns, std::function<void()> done)
-      : stub_(stub),
-        story_(story),
-        id_prefix_(std::move(id_prefix)),
-        end_ns_(end_ns),
-        done_(std::move(done)) {}
-
-  void Send() {
-    context_ = std::make_unique<grpc::ClientContext>();
-    context_->set_deadline(std::chrono::system_clock::now() + kCallDeadline);
-    request_.Clear();
-    *request_.mutable_article() = *story_;
-    request_.mutable_article()->set_external_id(absl::StrCat(id_prefix_, next_++));
-    response_.Clear();
-    sent_ns_ = NowNs();
-    stub_->async()->PublishArticle(context_.get(), &request_, &response_,
-                                   [this](const grpc::Status& status) { OnDone(status); });
-  }
-
-  const Round& round() const { return round_; }
-  int64_t last_done_ns() const { return last_done_ns_; }
-
- private:
-  void OnDone(const grpc::Status& status) {
-    const int64_t now = NowNs();
-    last_done_ns_ = now;
-    if (!status.ok()) {
-      round_.Fail(
-          absl::StrCat(absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code())),
-                       ": ", status.error_message()));
-    } else if (response_.outcome() != syndication::v1::PublishArticleResponse::OUTCOME_CREATED) {
-      round_.Fail(absl::StrCat("outcome ", response_.outcome(), " instead of CREATED"));
-    } else {
-      ++round_.ok;
-      round_.latencies_ns.push_back(now - sent_ns_);
-    }
-    if (now < end_ns_ && round_.failed == 0) {
-      Send();
-    } else {
-      done_();
-    }
-  }
-
-  syndication::v1::PublishingService::Stub* const stub_;
-  const syndication::v1::Article* const story_;
-  const std::string id_prefix_;
-  const int64_t end_ns_;
-  const std::function<void()> done_;
-  std::unique_ptr<grpc::ClientContext> context_;
-  syndication::v1::PublishArticleRequest request_;
-  syndication::v1::PublishArticleResponse response_;
-  int64_t sent_ns_ = 0;
-  int64_t next_ = 0;
-  int64_t last_done_ns_ = 0;
-  Round round_;
-};
-
 class SyndicatedTarget {
  public:
   SyndicatedTarget(const ServerProcess* server, std::string metrics_address,
@@ -388,46 +312,14 @@ class SyndicatedTarget {
   absl::StatusOr<Round> Run(int publishers, const syndication::v1::Article& story,
                             absl::Duration duration) {
     SYNDICATE_ASSIGN_OR_RETURN(const StoreCounters before, ReadStoreCounters(metrics_address_));
-    std::mutex mu;
-    std::condition_variable idle;
-    int running = publishers;
-    const auto done = [&] {
-      std::lock_guard<std::mutex> lock(mu);
-      if (--running == 0) idle.notify_all();
-    };
-    const int64_t start_ns = NowNs();
-    const int64_t end_ns = start_ns + absl::ToInt64Nanoseconds(duration);
-    std::vector<std::unique_ptr<Publisher>> chains;
-    const int round_number = round_++;
-    for (int i = 0; i < publishers; ++i) {
-      chains.push_back(std::make_unique<Publisher>(
-          stubs_[static_cast<size_t>(i) % stubs_.size()].get(), &story,
-          absl::StrCat("publish-", round_number, "-", i, "-"), end_ns, done));
-    }
+    std::vector<syndication::v1::PublishingService::Stub*> stubs;
+    for (const auto& stub : stubs_) stubs.push_back(stub.get());
     Round round;
     const CpuMeter cpu(server_->pid());
-    for (auto& chain : chains) chain->Send();
-    {
-      std::unique_lock<std::mutex> lock(mu);
-      if (!idle.wait_until(lock, absl::ToChronoTime(absl::Now() + duration + absl::Seconds(30)),
-                           [&] { return running == 0; })) {
-        // gRPC still holds the publishers: leak them rather than free them under it.
-        for (auto& chain : chains) static_cast<void>(chain.release());
-        return absl::DeadlineExceededError("publishes did not complete in time");
-      }
-    }
+    SYNDICATE_ASSIGN_OR_RETURN(
+        static_cast<PublishLoad&>(round),
+        RunPublishers(stubs, publishers, story, absl::StrCat("publish-", round_++, "-"), duration));
     cpu.Finish(&round);
-    int64_t last_done_ns = start_ns;
-    for (const auto& chain : chains) {
-      const Round& mine = chain->round();
-      if (round.failed == 0 && mine.failed > 0) round.first_error = mine.first_error;
-      round.ok += mine.ok;
-      round.failed += mine.failed;
-      round.latencies_ns.insert(round.latencies_ns.end(), mine.latencies_ns.begin(),
-                                mine.latencies_ns.end());
-      last_done_ns = std::max(last_done_ns, chain->last_done_ns());
-    }
-    round.wall_seconds = static_cast<double>(last_done_ns - start_ns) / 1e9;
     SYNDICATE_ASSIGN_OR_RETURN(const StoreCounters after, ReadStoreCounters(metrics_address_));
     if (!before.exported || !after.exported) return round;  // writes per sync unknown
     round.writes = after.writes - before.writes;

@@ -43,6 +43,7 @@
 #include "bench/calls.h"
 #include "bench/nginx_baseline.h"
 #include "bench/plot_data.h"
+#include "bench/pull_load.h"
 #include "bench/rounds.h"
 #include "bench/scenario.h"
 #include "bench/server_process.h"
@@ -59,11 +60,6 @@
 namespace syndicate::bench {
 namespace {
 
-constexpr char kGetArticleMethod[] = "/syndication.v1.SyndicationService/GetArticle";
-
-// Every call gets this deadline, so that a stuck server fails the run instead of hanging it.
-constexpr auto kCallDeadline = std::chrono::seconds(10);
-
 // A story as both servers serve it: syndicated's GetArticle response, byte for byte.
 struct StoredStory {
   std::string label;  // "10 KB", "2 KB"
@@ -72,43 +68,12 @@ struct StoredStory {
   std::string json;   // the Article in protobuf's JSON mapping: nginx's static file
 };
 
-// How one call ended, checked the same way for both servers: OK, with the story's bytes.
-struct CallCheck {
-  int64_t ok = 0;
-  int64_t failed = 0;
-  std::string first_error;
-
-  void Record(const grpc::Status& status, const grpc::ByteBuffer& response, size_t expected) {
-    if (status.ok() && response.Length() == expected) {
-      ++ok;
-      return;
-    }
-    if (++failed == 1) {
-      first_error =
-          status.ok() ? absl::StrCat("OK with ", response.Length(), " bytes instead of ", expected)
-                      : absl::StrCat(CodeName(status.error_code()), ": ", status.error_message());
-    }
-  }
-  void Add(const CallCheck& other) {
-    if (failed == 0) first_error = other.first_error;
-    ok += other.ok;
-    failed += other.failed;
-  }
-};
-
-// What one round against one server measured.
-struct Round {
-  CallCheck calls;
-  std::vector<int64_t> latencies_ns;  // of the OK calls
-  double wall_seconds = 0;            // from the first send to the last completion
+// What one round against one server measured: the load (bench/pull_load.h) and the CPU.
+struct Round : GetLoad {
   double server_cpu_seconds = 0;
   double bench_cpu_seconds = 0;
   double other_cpu_seconds = 0;  // every other process of the machine, and steal
   double max_send_lag_ms = 0;    // open loop: how late a call was sent at worst
-
-  double RequestsPerSecond() const {
-    return wall_seconds > 0 ? static_cast<double>(calls.ok) / wall_seconds : 0;
-  }
 };
 
 // CPU counters read at the start and the end of a round.
@@ -135,151 +100,17 @@ class CpuMeter {
   const double machine_start_;
 };
 
-// Counts the calls still running and lets one thread wait until there are none.
-class InFlight {
- public:
-  void Add(int64_t calls) {
-    std::lock_guard<std::mutex> lock(mu_);
-    running_ += calls;
-  }
-  void Done() {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (--running_ == 0) idle_.notify_all();
-  }
-  // True when every call completed before `deadline`.
-  bool WaitUntilIdle(absl::Time deadline) {
-    std::unique_lock<std::mutex> lock(mu_);
-    return idle_.wait_until(lock, absl::ToChronoTime(deadline), [this] { return running_ == 0; });
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable idle_;
-  int64_t running_ ABSL_GUARDED_BY(mu_) = 0;
-};
-
-// GetArticle calls to one server over a few connections, with the callback API. Requests
-// and responses stay bytes: the load generator neither serializes nor parses an article, so
-// its cost is the same for both servers and as small as gRPC allows.
-class PullClient {
- public:
-  // `channels` connections (distinct channel arguments keep gRPC from sharing one).
-  static absl::StatusOr<std::unique_ptr<PullClient>> Connect(const std::string& address,
-                                                             int channels) {
-    std::unique_ptr<PullClient> client(new PullClient());
-    for (int i = 0; i < channels; ++i) {
-      SYNDICATE_ASSIGN_OR_RETURN(std::shared_ptr<grpc::Channel> channel,
-                                 ConnectChannel(address, i));
-      client->stubs_.push_back(std::make_unique<grpc::GenericStub>(channel));
-    }
-    return client;
-  }
-
-  // Starts GetArticle on the `index`-th connection (round-robin); `done` runs with the
-  // status on a gRPC thread. `context`, `request` and `response` must live until then.
-  void Get(int index, grpc::ClientContext* context, const grpc::ByteBuffer* request,
-           grpc::ByteBuffer* response, std::function<void(grpc::Status)> done) {
-    context->set_deadline(std::chrono::system_clock::now() + kCallDeadline);
-    stubs_[static_cast<size_t>(index) % stubs_.size()]->UnaryCall(
-        context, kGetArticleMethod, grpc::StubOptions(), request, response, std::move(done));
-  }
-
- private:
-  PullClient() = default;
-  std::vector<std::unique_ptr<grpc::GenericStub>> stubs_;
-};
-
-// The serialized GetArticleRequest for the latest version of `id`.
-grpc::ByteBuffer GetRequestBytes(const std::string& id) {
-  syndication::v1::GetArticleRequest request;
-  request.set_id(id);
-  grpc::Slice slice(request.SerializeAsString());
-  return grpc::ByteBuffer(&slice, 1);
-}
-
-// One of the `concurrency` request chains of a closed loop: it sends the next call as soon
-// as the previous one completed, until the round's end. Its calls never overlap, so its own
-// fields need no lock; they are read after the round's InFlight went idle.
-class Chain {
- public:
-  Chain(PullClient* client, int index, const StoredStory& story, int64_t end_ns,
-        InFlight* in_flight)
-      : client_(client),
-        index_(index),
-        request_(GetRequestBytes(story.id)),
-        expected_bytes_(story.bytes.size()),
-        end_ns_(end_ns),
-        in_flight_(in_flight) {}
-
-  void Send() {
-    context_ = std::make_unique<grpc::ClientContext>();
-    response_.Clear();
-    sent_ns_ = NowNs();
-    client_->Get(index_, context_.get(), &request_, &response_,
-                 [this](const grpc::Status& status) { OnDone(status); });
-  }
-
-  const CallCheck& calls() const { return calls_; }
-  const std::vector<int64_t>& latencies_ns() const { return latencies_ns_; }
-  int64_t last_done_ns() const { return last_done_ns_; }
-
- private:
-  void OnDone(const grpc::Status& status) {
-    const int64_t now = NowNs();
-    last_done_ns_ = now;
-    calls_.Record(status, response_, expected_bytes_);
-    if (status.ok()) latencies_ns_.push_back(now - sent_ns_);
-    if (now < end_ns_ && status.ok()) {
-      Send();
-    } else {
-      in_flight_->Done();
-    }
-  }
-
-  PullClient* const client_;
-  const int index_;
-  const grpc::ByteBuffer request_;
-  const size_t expected_bytes_;
-  const int64_t end_ns_;
-  InFlight* const in_flight_;
-  std::unique_ptr<grpc::ClientContext> context_;
-  grpc::ByteBuffer response_;
-  int64_t sent_ns_ = 0;
-  int64_t last_done_ns_ = 0;
-  CallCheck calls_;
-  std::vector<int64_t> latencies_ns_;
-};
-
 // `concurrency` outstanding GetArticle calls for `duration`: a new call as soon as one
 // completes. A chain stops at its first failure.
 absl::StatusOr<Round> RunClosedLoop(PullClient* client, const ServerProcess& server,
                                     const StoredStory& story, int concurrency,
                                     absl::Duration duration) {
-  InFlight in_flight;
-  const int64_t start_ns = NowNs();
-  const int64_t end_ns = start_ns + absl::ToInt64Nanoseconds(duration);
-  std::vector<std::unique_ptr<Chain>> chains;
-  for (int i = 0; i < concurrency; ++i) {
-    chains.push_back(std::make_unique<Chain>(client, i, story, end_ns, &in_flight));
-  }
   Round round;
   const CpuMeter cpu(server);
-  in_flight.Add(concurrency);
-  for (auto& chain : chains) chain->Send();
-  if (!in_flight.WaitUntilIdle(absl::Now() + duration + absl::Seconds(30))) {
-    // gRPC still holds the chains: leak them rather than free them under it.
-    for (auto& chain : chains) static_cast<void>(chain.release());
-    return absl::DeadlineExceededError("closed loop: calls did not complete in time");
-  }
+  SYNDICATE_ASSIGN_OR_RETURN(
+      static_cast<GetLoad&>(round),
+      RunGetClosedLoop({client}, story.id, story.bytes.size(), concurrency, duration));
   cpu.Finish(&round);
-  int64_t last_done_ns = start_ns;
-  for (const auto& chain : chains) {
-    round.calls.Add(chain->calls());
-    round.latencies_ns.insert(round.latencies_ns.end(), chain->latencies_ns().begin(),
-                              chain->latencies_ns().end());
-    last_done_ns = std::max(last_done_ns, chain->last_done_ns());
-  }
-  round.wall_seconds = static_cast<double>(last_done_ns - start_ns) / 1e9;
   return round;
 }
 
@@ -639,7 +470,6 @@ class Pull final : public Scenario {
     const auto deadline = [] { return absl::ToChronoTime(absl::Now() + absl::Seconds(10)); };
     SYNDICATE_RETURN_IF_ERROR(UpsertSource(publisher.get()));
     std::vector<StoredStory> stories;
-    grpc::GenericStub reader(channel);
     for (const auto& [label, target_bytes] :
          {std::pair{"10 KB", kStoryTargetBytes}, std::pair{"2 KB", kShortStoryTargetBytes}}) {
       grpc::ClientContext context;
@@ -654,31 +484,7 @@ class Pull final : public Scenario {
       }
       StoredStory story{label, response.article().id(), "", ""};
 
-      grpc::ClientContext get_context;
-      get_context.set_deadline(deadline());
-      const grpc::ByteBuffer get_request = GetRequestBytes(story.id);
-      grpc::ByteBuffer get_response;
-      std::mutex mu;
-      std::condition_variable done_cv;
-      bool done = false;
-      grpc::Status get_status;
-      reader.UnaryCall(&get_context, kGetArticleMethod, grpc::StubOptions(), &get_request,
-                       &get_response, [&](const grpc::Status& status) {
-                         std::lock_guard<std::mutex> lock(mu);
-                         get_status = status;
-                         done = true;
-                         done_cv.notify_all();
-                       });
-      {
-        std::unique_lock<std::mutex> lock(mu);
-        done_cv.wait(lock, [&] { return done; });
-      }
-      if (!get_status.ok()) return CallFailed("GetArticle", get_status);
-      std::vector<grpc::Slice> slices;
-      if (!get_response.Dump(&slices).ok()) return absl::DataLossError("GetArticle: no bytes");
-      for (const grpc::Slice& slice : slices) {
-        story.bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
-      }
+      SYNDICATE_ASSIGN_OR_RETURN(story.bytes, GetArticleBytes(channel, story.id));
       syndication::v1::Article article;
       if (!article.ParseFromString(story.bytes) || article.id() != story.id) {
         return absl::DataLossError("GetArticle: the response is not the published article");

@@ -18,6 +18,7 @@ void RegisterAllScenarios(ScenarioRegistry* registry) {
   RegisterFanout(registry);
   RegisterList(registry);
   RegisterInstructions(registry);
+  RegisterJetStream(registry);
   RegisterPublish(registry);
   RegisterPull(registry);
 }

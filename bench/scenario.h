@@ -68,6 +68,7 @@ void RegisterAllScenarios(ScenarioRegistry* registry);
 void RegisterFanout(ScenarioRegistry* registry);
 void RegisterList(ScenarioRegistry* registry);
 void RegisterInstructions(ScenarioRegistry* registry);
+void RegisterJetStream(ScenarioRegistry* registry);
 void RegisterPublish(ScenarioRegistry* registry);
 void RegisterPull(ScenarioRegistry* registry);
 

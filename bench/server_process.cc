@@ -132,6 +132,9 @@ absl::StatusOr<std::unique_ptr<ServerProcess>> ServerProcess::Start(
   args.insert(args.end(), options.leading_args.begin(), options.leading_args.end());
   if (options.address == ServerProcessOptions::Address::kNatsPortsFile) {
     args.insert(args.end(), {"-a", "127.0.0.1", "-p", "-1", "--ports_file_dir", directory});
+    if (options.nats_jetstream) {
+      args.insert(args.end(), {"-js", "-sd", absl::StrCat(directory, "/jetstream")});
+    }
   } else if (options.address == ServerProcessOptions::Address::kListenFlag) {
     args.emplace_back("--listen=127.0.0.1:0");
   }

@@ -59,6 +59,9 @@ struct ServerProcessOptions {
   // "127.0.0.1:PORT", with Address::kOwnConfig: where the server's configuration makes it
   // listen. Default: empty.
   std::string own_address;
+  // With Address::kNatsPortsFile: start nats-server with JetStream (`-js`), its file store
+  // in the temporary directory (`-sd DIR/jetstream`, removed with it). Default: false.
+  bool nats_jetstream = false;
 };
 
 class ServerProcess {

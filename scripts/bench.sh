@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds syndicate-bench and syndicated (Release) and runs every benchmark scenario: fanout,
-# pull, list, publish, then instructions (bench/README.md says what each measures).
+# pull, list, publish, jetstream, then instructions (bench/README.md says what each measures).
 #
-#   scripts/bench.sh           # full runs, 20 to 25 minutes after the build; writes the
+#   scripts/bench.sh           # full runs, 23 to 28 minutes after the build; writes the
 #                              # results into BENCHMARKS.md between its "generated" markers,
 #                              # and the plots (gnuplot, PNG) and their data into bench/results/
 #   scripts/bench.sh --quick   # smoke test in about a minute: prints the results on stdout,
@@ -50,7 +50,7 @@ read -r -a list_args <<<"${SYNDICATE_BENCH_LIST_ARGS:-}"
 
 # Each scenario prints the machine, then its own section "## SCENARIO", and writes its plot
 # data (bench/plot_data.h) into $work/data.
-scenarios=(fanout pull list publish instructions)
+scenarios=(fanout pull list publish jetstream instructions)
 mkdir "$work/data"
 status=0
 failed=()
