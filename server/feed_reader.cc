@@ -134,8 +134,13 @@ absl::StatusOr<StreamPlan> FeedReader::Plan(const StreamArticlesRequest& request
         return CursorExpired("the cursor is from another feed history (epoch)");
       }
       if (cursor.sequence > head) {
-        return absl::OutOfRangeError(
-            absl::StrCat("after_cursor: is beyond the head of the feed (", CursorAt(head), ")"));
+        // A replica behind its log (another replica gave the cursor) serves the stream once
+        // it has applied that far: the stream waits, as a caught-up stream waits.
+        SYNDICATE_ASSIGN_OR_RETURN(const uint64_t end, store_->LogEnd());
+        if (cursor.sequence > end) {
+          return absl::OutOfRangeError(
+              absl::StrCat("after_cursor: is beyond the head of the feed (", CursorAt(end), ")"));
+        }
       }
       if (cursor.sequence < store_->FeedStart()) {
         return CursorExpired("the feed no longer holds the events after this cursor");

@@ -76,7 +76,9 @@ class FeedReader {
   // source id, language or subject code, more than kMaxFilterEntries entries in a filter,
   // no start, or a heartbeat interval outside [1 s, 1 h]; FAILED_PRECONDITION with
   // ErrorInfo CURSOR_EXPIRED for a cursor of another epoch or older than FeedStart();
-  // OUT_OF_RANGE for a cursor beyond the head.
+  // OUT_OF_RANGE for a cursor beyond the head (with a replicated log, beyond the log's end:
+  // a cursor between this replica's head and the log's end starts a stream that waits for
+  // the replica to catch up); UNAVAILABLE when the log does not answer then.
   absl::StatusOr<StreamPlan> Plan(const syndication::v1::StreamArticlesRequest& request) const;
 
   // Examines up to `max_records` records after `after` and returns the matching ones.

@@ -195,9 +195,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
     }
     server->health_address_ = JoinHostPort(health_host_port->first, health_port);
   }
-  // With a readiness check, NOT_SERVING until its first answer.
-  server->ready_ = !options.readiness;
-  server->SetApiServing(server->ready_);
+  // With a readiness check, NOT_SERVING until its first answer, which is logged either way.
+  if (!options.readiness) server->ready_ = true;
+  server->SetApiServing(!options.readiness);
   if (options.access != nullptr) {
     options.access->SetChangeListener([raw = server.get()] { raw->streams_.AccessChanged(); });
   }
@@ -286,10 +286,10 @@ void Server::ReadinessChore() {
     {
       std::lock_guard<std::mutex> lock(serving_mu_);
       if (shut_down_) return;
-      if (ready.ok() != ready_) {
+      if (ready_ != ready.ok()) {
         ready_ = ready.ok();
-        SetApiServing(ready_);
-        if (ready_) {
+        SetApiServing(ready.ok());
+        if (ready.ok()) {
           log::Info("ready: the API reports SERVING", log::Fields());
         } else {
           log::Warning("not ready: the API reports NOT_SERVING",

@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -171,7 +172,8 @@ class Server {
   // Orders readiness changes with Shutdown's NOT_SERVING, so that a readiness check
   // finishing late does not report SERVING again.
   std::mutex serving_mu_;
-  bool ready_ = true;  // the last readiness answer; with serving_mu_
+  // The last readiness answer, unset before the first; with serving_mu_.
+  std::optional<bool> ready_;
   // UsageRecorder::dropped() at the last warning; read and written by UsageChore only (one
   // run at a time).
   size_t usage_drops_reported_ = 0;

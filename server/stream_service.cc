@@ -149,7 +149,9 @@ class StreamSession final : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
         // Nothing matched up to scanned_: the stream has delivered everything up to there.
         delivered_ = scanned_;
         if (scanned_ < batch->head) return Post([](StreamSession& s) { s.Advance(); });
-        if (!caught_up_sent_) {
+        // Not before the feed reached the stream's start: a cursor from a replica further
+        // along the log waits here for this one to catch up.
+        if (!caught_up_sent_ && scanned_ <= batch->head) {
           caught_up_sent_ = true;
           StreamArticlesResponse response;
           response.mutable_caught_up()->set_head_cursor(reader.CursorAt(scanned_));

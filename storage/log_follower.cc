@@ -46,19 +46,19 @@ LogFollower::~LogFollower() {
 }
 
 absl::Status LogFollower::WaitApplied(uint64_t sequence, absl::Duration timeout) {
-  return WaitFor([this] { return store_->FeedHead(); }, sequence, timeout);
+  return WaitFor([this] { return store_->FeedHead(); }, error_, sequence, timeout);
 }
 
 absl::Status LogFollower::WaitSharedApplied(uint64_t sequence, absl::Duration timeout) {
-  return WaitFor([this] { return store_->SharedHead(); }, sequence, timeout);
+  return WaitFor([this] { return store_->SharedHead(); }, shared_error_, sequence, timeout);
 }
 
-absl::Status LogFollower::WaitFor(const std::function<uint64_t()>& head, uint64_t sequence,
-                                  absl::Duration timeout) {
+absl::Status LogFollower::WaitFor(const std::function<uint64_t()>& head, const absl::Status& error,
+                                  uint64_t sequence, absl::Duration timeout) {
   const absl::Time deadline = absl::Now() + timeout;
   std::unique_lock<std::mutex> lock(mu_);
   while (head() < sequence) {
-    if (!error_.ok()) return error_;
+    if (!error.ok()) return error;
     // Capped, so that an infinite timeout does not overflow the steady clock.
     const absl::Duration left = std::min(deadline - absl::Now(), absl::Hours(1));
     if (left <= absl::ZeroDuration()) {
@@ -73,18 +73,18 @@ absl::Status LogFollower::WaitFor(const std::function<uint64_t()>& head, uint64_
 
 absl::Status LogFollower::status() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return error_;
+  return error_.ok() ? shared_error_ : error_;
 }
 
-bool LogFollower::Stopping() {
+bool LogFollower::Stopping(const absl::Status& error) {
   std::lock_guard<std::mutex> lock(mu_);
-  return stopping_ || !error_.ok();
+  return stopping_ || !error.ok();
 }
 
-void LogFollower::StopWith(absl::Status error) {
+void LogFollower::StopWith(absl::Status& slot, absl::Status error) {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (error_.ok()) error_ = std::move(error);
+    slot = std::move(error);
   }
   applied_.notify_all();
 }
@@ -96,20 +96,21 @@ void LogFollower::Applied() {
 }
 
 void LogFollower::RunShared() {
-  if (!CheckStart().ok()) return;  // Run() says why
-  while (!Stopping()) {
+  if (absl::Status start = CheckStart(); !start.ok()) return StopWith(shared_error_, start);
+  while (!Stopping(shared_error_)) {
     absl::StatusOr<std::vector<std::pair<uint64_t, SharedChange>>> changes =
         log_->ReadShared(store_->SharedHead(), options_.batch_entries, options_.poll);
     if (absl::IsUnavailable(changes.status())) {
       absl::SleepFor(options_.retry);
       continue;
     }
-    if (!changes.ok()) return StopWith(changes.status());
+    if (!changes.ok()) return StopWith(shared_error_, changes.status());
     for (const auto& [sequence, change] : *changes) {
-      if (Stopping()) return;
+      if (Stopping(shared_error_)) return;
       if (absl::Status applied = store_->ApplySharedChange(sequence, change); !applied.ok()) {
-        return StopWith(absl::FailedPreconditionError(
-            absl::StrCat("the store refused shared change ", sequence, ": ", applied.ToString())));
+        return StopWith(shared_error_, absl::FailedPreconditionError(
+                                           absl::StrCat("the store refused shared change ",
+                                                        sequence, ": ", applied.ToString())));
       }
       Applied();
     }
@@ -117,8 +118,8 @@ void LogFollower::RunShared() {
 }
 
 void LogFollower::Run() {
-  const auto stopping = [this] { return Stopping(); };
-  const auto stop_with = [this](absl::Status error) { StopWith(std::move(error)); };
+  const auto stopping = [this] { return Stopping(error_); };
+  const auto stop_with = [this](absl::Status error) { StopWith(error_, std::move(error)); };
   if (absl::Status start = CheckStart(); !start.ok()) return stop_with(start);
   while (!stopping()) {
     absl::StatusOr<std::vector<LogEntry>> entries =

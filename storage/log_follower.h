@@ -65,14 +65,15 @@ class LogFollower {
   void Run();
   void RunShared();
   absl::Status CheckStart() const;
-  // True once destruction began or a thread stopped with an error.
-  bool Stopping();
-  // Records the first error and wakes the waiters.
-  void StopWith(absl::Status error);
+  // True once destruction began or the thread whose error is `error` stopped.
+  bool Stopping(const absl::Status& error);
+  // Records a thread's error (error_ or shared_error_) and wakes the waiters.
+  void StopWith(absl::Status& slot, absl::Status error);
   // Wakes the waiters after an entry or change was applied.
   void Applied();
-  absl::Status WaitFor(const std::function<uint64_t()>& head, uint64_t sequence,
-                       absl::Duration timeout);
+  // Waits until head() reaches `sequence`, or `error` (a thread's, guarded by mu_) is set.
+  absl::Status WaitFor(const std::function<uint64_t()>& head, const absl::Status& error,
+                       uint64_t sequence, absl::Duration timeout);
 
   JetStreamLog* const log_;
   Store* const store_;
@@ -81,7 +82,8 @@ class LogFollower {
   mutable std::mutex mu_;
   std::condition_variable applied_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  absl::Status error_ ABSL_GUARDED_BY(mu_);
+  absl::Status error_ ABSL_GUARDED_BY(mu_);         // the log's thread (Run)
+  absl::Status shared_error_ ABSL_GUARDED_BY(mu_);  // the shared changes' thread
   // Last: started once everything above is ready.
   std::thread thread_;
   std::thread shared_thread_;

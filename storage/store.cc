@@ -2363,6 +2363,11 @@ uint64_t Store::FeedHead() const { return impl_->feed_head_.load(std::memory_ord
 
 std::string Store::FeedEpoch() const { return impl_->epoch_; }
 
+absl::StatusOr<uint64_t> Store::LogEnd() const {
+  if (impl_->options_.log == nullptr) return FeedHead();
+  return impl_->options_.log->LastSequence();
+}
+
 uint64_t Store::FeedStart() const { return impl_->feed_start_.load(std::memory_order_acquire); }
 
 absl::StatusOr<uint64_t> Store::TrimFeed(const FeedRetention& retention, absl::Time now) {

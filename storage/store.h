@@ -591,6 +591,12 @@ class Store {
   // empty. A commit's event is counted before the commit returns.
   uint64_t FeedHead() const;
 
+  // The sequence of the last event of the log this store is a view of: FeedHead() in the
+  // embedded mode; with StoreOptions::log, the log's last sequence (one round trip to it),
+  // which is ahead of FeedHead() while this replica catches up. The log's errors
+  // (UNAVAILABLE when it does not answer).
+  absl::StatusOr<uint64_t> LogEnd() const;
+
   // Identifies this feed's history: 16 lowercase hex digits, random, created with the store.
   std::string FeedEpoch() const;
 

@@ -19,6 +19,7 @@
 #include "gtest/gtest.h"
 #include "server/server.h"
 #include "server/stream_service.h"
+#include "storage/commit_log.h"
 #include "storage/store.h"
 #include "syndication/v1/syndication_service.grpc.pb.h"
 #include "tests/testing/fixtures.h"
@@ -460,6 +461,117 @@ TEST_F(StreamTest, CursorErrorsCarryCodesAndErrorInfo) {
     EXPECT_FALSE(stream.reader->Read(&response));
     EXPECT_EQ(stream.reader->Finish().error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   }
+}
+
+// A replica's log (storage/commit_log.h) as far as a replica that only follows needs it: its
+// end, the shared secret, and shared changes applied to the replica at once.
+class FollowedLog : public storage::CommitLog {
+ public:
+  explicit FollowedLog(uint64_t end) : end_(end) {}
+  void set_replica(storage::Store* replica) { replica_ = replica; }
+
+  absl::StatusOr<uint64_t> LastSequence() override { return end_; }
+  absl::StatusOr<uint64_t> LastStorySequence(absl::string_view, absl::string_view) override {
+    return absl::UnimplementedError("this replica does not commit");
+  }
+  absl::StatusOr<uint64_t> Append(const storage::LogEntry&, uint64_t) override {
+    return absl::UnimplementedError("this replica does not commit");
+  }
+  absl::StatusOr<std::string> SharedSecret(absl::string_view, size_t size_bytes) override {
+    return std::string(size_bytes, 's');
+  }
+  absl::StatusOr<uint64_t> AppendShared(const storage::SharedChange& change) override {
+    ++shared_;
+    if (absl::Status applied = replica_->ApplySharedChange(shared_, change); !applied.ok()) {
+      return applied;
+    }
+    return shared_;
+  }
+
+ private:
+  const uint64_t end_;
+  storage::Store* replica_ = nullptr;
+  uint64_t shared_ = 0;
+};
+
+TEST(ReplicaStreamTest, ACursorAheadOfALaggingReplicaWaitsForItInsteadOfFailing) {
+  // A writer's feed of three stories; the replica has applied the first only, and its log
+  // ends at 3 (another replica handed out a cursor at 2).
+  const std::string dir = ::syndicate::testing::FreshTempDir();
+  std::vector<storage::LogEntry> log;
+  std::string epoch;
+  {
+    SYNDICATE_ASSERT_OK_AND_ASSIGN(std::unique_ptr<storage::Store> writer,
+                                   storage::Store::Open(dir + "/writer"));
+    SYNDICATE_ASSERT_OK_AND_ASSIGN(
+        std::unique_ptr<SyndicationCore> core,
+        SyndicationCore::Create(writer.get(), ::syndicate::testing::TestSigningKey()));
+    syndication::v1::UpsertSourceRequest source;
+    *source.mutable_source() = ExampleSource();
+    ASSERT_THAT(core->UpsertSource(source), IsOk());
+    for (int n = 1; n <= 3; ++n) {
+      syndication::v1::PublishArticleRequest request;
+      *request.mutable_article() = ExampleArticle("story-" + std::to_string(n));
+      ASSERT_THAT(core->PublishArticle(request), IsOk());
+    }
+    SYNDICATE_ASSERT_OK_AND_ASSIGN(log, writer->ReadLog(0, 10));
+    epoch = writer->FeedEpoch();
+  }
+  ASSERT_EQ(log.size(), 3u);
+  FollowedLog followed(3);
+  storage::StoreOptions options;
+  options.feed_epoch = epoch;
+  options.log = &followed;
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(std::unique_ptr<storage::Store> replica,
+                                 storage::Store::Open(dir + "/replica", options));
+  followed.set_replica(replica.get());
+  ASSERT_THAT(replica->ApplyLogEntry(log[0]), IsOk());
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(
+      std::unique_ptr<SyndicationCore> core,
+      SyndicationCore::Create(replica.get(), ::syndicate::testing::TestSigningKey()));
+  SYNDICATE_ASSERT_OK_AND_ASSIGN(std::unique_ptr<Server> server, Server::Start({}, core.get()));
+  auto stub = syndication::v1::SyndicationService::NewStub(
+      grpc::CreateChannel(server->address(), grpc::InsecureChannelCredentials()));
+
+  StreamArticlesResponse response;
+  {
+    // Beyond the log's end: refused, as a cursor beyond the head always was.
+    grpc::ClientContext context;
+    StreamArticlesRequest request;
+    request.set_after_cursor(epoch + ":4");
+    auto reader = stub->StreamArticles(&context, request);
+    EXPECT_FALSE(reader->Read(&response));
+    const grpc::Status status = reader->Finish();
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::OUT_OF_RANGE);
+    EXPECT_EQ(status.error_message(),
+              absl::StrCat("after_cursor: is beyond the head of the feed (", epoch, ":3)"));
+  }
+  // Ahead of this replica but within the log: the stream starts, and delivers the event
+  // after the cursor once the replica has applied it.
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  StreamArticlesRequest request;
+  request.set_after_cursor(epoch + ":2");
+  auto reader = stub->StreamArticles(&context, request);
+  std::thread catch_up([&] {
+    absl::SleepFor(absl::Milliseconds(300));
+    EXPECT_THAT(replica->ApplyLogEntry(log[1]), IsOk());
+    EXPECT_THAT(replica->ApplyLogEntry(log[2]), IsOk());
+  });
+  // Nothing comes before the replica reaches the cursor: no caught_up below it (the
+  // replica may report caught up at 2, between applying 2 and 3), no event before 3.
+  std::vector<std::string> caught_up_at;
+  while (reader->Read(&response) && !response.has_event()) {
+    if (response.has_caught_up()) caught_up_at.push_back(response.caught_up().head_cursor());
+  }
+  catch_up.join();
+  ASSERT_TRUE(response.has_event()) << response.DebugString();
+  EXPECT_EQ(response.event().cursor(), epoch + ":3");
+  EXPECT_EQ(response.event().article().external_id(), "story-3");
+  for (const std::string& cursor : caught_up_at) EXPECT_EQ(cursor, epoch + ":2");
+  context.TryCancel();
+  reader->Finish();
+  server->Shutdown(absl::ZeroDuration());
 }
 
 TEST_F(StreamTest, ACursorOlderThanRetentionIsExpired) {
