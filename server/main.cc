@@ -15,6 +15,7 @@
 #include <tuple>
 
 #include "CLI/CLI.hpp"
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
@@ -508,6 +509,11 @@ int main(int argc, char** argv) {
     if (access.ok()) shared_access = access->get();
   }
   if (!access.ok()) return Fail(access.status().ToString(), 1);
+  // On every return from here, the listener goes before `access` does: the follower's
+  // thread may be calling it until then.
+  absl::Cleanup stop_listening = [&store] {
+    if (*store != nullptr) (*store)->SetSharedChangeListener(nullptr);
+  };
   auto admin = syndicate::server::AdminCore::Create(store->get(), access->get());
   if (!admin.ok()) return Fail(admin.status().ToString(), 1);
   options.admin = admin->get();

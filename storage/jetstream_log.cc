@@ -4,10 +4,12 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <limits>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -15,6 +17,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
@@ -50,6 +53,11 @@ bool IsStreamName(absl::string_view name) {
     return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
   });
 }
+
+// How long a reader looks again every millisecond after a doorbell rang, and how often it
+// looks when none does.
+constexpr absl::Duration kEagerAfterRing = absl::Milliseconds(20);
+constexpr absl::Duration kLookAgain = absl::Milliseconds(100);
 
 std::string SecretsStream(absl::string_view stream) { return absl::StrCat(stream, "_SECRETS"); }
 std::string SharedStream(absl::string_view stream) { return absl::StrCat(stream, "_ADMIN"); }
@@ -100,11 +108,48 @@ absl::StatusOr<jsStreamInfo*> FindOrCreateStream(jsCtx* js, const JetStreamLogOp
 
 struct JetStreamLog::Handles {
   ~Handles() {
+    for (natsSubscription* doorbell : doorbells) {
+      // Drained first, so that no Ring runs once the members below are gone.
+      if (natsSubscription_Drain(doorbell) == NATS_OK) {
+        natsSubscription_WaitForDrainCompletion(doorbell, 5000);
+      }
+      natsSubscription_Destroy(doorbell);
+    }
     if (js != nullptr) jsCtx_Destroy(js);
     if (connection != nullptr) natsConnection_Destroy(connection);
   }
+
+  // The doorbells' handler: a message was published on a stream's subjects.
+  static void Ring(natsConnection*, natsSubscription*, natsMsg* message, void* closure) {
+    natsMsg_Destroy(message);
+    auto* handles = static_cast<Handles*>(closure);
+    {
+      std::lock_guard<std::mutex> lock(handles->rung_mu);
+      ++handles->rings;
+    }
+    handles->rung.notify_all();
+  }
+
+  uint64_t Rings() {
+    std::lock_guard<std::mutex> lock(rung_mu);
+    return rings;
+  }
+
+  // Waits until the doorbells rang since `seen` rings, or `until`; true when they did.
+  bool WaitForRing(uint64_t seen, absl::Time until) {
+    std::unique_lock<std::mutex> lock(rung_mu);
+    return rung.wait_until(lock, absl::ToChronoTime(until), [&] { return rings != seen; });
+  }
+
   natsConnection* connection = nullptr;
   jsCtx* js = nullptr;
+  // Plain NATS subscriptions to the streams' subjects: each message published to a stream
+  // also reaches them, so a reader waiting for new entries wakes at once instead of
+  // polling. A hint only: what was stored is read from JetStream.
+  std::vector<natsSubscription*> doorbells;
+  std::mutex rung_mu;
+  std::condition_variable rung;
+  uint64_t rings = 0;  // with rung_mu
 };
 
 JetStreamLog::JetStreamLog(std::unique_ptr<Handles> handles, JetStreamLogOptions options,
@@ -123,6 +168,15 @@ absl::StatusOr<std::unique_ptr<JetStreamLog>> JetStreamLog::Connect(
     return absl::InvalidArgumentError(
         absl::StrCat("stream: \"", absl::CHexEscape(options.stream),
                      "\" is not 1-64 letters, digits, \"-\" or \"_\""));
+  }
+  // Those are the names of the streams beside another log's: one log's stream must never be
+  // another's secrets or shared changes.
+  for (absl::string_view suffix : {"_ADMIN", "_SECRETS"}) {
+    if (absl::EndsWith(options.stream, suffix)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("stream: \"", options.stream, "\" ends with \"", suffix,
+                       "\", which names the streams beside a log's; choose another name"));
+    }
   }
   if (options.replicas < 1 || options.replicas > 5) {
     return absl::InvalidArgumentError(
@@ -178,6 +232,18 @@ absl::StatusOr<std::unique_ptr<JetStreamLog>> JetStreamLog::Connect(
       return made.status();
     }
     jsStreamInfo_Destroy(*made);
+  }
+  for (const std::string& stream : {options.stream, SharedStream(options.stream)}) {
+    natsSubscription* doorbell = nullptr;
+    const std::string subjects = absl::StrCat(stream, ".>");
+    if (s = natsConnection_Subscribe(&doorbell, handles->connection, subjects.c_str(),
+                                     &Handles::Ring, handles.get());
+        s != NATS_OK) {
+      jsStreamInfo_Destroy(info);
+      return NatsError(absl::StatusCode::kUnavailable, absl::StrCat("subscribing to ", subjects),
+                       s);
+    }
+    handles->doorbells.push_back(doorbell);
   }
   const int64_t created = info->Created;
   const int64_t replicas = info->Config != nullptr ? info->Config->Replicas : 0;
@@ -310,6 +376,8 @@ absl::Status JetStreamLog::ReadStream(
   const absl::Time deadline = absl::Now() + wait;
   if (after == UINT64_MAX) return absl::OkStatus();
   int taken = 0;
+  uint64_t rings_seen = handles_->Rings();
+  absl::Time eager_until = absl::InfinitePast();
   while (true) {
     absl::StatusOr<StreamState> state = state_of();
     if (!state.ok()) return state.status();
@@ -333,8 +401,21 @@ absl::Status JetStreamLog::ReadStream(
       SYNDICATE_RETURN_IF_ERROR(took);
       ++taken;
     }
-    if (taken > 0 || absl::Now() >= deadline) return absl::OkStatus();
-    absl::SleepFor(absl::Milliseconds(20));
+    const absl::Time now = absl::Now();
+    if (taken > 0 || now >= deadline) return absl::OkStatus();
+    // A doorbell rings as a message is published, which may be just before JetStream has
+    // stored it: after a ring, look again every millisecond for a while. Otherwise wait
+    // for a ring, looking again now and then in case one was missed (a reconnect).
+    if (const uint64_t rings = handles_->Rings(); rings != rings_seen) {
+      rings_seen = rings;
+      eager_until = now + kEagerAfterRing;
+    }
+    if (now < eager_until) {
+      absl::SleepFor(absl::Milliseconds(1));
+    } else if (handles_->WaitForRing(rings_seen, std::min(deadline, now + kLookAgain))) {
+      rings_seen = handles_->Rings();
+      eager_until = absl::Now() + kEagerAfterRing;
+    }
   }
 }
 

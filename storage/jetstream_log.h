@@ -62,10 +62,10 @@ struct JetStreamLogOptions {
 class JetStreamLog final : public CommitLog {
  public:
   // Connects and creates the stream when it does not exist. INVALID_ARGUMENT for no URL, a
-  // bad stream name, replicas outside 1-5 or a timeout outside 1 ms-1 h;
-  // FAILED_PRECONDITION when the stream exists with another number of replicas;
-  // UNAVAILABLE when no server answers, or the cluster cannot place the stream, within the
-  // timeout.
+  // bad stream name (one ending in "_ADMIN" or "_SECRETS" too: another log's streams), replicas
+  // outside 1-5 or a timeout outside 1 ms-1 h; FAILED_PRECONDITION when the stream exists with
+  // another number of replicas; UNAVAILABLE when no server answers, or the cluster cannot place the
+  // stream, within the timeout.
   static absl::StatusOr<std::unique_ptr<JetStreamLog>> Connect(const JetStreamLogOptions& options);
 
   ~JetStreamLog() override;

@@ -1,6 +1,7 @@
 #include "storage/store.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <cstdarg>
@@ -19,6 +20,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/hash/hash.h"
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
@@ -964,6 +966,10 @@ class Store::Impl {
   absl::StatusOr<CommitResult> CommitThroughLog(const CommitTarget& target,
                                                 std::string_view request_id, const Decide& decide) {
     const absl::Time deadline = absl::Now() + options_.log_apply_timeout;
+    // Commits of one story on this replica take turns, as they do in the embedded mode:
+    // racing each other through the log, most would lose and decide again.
+    SYNDICATE_ASSIGN_OR_RETURN(std::mutex * turn, StoryTurn(target));
+    std::lock_guard<std::mutex> story_lock(*turn);
     for (int attempt = 1;; ++attempt) {
       std::unique_lock<std::mutex> lock(write_mutex_);
       if (rocksdb::Status refused = RefuseAfterFailedSync(); !refused.ok()) {
@@ -1015,6 +1021,22 @@ class Store::Impl {
           options_.log->LastStorySequence(story->source_id(), story->external_id()));
       SYNDICATE_RETURN_IF_ERROR(WaitApplied(last, deadline));
     }
+  }
+
+  // The lock a replica's commits of the target's story take turns on (one of
+  // kStoryTurns, by a hash of the story's source_id and external_id; a commit by id looks
+  // those up, and uses the id for a story this view does not hold).
+  absl::StatusOr<std::mutex*> StoryTurn(const CommitTarget& target) {
+    std::string key;
+    if (target.by_id) {
+      SYNDICATE_ASSIGN_OR_RETURN(const std::optional<Article> latest,
+                                 LatestById(target.article_id));
+      key = latest.has_value() ? absl::StrCat(latest->source_id(), "\n", latest->external_id())
+                               : std::string(target.article_id);
+    } else {
+      key = absl::StrCat(AbslView(target.source_id), "\n", AbslView(target.external_id));
+    }
+    return &story_turns_[absl::Hash<std::string>()(key) % story_turns_.size()];
   }
 
   // Returns once FeedHead() is at or past `sequence`: a replica's follower has applied it.
@@ -1363,6 +1385,9 @@ class Store::Impl {
   // append takes it before releasing write_mutex_ (so the next append cannot take it
   // first) and releases it after its call.
   std::mutex listener_mutex_;
+  // A replica's commits of one story take turns on one of these (StoryTurn).
+  std::array<std::mutex, 64> story_turns_;
+
   // The shared changes applied (ApplyShared): the last one's sequence, its waiters and the
   // listener. shared_mutex_ comes after write_mutex_ and is never held with the others.
   std::mutex shared_mutex_;
@@ -2279,6 +2304,8 @@ uint64_t Store::SharedHead() const {
 }
 
 void Store::SetSharedChangeListener(std::function<void(const SharedChange&)> listener) {
+  // The listener runs under write_mutex_: taking it waits for a call under way to return.
+  std::lock_guard<std::mutex> write_lock(impl_->write_mutex_);
   std::lock_guard<std::mutex> lock(impl_->shared_mutex_);
   impl_->shared_listener_ = std::move(listener);
 }

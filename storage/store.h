@@ -716,7 +716,7 @@ class Store {
   // before SharedHead() moves to it (so a write waiting for its change returns after the
   // listener saw it), e.g. to update a cache of keys and partners. Runs under the store's
   // write lock: it must be quick and must not call the store's write methods. An empty
-  // function removes it.
+  // function removes it. Returns once no call of the old listener is under way.
   void SetSharedChangeListener(std::function<void(const SharedChange&)> listener);
 
   // --- Secrets -------------------------------------------------------------------------

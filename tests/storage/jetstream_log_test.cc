@@ -466,6 +466,13 @@ TEST_F(ReplicaCommitTest, EachReplicaCommitsThroughTheLogAndDecidesOnTheStorysLa
     EXPECT_EQ(feed_a[i].SerializeAsString(), feed_b[i].SerializeAsString()) << i;
   }
 
+  // A log may not be named as another log's shared changes or secrets.
+  JetStreamLogOptions named;
+  named.urls = cluster_->Urls();
+  named.stream = "SYNDICATE_ADMIN";
+  EXPECT_THAT(JetStreamLog::Connect(named),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("ends with \"_ADMIN\"")));
+
   // The page-token key and the like are the same on both replicas.
   SYNDICATE_ASSERT_OK_AND_ASSIGN(const std::string secret_a,
                                  a->store->GetOrCreateSecret("key", 32));
@@ -501,11 +508,15 @@ TEST_F(ReplicaCommitTest, ConcurrentWritersOnTwoReplicasLoseNoUpdateAndALiftIsMa
       }
     }
   };
-  std::thread on_a(update, a->store.get(), 'a');  // hashes a… j
-  std::thread on_b(update, b->store.get(), 'k');  // hashes k… t
+  // Two writers on A too: commits of one story on one replica take turns, so none of them
+  // runs out of attempts racing the others through the log.
+  std::thread on_a(update, a->store.get(), 'a');   // hashes a… j
+  std::thread on_a2(update, a->store.get(), 'A');  // hashes A… J
+  std::thread on_b(update, b->store.get(), 'k');   // hashes k… t
   on_a.join();
+  on_a2.join();
   on_b.join();
-  EXPECT_EQ(Latest(*a->store, id).version(), 1 + 2 * kUpdates);
+  EXPECT_EQ(Latest(*a->store, id).version(), 1 + 3 * kUpdates);
 
   // Both replicas find the embargo due and lift it at once: one lift is made.
   const auto lift = [&id](Store* store, absl::Time now) {
@@ -535,13 +546,13 @@ TEST_F(ReplicaCommitTest, ConcurrentWritersOnTwoReplicasLoseNoUpdateAndALiftIsMa
   EXPECT_EQ((lifted_a->sequence != 0) + (lifted_b->sequence != 0), 1)
       << lifted_a->sequence << " " << lifted_b->sequence;
 
-  const uint64_t end = 2 + 2 * kUpdates;
+  const uint64_t end = 2 + 3 * kUpdates;
   ASSERT_THAT(a->follower->WaitApplied(end, absl::Seconds(30)), IsOk());
   ASSERT_THAT(b->follower->WaitApplied(end, absl::Seconds(30)), IsOk());
   for (Store* store : {a->store.get(), b->store.get()}) {
     EXPECT_EQ(store->FeedHead(), end);
     const Article latest = Latest(*store, id);
-    EXPECT_EQ(latest.version(), 2 + 2 * kUpdates);
+    EXPECT_EQ(latest.version(), 2 + 3 * kUpdates);
     SYNDICATE_ASSERT_OK_AND_ASSIGN(const std::vector<FeedRecord> feed, store->ReadFeed(0, 100));
     ASSERT_THAT(feed, SizeIs(end));
     EXPECT_EQ(feed.back().type(), syndication::v1::EVENT_TYPE_EMBARGO_LIFTED);
