@@ -104,7 +104,8 @@ int main(int argc, char** argv) {
       ->required();
   app.add_option("--ports-file", ports_file,
                  "Also write the bound HOST:PORT to this file once serving (then a line "
-                 "\"health HOST:PORT\" with --health-listen)");
+                 "\"health HOST:PORT\" with --health-listen, and \"metrics HOST:PORT\" with "
+                 "--metrics-listen)");
   std::string health_listen;
   app.add_option("--health-listen", health_listen,
                  "HOST:PORT of a plaintext port serving only grpc.health.v1 (Kubernetes "
@@ -201,7 +202,8 @@ int main(int argc, char** argv) {
   std::string restore_from;
   app.add_option("--restore-from", restore_from,
                  "Offline restore: put the newest backup in this directory into --data-dir "
-                 "(which must be empty or missing) with a new feed epoch, then exit");
+                 "(which must be empty or missing) with a new feed epoch (with --log=jetstream: "
+                 "the stream's, for a backup of one of its replicas), then exit");
   // The JetStream mode (issue 9; README, "Several replicas: the JetStream mode").
   std::string log_mode = "embedded";
   app.add_option("--log", log_mode,
@@ -269,13 +271,19 @@ int main(int argc, char** argv) {
       return Fail(
           absl::StrCat("--max-replica-lag: ", max_replica_lag, " is outside 0 to 1000000000"), 2);
     }
+    if (!nats_creds.empty() && !std::ifstream(nats_creds)) {
+      return Fail(absl::StrCat("--nats-creds: \"", nats_creds, "\" cannot be read"), 2);
+    }
     syndicate::storage::JetStreamLogOptions log_options;
     log_options.urls = absl::StrSplit(nats_urls, ',', absl::SkipWhitespace());
     log_options.stream = nats_stream;
     log_options.replicas = nats_replicas;
     log_options.credentials_file = nats_creds;
-    // The first start may wait for a new cluster to elect its JetStream leader.
-    log_options.timeout = absl::Seconds(10);
+    // Each request to NATS fails after 3 s, so that a call that needs NATS while it is
+    // down fails (UNAVAILABLE) within a client's usual deadline; the first start may wait
+    // longer, for a new cluster to elect its JetStream leader.
+    log_options.timeout = absl::Seconds(3);
+    log_options.connect_timeout = absl::Seconds(30);
     log_options.max_age = retention.max_age;
     log_options.max_entries = retention.max_events;
     auto connected = syndicate::storage::JetStreamLog::Connect(log_options);
@@ -288,8 +296,11 @@ int main(int argc, char** argv) {
                                  syndicate::server::log::Fields()
                                      .Add("nats_stream", nats_stream)
                                      .Add("feed_epoch", jetstream->epoch()));
-  } else if (!nats_urls.empty()) {
-    return Fail("--nats-url: only with --log=jetstream", 2);
+  } else {
+    for (const char* flag :
+         {"--nats-url", "--nats-stream", "--nats-replicas", "--nats-creds", "--max-replica-lag"}) {
+      if (app.count(flag) > 0) return Fail(absl::StrCat(flag, ": only with --log=jetstream"), 2);
+    }
   }
 
   if (!restore_from.empty()) {

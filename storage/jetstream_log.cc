@@ -69,7 +69,7 @@ std::string SharedStream(absl::string_view stream) { return absl::StrCat(stream,
 absl::StatusOr<jsStreamInfo*> FindOrCreateStream(jsCtx* js, const JetStreamLogOptions& options,
                                                  const std::string& name) {
   const std::string subjects = absl::StrCat(name, ".>");
-  const absl::Time deadline = absl::Now() + options.timeout;
+  const absl::Time deadline = absl::Now() + std::max(options.timeout, options.connect_timeout);
   jsOptions attempt;
   jsOptions_Init(&attempt);
   attempt.Wait = std::min<int64_t>(absl::ToInt64Milliseconds(options.timeout), 1000);

@@ -50,6 +50,10 @@ struct JetStreamLogOptions {
   // How long a request to JetStream (an append, a read, the stream's creation) may take
   // before it fails with UNAVAILABLE.
   absl::Duration timeout = absl::Seconds(5);
+  // How long Connect keeps trying to find or create the streams, when longer than
+  // `timeout`: a cluster that has just started answers nothing until it has elected its
+  // JetStream leader.
+  absl::Duration connect_timeout = absl::ZeroDuration();
   // A NATS credentials file (a user JWT and its NKey seed) to connect with; empty: none.
   std::string credentials_file;
   // The stream's retention, set when this Connect creates it (an existing stream keeps its

@@ -308,10 +308,6 @@ absl::Time ListTime(const Article& article) {
   return ToAbslTime(article.has_published_at() ? article.published_at() : article.first_created());
 }
 
-// How many times a replica's commit decides again after another replica appended for the
-// same story first (CommitThroughLog).
-constexpr int kLogCommitAttempts = 8;
-
 class Store::Impl {
  public:
   Impl(rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*> handles,
@@ -959,7 +955,7 @@ class Store::Impl {
   // that entry's sequence as the expected last one, and returns once this store has
   // applied the entry back from the log (FeedHead() at it). When the view lagged behind the
   // story's last entry, or another replica appended for the story first (ABORTED), it waits
-  // for the view to catch up and decides again, up to kLogCommitAttempts times. Answers that
+  // for the view to catch up and decides again, until StoreOptions::log_apply_timeout. Answers that
   // write nothing (no change, decide's error) are given only from a view that held the
   // story's last entry, so they are the answers the log's latest state gives; a replayed
   // request_id answers at once, since its record is final.
@@ -1011,10 +1007,11 @@ class Store::Impl {
       }
       // The view lagged behind the story, or a rival appended first: decide again on a view
       // that holds the story's last entry.
-      if (attempt == kLogCommitAttempts) {
-        return absl::AbortedError(absl::StrCat(
-            target.Describe(), " changed under ", kLogCommitAttempts,
-            " attempts in a row to commit to it (other replicas kept appending first); retry"));
+      if (absl::Now() >= deadline) {
+        return absl::AbortedError(absl::StrCat(target.Describe(), " kept changing under ", attempt,
+                                               " attempts to commit to it in ",
+                                               absl::FormatDuration(options_.log_apply_timeout),
+                                               " (other replicas kept appending first); retry"));
       }
       SYNDICATE_ASSIGN_OR_RETURN(
           const uint64_t last,

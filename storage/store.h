@@ -470,7 +470,8 @@ class Store {
   // With StoreOptions::log (a replica), the batch is written when the entry comes back from
   // the log, and the commit also fails with: the log's errors (UNAVAILABLE when it does not
   // answer; FAILED_PRECONDITION when it was deleted or made again); ABORTED when other
-  // replicas appended for the story first 8 times in a row; UNAVAILABLE when this store has
+  // replicas kept appending for the story first for StoreOptions::log_apply_timeout (each
+  // time, this one decides again on the new version); UNAVAILABLE when this store has
   // not applied the log far enough within StoreOptions::log_apply_timeout (its follower
   // lags or stopped): when the message says the change is stored in the log, it is, and a
   // retry with the same request_id gets its recorded answer.
