@@ -108,10 +108,14 @@ absl::StatusOr<jsStreamInfo*> FindOrCreateStream(jsCtx* js, const JetStreamLogOp
 
 struct JetStreamLog::Handles {
   ~Handles() {
+    // Drained first when connected, so that no Ring runs once the members below are gone;
+    // while disconnected no message can come, and a drain could only wait out its timeout.
+    const bool connected = natsConnection_Status(connection) == NATS_CONN_STATUS_CONNECTED;
     for (natsSubscription* doorbell : doorbells) {
-      // Drained first, so that no Ring runs once the members below are gone.
-      if (natsSubscription_Drain(doorbell) == NATS_OK) {
-        natsSubscription_WaitForDrainCompletion(doorbell, 5000);
+      if (connected && natsSubscription_Drain(doorbell) == NATS_OK) {
+        natsSubscription_WaitForDrainCompletion(doorbell, 1000);
+      } else {
+        natsSubscription_Unsubscribe(doorbell);
       }
       natsSubscription_Destroy(doorbell);
     }

@@ -516,6 +516,8 @@ TEST_F(ReplicaCommitTest, ConcurrentWritersOnTwoReplicasLoseNoUpdateAndALiftIsMa
   on_a.join();
   on_a2.join();
   on_b.join();
+  // Each write returned once its own replica applied it: A may not have B's last yet.
+  ASSERT_THAT(a->follower->WaitApplied(1 + 3 * kUpdates, absl::Seconds(30)), IsOk());
   EXPECT_EQ(Latest(*a->store, id).version(), 1 + 3 * kUpdates);
 
   // Both replicas find the embargo due and lift it at once: one lift is made.
