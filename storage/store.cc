@@ -1004,24 +1004,23 @@ class Store::Impl {
           return result;
         }
         if (!absl::IsAborted(appended.status())) return appended.status();
+        // A rival appended first: decide again; the next look at the story's last entry
+        // finds the rival's, and waits for this view to hold it.
+      } else {
+        // The view lags behind the story: decide again once it holds the story's last entry.
+        SYNDICATE_RETURN_IF_ERROR(WaitApplied(expected, deadline));
       }
-      // The view lagged behind the story, or a rival appended first: decide again on a view
-      // that holds the story's last entry.
       if (absl::Now() >= deadline) {
         return absl::AbortedError(absl::StrCat(target.Describe(), " kept changing under ", attempt,
                                                " attempts to commit to it in ",
                                                absl::FormatDuration(options_.log_apply_timeout),
                                                " (other replicas kept appending first); retry"));
       }
-      SYNDICATE_ASSIGN_OR_RETURN(
-          const uint64_t last,
-          options_.log->LastStorySequence(story->source_id(), story->external_id()));
-      SYNDICATE_RETURN_IF_ERROR(WaitApplied(last, deadline));
     }
   }
 
   // The lock a replica's commits of the target's story take turns on (one of
-  // kStoryTurns, by a hash of the story's source_id and external_id; a commit by id looks
+  // story_turns_, by a hash of the story's source_id and external_id; a commit by id looks
   // those up, and uses the id for a story this view does not hold).
   absl::StatusOr<std::mutex*> StoryTurn(const CommitTarget& target) {
     std::string key;
