@@ -57,14 +57,20 @@ class JetStreamLogTest : public TempDirTest {
     absl::StatusOr<std::unique_ptr<NatsCluster>> cluster = NatsCluster::Start(dir_ + "/nats", 3);
     ASSERT_THAT(cluster, IsOk());
     cluster_ = *std::move(cluster);
+    log_ = Connect(cluster_->Urls());
+    ASSERT_NE(log_, nullptr);
+  }
+
+  // A log of 3 copies through the servers `urls`; nullptr, with a failure, when Connect
+  // fails. The first connection waits for the cluster to elect its JetStream leader.
+  static std::unique_ptr<JetStreamLog> Connect(std::vector<std::string> urls) {
     JetStreamLogOptions options;
-    options.urls = cluster_->Urls();
+    options.urls = std::move(urls);
     options.replicas = 3;
-    // The first connection waits for the cluster to elect its JetStream leader.
     options.timeout = absl::Seconds(30);
     absl::StatusOr<std::unique_ptr<JetStreamLog>> log = JetStreamLog::Connect(options);
-    ASSERT_THAT(log, IsOk());
-    log_ = *std::move(log);
+    EXPECT_THAT(log, IsOk());
+    return log.ok() ? *std::move(log) : nullptr;
   }
 
   std::unique_ptr<Store> OpenStore(const std::string& name, const std::string& epoch = "") {
@@ -287,17 +293,8 @@ TEST_F(JetStreamLogTest, AStreamPurgedToTheEndShowsItsGapWithTheNextAppend) {
 TEST_F(JetStreamLogTest, FollowersKeepReplicasEqualToTheWriterAndResumeAfterAStop) {
   const std::vector<LogEntry> written = WriterLog(30);
   ASSERT_THAT(written, SizeIs(31));
-  const auto connect = [this](int server) -> std::unique_ptr<JetStreamLog> {
-    JetStreamLogOptions options;
-    options.urls = {cluster_->Urls()[server]};
-    options.replicas = 3;
-    options.timeout = absl::Seconds(30);
-    absl::StatusOr<std::unique_ptr<JetStreamLog>> log = JetStreamLog::Connect(options);
-    EXPECT_THAT(log, IsOk());
-    return log.ok() ? *std::move(log) : nullptr;
-  };
-  std::unique_ptr<JetStreamLog> log_a = connect(1);
-  std::unique_ptr<JetStreamLog> log_b = connect(2);
+  std::unique_ptr<JetStreamLog> log_a = Connect({cluster_->Urls()[1]});
+  std::unique_ptr<JetStreamLog> log_b = Connect({cluster_->Urls()[2]});
   ASSERT_NE(log_a, nullptr);
   ASSERT_NE(log_b, nullptr);
   std::unique_ptr<Store> replica_a = OpenStore("replica-a", log_->epoch());
@@ -373,14 +370,8 @@ class ReplicaCommitTest : public JetStreamLogTest {
   // A replica named `name` connected to server `server` of the cluster.
   std::unique_ptr<Replica> StartReplica(const std::string& name, int server) {
     auto replica = std::make_unique<Replica>();
-    JetStreamLogOptions options;
-    options.urls = {cluster_->Urls()[server]};
-    options.replicas = 3;
-    options.timeout = absl::Seconds(30);
-    absl::StatusOr<std::unique_ptr<JetStreamLog>> log = JetStreamLog::Connect(options);
-    EXPECT_THAT(log, IsOk());
-    if (!log.ok()) return nullptr;
-    replica->log = *std::move(log);
+    replica->log = Connect({cluster_->Urls()[server]});
+    if (replica->log == nullptr) return nullptr;
     StoreOptions store_options;
     store_options.feed_epoch = replica->log->epoch();
     store_options.log = replica->log.get();
